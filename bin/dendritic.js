@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { main } from "../dist/cli/main.js";
+
+main(process.argv).catch((err) => {
+  // Errors the library raises on purpose are reported without a stack trace.
+  const ours = err && typeof err.name === "string" && /Error$/.test(err.name) && err.name !== "Error" && err.name !== "TypeError";
+  console.error(`dendritic: ${ours ? `${err.name}: ${err.message}` : err?.stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+// The `dendritic` command line. Each area registers its subcommands here.
+import { Command } from "commander";
+import { benchCommand } from "./bench.js";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("dendritic")
+    .description("Biologically plausible learning on a WebAssembly SIMD core")
+    .version(pkg.version)
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  program.addCommand(benchCommand());
+  await program.parseAsync(argv);
+}

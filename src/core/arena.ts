@@ -1,0 +1,169 @@
+// WebAssembly-owned float32 buffers behind handles. The bytes live in the core's linear memory;
+// a handle keeps {ptr, rows, cols, stride} and makes a Float32Array view only at the point of use,
+// because memory growth detaches every view made before it.
+//
+// Layout contract shared with every kernel (assembly/kernels/*):
+// - row-major, each row padded to `stride = ceil4(cols)` floats, base 16-byte aligned;
+// - padding lanes are exactly 0 and kernels keep them 0 (0 × NaN would be NaN);
+// - a vector is a 1 × n tensor.
+import { DisposedError, ShapeError, ValueError, assertInt } from "./errors.js";
+import type { CoreExports } from "./wasm.js";
+
+export const ceil4 = (n: number): number => (n + 3) & ~3;
+
+export class Tensor {
+  /** Byte address in linear memory (16-byte aligned). */
+  readonly ptr: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** Floats per row in memory: cols rounded up to a multiple of 4. */
+  readonly stride: number;
+  #owner: Arena | null;
+
+  /** @internal use Arena.tensor / Arena.vector / Arena.matrix */
+  constructor(owner: Arena, ptr: number, rows: number, cols: number) {
+    this.#owner = owner;
+    this.ptr = ptr;
+    this.rows = rows;
+    this.cols = cols;
+    this.stride = ceil4(cols);
+  }
+
+  /** Logical element count rows × cols. */
+  get length(): number {
+    return this.rows * this.cols;
+  }
+  /** Padded element count rows × stride (what lives in memory). */
+  get paddedLength(): number {
+    return this.rows * this.stride;
+  }
+  get disposed(): boolean {
+    return this.#owner === null;
+  }
+
+  /** @internal the owning arena; throws if disposed. */
+  live(what = "tensor"): Arena {
+    if (this.#owner === null || this.#owner.disposed) throw new DisposedError(`${what} used after dispose()`);
+    return this.#owner;
+  }
+
+  /** Zero-copy view of the padded storage (rows × stride). Invalid after memory grows: do not keep it. */
+  peek(): Float32Array {
+    const a = this.live();
+    return new Float32Array(a.memory.buffer, this.ptr, this.paddedLength);
+  }
+
+  /** Copy of the logical values (rows × cols, padding removed). */
+  read(): Float32Array {
+    const v = this.peek();
+    if (this.stride === this.cols) return v.slice();
+    const out = new Float32Array(this.length);
+    for (let r = 0; r < this.rows; r++) out.set(v.subarray(r * this.stride, r * this.stride + this.cols), r * this.cols);
+    return out;
+  }
+
+  /** Copies logical values (rows × cols) in; padding stays 0. */
+  write(src: ArrayLike<number>): this {
+    if (src.length !== this.length) {
+      throw new ShapeError(`write: expected ${this.length} values for a ${this.rows}×${this.cols} tensor, got ${src.length}`);
+    }
+    const v = this.peek();
+    if (this.stride === this.cols) {
+      v.set(src);
+    } else {
+      for (let r = 0; r < this.rows; r++) {
+        const o = r * this.stride;
+        for (let c = 0; c < this.cols; c++) v[o + c] = src[r * this.cols + c];
+      }
+    }
+    return this;
+  }
+
+  /** Sets every logical element to `x` (padding stays 0). */
+  fill(x: number): this {
+    const v = this.peek();
+    if (this.stride === this.cols) v.fill(x);
+    else for (let r = 0; r < this.rows; r++) v.fill(x, r * this.stride, r * this.stride + this.cols);
+    return this;
+  }
+
+  dispose(): void {
+    if (this.#owner === null) return;
+    const a = this.#owner;
+    this.#owner = null;
+    a.release(this);
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Owns a set of tensors; `dispose()` frees them all. Networks allocate everything through one arena at construction. */
+export class Arena {
+  #core: CoreExports | null;
+  #live = new Set<Tensor>();
+
+  constructor(core: CoreExports) {
+    this.#core = core;
+  }
+
+  get disposed(): boolean {
+    return this.#core === null;
+  }
+  get memory(): WebAssembly.Memory {
+    return this.#exports().memory;
+  }
+  /** Number of tensors currently allocated by this arena. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  #exports(): CoreExports {
+    if (this.#core === null) throw new DisposedError("arena used after dispose()");
+    return this.#core;
+  }
+
+  /** A zeroed rows × cols tensor. */
+  tensor(rows: number, cols: number): Tensor {
+    const core = this.#exports();
+    assertInt(rows, "rows", 1);
+    assertInt(cols, "cols", 1);
+    const bytes = rows * ceil4(cols) * 4;
+    if (bytes > 2 ** 31 - 16) throw new ValueError(`tensor ${rows}×${cols} is too large for 32-bit WebAssembly memory`);
+    const ptr = core.alloc(bytes);
+    if (ptr === 0 || ptr % 16 !== 0) throw new ValueError(`allocation of ${bytes} bytes failed (ptr ${ptr})`);
+    const t = new Tensor(this, ptr, rows, cols);
+    this.#live.add(t);
+    return t;
+  }
+  vector(n: number): Tensor {
+    return this.tensor(1, n);
+  }
+  matrix(rows: number, cols: number): Tensor {
+    return this.tensor(rows, cols);
+  }
+  /** A tensor initialised from logical values. */
+  from(rows: number, cols: number, values: ArrayLike<number>): Tensor {
+    return this.tensor(rows, cols).write(values);
+  }
+
+  /** @internal */
+  release(t: Tensor): void {
+    if (this.#core === null || !this.#live.delete(t)) return;
+    this.#core.free(t.ptr);
+  }
+
+  dispose(): void {
+    if (this.#core === null) return;
+    const core = this.#core;
+    for (const t of [...this.#live]) {
+      this.#live.delete(t);
+      core.free(t.ptr);
+      t.dispose();
+    }
+    this.#core = null;
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

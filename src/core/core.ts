@@ -1,0 +1,48 @@
+import { Arena, Tensor } from "./arena.js";
+import { DendriticError, DisposedError, ShapeError } from "./errors.js";
+import { loadCore, type CoreExports, type Impl, type InitOptions } from "./wasm.js";
+
+/** A loaded WebAssembly core: the raw exports plus arenas that allocate in its memory. */
+export class Core {
+  readonly impl: Impl;
+  readonly exports: CoreExports;
+
+  /** @internal use `init()` */
+  constructor(impl: Impl, exports: CoreExports) {
+    this.impl = impl;
+    this.exports = exports;
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.exports.memory;
+  }
+
+  /** A new arena; dispose it to free everything it allocated. */
+  arena(): Arena {
+    return new Arena(this.exports);
+  }
+
+  /** A raw export by name, as a function; throws if this build lacks it. */
+  fn<F extends (...args: never[]) => unknown>(name: string): F {
+    const f = this.exports[name];
+    if (typeof f !== "function") throw new DendriticError(`the ${this.impl} core has no export '${name}'`);
+    return f as F;
+  }
+
+  /** Checks that a tensor belongs to this core and is live; names it in the error. */
+  check(t: Tensor, name: string): Tensor {
+    if (!(t instanceof Tensor)) throw new ShapeError(`${name} must be a Tensor`);
+    if (t.disposed) throw new DisposedError(`${name} used after dispose()`);
+    if (t.live(name).memory !== this.exports.memory) throw new ShapeError(`${name} belongs to another core instance`);
+    return t;
+  }
+}
+
+/**
+ * Loads the WebAssembly core. In Node the `.wasm` file is read from the package; in browsers it is
+ * fetched relative to this module (or `options.wasmBase`) and compiled with instantiateStreaming.
+ */
+export async function init(options: InitOptions = {}): Promise<Core> {
+  const { impl, exports } = await loadCore(options);
+  return new Core(impl, exports);
+}

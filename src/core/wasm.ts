@@ -1,0 +1,127 @@
+// Loading the WebAssembly core in Node and in browsers (main thread or Web Worker).
+// Three builds exist (scripts/build-wasm.mjs); `init()` picks the best the runtime validates.
+import { instantiate } from "@assemblyscript/loader";
+import { DendriticError, ValueError } from "./errors.js";
+
+export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
+export type ImplChoice = "auto" | "simd" | "scalar" | "relaxed";
+
+export interface InitOptions {
+  /** Which build to load. "auto" (default): relaxed if available without flags, else SIMD, else scalar. */
+  impl?: ImplChoice;
+  /**
+   * Where the `.wasm` files live (a directory URL or path ending in "/"). Default: the package's
+   * `wasm/` directory, resolved relative to this module, which works under bundlers and plain
+   * `<script type="module">` alike.
+   */
+  wasmBase?: string | URL;
+  /** Bytes or a compiled module to use directly instead of loading a file. */
+  wasm?: BufferSource | WebAssembly.Module;
+}
+
+/** Raw exports of the core: numbers in, numbers out. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  simdEnabled(): number;
+  relaxedSimdEnabled(): number;
+  [name: string]: unknown;
+}
+
+// (module (func (result v128) v128.const i32x4 0 0 0 0))
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+]);
+// (module (func (result v128) v128.const 0 0 0 0 ×3 f32x4.relaxed_madd))
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
+]);
+
+/** Which WebAssembly features this runtime accepts without flags. */
+export function detectFeatures(): { simd: boolean; relaxedSimd: boolean } {
+  const v = (b: Uint8Array<ArrayBuffer>) => {
+    try {
+      return WebAssembly.validate(b);
+    } catch {
+      return false;
+    }
+  };
+  return { simd: v(SIMD_PROBE), relaxedSimd: v(RELAXED_PROBE) };
+}
+
+function chooseImpl(choice: ImplChoice): Impl {
+  const f = detectFeatures();
+  switch (choice) {
+    case "auto":
+      return f.relaxedSimd ? "wasm-relaxed" : f.simd ? "wasm-simd" : "wasm-scalar";
+    case "relaxed":
+      if (!f.relaxedSimd) throw new DendriticError("impl 'relaxed' requested but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+      return "wasm-relaxed";
+    case "simd":
+      if (!f.simd) throw new DendriticError("impl 'simd' requested but this runtime does not validate WebAssembly SIMD");
+      return "wasm-simd";
+    case "scalar":
+      return "wasm-scalar";
+    default:
+      throw new ValueError(`impl must be one of auto, simd, scalar, relaxed; got ${String(choice)}`);
+  }
+}
+
+const FILE: Record<Impl, string> = {
+  "wasm-simd": "dendritic.simd.wasm",
+  "wasm-scalar": "dendritic.scalar.wasm",
+  "wasm-relaxed": "dendritic.relaxed.wasm",
+};
+
+const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+
+async function loadBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
+  if (url.protocol === "file:") {
+    if (!isNode) throw new DendriticError(`cannot load ${url.href}: file: URLs need Node`);
+    // The specifier is built at run time so bundlers never pull a Node built-in into browser code.
+    const fsName = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import("node:fs/promises");
+    try {
+      const buf = await fs.readFile(url);
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    } catch (e) {
+      throw new DendriticError(`cannot read the WebAssembly core at ${url.pathname}: ${(e as Error).message} (run \`npm run build:wasm\`)`);
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new DendriticError(`cannot fetch the WebAssembly core at ${url.href}: HTTP ${res.status}`);
+  return res;
+}
+
+export interface LoadedCore {
+  impl: Impl;
+  exports: CoreExports;
+}
+
+export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
+  const impl = chooseImpl(options.impl ?? "auto");
+  const imports = {};
+  let instance: { exports: unknown };
+  if (options.wasm !== undefined) {
+    ({ instance } = (await instantiate(options.wasm as BufferSource, imports)) as { instance: { exports: unknown } });
+  } else {
+    const base = options.wasmBase !== undefined ? new URL(String(options.wasmBase), isNode ? `file://${process.cwd()}/` : globalThis.location?.href) : new URL("../../wasm/", import.meta.url);
+    const url = new URL(FILE[impl], base);
+    const src = await loadBytesOrResponse(url);
+    if (src instanceof ArrayBuffer) {
+      ({ instance } = (await instantiate(src, imports)) as { instance: { exports: unknown } });
+    } else {
+      // instantiateStreaming needs the application/wasm MIME type; fall back to bytes otherwise.
+      const type = src.headers.get("content-type") ?? "";
+      const body = type.startsWith("application/wasm") ? src : await src.arrayBuffer();
+      ({ instance } = (await instantiate(body as BufferSource | Response, imports)) as { instance: { exports: unknown } });
+    }
+  }
+  const exports = instance.exports as CoreExports;
+  const actual: Impl = exports.relaxedSimdEnabled() ? "wasm-relaxed" : exports.simdEnabled() ? "wasm-simd" : "wasm-scalar";
+  return { impl: options.wasm !== undefined ? actual : impl, exports };
+}

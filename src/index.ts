@@ -1,0 +1,4 @@
+export { init, Core } from "./core/core.js";
+export { Arena, Tensor, ceil4 } from "./core/arena.js";
+export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
+export * from "./core/errors.js";
