@@ -113,6 +113,10 @@ export class Arena {
   get memory(): WebAssembly.Memory {
     return this.#exports().memory;
   }
+  /** The raw exports of the core this arena allocates in. */
+  get exports(): CoreExports {
+    return this.#exports();
+  }
   /** Number of tensors currently allocated by this arena. */
   get size(): number {
     return this.#live.size;
