@@ -1,3 +1,7 @@
 // The WebAssembly export surface: numbers only (pointers, element counts, scalars).
 // Parameter order everywhere: outputs, inputs, sizes (elements), scalars.
 export * from "./memory";
+export * from "./kernels/conv";
+export * from "./kernels/batchnorm";
+export * from "./kernels/dropout";
+export * from "./kernels/local";
