@@ -5,3 +5,6 @@ export * from "./kernels/conv";
 export * from "./kernels/batchnorm";
 export * from "./kernels/dropout";
 export * from "./kernels/local";
+export { gemv, gemvT } from "./kernels/gemv";
+export { gemmNT, gemmNN } from "./kernels/gemm";
+export { ger, gerK } from "./kernels/outer";

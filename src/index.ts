@@ -2,3 +2,4 @@ export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
 export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
+export * as kernels from "./kernels/index.js";

@@ -1,0 +1,320 @@
+// Mini-batch matrix products, the two forms the layered models need:
+//   gemmNT  Y (b×m) (+)= X (b×n) · Wᵀ     forward pass of a layer, W m×n
+//   gemmNN  Y (b×n) (+)= X (b×m) · W      Y = X W, and the backward pass dX = dY W
+// Layout (src/core/arena.ts): row-major, each row padded to ceil4(cols) floats, 16-byte aligned,
+// padding lanes 0 on input and kept 0 on output. Pointers are byte addresses, sizes are elements,
+// `accumulate` 0 overwrites the output, 1 adds into it.
+import { rowBytes, madd, hsum4, lastMask } from "./vec";
+
+// ---------------------------------------------------------------------------------------------
+// gemmNT: every output is a dot product of a row of X with a row of W, both contiguous and both
+// zero-padded to a multiple of 4, so the inner loop runs over whole vectors with no tail.
+// Register tile: 2 rows of X × 4 rows of W = 8 vector accumulators (the STYLE.md budget of ~15
+// vector registers leaves room for the two X vectors and one W vector in flight). The 4 W rows
+// (4 × 3 KB at n = 784) stay in L1 while every pair of X rows streams past them.
+
+/** Y[r, i..i+3] (+)= X[r] · W[i..i+3] and the same for row r+1. */
+// @ts-ignore: decorator
+@inline function ntTile2x4(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  const x1 = x0 + sx;
+  const w1 = w0 + sx;
+  const w2 = w1 + sx;
+  const w3 = w2 + sx;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  let k: usize = 0;
+  // Two vectors per trip: the second uses immediate offsets, halving the address arithmetic.
+  for (; k + 32 <= sx; k += 32) {
+    let a0 = v128.load(x0 + k), a1 = v128.load(x1 + k);
+    let b = v128.load(w0 + k); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w1 + k); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w2 + k); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(w3 + k); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    a0 = v128.load(x0 + k, 16); a1 = v128.load(x1 + k, 16);
+    b = v128.load(w0 + k, 16); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w1 + k, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w2 + k, 16); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(w3 + k, 16); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+  }
+  if (k < sx) {
+    const a0 = v128.load(x0 + k), a1 = v128.load(x1 + k);
+    let b = v128.load(w0 + k); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w1 + k); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w2 + k); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(w3 + k); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+  }
+  let r0 = hsum4(c00, c01, c02, c03);
+  let r1 = hsum4(c10, c11, c12, c13);
+  if (accumulate) {
+    r0 = f32x4.add(v128.load(y), r0);
+    r1 = f32x4.add(v128.load(y + sy), r1);
+  }
+  v128.store(y, r0);
+  v128.store(y + sy, r1);
+}
+
+/** Y[r, i..i+3] (+)= X[r] · W[i..i+3] for a single row of X. */
+// @ts-ignore: decorator
+@inline function ntTile1x4(y: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  const w1 = w0 + sx;
+  const w2 = w1 + sx;
+  const w3 = w2 + sx;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k: usize = 0; k < sx; k += 16) {
+    const a = v128.load(x0 + k);
+    c0 = madd(a, v128.load(w0 + k), c0);
+    c1 = madd(a, v128.load(w1 + k), c1);
+    c2 = madd(a, v128.load(w2 + k), c2);
+    c3 = madd(a, v128.load(w3 + k), c3);
+  }
+  let r = hsum4(c0, c1, c2, c3);
+  if (accumulate) r = f32x4.add(v128.load(y), r);
+  v128.store(y, r);
+}
+
+/** Y[r..r+3, i] (+)= X[r..r+3] · W[i]: one W row (the m % 4 tail) against four rows of X. */
+// @ts-ignore: decorator
+@inline function ntTile4x1(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  const x1 = x0 + sx;
+  const x2 = x1 + sx;
+  const x3 = x2 + sx;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k: usize = 0; k < sx; k += 16) {
+    const b = v128.load(w0 + k);
+    c0 = madd(v128.load(x0 + k), b, c0);
+    c1 = madd(v128.load(x1 + k), b, c1);
+    c2 = madd(v128.load(x2 + k), b, c2);
+    c3 = madd(v128.load(x3 + k), b, c3);
+  }
+  const r = hsum4(c0, c1, c2, c3);
+  const y1 = y + sy, y2 = y1 + sy, y3 = y2 + sy;
+  if (accumulate) {
+    store<f32>(y, load<f32>(y) + f32x4.extract_lane(r, 0));
+    store<f32>(y1, load<f32>(y1) + f32x4.extract_lane(r, 1));
+    store<f32>(y2, load<f32>(y2) + f32x4.extract_lane(r, 2));
+    store<f32>(y3, load<f32>(y3) + f32x4.extract_lane(r, 3));
+  } else {
+    store<f32>(y, f32x4.extract_lane(r, 0));
+    store<f32>(y1, f32x4.extract_lane(r, 1));
+    store<f32>(y2, f32x4.extract_lane(r, 2));
+    store<f32>(y3, f32x4.extract_lane(r, 3));
+  }
+}
+
+/** Y[r, i] (+)= X[r] · W[i]: a single dot product. */
+// @ts-ignore: decorator
+@inline function ntTile1x1(y: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  let c0 = f32x4.splat(0);
+  for (let k: usize = 0; k < sx; k += 16) c0 = madd(v128.load(x0 + k), v128.load(w0 + k), c0);
+  const s = f32x4.add(c0, v128.shuffle<f32>(c0, c0, 2, 3, 0, 1));
+  const d = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  store<f32>(y, accumulate ? load<f32>(y) + d : d);
+}
+
+/** Y (b×m) (+)= X (b×n) · Wᵀ with W m×n. */
+export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
+  const sx = rowBytes(n); // X and W rows both have n columns
+  const sy = rowBytes(m);
+  const m4 = m & ~3;
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i < m4; i += 4) {
+      const w = W + (<usize>i) * sx;
+      const yi = Y + ((<usize>i) << 2);
+      let r = 0;
+      for (; r + 2 <= b; r += 2) ntTile2x4(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
+      if (r < b) ntTile1x4(yi + (<usize>r) * sy, X + (<usize>r) * sx, w, sx, accumulate);
+    }
+    for (let i = m4; i < m; i++) {
+      const w = W + (<usize>i) * sx;
+      const yi = Y + ((<usize>i) << 2);
+      let r = 0;
+      for (; r + 4 <= b; r += 4) ntTile4x1(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
+      for (; r < b; r++) ntTile1x1(yi + (<usize>r) * sy, X + (<usize>r) * sx, w, sx, accumulate);
+    }
+  } else {
+    // Scalar twin, same loop order: W rows in blocks of 4, rows of X, k innermost.
+    for (let i = 0; i < m4; i += 4) {
+      const w0 = W + (<usize>i) * sx, w1 = w0 + sx, w2 = w1 + sx, w3 = w2 + sx;
+      for (let r = 0; r < b; r++) {
+        const x = X + (<usize>r) * sx;
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+        for (let k: usize = 0; k < (<usize>n) << 2; k += 4) {
+          const a = load<f32>(x + k);
+          s0 += a * load<f32>(w0 + k);
+          s1 += a * load<f32>(w1 + k);
+          s2 += a * load<f32>(w2 + k);
+          s3 += a * load<f32>(w3 + k);
+        }
+        const y = Y + (<usize>r) * sy + ((<usize>i) << 2);
+        if (accumulate) {
+          s0 += load<f32>(y); s1 += load<f32>(y, 4); s2 += load<f32>(y, 8); s3 += load<f32>(y, 12);
+        }
+        store<f32>(y, s0); store<f32>(y, s1, 4); store<f32>(y, s2, 8); store<f32>(y, s3, 12);
+      }
+    }
+    for (let i = m4; i < m; i++) {
+      const w = W + (<usize>i) * sx;
+      for (let r = 0; r < b; r++) {
+        const x = X + (<usize>r) * sx;
+        let s: f32 = 0;
+        for (let k: usize = 0; k < (<usize>n) << 2; k += 4) s += load<f32>(x + k) * load<f32>(w + k);
+        const y = Y + (<usize>r) * sy + ((<usize>i) << 2);
+        store<f32>(y, accumulate ? load<f32>(y) + s : s);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemmNN: each output row is a combination of rows of W, Y[r, :] = Σ_i X[r, i] W[i, :]. Register
+// tile: 2 rows of Y × 16 columns (4 vectors) = 8 accumulators; per step of i, 4 loads of W (one
+// 64-byte row segment, immediate offsets from one pointer) and 2 broadcasts of X (v128.load32_splat).
+// The W panel (m rows × 64 B = 32 KB at m = 500) is reused from cache by every pair of rows.
+
+/** Y[r..r+1, j..j+15] (+)= X[r..r+1, :] · W[:, j..j+15]. `y`, `w` point at column j. */
+// @ts-ignore: decorator
+@inline function nnTile2x16(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  const x1 = x0 + sx;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  if (accumulate) {
+    const y1 = y + sy;
+    c00 = v128.load(y); c01 = v128.load(y, 16); c02 = v128.load(y, 32); c03 = v128.load(y, 48);
+    c10 = v128.load(y1); c11 = v128.load(y1, 16); c12 = v128.load(y1, 32); c13 = v128.load(y1, 48);
+  }
+  const end = x0 + ((<usize>m) << 2);
+  let xp = x0;
+  let wp = w;
+  for (; xp + 8 <= end; xp += 8) {
+    // i and i+1; X of the second step via the immediate offset 4.
+    let a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + sx);
+    let b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    wp += sw;
+    a0 = v128.load32_splat(xp, 4); a1 = v128.load32_splat(xp + sx, 4);
+    b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    wp += sw;
+  }
+  if (xp < end) {
+    const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + sx);
+    let b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+  }
+  const y1 = y + sy;
+  v128.store(y, c00); v128.store(y, c01, 16); v128.store(y, c02, 32); v128.store(y, v128.and(c03, mask), 48);
+  v128.store(y1, c10); v128.store(y1, c11, 16); v128.store(y1, c12, 32); v128.store(y1, v128.and(c13, mask), 48);
+}
+
+/** Y[r, j..j+15] (+)= X[r, :] · W[:, j..j+15] for a single row. */
+// @ts-ignore: decorator
+@inline function nnTile1x16(y: usize, x0: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(y); c1 = v128.load(y, 16); c2 = v128.load(y, 32); c3 = v128.load(y, 48);
+  }
+  const end = x0 + ((<usize>m) << 2);
+  let wp = w;
+  for (let xp = x0; xp < end; xp += 4) {
+    const a = v128.load32_splat(xp);
+    c0 = madd(a, v128.load(wp), c0);
+    c1 = madd(a, v128.load(wp, 16), c1);
+    c2 = madd(a, v128.load(wp, 32), c2);
+    c3 = madd(a, v128.load(wp, 48), c3);
+    wp += sw;
+  }
+  v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, v128.and(c3, mask), 48);
+}
+
+/** Y[r..r+3, j..j+3] (+)= X[r..r+3, :] · W[:, j..j+3]: one column vector (the tail of a row). */
+// @ts-ignore: decorator
+@inline function nnTile4x4(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  const x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx;
+  const y1 = y + sy, y2 = y1 + sy, y3 = y2 + sy;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(y); c1 = v128.load(y1); c2 = v128.load(y2); c3 = v128.load(y3);
+  }
+  let wp = w;
+  for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
+    const b = v128.load(wp);
+    c0 = madd(v128.load32_splat(x0 + k), b, c0);
+    c1 = madd(v128.load32_splat(x1 + k), b, c1);
+    c2 = madd(v128.load32_splat(x2 + k), b, c2);
+    c3 = madd(v128.load32_splat(x3 + k), b, c3);
+    wp += sw;
+  }
+  v128.store(y, v128.and(c0, mask)); v128.store(y1, v128.and(c1, mask));
+  v128.store(y2, v128.and(c2, mask)); v128.store(y3, v128.and(c3, mask));
+}
+
+/** Y[r, j..j+3] (+)= X[r, :] · W[:, j..j+3]. */
+// @ts-ignore: decorator
+@inline function nnTile1x4(y: usize, x0: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let c0 = accumulate ? v128.load(y) : f32x4.splat(0);
+  let wp = w;
+  for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
+    c0 = madd(v128.load32_splat(x0 + k), v128.load(wp), c0);
+    wp += sw;
+  }
+  v128.store(y, v128.and(c0, mask));
+}
+
+/** Y (b×n) (+)= X (b×m) · W with W m×n. */
+export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
+  const sx = rowBytes(m);
+  const sw = rowBytes(n); // W and Y rows both have n columns
+  const nb = sw; // bytes of a padded row of Y
+  if (ASC_FEATURE_SIMD) {
+    const full = i32x4.splat(-1);
+    const tail = lastMask(n);
+    // Column panels of 16 floats (64 B); the last panel of a row masks its padding lanes.
+    let j: usize = 0;
+    for (; j + 64 <= nb; j += 64) {
+      const mask = j + 64 == nb ? tail : full;
+      let r = 0;
+      for (; r + 2 <= b; r += 2) nnTile2x16(Y + (<usize>r) * sw + j, sw, X + (<usize>r) * sx, sx, W + j, sw, m, accumulate, mask);
+      if (r < b) nnTile1x16(Y + (<usize>r) * sw + j, X + (<usize>r) * sx, W + j, sw, m, accumulate, mask);
+    }
+    for (; j < nb; j += 16) {
+      const mask = j + 16 == nb ? tail : full;
+      let r = 0;
+      for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, X + (<usize>r) * sx, sx, W + j, sw, m, accumulate, mask);
+      for (; r < b; r++) nnTile1x4(Y + (<usize>r) * sw + j, X + (<usize>r) * sx, W + j, sw, m, accumulate, mask);
+    }
+  } else {
+    // Scalar twin, same loop order: 4-column groups (one vector), rows of X, rows of W innermost.
+    // Padding columns of W are 0 and are read but never stored.
+    for (let j = 0; j < n; j += 4) {
+      const live = min(n - j, 4);
+      const wj = W + ((<usize>j) << 2);
+      for (let r = 0; r < b; r++) {
+        const x = X + (<usize>r) * sx;
+        const y = Y + (<usize>r) * sw + ((<usize>j) << 2);
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+        if (accumulate) {
+          s0 = load<f32>(y); if (live > 1) s1 = load<f32>(y, 4); if (live > 2) s2 = load<f32>(y, 8); if (live > 3) s3 = load<f32>(y, 12);
+        }
+        let wp = wj;
+        for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
+          const a = load<f32>(x + k);
+          s0 += a * load<f32>(wp);
+          s1 += a * load<f32>(wp, 4);
+          s2 += a * load<f32>(wp, 8);
+          s3 += a * load<f32>(wp, 12);
+          wp += sw;
+        }
+        store<f32>(y, s0);
+        if (live > 1) store<f32>(y, s1, 4);
+        if (live > 2) store<f32>(y, s2, 8);
+        if (live > 3) store<f32>(y, s3, 12);
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Matrix-vector products:
+//   gemv   y[m] (+)= W x,   W m×n, x length n
+//   gemvT  y[n] (+)= Wᵀ x,  W m×n, x length m
+// Layout (src/core/arena.ts): row-major, rows padded to ceil4(cols) floats, padding lanes 0 on input
+// and kept 0 on output. Pointers are byte addresses, sizes elements; `accumulate` 0 overwrites, 1 adds.
+// Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
+// few, long, sequential streams rather than at register reuse.
+import { rowBytes, madd, hsum4, lastMask } from "./vec";
+
+// ---------------------------------------------------------------------------------------------
+// gemv: dot products of 4 rows of W with x at a time (4 accumulators, x loaded once per 4 rows),
+// two vectors per trip with immediate offsets. Four finished sums are stored as one vector.
+
+/** y[i..i+3] (+)= W[i..i+3] · x. */
+// @ts-ignore: decorator
+@inline function dot4(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
+  const w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+  let k: usize = 0;
+  // Two independent accumulator sets hide the add latency (4 cycles) behind the loads.
+  for (; k + 32 <= sw; k += 32) {
+    const a = v128.load(x + k), b = v128.load(x + k, 16);
+    c0 = madd(a, v128.load(w0 + k), c0); d0 = madd(b, v128.load(w0 + k, 16), d0);
+    c1 = madd(a, v128.load(w1 + k), c1); d1 = madd(b, v128.load(w1 + k, 16), d1);
+    c2 = madd(a, v128.load(w2 + k), c2); d2 = madd(b, v128.load(w2 + k, 16), d2);
+    c3 = madd(a, v128.load(w3 + k), c3); d3 = madd(b, v128.load(w3 + k, 16), d3);
+  }
+  if (k < sw) {
+    const a = v128.load(x + k);
+    c0 = madd(a, v128.load(w0 + k), c0);
+    c1 = madd(a, v128.load(w1 + k), c1);
+    c2 = madd(a, v128.load(w2 + k), c2);
+    c3 = madd(a, v128.load(w3 + k), c3);
+  }
+  let r = hsum4(f32x4.add(c0, d0), f32x4.add(c1, d1), f32x4.add(c2, d2), f32x4.add(c3, d3));
+  if (accumulate) r = f32x4.add(v128.load(y), r);
+  v128.store(y, r);
+}
+
+/** y[i] (+)= W[i] · x. */
+// @ts-ignore: decorator
+@inline function dot1(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
+  let c = f32x4.splat(0);
+  for (let k: usize = 0; k < sw; k += 16) c = madd(v128.load(x + k), v128.load(w0 + k), c);
+  const s = f32x4.add(c, v128.shuffle<f32>(c, c, 2, 3, 0, 1));
+  const d = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  store<f32>(y, accumulate ? load<f32>(y) + d : d);
+}
+
+/** y[m] (+)= W x with W m×n, x length n. */
+export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
+  const sw = rowBytes(n);
+  const m4 = m & ~3;
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i < m4; i += 4) dot4(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+    for (let i = m4; i < m; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+  } else {
+    // Scalar twin, same loop order: rows of W in blocks of 4, k innermost.
+    const nb = (<usize>n) << 2;
+    for (let i = 0; i < m4; i += 4) {
+      const w0 = W + (<usize>i) * sw, w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      for (let k: usize = 0; k < nb; k += 4) {
+        const a = load<f32>(x + k);
+        s0 += a * load<f32>(w0 + k);
+        s1 += a * load<f32>(w1 + k);
+        s2 += a * load<f32>(w2 + k);
+        s3 += a * load<f32>(w3 + k);
+      }
+      const yi = y + ((<usize>i) << 2);
+      if (accumulate) {
+        s0 += load<f32>(yi); s1 += load<f32>(yi, 4); s2 += load<f32>(yi, 8); s3 += load<f32>(yi, 12);
+      }
+      store<f32>(yi, s0); store<f32>(yi, s1, 4); store<f32>(yi, s2, 8); store<f32>(yi, s3, 12);
+    }
+    for (let i = m4; i < m; i++) {
+      const w = W + (<usize>i) * sw;
+      let s: f32 = 0;
+      for (let k: usize = 0; k < nb; k += 4) s += load<f32>(x + k) * load<f32>(w + k);
+      const yi = y + ((<usize>i) << 2);
+      store<f32>(yi, accumulate ? load<f32>(yi) + s : s);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemvT: y = Σ_i x[i] W[i, :]. A panel of 32 columns (8 vectors, two cache lines per row of W) is
+// held in registers while i runs over all rows; x[i] is broadcast with v128.load32_splat.
+
+/** y[j..j+31] (+)= Σ_i x[i] W[i, j..j+31]. `y`, `w` point at column j. */
+// @ts-ignore: decorator
+@inline function axpyPanel32(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(y); c1 = v128.load(y, 16); c2 = v128.load(y, 32); c3 = v128.load(y, 48);
+    c4 = v128.load(y, 64); c5 = v128.load(y, 80); c6 = v128.load(y, 96); c7 = v128.load(y, 112);
+  }
+  const end = x + ((<usize>m) << 2);
+  let wp = w;
+  for (let xp = x; xp < end; xp += 4) {
+    const a = v128.load32_splat(xp);
+    c0 = madd(a, v128.load(wp), c0);
+    c1 = madd(a, v128.load(wp, 16), c1);
+    c2 = madd(a, v128.load(wp, 32), c2);
+    c3 = madd(a, v128.load(wp, 48), c3);
+    c4 = madd(a, v128.load(wp, 64), c4);
+    c5 = madd(a, v128.load(wp, 80), c5);
+    c6 = madd(a, v128.load(wp, 96), c6);
+    c7 = madd(a, v128.load(wp, 112), c7);
+    wp += sw;
+  }
+  v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, c3, 48);
+  v128.store(y, c4, 64); v128.store(y, c5, 80); v128.store(y, c6, 96); v128.store(y, v128.and(c7, mask), 112);
+}
+
+/** y[j..j+3] (+)= Σ_i x[i] W[i, j..j+3]. */
+// @ts-ignore: decorator
+@inline function axpyPanel4(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let c0 = accumulate ? v128.load(y) : f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let wp = w;
+  let k: usize = 0;
+  const mb = (<usize>m) << 2;
+  // Two accumulators so consecutive rows do not wait on each other's add.
+  for (; k + 8 <= mb; k += 8) {
+    c0 = madd(v128.load32_splat(x + k), v128.load(wp), c0);
+    c1 = madd(v128.load32_splat(x + k, 4), v128.load(wp + sw), c1);
+    wp += sw << 1;
+  }
+  if (k < mb) c0 = madd(v128.load32_splat(x + k), v128.load(wp), c0);
+  v128.store(y, v128.and(f32x4.add(c0, c1), mask));
+}
+
+/** y[n] (+)= Wᵀ x with W m×n, x length m. */
+export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
+  const sw = rowBytes(n);
+  if (ASC_FEATURE_SIMD) {
+    const full = i32x4.splat(-1);
+    const tail = lastMask(n);
+    let j: usize = 0;
+    for (; j + 128 <= sw; j += 128) axpyPanel32(y + j, W + j, x, sw, m, accumulate, j + 128 == sw ? tail : full);
+    for (; j < sw; j += 16) axpyPanel4(y + j, W + j, x, sw, m, accumulate, j + 16 == sw ? tail : full);
+  } else {
+    // Scalar twin, same loop order: column groups of 4, rows of W innermost. Padding columns of W
+    // are 0 and are read but never stored.
+    for (let j = 0; j < n; j += 4) {
+      const live = min(n - j, 4);
+      const yj = y + ((<usize>j) << 2);
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      if (accumulate) {
+        s0 = load<f32>(yj); if (live > 1) s1 = load<f32>(yj, 4); if (live > 2) s2 = load<f32>(yj, 8); if (live > 3) s3 = load<f32>(yj, 12);
+      }
+      let wp = W + ((<usize>j) << 2);
+      for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
+        const a = load<f32>(x + k);
+        s0 += a * load<f32>(wp);
+        s1 += a * load<f32>(wp, 4);
+        s2 += a * load<f32>(wp, 8);
+        s3 += a * load<f32>(wp, 12);
+        wp += sw;
+      }
+      store<f32>(yj, s0);
+      if (live > 1) store<f32>(yj, s1, 4);
+      if (live > 2) store<f32>(yj, s2, 8);
+      if (live > 3) store<f32>(yj, s3, 12);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// In-place outer-product updates (the plasticity rules' weight changes), no temporary matrix:
+//   ger   W (m×n) += eta · a cᵀ,   a length m, c length n          (rank 1)
+//   gerK  W (m×n) += eta · Aᵀ C,   A k×m, C k×n                    (rank k: a mini-batch of k)
+// Layout (src/core/arena.ts): row-major, rows padded to ceil4(cols) floats, padding lanes 0 on input
+// and kept 0 on output. Pointers are byte addresses, sizes elements.
+import { rowBytes, madd, lastMask } from "./vec";
+
+// ---------------------------------------------------------------------------------------------
+// ger: rows of W in blocks of 4 share each load of c; every element of W is read and written once.
+
+/** W (m×n) += eta · a cᵀ. */
+export function ger(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32): void {
+  const sw = rowBytes(n);
+  const m4 = m & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const last = sw - 16; // byte offset of the last vector of a row
+    const mask = lastMask(n);
+    let i = 0;
+    for (; i < m4; i += 4) {
+      const ap = a + ((<usize>i) << 2);
+      const s0 = f32x4.splat(eta * load<f32>(ap)), s1 = f32x4.splat(eta * load<f32>(ap, 4));
+      const s2 = f32x4.splat(eta * load<f32>(ap, 8)), s3 = f32x4.splat(eta * load<f32>(ap, 12));
+      const w0 = W + (<usize>i) * sw, w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
+      let k: usize = 0;
+      for (; k < last; k += 16) {
+        const cv = v128.load(c + k);
+        v128.store(w0 + k, madd(s0, cv, v128.load(w0 + k)));
+        v128.store(w1 + k, madd(s1, cv, v128.load(w1 + k)));
+        v128.store(w2 + k, madd(s2, cv, v128.load(w2 + k)));
+        v128.store(w3 + k, madd(s3, cv, v128.load(w3 + k)));
+      }
+      const cv = v128.load(c + k);
+      v128.store(w0 + k, v128.and(madd(s0, cv, v128.load(w0 + k)), mask));
+      v128.store(w1 + k, v128.and(madd(s1, cv, v128.load(w1 + k)), mask));
+      v128.store(w2 + k, v128.and(madd(s2, cv, v128.load(w2 + k)), mask));
+      v128.store(w3 + k, v128.and(madd(s3, cv, v128.load(w3 + k)), mask));
+    }
+    for (; i < m; i++) {
+      const s = f32x4.splat(eta * load<f32>(a + ((<usize>i) << 2)));
+      const w = W + (<usize>i) * sw;
+      let k: usize = 0;
+      for (; k < last; k += 16) v128.store(w + k, madd(s, v128.load(c + k), v128.load(w + k)));
+      v128.store(w + k, v128.and(madd(s, v128.load(c + k), v128.load(w + k)), mask));
+    }
+  } else {
+    // Scalar twin, same loop order: rows of W in blocks of 4 sharing each c[j], j inner.
+    const nb = (<usize>n) << 2;
+    let i = 0;
+    for (; i < m4; i += 4) {
+      const ap = a + ((<usize>i) << 2);
+      const s0 = eta * load<f32>(ap), s1 = eta * load<f32>(ap, 4), s2 = eta * load<f32>(ap, 8), s3 = eta * load<f32>(ap, 12);
+      const w0 = W + (<usize>i) * sw, w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
+      for (let k: usize = 0; k < nb; k += 4) {
+        const cv = load<f32>(c + k);
+        store<f32>(w0 + k, load<f32>(w0 + k) + s0 * cv);
+        store<f32>(w1 + k, load<f32>(w1 + k) + s1 * cv);
+        store<f32>(w2 + k, load<f32>(w2 + k) + s2 * cv);
+        store<f32>(w3 + k, load<f32>(w3 + k) + s3 * cv);
+      }
+    }
+    for (; i < m; i++) {
+      const s = eta * load<f32>(a + ((<usize>i) << 2));
+      const w = W + (<usize>i) * sw;
+      for (let k: usize = 0; k < nb; k += 4) store<f32>(w + k, load<f32>(w + k) + s * load<f32>(c + k));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gerK: a tile of W (2 rows × 16 columns = 8 vector accumulators) collects Σ_p A[p, i] C[p, j] over
+// all k rows of A and C, then W += eta · tile is applied once. A[p, i] is broadcast with
+// v128.load32_splat; C[p, j..j+15] is one 64-byte row segment at immediate offsets.
+
+/** W[i..i+1, j..j+15] += eta · Σ_p A[p, i..i+1]ᵀ C[p, j..j+15]. `w`, `cp` point at column j; `ap` at column i of A. */
+// @ts-ignore: decorator
+@inline function gerTile2x16(w: usize, sw: usize, ap: usize, sa: usize, cp: usize, k: i32, eta: v128, mask: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  let pa = ap, pc = cp;
+  for (let p = 0; p < k; p++) {
+    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+    let b = v128.load(pc); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(pc, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(pc, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(pc, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    pa += sa;
+    pc += sw;
+  }
+  const w1 = w + sw;
+  v128.store(w, madd(eta, c00, v128.load(w)));
+  v128.store(w, madd(eta, c01, v128.load(w, 16)), 16);
+  v128.store(w, madd(eta, c02, v128.load(w, 32)), 32);
+  v128.store(w, v128.and(madd(eta, c03, v128.load(w, 48)), mask), 48);
+  v128.store(w1, madd(eta, c10, v128.load(w1)));
+  v128.store(w1, madd(eta, c11, v128.load(w1, 16)), 16);
+  v128.store(w1, madd(eta, c12, v128.load(w1, 32)), 32);
+  v128.store(w1, v128.and(madd(eta, c13, v128.load(w1, 48)), mask), 48);
+}
+
+/** W[i, j..j+15] += eta · Σ_p A[p, i] C[p, j..j+15] for a single row (the m odd tail). */
+// @ts-ignore: decorator
+@inline function gerTile1x16(w: usize, sw: usize, ap: usize, sa: usize, cp: usize, k: i32, eta: v128, mask: v128): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let pa = ap, pc = cp;
+  for (let p = 0; p < k; p++) {
+    const a0 = v128.load32_splat(pa);
+    c0 = madd(a0, v128.load(pc), c0);
+    c1 = madd(a0, v128.load(pc, 16), c1);
+    c2 = madd(a0, v128.load(pc, 32), c2);
+    c3 = madd(a0, v128.load(pc, 48), c3);
+    pa += sa;
+    pc += sw;
+  }
+  v128.store(w, madd(eta, c0, v128.load(w)));
+  v128.store(w, madd(eta, c1, v128.load(w, 16)), 16);
+  v128.store(w, madd(eta, c2, v128.load(w, 32)), 32);
+  v128.store(w, v128.and(madd(eta, c3, v128.load(w, 48)), mask), 48);
+}
+
+/** W[i, j..j+3] += eta · Σ_p A[p, i] C[p, j..j+3]. */
+// @ts-ignore: decorator
+@inline function gerTile1x4(w: usize, sw: usize, ap: usize, sa: usize, cp: usize, k: i32, eta: v128, mask: v128): void {
+  let c0 = f32x4.splat(0);
+  let pa = ap, pc = cp;
+  for (let p = 0; p < k; p++) {
+    c0 = madd(v128.load32_splat(pa), v128.load(pc), c0);
+    pa += sa;
+    pc += sw;
+  }
+  v128.store(w, v128.and(madd(eta, c0, v128.load(w)), mask));
+}
+
+/** W (m×n) += eta · Aᵀ C with A k×m, C k×n. */
+export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
+  const sw = rowBytes(n); // W and C rows both have n columns
+  const sa = rowBytes(m);
+  if (ASC_FEATURE_SIMD) {
+    const e = f32x4.splat(eta);
+    const full = i32x4.splat(-1);
+    const tail = lastMask(n);
+    let i = 0;
+    // Row pairs outer so W is streamed once, front to back; C (k × n) is re-read from cache.
+    for (; i + 2 <= m; i += 2) {
+      const w = W + (<usize>i) * sw;
+      const ap = A + ((<usize>i) << 2);
+      let j: usize = 0;
+      for (; j + 64 <= sw; j += 64) gerTile2x16(w + j, sw, ap, sa, C + j, k, e, j + 64 == sw ? tail : full);
+      for (; j < sw; j += 16) {
+        const mask = j + 16 == sw ? tail : full;
+        gerTile1x4(w + j, sw, ap, sa, C + j, k, e, mask);
+        gerTile1x4(w + sw + j, sw, ap + 4, sa, C + j, k, e, mask);
+      }
+    }
+    if (i < m) {
+      const w = W + (<usize>i) * sw;
+      const ap = A + ((<usize>i) << 2);
+      let j: usize = 0;
+      for (; j + 64 <= sw; j += 64) gerTile1x16(w + j, sw, ap, sa, C + j, k, e, j + 64 == sw ? tail : full);
+      for (; j < sw; j += 16) gerTile1x4(w + j, sw, ap, sa, C + j, k, e, j + 16 == sw ? tail : full);
+    }
+  } else {
+    // Scalar twin, same loop order: rows of W, 4-column groups, p (the k rows of A and C) innermost.
+    for (let i = 0; i < m; i++) {
+      const w = W + (<usize>i) * sw;
+      const ap = A + ((<usize>i) << 2);
+      for (let j = 0; j < n; j += 4) {
+        const live = min(n - j, 4);
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+        let pa = ap, pc = C + ((<usize>j) << 2);
+        for (let p = 0; p < k; p++) {
+          const av = load<f32>(pa);
+          s0 += av * load<f32>(pc);
+          s1 += av * load<f32>(pc, 4);
+          s2 += av * load<f32>(pc, 8);
+          s3 += av * load<f32>(pc, 12);
+          pa += sa;
+          pc += sw;
+        }
+        const wj = w + ((<usize>j) << 2);
+        store<f32>(wj, load<f32>(wj) + eta * s0);
+        if (live > 1) store<f32>(wj, load<f32>(wj, 4) + eta * s1, 4);
+        if (live > 2) store<f32>(wj, load<f32>(wj, 8) + eta * s2, 8);
+        if (live > 3) store<f32>(wj, load<f32>(wj, 12) + eta * s3, 12);
+      }
+    }
+  }
+}
