@@ -8,3 +8,5 @@ export * from "./kernels/local";
 export { gemv, gemvT } from "./kernels/gemv";
 export { gemmNT, gemmNN } from "./kernels/gemm";
 export { ger, gerK } from "./kernels/outer";
+export * from "./kernels/elementwise";
+export * from "./kernels/noise";

@@ -1,1 +1,3 @@
 export * from "./linalg.js";
+export * from "./elementwise.js";
+export * from "./noise.js";
