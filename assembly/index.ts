@@ -10,3 +10,6 @@ export { gemmNT, gemmNN } from "./kernels/gemm";
 export { ger, gerK } from "./kernels/outer";
 export * from "./kernels/elementwise";
 export * from "./kernels/noise";
+export * from "./kernels/softmax";
+export * from "./kernels/sign";
+export * from "./models/mlp";

@@ -3,3 +3,4 @@ export { Arena, Tensor, ceil4 } from "./core/arena.js";
 export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";
+export * from "./models/mlp.js";

@@ -1,0 +1,572 @@
+// Feedforward nets trained by backprop (BP), feedback alignment (FA, Lillicrap et al. 2016), direct
+// feedback alignment (DFA, Nøkland 2016) and sign-concordant feedback alignment (uSF, frSF, brSF;
+// Liao, Leibo & Poggio 2016) — the baselines of SPEC §2. The equations are in assembly/models/mlp.ts;
+// this file validates the configuration, owns the buffers and crosses into WebAssembly once per
+// mini-batch.
+//
+// State names (exportState / importState, checkpoints), l = 0 … L−1 indexes the weight layers,
+// layer l maps n_l inputs to n_{l+1} outputs (arch = [n_0, …, n_L]):
+//   layers.l.W   [n_{l+1}, n_l]  forward weights
+//   layers.l.b   [n_{l+1}]       biases (biases: true)
+//   layers.l.vW  [n_{l+1}, n_l]  momentum of W (momentum > 0)
+//   layers.l.vb  [n_{l+1}]       momentum of b (momentum > 0 and biases: true)
+//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  SPEC §2's B_l, carries δ of layer l's output back to its input
+//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  SPEC §2's B, projects the output error e onto layer l's output
+//   layers.l.M   frSF, l ≥ 1:    [n_l, n_{l+1}]  fixed magnitudes, B_l = M ⊙ sign(W_l)ᵀ
+//   rng.seed     Uint32 [1]      key of the brSF magnitude draws (brSF only; the configured seed)
+//   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
+// uSF and brSF feedback is derived from W (and the counter), so it is not stored.
+import type { Core } from "../core/core.js";
+import type { Arena, Tensor } from "../core/arena.js";
+import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../core/errors.js";
+import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
+import { registerModel } from "./registry.js";
+
+export type MlpRule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
+export type MlpActivation = "logistic" | "relu" | "tanh";
+export type MlpOutputActivation = MlpActivation | "linear" | "softmax";
+export type MlpLoss = "softmax-ce" | "mse";
+export type MlpInit = "glorot-uniform" | "glorot-normal" | "he-normal" | "uniform" | "normal";
+
+export interface MlpConfig {
+  /** Layer sizes [n_0 (inputs), n_1, …, n_L (outputs)], at least two entries. */
+  arch: number[];
+  /** Hidden-layer nonlinearity φ. */
+  activation: MlpActivation;
+  /** "softmax-ce": softmax output, cross-entropy; "mse": squared error ½‖h_L − t‖² per example. */
+  loss: MlpLoss;
+  /** Output nonlinearity: "softmax" with softmax-ce (the only choice); linear/logistic/relu/tanh with mse. */
+  outputActivation: MlpOutputActivation;
+  rule: MlpRule;
+  /** SGD learning rate η (scaled by setLearningRateScale). */
+  lr: number;
+  /** Momentum μ ∈ [0, 1): v ← μ v + g, W ← W − η v. 0 is plain SGD (no velocity buffers). */
+  momentum: number;
+  /** Forward-weight initialisation (see initScale / initGain). */
+  init: MlpInit;
+  /** Half-width of "uniform" or standard deviation of "normal"; ignored by the fan-based schemes. */
+  initScale: number;
+  /** Multiplies the fan-based schemes (e.g. 4 for logistic units, Glorot & Bengio 2010). */
+  initGain: number;
+  /**
+   * Scale of the feedback pathways relative to the forward initialisation. FA/DFA: B drawn from
+   * the same scheme as the forward weights of its shape, times this gain. SCFA: magnitudes have
+   * mean s_l = feedbackGain · E|W_l| under the initial distribution (uSF M = s_l; frSF, brSF
+   * M ~ U(0, 2 s_l)), so sign feedback starts at the size of the forward weights it mirrors.
+   */
+  feedbackGain: number;
+  /** Biases on every layer. */
+  biases: boolean;
+  /** Seed of the initialisation and of the brSF draws (integer in [0, 2³²−1]). */
+  seed: number;
+  /** Largest mini-batch (buffers are sized for it). */
+  maxBatch: number;
+  /** Target coding for class labels under mse: target for the true class and for the others. */
+  targetOn: number;
+  targetOff: number;
+}
+
+export const MLP_DEFAULTS: Readonly<Omit<MlpConfig, "arch" | "outputActivation">> = Object.freeze({
+  activation: "logistic",
+  loss: "softmax-ce",
+  rule: "bp",
+  lr: 0.1,
+  momentum: 0,
+  init: "glorot-uniform",
+  initScale: 0.1,
+  initGain: 1,
+  feedbackGain: 1,
+  biases: true,
+  seed: 1,
+  maxBatch: 100,
+  targetOn: 1,
+  targetOff: 0,
+});
+
+const RULES: MlpRule[] = ["bp", "fa", "dfa", "usf", "frsf", "brsf"];
+const ACTIVATIONS: MlpActivation[] = ["logistic", "relu", "tanh"];
+const LOSSES: MlpLoss[] = ["softmax-ce", "mse"];
+const INITS: MlpInit[] = ["glorot-uniform", "glorot-normal", "he-normal", "uniform", "normal"];
+const FIELDS = new Set([
+  "arch", "activation", "loss", "outputActivation", "rule", "lr", "momentum", "init", "initScale",
+  "initGain", "feedbackGain", "biases", "seed", "maxBatch", "targetOn", "targetOff",
+]);
+
+// Codes shared with assembly/models/mlp.ts.
+const RULE_CODE: Record<MlpRule, number> = { bp: 0, fa: 1, dfa: 2, usf: 3, frsf: 4, brsf: 5 };
+const ACT_CODE: Record<string, number> = { logistic: 0, relu: 1, tanh: 2, linear: 3, softmax: 3 };
+const H = { layers: 0, loss: 1, rule: 2, act: 3, outAct: 4, biases: 5, x: 6, t: 7, coef: 8, seed: 9 } as const;
+const HEADER = 16;
+const S = { nIn: 0, nOut: 1, W: 2, b: 3, vW: 4, vb: 5, fb: 6, M: 7, a: 8, h: 9, d: 10, g: 11, scale: 12, stream: 13 } as const;
+const LAYER_SLOTS = 16;
+/** RNG streams per layer: 0 forward weights, 1 FA/DFA feedback, 2 frSF magnitudes, 3 brSF draws. */
+const STREAMS_PER_LAYER = 4;
+
+const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
+
+function pick<T extends string>(cfg: Record<string, unknown>, field: string, allowed: readonly T[], dflt: T): T {
+  const v = cfg[field] ?? dflt;
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    throw new ValueError(`mlp config: ${field} must be one of ${allowed.join(", ")}; got ${show(v)}`);
+  }
+  return v as T;
+}
+
+function num(cfg: Record<string, unknown>, field: string, dflt: number, ok: (x: number) => boolean, expect: string): number {
+  const v = cfg[field] ?? dflt;
+  if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
+    throw new ValueError(`mlp config: ${field} must be ${expect}; got ${show(v)}`);
+  }
+  return v;
+}
+
+/** Validates a (partial) configuration and fills in defaults. Errors name the field. */
+export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {
+  if (cfg === null || typeof cfg !== "object") throw new ValueError("mlp config must be an object");
+  for (const k of Object.keys(cfg)) {
+    if (!FIELDS.has(k) && !(k === "kind" && cfg.kind === "mlp")) {
+      throw new ValueError(`mlp config: unknown field '${k}'; known fields: ${[...FIELDS].join(", ")}`);
+    }
+  }
+  const arch = cfg.arch;
+  if (!Array.isArray(arch) || arch.length < 2 || !arch.every((n) => Number.isInteger(n) && n >= 1 && n <= 65536)) {
+    throw new ValueError(`mlp config: arch must be an array of at least two layer sizes (integers in [1, 65536]); got ${show(arch)}`);
+  }
+  const loss = pick(cfg, "loss", LOSSES, MLP_DEFAULTS.loss);
+  const outputActivation =
+    loss === "softmax-ce"
+      ? pick(cfg, "outputActivation", ["softmax"] as const, "softmax")
+      : pick(cfg, "outputActivation", ["linear", ...ACTIVATIONS] as const, "linear");
+  const rule = pick(cfg, "rule", RULES, MLP_DEFAULTS.rule);
+  const biases = cfg.biases ?? MLP_DEFAULTS.biases;
+  if (typeof biases !== "boolean") throw new ValueError(`mlp config: biases must be true or false; got ${show(biases)}`);
+  return {
+    arch: [...(arch as number[])],
+    activation: pick(cfg, "activation", ACTIVATIONS, MLP_DEFAULTS.activation),
+    loss,
+    outputActivation,
+    rule,
+    lr: num(cfg, "lr", MLP_DEFAULTS.lr, (x) => x > 0, "a finite number > 0"),
+    momentum: num(cfg, "momentum", MLP_DEFAULTS.momentum, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
+    init: pick(cfg, "init", INITS, MLP_DEFAULTS.init),
+    initScale: num(cfg, "initScale", MLP_DEFAULTS.initScale, (x) => x > 0, "a finite number > 0"),
+    initGain: num(cfg, "initGain", MLP_DEFAULTS.initGain, (x) => x > 0, "a finite number > 0"),
+    feedbackGain: num(cfg, "feedbackGain", MLP_DEFAULTS.feedbackGain, (x) => x > 0, "a finite number > 0"),
+    biases,
+    seed: num(cfg, "seed", MLP_DEFAULTS.seed, (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff, "an integer in [0, 2^32 − 1]"),
+    maxBatch: num(cfg, "maxBatch", MLP_DEFAULTS.maxBatch, (x) => Number.isInteger(x) && x >= 1 && x <= 65536, "an integer in [1, 65536]"),
+    targetOn: num(cfg, "targetOn", MLP_DEFAULTS.targetOn, () => true, "a finite number"),
+    targetOff: num(cfg, "targetOff", MLP_DEFAULTS.targetOff, () => true, "a finite number"),
+  };
+}
+
+interface InitLaw {
+  kind: "uniform" | "normal";
+  /** Half-width (uniform) or standard deviation (normal). */
+  scale: number;
+  /** E|w| under the law. */
+  meanAbs: number;
+}
+
+/** The initial distribution of a rows × cols weight matrix (fanIn = cols, fanOut = rows). */
+function initLaw(c: MlpConfig, fanOut: number, fanIn: number): InitLaw {
+  const law = (kind: "uniform" | "normal", scale: number): InitLaw => ({
+    kind,
+    scale,
+    meanAbs: kind === "uniform" ? scale / 2 : scale * Math.sqrt(2 / Math.PI),
+  });
+  switch (c.init) {
+    case "glorot-uniform": // Glorot & Bengio 2010: U(−a, a), a = √(6 / (fan_in + fan_out))
+      return law("uniform", c.initGain * Math.sqrt(6 / (fanIn + fanOut)));
+    case "glorot-normal": // Glorot & Bengio 2010: N(0, 2 / (fan_in + fan_out))
+      return law("normal", c.initGain * Math.sqrt(2 / (fanIn + fanOut)));
+    case "he-normal": // He et al. 2015: N(0, 2 / fan_in)
+      return law("normal", c.initGain * Math.sqrt(2 / fanIn));
+    case "uniform":
+      return law("uniform", c.initScale);
+    case "normal":
+      return law("normal", c.initScale);
+  }
+}
+
+interface Layer {
+  nIn: number;
+  nOut: number;
+  W: Tensor;
+  b: Tensor | null;
+  vW: Tensor | null;
+  vb: Tensor | null;
+  /** Feedback in forward orientation (FA/SCFA: nOut × nIn; DFA: n_L × nOut). */
+  fb: Tensor | null;
+  M: Tensor | null;
+  a: Tensor;
+  h: Tensor;
+  d: Tensor;
+  g: Tensor;
+}
+
+type Fn = (...args: number[]) => number;
+
+interface StateEntry {
+  name: string;
+  t: Tensor;
+  /** Exported as the transpose of the stored tensor (feedback stored in forward orientation). */
+  transpose: boolean;
+  shape: number[];
+}
+
+export class Mlp implements TrainableModel {
+  readonly kind = "mlp";
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly maxBatch: number;
+  readonly #cfg: MlpConfig;
+  readonly #core: Core;
+  #arena: Arena | null;
+  readonly #layers: Layer[];
+  readonly #desc: Tensor;
+  readonly #x: Tensor;
+  readonly #t: Tensor;
+  #lrScale = 1;
+  /** brSF draw counter (64-bit as two u32 halves). */
+  #ctr = new Uint32Array(2);
+  #steps = 0;
+  readonly #step: Fn;
+  readonly #forward: Fn;
+  /** Variates one brSF draw takes from each layer's stream (the largest layer's n_out · n_in; noise.ts indexing). */
+  readonly #drawSize: number;
+
+  constructor(core: Core, config: Record<string, unknown> | MlpConfig) {
+    const c = mlpConfig(config as Record<string, unknown>);
+    this.#cfg = c;
+    this.#core = core;
+    this.#step = core.fn<Fn>("mlpStep");
+    this.#forward = core.fn<Fn>("mlpForward");
+    const uniform = core.fn<Fn>("uniform");
+    const gaussian = core.fn<Fn>("gaussian");
+    const scaleInto = core.fn<Fn>("scaleInto");
+    const arch = c.arch;
+    const L = arch.length - 1;
+    const nL = arch[L];
+    this.inputSize = arch[0];
+    this.outputSize = nL;
+    this.maxBatch = c.maxBatch;
+    const arena = core.arena();
+    this.#arena = arena;
+    const B = c.maxBatch;
+    try {
+      this.#desc = arena.vector(HEADER + L * LAYER_SLOTS);
+      this.#x = arena.matrix(B, arch[0]);
+      this.#t = arena.matrix(B, nL);
+      const coef = arena.vector(B);
+      const draw = (t: Tensor, law: InitLaw, stream: number) => {
+        if (law.kind === "uniform") uniform(t.ptr, t.rows, t.cols, c.seed, stream, 0, 0, -law.scale, law.scale);
+        else {
+          gaussian(t.ptr, t.rows, t.cols, c.seed, stream, 0, 0);
+          scaleInto(t.ptr, t.ptr, t.rows, t.cols, law.scale);
+        }
+      };
+      const scfa = c.rule === "usf" || c.rule === "frsf" || c.rule === "brsf";
+      const scales: number[] = [];
+      this.#layers = [];
+      let drawSize = 0;
+      for (let l = 0; l < L; l++) {
+        const nIn = arch[l];
+        const nOut = arch[l + 1];
+        const law = initLaw(c, nOut, nIn);
+        const W = arena.matrix(nOut, nIn);
+        draw(W, law, STREAMS_PER_LAYER * l);
+        let fb: Tensor | null = null;
+        let M: Tensor | null = null;
+        if ((c.rule === "fa" || scfa) && l >= 1) {
+          fb = arena.matrix(nOut, nIn);
+          if (c.rule === "fa") draw(fb, { ...law, scale: law.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);
+          if (c.rule === "frsf" || c.rule === "brsf") M = arena.matrix(nOut, nIn);
+          // frSF: M ~ U(0, 2 s_l), fixed; the mean s_l matches uSF (MlpConfig.feedbackGain).
+          if (c.rule === "frsf" && M) uniform(M.ptr, nOut, nIn, c.seed, STREAMS_PER_LAYER * l + 2, 0, 0, 0, 2 * law.meanAbs * c.feedbackGain);
+          drawSize = Math.max(drawSize, nOut * nIn);
+        }
+        if (c.rule === "dfa" && l < L - 1) {
+          // DFA projection B_l (SPEC §2), stored n_L × n_{l+1}, drawn like a forward matrix of that shape.
+          fb = arena.matrix(nL, nOut);
+          const fl = initLaw(c, nOut, nL);
+          draw(fb, { ...fl, scale: fl.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);
+        }
+        scales.push(law.meanAbs * c.feedbackGain);
+        this.#layers.push({
+          nIn,
+          nOut,
+          W,
+          b: c.biases ? arena.vector(nOut) : null,
+          vW: c.momentum > 0 ? arena.matrix(nOut, nIn) : null,
+          vb: c.momentum > 0 && c.biases ? arena.vector(nOut) : null,
+          fb,
+          M,
+          a: arena.matrix(B, nOut),
+          h: arena.matrix(B, nOut),
+          d: arena.matrix(B, nOut),
+          g: arena.matrix(B, nOut),
+        });
+      }
+      this.#drawSize = drawSize;
+      const d = new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, HEADER + L * LAYER_SLOTS);
+      const f = new Float32Array(d.buffer, d.byteOffset, d.length);
+      d[H.layers] = L;
+      d[H.loss] = c.loss === "softmax-ce" ? 0 : 1;
+      d[H.rule] = RULE_CODE[c.rule];
+      d[H.act] = ACT_CODE[c.activation];
+      d[H.outAct] = ACT_CODE[c.outputActivation];
+      d[H.biases] = c.biases ? 1 : 0;
+      d[H.x] = this.#x.ptr;
+      d[H.t] = this.#t.ptr;
+      d[H.coef] = coef.ptr;
+      d[H.seed] = c.seed | 0;
+      const p = (t: Tensor | null) => (t === null ? 0 : t.ptr);
+      this.#layers.forEach((ly, l) => {
+        const o = HEADER + l * LAYER_SLOTS;
+        d[o + S.nIn] = ly.nIn;
+        d[o + S.nOut] = ly.nOut;
+        d[o + S.W] = ly.W.ptr;
+        d[o + S.b] = p(ly.b);
+        d[o + S.vW] = p(ly.vW);
+        d[o + S.vb] = p(ly.vb);
+        d[o + S.fb] = p(ly.fb);
+        d[o + S.M] = p(ly.M);
+        d[o + S.a] = ly.a.ptr;
+        d[o + S.h] = ly.h.ptr;
+        d[o + S.d] = ly.d.ptr;
+        d[o + S.g] = ly.g.ptr;
+        f[o + S.scale] = scales[l];
+        d[o + S.stream] = STREAMS_PER_LAYER * l + 3;
+      });
+    } catch (e) {
+      arena.dispose();
+      this.#arena = null;
+      throw e;
+    }
+  }
+
+  /** The validated configuration (a copy). */
+  config(): Record<string, unknown> {
+    return { ...this.#cfg, arch: [...this.#cfg.arch] } as unknown as Record<string, unknown>;
+  }
+
+  /** Mini-batch steps taken since construction. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  #live(): Arena {
+    if (this.#arena === null) throw new DisposedError("mlp used after dispose()");
+    return this.#arena;
+  }
+
+  #loadInputs(x: Float32Array, start: number, n: number): void {
+    const cols = this.inputSize;
+    const view = this.#x.peek();
+    const stride = this.#x.stride;
+    if (stride === cols) view.set(x.subarray(start * cols, (start + n) * cols));
+    else for (let r = 0; r < n; r++) view.set(x.subarray((start + r) * cols, (start + r + 1) * cols), r * stride);
+  }
+
+  #loadTargets(batch: Batch): void {
+    const n = batch.n;
+    const k = this.outputSize;
+    const view = this.#t.peek();
+    const stride = this.#t.stride;
+    if (batch.labels !== undefined) {
+      const { labels } = batch;
+      if (labels.length < n) throw new ShapeError(`mlp.trainBatch: batch.labels holds ${labels.length} labels, need ${n}`);
+      const on = this.#cfg.loss === "softmax-ce" ? 1 : this.#cfg.targetOn;
+      const off = this.#cfg.loss === "softmax-ce" ? 0 : this.#cfg.targetOff;
+      for (let r = 0; r < n; r++) {
+        const y = labels[r];
+        if (!Number.isInteger(y) || y < 0 || y >= k) throw new ValueError(`mlp.trainBatch: batch.labels[${r}] must be a class in [0, ${k - 1}], got ${y}`);
+        view.fill(off, r * stride, r * stride + k);
+        view[r * stride + y] = on;
+      }
+    } else if (batch.targets !== undefined) {
+      const { targets } = batch;
+      if (targets.length < n * k) throw new ShapeError(`mlp.trainBatch: batch.targets holds ${targets.length} values, need n × outputSize = ${n * k}`);
+      if (stride === k) view.set(targets.subarray(0, n * k));
+      else for (let r = 0; r < n; r++) view.set(targets.subarray(r * k, (r + 1) * k), r * stride);
+    } else {
+      throw new ValueError("mlp.trainBatch: batch needs labels (classification) or targets (regression)");
+    }
+  }
+
+  #checkBatch(op: string, x: Float32Array, n: number, limit: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > limit) throw new ValueError(`${op}: n must be an integer in [1, ${limit}], got ${n}`);
+    if (!(x instanceof Float32Array)) throw new ShapeError(`${op}: x must be a Float32Array`);
+    if (x.length < n * this.inputSize) throw new ShapeError(`${op}: x holds ${x.length} values, need n × inputSize = ${n * this.inputSize}`);
+  }
+
+  trainBatch(batch: Batch): void {
+    this.#live();
+    this.#checkBatch("mlp.trainBatch", batch.x, batch.n, this.maxBatch);
+    this.#loadInputs(batch.x, 0, batch.n);
+    this.#loadTargets(batch);
+    const lr = this.#cfg.lr * this.#lrScale;
+    const rc = this.#step(this.#desc.ptr, batch.n, lr, this.#cfg.momentum, this.#ctr[0], this.#ctr[1]);
+    if (rc !== 0) this.#nonFinite(rc, "trainBatch");
+    this.#steps++;
+    if (this.#cfg.rule === "brsf") this.#advanceCounter();
+  }
+
+  /** The descriptor as i32 slots (a fresh view: memory growth detaches old ones). */
+  #descI32(): Int32Array {
+    return new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, this.#desc.cols);
+  }
+
+  #seed(): number {
+    return this.#descI32()[H.seed] >>> 0;
+  }
+
+  #advanceCounter(): void {
+    const lo = this.#ctr[0] + this.#drawSize;
+    this.#ctr[1] += Math.floor(lo / 2 ** 32);
+    this.#ctr[0] = lo >>> 0;
+  }
+
+  #nonFinite(rc: number, op: string): never {
+    const l = (rc >> 4) - 1;
+    const v = (rc & 15) === 1 ? "pre-activation a" : "error δ";
+    const bad = this.#scanState();
+    const where = bad.length ? `; non-finite values in ${bad.join(", ")}` : "";
+    throw new NonFiniteError(`mlp.${op}: non-finite ${v} in layer ${l} (layers.${l}) at step ${this.#steps}${where}; lower lr or check the inputs`);
+  }
+
+  /** Names of exported state arrays that hold a NaN or ±Infinity. */
+  #scanState(): string[] {
+    const bad: string[] = [];
+    for (const [name, arr] of Object.entries(this.exportState())) {
+      if (arr.data instanceof Float32Array && !arr.data.every(Number.isFinite)) bad.push(name);
+    }
+    return bad;
+  }
+
+  /** Throws NonFiniteError naming every weight or momentum array holding a NaN or ±Infinity. */
+  checkFinite(): void {
+    this.#live();
+    const bad = this.#scanState();
+    if (bad.length) throw new NonFiniteError(`mlp: non-finite values in ${bad.join(", ")} after ${this.#steps} steps`);
+  }
+
+  predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
+    this.#live();
+    this.#checkBatch("mlp.predict", x, n, Number.MAX_SAFE_INTEGER);
+    const k = this.outputSize;
+    const res = out ?? new Float32Array(n * k);
+    if (res.length < n * k) throw new ShapeError(`mlp.predict: out holds ${res.length} values, need n × outputSize = ${n * k}`);
+    const top = this.#layers[this.#layers.length - 1].h;
+    for (let s = 0; s < n; s += this.maxBatch) {
+      const m = Math.min(this.maxBatch, n - s);
+      this.#loadInputs(x, s, m);
+      const rc = this.#forward(this.#desc.ptr, m);
+      if (rc !== 0) this.#nonFinite(rc, "predict");
+      const v = top.peek();
+      const stride = top.stride;
+      for (let r = 0; r < m; r++) res.set(v.subarray(r * stride, r * stride + k), (s + r) * k);
+    }
+    return res;
+  }
+
+  setLearningRateScale(factor: number): void {
+    assertFinite(factor, "mlp.setLearningRateScale: factor");
+    if (factor < 0) throw new ValueError(`mlp.setLearningRateScale: factor must be ≥ 0, got ${factor}`);
+    this.#lrScale = factor;
+  }
+
+  /** Stored arrays by state name, with the orientation they are exported in. */
+  #stateTensors(): StateEntry[] {
+    const out: StateEntry[] = [];
+    const mat = (name: string, t: Tensor): StateEntry => ({ name, t, transpose: false, shape: [t.rows, t.cols] });
+    const vec = (name: string, t: Tensor): StateEntry => ({ name, t, transpose: false, shape: [t.cols] });
+    const tr = (name: string, t: Tensor): StateEntry => ({ name, t, transpose: true, shape: [t.cols, t.rows] });
+    this.#layers.forEach((ly, l) => {
+      out.push(mat(`layers.${l}.W`, ly.W));
+      if (ly.b) out.push(vec(`layers.${l}.b`, ly.b));
+      if (ly.vW) out.push(mat(`layers.${l}.vW`, ly.vW));
+      if (ly.vb) out.push(vec(`layers.${l}.vb`, ly.vb));
+      if (ly.fb && (this.#cfg.rule === "fa" || this.#cfg.rule === "dfa")) out.push(tr(`layers.${l}.B`, ly.fb));
+      if (ly.M && this.#cfg.rule === "frsf") out.push(tr(`layers.${l}.M`, ly.M));
+    });
+    return out;
+  }
+
+  exportState(): Record<string, NamedArray> {
+    this.#live();
+    const state: Record<string, NamedArray> = {};
+    for (const { name, t, transpose, shape } of this.#stateTensors()) {
+      const v = t.read();
+      if (!transpose) {
+        state[name] = { shape: [...shape], data: v };
+      } else {
+        const tr = new Float32Array(v.length);
+        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[j * t.rows + i] = v[i * t.cols + j];
+        state[name] = { shape: [...shape], data: tr };
+      }
+    }
+    if (this.#cfg.rule === "brsf") {
+      state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#seed()) };
+      state["rng.counter"] = { shape: [2], data: this.#ctr.slice() };
+    }
+    return state;
+  }
+
+  importState(state: Record<string, NamedArray>): void {
+    this.#live();
+    const want = this.#stateTensors();
+    const names = new Set(want.map((w) => w.name));
+    if (this.#cfg.rule === "brsf") {
+      names.add("rng.seed");
+      names.add("rng.counter");
+    }
+    for (const k of Object.keys(state)) {
+      if (!names.has(k)) throw new ShapeError(`mlp.importState: '${k}' is not part of this model (rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}, momentum ${this.#cfg.momentum}, biases ${this.#cfg.biases})`);
+    }
+    // Validate everything before writing anything, so a failed import leaves the model unchanged.
+    for (const { name, t, shape } of want) {
+      const a = state[name];
+      if (a === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
+      if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
+        throw new ShapeError(`mlp.importState: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
+      }
+    }
+    if (this.#cfg.rule === "brsf") {
+      for (const [name, len] of [["rng.seed", 1], ["rng.counter", 2]] as const) {
+        const c = state[name];
+        if (c === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
+        if (!(c.data instanceof Uint32Array) || c.data.length !== len) throw new ShapeError(`mlp.importState: '${name}' must be a uint32 array of shape [${len}]`);
+      }
+    }
+    for (const { name, t, transpose } of want) {
+      const v = state[name].data as Float32Array;
+      if (!transpose) t.write(v);
+      else {
+        const tr = new Float32Array(v.length);
+        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[i * t.cols + j] = v[j * t.rows + i];
+        t.write(tr);
+      }
+    }
+    if (this.#cfg.rule === "brsf") {
+      this.#ctr.set(state["rng.counter"].data as Uint32Array);
+      this.#descI32()[H.seed] = state["rng.seed"].data[0] | 0;
+    }
+  }
+
+  dispose(): void {
+    if (this.#arena === null) return;
+    this.#arena.dispose();
+    this.#arena = null;
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+registerModel({
+  kind: "mlp",
+  description: "feedforward net trained by backprop, FA, DFA or sign-concordant FA (uSF, frSF, brSF)",
+  create: (core, config) => new Mlp(core, config),
+});
