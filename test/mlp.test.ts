@@ -514,6 +514,32 @@ t("bad batches are rejected with the offending field named", () => {
   m.dispose();
 });
 
+t("squared error trains on batch.targets when given, else on labels coded targetOn/targetOff; cross-entropy on labels", () => {
+  // The same gradient (read from v after one momentum step) for an explicit 0.1/0.9 target batch
+  // and for labels with targetOn 0.9 / targetOff 0.1 — and a different one with the default 1/0.
+  const run = (cfg: Record<string, unknown>, batch: { labels?: Int32Array; targets?: Float32Array }) => {
+    const m = new Mlp(core, { arch: ARCH, loss: "mse", outputActivation: "logistic", momentum: 0.5, seed: 6, ...cfg });
+    m.trainBatch({ n: N, x: X, ...batch });
+    const v = m.exportState()["layers.0.vW"].data;
+    m.dispose();
+    return v;
+  };
+  const coded = Float32Array.from(oneHot(LABELS, 3), (v) => (v ? 0.9 : 0.1));
+  const a = run({}, { targets: coded, labels: Int32Array.from([1, 1, 1, 1]) });
+  const b = run({ targetOn: 0.9, targetOff: 0.1 }, { labels: Int32Array.from(LABELS) });
+  const c = run({}, { labels: Int32Array.from(LABELS) });
+  assert.equal(a, b);
+  assert.not.equal(a, c);
+  const ce = (batch: { labels?: Int32Array; targets?: Float32Array }) => {
+    const m = new Mlp(core, { arch: ARCH, momentum: 0.5, seed: 6 });
+    m.trainBatch({ n: N, x: X, ...batch });
+    const v = m.exportState()["layers.0.vW"].data;
+    m.dispose();
+    return v;
+  };
+  assert.equal(ce({ labels: Int32Array.from(LABELS), targets: coded }), ce({ targets: Float32Array.from(oneHot(LABELS, 3)) }));
+});
+
 t("non-finite weights stop training with a NonFiniteError naming the layer and variable", () => {
   const m = new Mlp(core, { arch: [5, 7, 6, 3] });
   const s = m.exportState();

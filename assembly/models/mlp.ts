@@ -20,7 +20,7 @@ import { gemmNT, gemmNN } from "../kernels/gemm";
 import { gemvT } from "../kernels/gemv";
 import { gerK } from "../kernels/outer";
 import {
-  logistic, logisticGrad, relu, reluGrad, tanhAct, tanhGrad, axpy, scaleInto, sub, mul, copy, fillConst, allFinite,
+  logistic, relu, reluGrad, tanhAct, tanhGrad, axpy, scaleInto, sub, mul, copy, fillConst, allFinite,
 } from "../kernels/elementwise";
 import { uniform } from "../kernels/noise";
 import { softmaxRows } from "../kernels/softmax";
@@ -87,9 +87,13 @@ function activate(kind: i32, h: usize, a: usize, rows: i32, cols: i32): void {
   else copy(h, a, rows, cols);
 }
 
-/** g = φ′(a) at the pre-activation a. */
-function activationGrad(kind: i32, g: usize, a: usize, rows: i32, cols: i32): void {
-  if (kind == ACT_LOGISTIC) logisticGrad(g, a, rows, cols);
+/** g = φ′(a), from the pre-activation a or the activation h = φ(a). */
+function activationGrad(kind: i32, g: usize, a: usize, h: usize, rows: i32, cols: i32): void {
+  if (kind == ACT_LOGISTIC) {
+    // φ′ = φ(1 − φ) = h − h², two passes over h instead of recomputing exp(−a).
+    mul(g, h, h, rows, cols);
+    sub(g, h, g, rows, cols);
+  }
   else if (kind == ACT_RELU) reluGrad(g, a, rows, cols);
   else if (kind == ACT_TANH) tanhGrad(g, a, rows, cols);
   else fillConst(g, rows, cols, 1);
@@ -191,7 +195,7 @@ export function mlpStep(d: usize, n: i32, lr: f32, mu: f32, ctrLo: u32, ctrHi: u
   sub(dTop, hTop, <usize>hdr(d, H_T), n, nTop);
   if (hdr(d, H_LOSS) != 0) {
     const gTop = <usize>lay(d, top, L_G);
-    activationGrad(hdr(d, H_OUT_ACT), gTop, aTop, n, nTop);
+    activationGrad(hdr(d, H_OUT_ACT), gTop, aTop, hTop, n, nTop);
     mul(dTop, dTop, gTop, n, nTop);
   }
   if (!allFinite(dTop, n, nTop)) return code(top, 2);
@@ -212,7 +216,7 @@ export function mlpStep(d: usize, n: i32, lr: f32, mu: f32, ctrLo: u32, ctrHi: u
       gemmNN(delta, <usize>lay(d, up, L_D), fb, n, lay(d, up, L_OUT), nOut, 0);
     }
     const g = <usize>lay(d, l, L_G);
-    activationGrad(hdr(d, H_ACT), g, <usize>lay(d, l, L_A), n, nOut);
+    activationGrad(hdr(d, H_ACT), g, <usize>lay(d, l, L_A), <usize>lay(d, l, L_H), n, nOut);
     mul(delta, delta, g, n, nOut);
     if (!allFinite(delta, n, nOut)) return code(l, 2);
     // W_{l+1} has served its purpose in the backward pass; updating it now reuses it while cached.

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./bench.js";
 import { readFileSync } from "node:fs";
+import "../bench/mlp.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -369,24 +369,29 @@ export class Mlp implements TrainableModel {
     else for (let r = 0; r < n; r++) view.set(x.subarray((start + r) * cols, (start + r + 1) * cols), r * stride);
   }
 
+  /**
+   * Fills the target buffer. Squared error uses batch.targets when given (the data pipeline's own
+   * encoding), else the labels coded targetOn/targetOff; cross-entropy uses the labels as one-hot
+   * rows when given, else batch.targets as target distributions.
+   */
   #loadTargets(batch: Batch): void {
     const n = batch.n;
     const k = this.outputSize;
     const view = this.#t.peek();
     const stride = this.#t.stride;
-    if (batch.labels !== undefined) {
-      const { labels } = batch;
+    const ce = this.#cfg.loss === "softmax-ce";
+    const { labels, targets } = batch;
+    if (labels !== undefined && (ce || targets === undefined)) {
       if (labels.length < n) throw new ShapeError(`mlp.trainBatch: batch.labels holds ${labels.length} labels, need ${n}`);
-      const on = this.#cfg.loss === "softmax-ce" ? 1 : this.#cfg.targetOn;
-      const off = this.#cfg.loss === "softmax-ce" ? 0 : this.#cfg.targetOff;
+      const on = ce ? 1 : this.#cfg.targetOn;
+      const off = ce ? 0 : this.#cfg.targetOff;
       for (let r = 0; r < n; r++) {
         const y = labels[r];
         if (!Number.isInteger(y) || y < 0 || y >= k) throw new ValueError(`mlp.trainBatch: batch.labels[${r}] must be a class in [0, ${k - 1}], got ${y}`);
         view.fill(off, r * stride, r * stride + k);
         view[r * stride + y] = on;
       }
-    } else if (batch.targets !== undefined) {
-      const { targets } = batch;
+    } else if (targets !== undefined) {
       if (targets.length < n * k) throw new ShapeError(`mlp.trainBatch: batch.targets holds ${targets.length} values, need n × outputSize = ${n * k}`);
       if (stride === k) view.set(targets.subarray(0, n * k));
       else for (let r = 0; r < n; r++) view.set(targets.subarray(r * k, (r + 1) * k), r * stride);
