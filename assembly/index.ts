@@ -13,3 +13,4 @@ export * from "./kernels/noise";
 export * from "./kernels/softmax";
 export * from "./kernels/sign";
 export * from "./models/mlp";
+export * from "./models/convnet";

@@ -4,3 +4,4 @@ export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";
 export * from "./models/mlp.js";
+export * from "./models/brainprop.js";

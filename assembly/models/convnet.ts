@@ -1,0 +1,244 @@
+// Feedforward (convolutional, locally connected, dense) networks trained by BrainProp or by
+// backprop, one layer step per call. Every weight update here is W += eta · (δ-scaled feedback)ᵀ ·
+// (presynaptic activity), i.e. SGD on the loss whose output gradient the caller's output step wrote.
+//
+// PBR20 (SPEC §3): the output units are linear action values Q; one unit s is selected
+// (ε-greedy over a softmax), reward r = [s = label], reward-prediction error δ = r − Q_s. Only the
+// selected unit sends feedback (attention gating); a synapse's tag is presynaptic rate ×
+// postsynaptic derivative × that feedback, and it changes by α·δ·tag. Because feedback weights equal
+// the forward weights, propagating g = −δ·e_s (e_s one-hot at s) backwards through the network
+// yields tag·δ at every synapse: the update is gradient descent on ½(r − Q_s)² with every other
+// output's error zero. The δ factor is folded into the propagated feedback (the tag is linear in
+// the feedback), so one backward sweep computes δ·tag.
+//
+// Layout of activations (see assembly/kernels/conv.ts): an image batch is either "packed"
+// (rows = images, cols = H·W·C) or "per pixel" (rows = image·H·W + pixel, cols = C, stride ceil4(C)).
+// Labels and selected actions are stored as f32 class indices (exact below 2^24).
+import { im2col3x3, col2im3x3 } from "../kernels/conv";
+import { localForward, localBackwardData, localUpdate } from "../kernels/local";
+import { gemmNT, gemmNN } from "../kernels/gemm";
+import { gerK } from "../kernels/outer";
+import { relu, reluGrad, mul } from "../kernels/elementwise";
+import { uniform } from "../kernels/noise";
+import { bnStats, bnInvStd, bnForward, bnBackward, bnRunning } from "../kernels/batchnorm";
+import { dropoutForward, dropoutBackward } from "../kernels/dropout";
+
+/** Convolution layer forward: cols = patches(x); y (batch·Ho·Wo × Cout) = cols · Wᵀ. No bias (PBR20). */
+export function convnetConvForward(
+  y: usize, cols: usize, x: usize, w: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
+): void {
+  im2col3x3(cols, x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+  gemmNT(y, cols, w, batch * Ho * Wo, Cout, 9 * C, 0);
+}
+
+/**
+ * Convolution layer backward: when dx ≠ 0, dcols = dy · W and dx = col2im(dcols) (with the old W);
+ * then W += eta · dyᵀ · cols (the tags of every shared filter, summed over positions and images).
+ */
+export function convnetConvBackward(
+  dx: usize, dcols: usize, w: usize, dy: usize, cols: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32, eta: f32,
+): void {
+  const rows = batch * Ho * Wo;
+  if (dx != 0) {
+    gemmNN(dcols, dy, w, rows, Cout, 9 * C, 0);
+    col2im3x3(dx, dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+  }
+  if (eta != 0) gerK(w, dy, cols, rows, Cout, 9 * C, eta);
+}
+
+/** Locally connected layer forward: one Cout × 9C filter bank per output position (no sharing, no bias). */
+export function convnetLocalForward(
+  y: usize, cols: usize, x: usize, w: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
+): void {
+  im2col3x3(cols, x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+  localForward(y, cols, w, batch, Ho * Wo, Cout, 9 * C);
+}
+
+/** Locally connected layer backward (same contract as convnetConvBackward). */
+export function convnetLocalBackward(
+  dx: usize, dcols: usize, w: usize, dy: usize, cols: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32, eta: f32,
+): void {
+  if (dx != 0) {
+    localBackwardData(dcols, dy, w, batch, Ho * Wo, Cout, 9 * C);
+    col2im3x3(dx, dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+  }
+  if (eta != 0) localUpdate(w, dy, cols, batch, Ho * Wo, Cout, 9 * C, eta);
+}
+
+/** Dense layer forward y (batch × m) = x (batch × n) · Wᵀ, no bias. */
+export function convnetDenseForward(y: usize, x: usize, w: usize, batch: i32, m: i32, n: i32): void {
+  gemmNT(y, x, w, batch, m, n, 0);
+}
+
+/** Dense layer backward: dx = dy · W when dx ≠ 0 (old W), then W += eta · dyᵀ · x. */
+export function convnetDenseBackward(dx: usize, w: usize, dy: usize, x: usize, batch: i32, m: i32, n: i32, eta: f32): void {
+  if (dx != 0) gemmNN(dx, dy, w, batch, m, n, 0);
+  if (eta != 0) gerK(w, dy, x, batch, m, n, eta);
+}
+
+/** ReLU forward y = max(x, 0) (PBR20: hidden units are rectified). */
+export function convnetReluForward(y: usize, x: usize, rows: i32, cols: i32): void {
+  relu(y, x, rows, cols);
+}
+
+/** ReLU backward dx = [y > 0] ⊙ dy, from the layer's output y (y > 0 exactly where x > 0). */
+export function convnetReluBackward(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  reluGrad(dx, y, rows, cols);
+  mul(dx, dx, dy, rows, cols);
+}
+
+/**
+ * Training-mode dropout: u = uniform variates of stream (seed, stream) from 64-bit counter
+ * (counterHi, counterLo), then mask and y = mask ⊙ x (assembly/kernels/dropout.ts).
+ */
+export function convnetDropoutForward(y: usize, mask: usize, u: usize, x: usize, rows: i32, cols: i32, rate: f32, seed: u32, stream: u32, counterLo: u32, counterHi: u32): void {
+  uniform(u, rows, cols, seed, stream, counterLo, counterHi, 0, 1);
+  dropoutForward(y, mask, x, u, rows, cols, rate);
+}
+
+/** Dropout backward dx = mask ⊙ dy. */
+export function convnetDropoutBackward(dx: usize, dy: usize, mask: usize, rows: i32, cols: i32): void {
+  dropoutBackward(dx, dy, mask, rows, cols);
+}
+
+/**
+ * Training-mode batch normalisation over the rows (features = columns): batch statistics, then
+ * running statistics runMean += momentum·(mean − runMean), runVar += momentum·(unbiased var − runVar).
+ */
+export function convnetBatchNormTrain(
+  y: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, runMean: usize, runVar: usize,
+  x: usize, gamma: usize, beta: usize, rows: i32, cols: i32, eps: f32, momentum: f32,
+): void {
+  bnStats(mean, variance, x, rows, cols);
+  bnInvStd(invStd, variance, cols, eps);
+  bnForward(y, xhat, x, mean, invStd, gamma, beta, rows, cols);
+  bnRunning(runMean, runVar, mean, variance, cols, momentum, rows > 1 ? <f32>rows / <f32>(rows - 1) : 1);
+}
+
+/** Test-mode batch normalisation with the running statistics (invStd is scratch). */
+export function convnetBatchNormTest(y: usize, xhat: usize, invStd: usize, x: usize, runMean: usize, runVar: usize, gamma: usize, beta: usize, rows: i32, cols: i32, eps: f32): void {
+  bnInvStd(invStd, runVar, cols, eps);
+  bnForward(y, xhat, x, runMean, invStd, gamma, beta, rows, cols);
+}
+
+/** Batch-norm backward through the batch statistics; γ += eta·∂L/∂γ, β += eta·∂L/∂β. */
+export function convnetBatchNormBackward(
+  dx: usize, dgamma: usize, dbeta: usize, gamma: usize, beta: usize,
+  dy: usize, xhat: usize, invStd: usize, rows: i32, cols: i32, eta: f32,
+): void {
+  bnBackward(dx, dgamma, dbeta, gamma, beta, dy, xhat, invStd, rows, cols, eta);
+}
+
+@inline function argmaxRow(q: usize, n: i32): i32 {
+  let best = 0;
+  let bv = load<f32>(q);
+  for (let k = 1; k < n; k++) {
+    const v = load<f32>(q + (<usize>k << 2));
+    if (v > bv) {
+      bv = v;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * PBR20 action selection: for each example, with probability 1 − epsilon the greedy action
+ * argmax Q (first maximum on ties); otherwise an action sampled from softmax(Q).
+ * u holds two uniforms in [0, 1) per example (row stride 4): u0 decides exploration, u1 samples.
+ * Writes the selected class indices to sel (f32) and returns how many were exploratory.
+ */
+export function brainpropSelect(sel: usize, q: usize, u: usize, batch: i32, nOut: i32, epsilon: f32): i32 {
+  const qs = <usize>((nOut + 3) & ~3) << 2;
+  let explored = 0;
+  for (let b = 0; b < batch; b++) {
+    const row = q + <usize>b * qs;
+    const u0 = load<f32>(u + (<usize>b << 4));
+    const u1 = load<f32>(u + (<usize>b << 4), 4);
+    let s = argmaxRow(row, nOut);
+    if (u0 < epsilon) {
+      explored++;
+      // softmax sampling by inverting the cumulative distribution (max subtracted for range)
+      const qmax = load<f32>(row + (<usize>s << 2));
+      let z: f64 = 0;
+      for (let k = 0; k < nOut; k++) z += Math.exp(<f64>(load<f32>(row + (<usize>k << 2)) - qmax));
+      const target = <f64>u1 * z;
+      let c: f64 = 0;
+      s = nOut - 1;
+      for (let k = 0; k < nOut; k++) {
+        c += Math.exp(<f64>(load<f32>(row + (<usize>k << 2)) - qmax));
+        if (target < c) {
+          s = k;
+          break;
+        }
+      }
+    }
+    store<f32>(sel + (<usize>b << 2), <f32>s);
+  }
+  return explored;
+}
+
+/**
+ * PBR20 output step for a fixed selection: r = [sel = label], δ = r − Q_s. Writes
+ * dq = −scale·δ·e_s per example (the attention-gated feedback; scale = 1/batch averages the
+ * update over the batch) and returns Σ r (correct selections).
+ */
+export function brainpropError(dq: usize, q: usize, sel: usize, labels: usize, batch: i32, nOut: i32, scale: f32): i32 {
+  const qs = <usize>((nOut + 3) & ~3) << 2;
+  memory.fill(dq, 0, <usize>batch * qs);
+  let rewarded = 0;
+  for (let b = 0; b < batch; b++) {
+    const s = <i32>load<f32>(sel + (<usize>b << 2));
+    const label = <i32>load<f32>(labels + (<usize>b << 2));
+    const r: f32 = s == label ? 1 : 0;
+    if (s == label) rewarded++;
+    const o = <usize>b * qs + (<usize>s << 2);
+    const delta = r - load<f32>(q + o);
+    store<f32>(dq + o, -scale * delta);
+  }
+  return rewarded;
+}
+
+/**
+ * Backprop baseline output step: softmax cross-entropy. dq = scale·(softmax(q) − onehot(label));
+ * returns the summed loss Σ −log softmax(q)_label (f64).
+ */
+export function softmaxXentError(dq: usize, q: usize, labels: usize, batch: i32, nOut: i32, scale: f32): f64 {
+  const qs = <usize>((nOut + 3) & ~3) << 2;
+  let loss: f64 = 0;
+  for (let b = 0; b < batch; b++) {
+    const row = q + <usize>b * qs;
+    const drow = dq + <usize>b * qs;
+    const label = <i32>load<f32>(labels + (<usize>b << 2));
+    const qmax = load<f32>(row + (<usize>argmaxRow(row, nOut) << 2));
+    let z: f64 = 0;
+    for (let k = 0; k < nOut; k++) z += Math.exp(<f64>(load<f32>(row + (<usize>k << 2)) - qmax));
+    const logZ = Math.log(z);
+    for (let k = 0; k < nOut; k++) {
+      const lp = <f64>(load<f32>(row + (<usize>k << 2)) - qmax) - logZ;
+      store<f32>(drow + (<usize>k << 2), <f32>(<f64>scale * (Math.exp(lp) - (k == label ? 1.0 : 0.0))));
+      if (k == label) loss -= lp;
+    }
+  }
+  return loss;
+}
+
+/** Greedy test-mode decisions: writes argmax Q of every row to sel and returns how many equal the label. */
+export function greedyCorrect(sel: usize, q: usize, labels: usize, batch: i32, nOut: i32): i32 {
+  const qs = <usize>((nOut + 3) & ~3) << 2;
+  let correct = 0;
+  for (let b = 0; b < batch; b++) {
+    const s = argmaxRow(q + <usize>b * qs, nOut);
+    store<f32>(sel + (<usize>b << 2), <f32>s);
+    if (s == <i32>load<f32>(labels + (<usize>b << 2))) correct++;
+  }
+  return correct;
+}
