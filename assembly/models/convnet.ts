@@ -211,7 +211,7 @@ export function brainpropError(dq: usize, q: usize, sel: usize, labels: usize, b
  * Backprop baseline output step: softmax cross-entropy. dq = scale·(softmax(q) − onehot(label));
  * returns the summed loss Σ −log softmax(q)_label (f64).
  */
-export function softmaxXentError(dq: usize, q: usize, labels: usize, batch: i32, nOut: i32, scale: f32): f64 {
+export function convnetSoftmaxXent(dq: usize, q: usize, labels: usize, batch: i32, nOut: i32, scale: f32): f64 {
   const qs = <usize>((nOut + 3) & ~3) << 2;
   let loss: f64 = 0;
   for (let b = 0; b < batch; b++) {
@@ -232,7 +232,7 @@ export function softmaxXentError(dq: usize, q: usize, labels: usize, batch: i32,
 }
 
 /** Greedy test-mode decisions: writes argmax Q of every row to sel and returns how many equal the label. */
-export function greedyCorrect(sel: usize, q: usize, labels: usize, batch: i32, nOut: i32): i32 {
+export function convnetGreedyCorrect(sel: usize, q: usize, labels: usize, batch: i32, nOut: i32): i32 {
   const qs = <usize>((nOut + 3) & ~3) << 2;
   let correct = 0;
   for (let b = 0; b < batch; b++) {

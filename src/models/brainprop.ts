@@ -422,7 +422,7 @@ const EXPORTS = [
   "convnetConvForward", "convnetConvBackward", "convnetLocalForward", "convnetLocalBackward",
   "convnetDenseForward", "convnetDenseBackward", "convnetReluForward", "convnetReluBackward",
   "convnetDropoutForward", "convnetDropoutBackward", "convnetBatchNormTrain", "convnetBatchNormTest",
-  "convnetBatchNormBackward", "brainpropSelect", "brainpropError", "softmaxXentError", "greedyCorrect",
+  "convnetBatchNormBackward", "brainpropSelect", "brainpropError", "convnetSoftmaxXent", "convnetGreedyCorrect",
   "gaussian", "uniform", "allFinite",
 ];
 
@@ -626,7 +626,7 @@ export class BrainPropNet implements TrainableModel {
       for (let i = 0; i < n * this.dq.stride; i++) l += 0.5 * (dq[i] * n) ** 2;
       stats.loss = l / n;
     } else {
-      stats.loss = this.ex.softmaxXentError(this.dq.ptr, q.ptr, this.labels.ptr, n, this.outputSize, 1 / n) / n;
+      stats.loss = this.ex.convnetSoftmaxXent(this.dq.ptr, q.ptr, this.labels.ptr, n, this.outputSize, 1 / n) / n;
     }
     this.backward(n);
     this.step++;
