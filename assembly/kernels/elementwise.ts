@@ -40,11 +40,11 @@ import { expS, expV, log1pUnitS, log1pUnitV, tailMask } from "./vmath";
 // softplus(z) = log(1+e^z) = max(z,0) + log1p(e^−|z|): finite for every finite z.
 @inline function softplusV(z: v128): v128 {
   const t = expV(f32x4.neg(f32x4.abs(z)));
-  return f32x4.add(f32x4.max(z, f32x4.splat(0.0)), log1pUnitV(t));
+  return f32x4.add(f32x4.pmax(z, f32x4.splat(0.0)), log1pUnitV(t));
 }
 @inline function softplusS(z: f32): f32 {
   const t = expS(-abs<f32>(z));
-  return max<f32>(z, 0) + log1pUnitS(t);
+  return (z < 0 ? <f32>0 : z) + log1pUnitS(t); // = pmax(z, 0), as the SIMD twin
 }
 
 // tanh: Cephes tanhf. |x| < 0.625: odd polynomial x + x³·P(x²); otherwise sign(x)·(1 − 2e/(1+e))
@@ -257,7 +257,7 @@ export function softRectGrad(y: usize, x: usize, rows: i32, cols: i32, gamma: f3
   }
 }
 
-/** y = max(x, 0) (NaN propagates). */
+/** y = max(x, 0) (NaN propagates; pmax: one instruction, −0 stays −0). */
 export function relu(y: usize, x: usize, rows: i32, cols: i32): void {
   const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
@@ -265,14 +265,14 @@ export function relu(y: usize, x: usize, rows: i32, cols: i32): void {
     const tail = cols & 3;
     if (tail == 0) {
       const end = (<usize>rows * <usize>cols) << 2;
-      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, f32x4.max(v128.load(x + i), zero));
+      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, f32x4.pmax(v128.load(x + i), zero));
     } else {
       const mask = tailMask(tail);
       const full = (<usize>(cols & ~3)) << 2;
       for (let r = 0; r < rows; r++) {
         const o = <usize>r * rowBytes;
-        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, f32x4.max(v128.load(x + o + i), zero));
-        v128.store(y + o + full, v128.and(f32x4.max(v128.load(x + o + full), zero), mask));
+        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, f32x4.pmax(v128.load(x + o + i), zero));
+        v128.store(y + o + full, v128.and(f32x4.pmax(v128.load(x + o + full), zero), mask));
       }
     }
   } else {
@@ -280,7 +280,8 @@ export function relu(y: usize, x: usize, rows: i32, cols: i32): void {
       const o = <usize>r * rowBytes;
       for (let c = 0; c < cols; c++) {
         const p = o + ((<usize>c) << 2);
-        store<f32>(y + p, max<f32>(load<f32>(x + p), 0));
+        const v = load<f32>(x + p);
+        store<f32>(y + p, v < 0 ? <f32>0 : v); // = pmax(v, 0): keeps NaN, like the SIMD twin
       }
     }
   }

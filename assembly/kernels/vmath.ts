@@ -8,17 +8,20 @@
 //   e^r ≈ 1 + r + r²·P(r) with a degree-5 minimax P on |r| ≤ ln2/2, then scaling by 2^n.
 //   The scaling uses two factors 2^(n>>1)·2^(n−(n>>1)) so that results in the subnormal range
 //   (x down to −104) and up to overflow (x > 88.72 → +Infinity) are rounded once, correctly.
-//   Measured (test/kernels-elementwise.test.ts, 2·10⁶ points on [−104, 88.7]): max error vs
-//   Math.exp in f64 of 1.5 ulp (relative 1.4·10⁻⁷) for normal results.
+//   Measured against Math.exp in f64 on 2²¹ evenly spaced points of [−87.3, 88.7]: max error
+//   0.98 ulp (relative 7.9·10⁻⁸); test/kernels-elementwise.test.ts asserts ≤ 1 ulp.
 // log: Cephes logf: x = m·2^e with m ∈ [√½, √2), log(1+f) ≈ f − f²/2 + f³·P(f) with a degree-8
 //   P, plus e·ln2 in two parts. Domain: positive normal floats (all internal callers stay there).
-//   Measured max error vs Math.log in f64: 1 ulp of the result on [2⁻³³, 2].
+//   Through softplus (log1p below) the measured max error vs float64 is 1.8 ulp on z ∈ [−80, 80].
 
 
 // ---- exp constants (Cephes expf) ----
 const EXP_HI: f32 = 89.0; // exp(89) overflows f32 → +Infinity through the scaling
 const EXP_LO: f32 = -104.0; // exp(−104) < smallest subnormal / 2 → rounds to 0
 const LOG2E: f32 = 1.44269504088896341;
+// 1.5·2²³: adding it rounds any |v| < 2²² to an integer (round half to even) held in the low
+// mantissa bits, so bits(v + M) − bits(M) is that integer.
+const ROUND_MAGIC: f32 = 12582912.0;
 const C1: f32 = 0.693359375;
 const C2: f32 = -2.12194440e-4;
 const EP0: f32 = 1.9875691500e-4;
@@ -42,8 +45,11 @@ const LP8: f32 = 3.3333331174e-1;
 
 /** e^x for every f32 x (NaN → NaN, > 88.72 → +Infinity, < −103.97 → 0). */
 @inline export function expV(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  // pmin/pmax (one instruction each) keep NaN: pmin(a, b) = b < a ? b : a returns a when a is NaN
+  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
+  // n = round-half-even(x·log2 e), read both as a float and (from the low mantissa bits) as an integer
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(C1)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(C2)));
   const z = f32x4.mul(r, r);
@@ -53,7 +59,7 @@ const LP8: f32 = 3.3333331174e-1;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP4));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP5));
   const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), f32x4.splat(1.0));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
@@ -62,8 +68,10 @@ const LP8: f32 = 3.3333331174e-1;
 }
 
 @inline export function expS(x0: f32): f32 {
-  const x = max<f32>(min<f32>(x0, EXP_HI), EXP_LO);
-  const n = nearest<f32>(x * LOG2E);
+  const a = EXP_HI < x0 ? EXP_HI : x0;
+  const x = a < EXP_LO ? EXP_LO : a;
+  const t = x * LOG2E + ROUND_MAGIC;
+  const n = t - ROUND_MAGIC;
   let r = x - n * C1;
   r = r - n * C2;
   const z = r * r;
@@ -73,8 +81,7 @@ const LP8: f32 = 3.3333331174e-1;
   p = p * r + EP4;
   p = p * r + EP5;
   const y = p * z + r + <f32>1.0;
-  // compiles to i32.trunc_sat_f32_s (nontrapping-f2i is on by default): NaN → 0, like the SIMD twin
-  const ni = <i32>n;
+  const ni = reinterpret<i32>(t) - reinterpret<i32>(ROUND_MAGIC);
   const n1 = ni >> 1;
   const n2 = ni - n1;
   const s1 = reinterpret<f32>((n1 + 127) << 23);
