@@ -11,6 +11,8 @@
 // Layout: row-major, row stride ceil4(cols) floats, 16-byte aligned, padding lanes 0 and kept 0
 // (P's and E's padding lanes are 0, so D's and W's stay 0).
 
+import { madd } from "./vec";
+
 // @ts-ignore: decorator
 @inline function stride(cols: i32): usize {
   return <usize>((cols + 3) & ~3);
@@ -44,7 +46,7 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
         let g = f32x4.splat(0);
         for (let b = 0; b < k; b++) {
           const e = load<f32>(E + ((<usize>b * sm + <usize>i) << 2));
-          g = f32x4.add(g, f32x4.mul(f32x4.splat(e * beta), v128.load(P + ((<usize>b * sn + j) << 2))));
+          g = madd(f32x4.splat(e * beta), v128.load(P + ((<usize>b * sn + j) << 2)), g);
         }
         const dv = f32x4.add(f32x4.mul(va, v128.load(d + (j << 2))), g);
         v128.store(d + (j << 2), dv);
@@ -69,7 +71,7 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
       if (ASC_FEATURE_SIMD) {
         let va = f32x4.splat(0);
         for (let j: usize = 0; j < sn; j += 4) {
-          va = f32x4.add(va, f32x4.mul(v128.load(w + (j << 2)), v128.load(x + (j << 2))));
+          va = madd(v128.load(w + (j << 2)), v128.load(x + (j << 2)), va);
         }
         acc = hsum(va);
       } else {
@@ -108,8 +110,8 @@ export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize
         const w1 = f32x4.add(v128.load(w + o1), f32x4.mul(vs, d1));
         v128.store(w + o0, w0);
         v128.store(w + o1, w1);
-        a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x + o0)));
-        a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(x + o1)));
+        a0 = madd(w0, v128.load(x + o0), a0);
+        a1 = madd(w1, v128.load(x + o1), a1);
       }
       if (j < sn) {
         const o0 = j << 2;
@@ -117,7 +119,7 @@ export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize
         v128.store(d + o0, d0);
         const w0 = f32x4.add(v128.load(w + o0), f32x4.mul(vs, d0));
         v128.store(w + o0, w0);
-        a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(x + o0)));
+        a0 = madd(w0, v128.load(x + o0), a0);
       }
       acc = hsum(f32x4.add(a0, a1));
     } else {

@@ -445,8 +445,8 @@ function drawNoise(net: usize, b: i32): void {
     const L = lay(net, k);
     const n = li(L, L_N);
     // stream 2k: pyramidal cells of layer k, stream 2k+1: its interneurons
-    gaussian(lp(L, L_XIP), chunk * b, n, seed, 2 * k, <u32>lo, <u32>(lo >> 32));
-    if (k < N) gaussian(lp(L, L_XII), chunk * b, li(L, L_NNEXT), seed, 2 * k + 1, <u32>lo, <u32>(lo >> 32));
+    gaussian(lp(L, L_XIP), chunk * b, n, <u32>seed, <u32>(2 * k), <u32>lo, <u32>(lo >> 32));
+    if (k < N) gaussian(lp(L, L_XII), chunk * b, li(L, L_NNEXT), <u32>seed, <u32>(2 * k + 1), <u32>lo, <u32>(lo >> 32));
   }
   // Each stream used at most chunk·b·max(n) counters; advance past the widest population.
   let widest = 0;
