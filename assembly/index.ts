@@ -14,3 +14,5 @@ export * from "./kernels/softmax";
 export * from "./kernels/sign";
 export * from "./models/mlp";
 export * from "./models/convnet";
+export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
+export * from "./models/microcircuit";

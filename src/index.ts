@@ -5,3 +5,4 @@ export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";
 export * from "./models/mlp.js";
 export * from "./models/brainprop.js";
+export * from "./models/microcircuit.js";
