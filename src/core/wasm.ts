@@ -1,7 +1,7 @@
 // Loading the WebAssembly core in Node and in browsers (main thread or Web Worker).
 // Three builds exist (scripts/build-wasm.mjs); `init()` picks the best the runtime validates.
-import { instantiate } from "@assemblyscript/loader";
 import { DendriticError, ValueError } from "./errors.js";
+import { instantiateCore } from "./instantiate.js";
 
 export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
 export type ImplChoice = "auto" | "simd" | "scalar" | "relaxed";
@@ -77,6 +77,22 @@ const FILE: Record<Impl, string> = {
   "wasm-relaxed": "dendritic.relaxed.wasm",
 };
 
+/**
+ * The package's own `.wasm` file for a build, resolved relative to this module. Each URL is written
+ * as a literal `new URL("…", import.meta.url)` because that is the form bundlers (Vite, webpack 5,
+ * Parcel, esbuild with loaders) recognise and copy into their output as an asset.
+ */
+function packagedUrl(impl: Impl): URL {
+  switch (impl) {
+    case "wasm-simd":
+      return new URL("../../wasm/dendritic.simd.wasm", import.meta.url);
+    case "wasm-scalar":
+      return new URL("../../wasm/dendritic.scalar.wasm", import.meta.url);
+    case "wasm-relaxed":
+      return new URL("../../wasm/dendritic.relaxed.wasm", import.meta.url);
+  }
+}
+
 const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
 
 async function loadBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
@@ -104,24 +120,24 @@ export interface LoadedCore {
 
 export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
   const impl = chooseImpl(options.impl ?? "auto");
-  const imports = {};
-  let instance: { exports: unknown };
+  let instance: WebAssembly.Instance;
   if (options.wasm !== undefined) {
-    ({ instance } = (await instantiate(options.wasm as BufferSource, imports)) as { instance: { exports: unknown } });
+    instance = await instantiateCore(options.wasm);
   } else {
-    const base = options.wasmBase !== undefined ? new URL(String(options.wasmBase), isNode ? `file://${process.cwd()}/` : globalThis.location?.href) : new URL("../../wasm/", import.meta.url);
-    const url = new URL(FILE[impl], base);
+    const url =
+      options.wasmBase !== undefined
+        ? new URL(FILE[impl], new URL(String(options.wasmBase), isNode ? `file://${process.cwd()}/` : globalThis.location?.href))
+        : packagedUrl(impl);
     const src = await loadBytesOrResponse(url);
     if (src instanceof ArrayBuffer) {
-      ({ instance } = (await instantiate(src, imports)) as { instance: { exports: unknown } });
+      instance = await instantiateCore(src);
     } else {
       // instantiateStreaming needs the application/wasm MIME type; fall back to bytes otherwise.
       const type = src.headers.get("content-type") ?? "";
-      const body = type.startsWith("application/wasm") ? src : await src.arrayBuffer();
-      ({ instance } = (await instantiate(body as BufferSource | Response, imports)) as { instance: { exports: unknown } });
+      instance = await instantiateCore(type.startsWith("application/wasm") ? src : await src.arrayBuffer());
     }
   }
-  const exports = instance.exports as CoreExports;
+  const exports = instance.exports as unknown as CoreExports;
   const actual: Impl = exports.relaxedSimdEnabled() ? "wasm-relaxed" : exports.simdEnabled() ? "wasm-simd" : "wasm-scalar";
   return { impl: options.wasm !== undefined ? actual : impl, exports };
 }
