@@ -30,6 +30,9 @@ const ROUTES = [
   ["/dist/", "dist"],
   ["/wasm/", "wasm"],
   ["/node_modules/uplot/dist/", "node_modules/uplot/dist"],
+  // Browser-test fixtures, and a second location of the .wasm files for the `wasmBase` test.
+  ["/test/browser/", "test/browser"],
+  ["/assets/core/", "wasm"],
 ];
 
 function resolveFile(urlPath) {
@@ -102,6 +105,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.error(`serve: --port must be an integer 0…65535, got ${opt("--port")}`);
     process.exit(1);
   }
-  const s = await startServer({ port, host: opt("--host", "127.0.0.1"), log: true });
-  console.log(`dendritic demo: ${s.url}web/  (Ctrl-C to stop)`);
+  startServer({ port, host: opt("--host", "127.0.0.1"), log: true }).then(
+    (s) => console.log(`dendritic demo: ${s.url}web/  (Ctrl-C to stop)`),
+    (e) => {
+      console.error(`serve: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }
