@@ -1,6 +1,7 @@
 // The `dendritic` command line. Each area registers its subcommands here.
 import { Command } from "commander";
 import { benchCommand } from "./bench.js";
+import "../bench/kernels.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
 
