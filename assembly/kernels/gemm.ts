@@ -4,7 +4,7 @@
 // Layout (src/core/arena.ts): row-major, each row padded to ceil4(cols) floats, 16-byte aligned,
 // padding lanes 0 on input and kept 0 on output. Pointers are byte addresses, sizes are elements,
 // `accumulate` 0 overwrites the output, 1 adds into it.
-import { rowBytes, madd, hsum4, lastMask } from "./vec";
+import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
 
 // ---------------------------------------------------------------------------------------------
 // gemmNT: every output is a dot product of a row of X with a row of W, both contiguous and both
@@ -13,36 +13,26 @@ import { rowBytes, madd, hsum4, lastMask } from "./vec";
 // vector registers leaves room for the two X vectors and one W vector in flight). The 4 W rows
 // (4 × 3 KB at n = 784) stay in L1 while every pair of X rows streams past them.
 
+// Loop shape (checked in the x64 code V8 emits): one vector step per trip with every row pointer
+// incremented, no manual unrolling. V8 unrolls such a loop twice by itself; unrolling it by hand as
+// well makes TurboFan hoist all loads of both steps ahead of the arithmetic and spill accumulators.
+
 /** Y[r, i..i+3] (+)= X[r] · W[i..i+3] and the same for row r+1. */
 // @ts-ignore: decorator
 @inline function ntTile2x4(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
-  const x1 = x0 + sx;
-  const w1 = w0 + sx;
-  const w2 = w1 + sx;
-  const w3 = w2 + sx;
+  let x1 = x0 + sx;
+  let w1 = w0 + sx, w2 = w1 + sx, w3 = w2 + sx;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  let k: usize = 0;
-  // Two vectors per trip: the second uses immediate offsets, halving the address arithmetic.
-  for (; k + 32 <= sx; k += 32) {
-    let a0 = v128.load(x0 + k), a1 = v128.load(x1 + k);
-    let b = v128.load(w0 + k); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(w1 + k); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(w2 + k); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(w3 + k); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-    a0 = v128.load(x0 + k, 16); a1 = v128.load(x1 + k, 16);
-    b = v128.load(w0 + k, 16); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(w1 + k, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(w2 + k, 16); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(w3 + k, 16); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-  }
-  if (k < sx) {
-    const a0 = v128.load(x0 + k), a1 = v128.load(x1 + k);
-    let b = v128.load(w0 + k); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(w1 + k); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(w2 + k); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(w3 + k); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-  }
+  const end = x1; // rows are never empty, so the loop runs at least once
+  do {
+    const a0 = v128.load(x0), a1 = v128.load(x1);
+    let b = v128.load(w0); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w1); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w2); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(w3); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    x0 += 16; x1 += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16;
+  } while (x0 < end);
   let r0 = hsum4(c00, c01, c02, c03);
   let r1 = hsum4(c10, c11, c12, c13);
   if (accumulate) {
@@ -56,17 +46,17 @@ import { rowBytes, madd, hsum4, lastMask } from "./vec";
 /** Y[r, i..i+3] (+)= X[r] · W[i..i+3] for a single row of X. */
 // @ts-ignore: decorator
 @inline function ntTile1x4(y: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
-  const w1 = w0 + sx;
-  const w2 = w1 + sx;
-  const w3 = w2 + sx;
+  let w1 = w0 + sx, w2 = w1 + sx, w3 = w2 + sx;
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  for (let k: usize = 0; k < sx; k += 16) {
-    const a = v128.load(x0 + k);
-    c0 = madd(a, v128.load(w0 + k), c0);
-    c1 = madd(a, v128.load(w1 + k), c1);
-    c2 = madd(a, v128.load(w2 + k), c2);
-    c3 = madd(a, v128.load(w3 + k), c3);
-  }
+  const end = x0 + sx;
+  do {
+    const a = v128.load(x0);
+    c0 = madd(a, v128.load(w0), c0);
+    c1 = madd(a, v128.load(w1), c1);
+    c2 = madd(a, v128.load(w2), c2);
+    c3 = madd(a, v128.load(w3), c3);
+    x0 += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16;
+  } while (x0 < end);
   let r = hsum4(c0, c1, c2, c3);
   if (accumulate) r = f32x4.add(v128.load(y), r);
   v128.store(y, r);
@@ -75,17 +65,17 @@ import { rowBytes, madd, hsum4, lastMask } from "./vec";
 /** Y[r..r+3, i] (+)= X[r..r+3] · W[i]: one W row (the m % 4 tail) against four rows of X. */
 // @ts-ignore: decorator
 @inline function ntTile4x1(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
-  const x1 = x0 + sx;
-  const x2 = x1 + sx;
-  const x3 = x2 + sx;
+  let x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx;
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  for (let k: usize = 0; k < sx; k += 16) {
-    const b = v128.load(w0 + k);
-    c0 = madd(v128.load(x0 + k), b, c0);
-    c1 = madd(v128.load(x1 + k), b, c1);
-    c2 = madd(v128.load(x2 + k), b, c2);
-    c3 = madd(v128.load(x3 + k), b, c3);
-  }
+  const end = x1;
+  do {
+    const b = v128.load(w0);
+    c0 = madd(v128.load(x0), b, c0);
+    c1 = madd(v128.load(x1), b, c1);
+    c2 = madd(v128.load(x2), b, c2);
+    c3 = madd(v128.load(x3), b, c3);
+    x0 += 16; x1 += 16; x2 += 16; x3 += 16; w0 += 16;
+  } while (x0 < end);
   const r = hsum4(c0, c1, c2, c3);
   const y1 = y + sy, y2 = y1 + sy, y3 = y2 + sy;
   if (accumulate) {
@@ -105,9 +95,12 @@ import { rowBytes, madd, hsum4, lastMask } from "./vec";
 // @ts-ignore: decorator
 @inline function ntTile1x1(y: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
   let c0 = f32x4.splat(0);
-  for (let k: usize = 0; k < sx; k += 16) c0 = madd(v128.load(x0 + k), v128.load(w0 + k), c0);
-  const s = f32x4.add(c0, v128.shuffle<f32>(c0, c0, 2, 3, 0, 1));
-  const d = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  const end = x0 + sx;
+  do {
+    c0 = madd(v128.load(x0), v128.load(w0), c0);
+    x0 += 16; w0 += 16;
+  } while (x0 < end);
+  const d = hsum(c0);
   store<f32>(y, accumulate ? load<f32>(y) + d : d);
 }
 
@@ -174,40 +167,23 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
 /** Y[r..r+1, j..j+15] (+)= X[r..r+1, :] · W[:, j..j+15]. `y`, `w` point at column j. */
 // @ts-ignore: decorator
 @inline function nnTile2x16(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
-  const x1 = x0 + sx;
+  let x1 = x0 + sx;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const y1 = y + sy;
   if (accumulate) {
-    const y1 = y + sy;
     c00 = v128.load(y); c01 = v128.load(y, 16); c02 = v128.load(y, 32); c03 = v128.load(y, 48);
     c10 = v128.load(y1); c11 = v128.load(y1, 16); c12 = v128.load(y1, 32); c13 = v128.load(y1, 48);
   }
   const end = x0 + ((<usize>m) << 2);
-  let xp = x0;
-  let wp = w;
-  for (; xp + 8 <= end; xp += 8) {
-    // i and i+1; X of the second step via the immediate offset 4.
-    let a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + sx);
-    let b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-    wp += sw;
-    a0 = v128.load32_splat(xp, 4); a1 = v128.load32_splat(xp + sx, 4);
-    b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-    wp += sw;
-  }
-  if (xp < end) {
-    const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp + sx);
-    let b = v128.load(wp); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
-    b = v128.load(wp, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
-    b = v128.load(wp, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
-    b = v128.load(wp, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
-  }
-  const y1 = y + sy;
+  do {
+    const a0 = v128.load32_splat(x0), a1 = v128.load32_splat(x1);
+    let b = v128.load(w); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    b = v128.load(w, 48); c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+    x0 += 4; x1 += 4; w += sw;
+  } while (x0 < end);
   v128.store(y, c00); v128.store(y, c01, 16); v128.store(y, c02, 32); v128.store(y, v128.and(c03, mask), 48);
   v128.store(y1, c10); v128.store(y1, c11, 16); v128.store(y1, c12, 32); v128.store(y1, v128.and(c13, mask), 48);
 }
@@ -220,36 +196,35 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
     c0 = v128.load(y); c1 = v128.load(y, 16); c2 = v128.load(y, 32); c3 = v128.load(y, 48);
   }
   const end = x0 + ((<usize>m) << 2);
-  let wp = w;
-  for (let xp = x0; xp < end; xp += 4) {
-    const a = v128.load32_splat(xp);
-    c0 = madd(a, v128.load(wp), c0);
-    c1 = madd(a, v128.load(wp, 16), c1);
-    c2 = madd(a, v128.load(wp, 32), c2);
-    c3 = madd(a, v128.load(wp, 48), c3);
-    wp += sw;
-  }
+  do {
+    const a = v128.load32_splat(x0);
+    c0 = madd(a, v128.load(w), c0);
+    c1 = madd(a, v128.load(w, 16), c1);
+    c2 = madd(a, v128.load(w, 32), c2);
+    c3 = madd(a, v128.load(w, 48), c3);
+    x0 += 4; w += sw;
+  } while (x0 < end);
   v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, v128.and(c3, mask), 48);
 }
 
 /** Y[r..r+3, j..j+3] (+)= X[r..r+3, :] · W[:, j..j+3]: one column vector (the tail of a row). */
 // @ts-ignore: decorator
 @inline function nnTile4x4(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
-  const x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx;
+  let x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx;
   const y1 = y + sy, y2 = y1 + sy, y3 = y2 + sy;
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   if (accumulate) {
     c0 = v128.load(y); c1 = v128.load(y1); c2 = v128.load(y2); c3 = v128.load(y3);
   }
-  let wp = w;
-  for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
-    const b = v128.load(wp);
-    c0 = madd(v128.load32_splat(x0 + k), b, c0);
-    c1 = madd(v128.load32_splat(x1 + k), b, c1);
-    c2 = madd(v128.load32_splat(x2 + k), b, c2);
-    c3 = madd(v128.load32_splat(x3 + k), b, c3);
-    wp += sw;
-  }
+  const end = x0 + ((<usize>m) << 2);
+  do {
+    const b = v128.load(w);
+    c0 = madd(v128.load32_splat(x0), b, c0);
+    c1 = madd(v128.load32_splat(x1), b, c1);
+    c2 = madd(v128.load32_splat(x2), b, c2);
+    c3 = madd(v128.load32_splat(x3), b, c3);
+    x0 += 4; x1 += 4; x2 += 4; x3 += 4; w += sw;
+  } while (x0 < end);
   v128.store(y, v128.and(c0, mask)); v128.store(y1, v128.and(c1, mask));
   v128.store(y2, v128.and(c2, mask)); v128.store(y3, v128.and(c3, mask));
 }
@@ -258,11 +233,11 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
 // @ts-ignore: decorator
 @inline function nnTile1x4(y: usize, x0: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
   let c0 = accumulate ? v128.load(y) : f32x4.splat(0);
-  let wp = w;
-  for (let k: usize = 0; k < (<usize>m) << 2; k += 4) {
-    c0 = madd(v128.load32_splat(x0 + k), v128.load(wp), c0);
-    wp += sw;
-  }
+  const end = x0 + ((<usize>m) << 2);
+  do {
+    c0 = madd(v128.load32_splat(x0), v128.load(w), c0);
+    x0 += 4; w += sw;
+  } while (x0 < end);
   v128.store(y, v128.and(c0, mask));
 }
 

@@ -5,35 +5,29 @@
 // and kept 0 on output. Pointers are byte addresses, sizes elements; `accumulate` 0 overwrites, 1 adds.
 // Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
 // few, long, sequential streams rather than at register reuse.
-import { rowBytes, madd, hsum4, lastMask } from "./vec";
+import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
 
 // ---------------------------------------------------------------------------------------------
-// gemv: dot products of 4 rows of W with x at a time (4 accumulators, x loaded once per 4 rows),
-// two vectors per trip with immediate offsets. Four finished sums are stored as one vector.
+// gemv: dot products of 4 rows of W with x at a time (4 accumulators; x loaded once per 4 rows), one
+// vector step per trip with every row pointer incremented (V8 unrolls such loops twice itself; see
+// gemm.ts). Four finished sums are stored as one vector. Eight rows at a time would save x loads but
+// TurboFan hoists all nine loads of a step ahead of the arithmetic and spills.
 
 /** y[i..i+3] (+)= W[i..i+3] · x. */
 // @ts-ignore: decorator
 @inline function dot4(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
-  const w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
+  let w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
-  let k: usize = 0;
-  // Two independent accumulator sets hide the add latency (4 cycles) behind the loads.
-  for (; k + 32 <= sw; k += 32) {
-    const a = v128.load(x + k), b = v128.load(x + k, 16);
-    c0 = madd(a, v128.load(w0 + k), c0); d0 = madd(b, v128.load(w0 + k, 16), d0);
-    c1 = madd(a, v128.load(w1 + k), c1); d1 = madd(b, v128.load(w1 + k, 16), d1);
-    c2 = madd(a, v128.load(w2 + k), c2); d2 = madd(b, v128.load(w2 + k, 16), d2);
-    c3 = madd(a, v128.load(w3 + k), c3); d3 = madd(b, v128.load(w3 + k, 16), d3);
-  }
-  if (k < sw) {
-    const a = v128.load(x + k);
-    c0 = madd(a, v128.load(w0 + k), c0);
-    c1 = madd(a, v128.load(w1 + k), c1);
-    c2 = madd(a, v128.load(w2 + k), c2);
-    c3 = madd(a, v128.load(w3 + k), c3);
-  }
-  let r = hsum4(f32x4.add(c0, d0), f32x4.add(c1, d1), f32x4.add(c2, d2), f32x4.add(c3, d3));
+  const end = x + sw;
+  do {
+    const a = v128.load(x);
+    c0 = madd(a, v128.load(w0), c0);
+    c1 = madd(a, v128.load(w1), c1);
+    c2 = madd(a, v128.load(w2), c2);
+    c3 = madd(a, v128.load(w3), c3);
+    x += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16;
+  } while (x < end);
+  let r = hsum4(c0, c1, c2, c3);
   if (accumulate) r = f32x4.add(v128.load(y), r);
   v128.store(y, r);
 }
@@ -42,9 +36,12 @@ import { rowBytes, madd, hsum4, lastMask } from "./vec";
 // @ts-ignore: decorator
 @inline function dot1(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
   let c = f32x4.splat(0);
-  for (let k: usize = 0; k < sw; k += 16) c = madd(v128.load(x + k), v128.load(w0 + k), c);
-  const s = f32x4.add(c, v128.shuffle<f32>(c, c, 2, 3, 0, 1));
-  const d = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  const end = x + sw;
+  do {
+    c = madd(v128.load(x), v128.load(w0), c);
+    x += 16; w0 += 16;
+  } while (x < end);
+  const d = hsum(c);
   store<f32>(y, accumulate ? load<f32>(y) + d : d);
 }
 
@@ -85,52 +82,39 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
 }
 
 // ---------------------------------------------------------------------------------------------
-// gemvT: y = Σ_i x[i] W[i, :]. A panel of 32 columns (8 vectors, two cache lines per row of W) is
-// held in registers while i runs over all rows; x[i] is broadcast with v128.load32_splat.
+// gemvT: y = Σ_i x[i] W[i, :]. A panel of 16 columns (4 vectors, one 64-byte row segment) is held
+// in registers while i runs over all rows; x[i] is broadcast with v128.load32_splat. Wider panels
+// (8 vectors) spill: TurboFan issues all the loads of a step before the multiplies.
 
-/** y[j..j+31] (+)= Σ_i x[i] W[i, j..j+31]. `y`, `w` point at column j. */
+/** y[j..j+15] (+)= Σ_i x[i] W[i, j..j+15]. `y`, `w` point at column j. */
 // @ts-ignore: decorator
-@inline function axpyPanel32(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+@inline function axpyPanel16(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
   if (accumulate) {
     c0 = v128.load(y); c1 = v128.load(y, 16); c2 = v128.load(y, 32); c3 = v128.load(y, 48);
-    c4 = v128.load(y, 64); c5 = v128.load(y, 80); c6 = v128.load(y, 96); c7 = v128.load(y, 112);
   }
   const end = x + ((<usize>m) << 2);
-  let wp = w;
-  for (let xp = x; xp < end; xp += 4) {
-    const a = v128.load32_splat(xp);
-    c0 = madd(a, v128.load(wp), c0);
-    c1 = madd(a, v128.load(wp, 16), c1);
-    c2 = madd(a, v128.load(wp, 32), c2);
-    c3 = madd(a, v128.load(wp, 48), c3);
-    c4 = madd(a, v128.load(wp, 64), c4);
-    c5 = madd(a, v128.load(wp, 80), c5);
-    c6 = madd(a, v128.load(wp, 96), c6);
-    c7 = madd(a, v128.load(wp, 112), c7);
-    wp += sw;
-  }
-  v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, c3, 48);
-  v128.store(y, c4, 64); v128.store(y, c5, 80); v128.store(y, c6, 96); v128.store(y, v128.and(c7, mask), 112);
+  do {
+    const a = v128.load32_splat(x);
+    c0 = madd(a, v128.load(w), c0);
+    c1 = madd(a, v128.load(w, 16), c1);
+    c2 = madd(a, v128.load(w, 32), c2);
+    c3 = madd(a, v128.load(w, 48), c3);
+    x += 4; w += sw;
+  } while (x < end);
+  v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, v128.and(c3, mask), 48);
 }
 
 /** y[j..j+3] (+)= Σ_i x[i] W[i, j..j+3]. */
 // @ts-ignore: decorator
 @inline function axpyPanel4(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
   let c0 = accumulate ? v128.load(y) : f32x4.splat(0);
-  let c1 = f32x4.splat(0);
-  let wp = w;
-  let k: usize = 0;
-  const mb = (<usize>m) << 2;
-  // Two accumulators so consecutive rows do not wait on each other's add.
-  for (; k + 8 <= mb; k += 8) {
-    c0 = madd(v128.load32_splat(x + k), v128.load(wp), c0);
-    c1 = madd(v128.load32_splat(x + k, 4), v128.load(wp + sw), c1);
-    wp += sw << 1;
-  }
-  if (k < mb) c0 = madd(v128.load32_splat(x + k), v128.load(wp), c0);
-  v128.store(y, v128.and(f32x4.add(c0, c1), mask));
+  const end = x + ((<usize>m) << 2);
+  do {
+    c0 = madd(v128.load32_splat(x), v128.load(w), c0);
+    x += 4; w += sw;
+  } while (x < end);
+  v128.store(y, v128.and(c0, mask));
 }
 
 /** y[n] (+)= Wᵀ x with W m×n, x length m. */
@@ -140,7 +124,7 @@ export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: 
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
     let j: usize = 0;
-    for (; j + 128 <= sw; j += 128) axpyPanel32(y + j, W + j, x, sw, m, accumulate, j + 128 == sw ? tail : full);
+    for (; j + 64 <= sw; j += 64) axpyPanel16(y + j, W + j, x, sw, m, accumulate, j + 64 == sw ? tail : full);
     for (; j < sw; j += 16) axpyPanel4(y + j, W + j, x, sw, m, accumulate, j + 16 == sw ? tail : full);
   } else {
     // Scalar twin, same loop order: column groups of 4, rows of W innermost. Padding columns of W
