@@ -273,6 +273,11 @@ for (const impl of IMPLS) {
     checkGemmNN(128, 500, 784)(core, next, false);
   });
 
+  t("gemmNN with large batches (W copied in 256-row chunks) matches the reference across chunk boundaries", () => {
+    const next = rng(9);
+    for (const [bsz, m, n] of [[32, 257, 17], [33, 513, 37], [64, 256, 64], [40, 600, 5]]) both(checkGemmNN(bsz, m, n))(core, next, false);
+  });
+
   t("the inputs are left unchanged", () => {
     const next = rng(7);
     const a = core.arena();

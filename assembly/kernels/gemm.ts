@@ -241,6 +241,17 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
   v128.store(y, v128.and(c0, mask));
 }
 
+// Large batches: a 64-byte column panel of W is reused by b/2 row pairs, but its rows lie a full W
+// row apart; at power-of-two widths (1024 floats = 4 KB) they all fall into the same few cache sets
+// and the panel is evicted between row pairs. So for b ≥ NN_PACK_MIN_BATCH the panel is copied, in
+// chunks of NN_KC rows of W (16 KB, within L1), into a contiguous static buffer first; the Y tiles
+// then accumulate over the chunks. Small batches reuse a panel too few times to repay the copy.
+// @ts-ignore: decorator
+@inline const NN_KC = 256;
+// @ts-ignore: decorator
+@inline const NN_PACK_MIN_BATCH = 32;
+const nnPanel: usize = memory.data(NN_KC * 64, 64);
+
 /** Y (b×n) (+)= X (b×m) · W with W m×n. */
 export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
   const sx = rowBytes(m);
@@ -249,19 +260,40 @@ export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
   if (ASC_FEATURE_SIMD) {
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
-    // Column panels of 16 floats (64 B); the last panel of a row masks its padding lanes.
-    let j: usize = 0;
-    for (; j + 64 <= nb; j += 64) {
-      const mask = j + 64 == nb ? tail : full;
-      let r = 0;
-      for (; r + 2 <= b; r += 2) nnTile2x16(Y + (<usize>r) * sw + j, sw, X + (<usize>r) * sx, sx, W + j, sw, m, accumulate, mask);
-      if (r < b) nnTile1x16(Y + (<usize>r) * sw + j, X + (<usize>r) * sx, W + j, sw, m, accumulate, mask);
-    }
-    for (; j < nb; j += 16) {
-      const mask = j + 16 == nb ? tail : full;
-      let r = 0;
-      for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, X + (<usize>r) * sx, sx, W + j, sw, m, accumulate, mask);
-      for (; r < b; r++) nnTile1x4(Y + (<usize>r) * sw + j, X + (<usize>r) * sx, W + j, sw, m, accumulate, mask);
+    const packed = b >= NN_PACK_MIN_BATCH;
+    const kcMax = packed ? NN_KC : m;
+    for (let i0 = 0; i0 < m; i0 += kcMax) {
+      const kc = min(kcMax, m - i0);
+      const acc = i0 > 0 ? 1 : accumulate;
+      const xi = X + ((<usize>i0) << 2);
+      const wi = W + (<usize>i0) * sw;
+      // Column panels of 16 floats (64 B); the last panel of a row masks its padding lanes.
+      let j: usize = 0;
+      for (; j + 64 <= nb; j += 64) {
+        const mask = j + 64 == nb ? tail : full;
+        let w = wi + j;
+        let ws = sw;
+        if (packed) {
+          let src = w, dst = nnPanel;
+          const end = nnPanel + ((<usize>kc) << 6);
+          do {
+            v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+            v128.store(dst, v128.load(src, 32), 32); v128.store(dst, v128.load(src, 48), 48);
+            src += sw; dst += 64;
+          } while (dst < end);
+          w = nnPanel;
+          ws = 64;
+        }
+        let r = 0;
+        for (; r + 2 <= b; r += 2) nnTile2x16(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, w, ws, kc, acc, mask);
+        if (r < b) nnTile1x16(Y + (<usize>r) * sw + j, xi + (<usize>r) * sx, w, ws, kc, acc, mask);
+      }
+      for (; j < nb; j += 16) {
+        const mask = j + 16 == nb ? tail : full;
+        let r = 0;
+        for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, mask);
+        for (; r < b; r++) nnTile1x4(Y + (<usize>r) * sw + j, xi + (<usize>r) * sx, wi + j, sw, kc, acc, mask);
+      }
     }
   } else {
     // Scalar twin, same loop order: 4-column groups (one vector), rows of X, rows of W innermost.
