@@ -16,3 +16,4 @@ export * from "./models/mlp";
 export * from "./models/convnet";
 export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
 export * from "./models/microcircuit";
+export * from "./kernels/transpose";

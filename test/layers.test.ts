@@ -446,3 +446,30 @@ lc("SIMD and scalar twins of the locally connected kernels are bit-identical", (
 });
 
 lc.run();
+
+// ---------------------------------------------------------------------------------------------
+const tr = suite("layers: scaled transpose");
+tr.before(load);
+
+tr("transposeScale writes s·Xᵀ exactly (one f32 product per element), never touches Y's padding lanes", () => {
+  for (const [name, get] of builds) {
+    const core = get();
+    for (const [rows, cols] of [[1, 1], [3, 5], [4, 4], [5, 3], [7, 9], [8, 16], [13, 17], [128, 500], [2, 288]]) {
+      const a = core.arena();
+      const r = rng(rows * 31 + cols);
+      const xv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
+      const x = a.from(rows, cols, xv);
+      const y = a.tensor(cols, rows);
+      const s = -0.3;
+      core.fn<Fn>("transposeScale")(y.ptr, x.ptr, rows, cols, s);
+      const got = y.read();
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) if (got[j * rows + i] !== f32(xv[i * cols + j] * f32(s))) assert.unreachable(`${name} ${rows}×${cols} [${i},${j}]`);
+      const v = y.peek();
+      for (let j = 0; j < cols; j++) for (let c = rows; c < y.stride; c++) assert.is(v[j * y.stride + c], 0);
+      a.dispose();
+    }
+  }
+});
+
+tr.run();

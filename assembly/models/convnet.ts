@@ -18,10 +18,44 @@ import { im2col3x3, col2im3x3 } from "../kernels/conv";
 import { localForward, localBackwardData, localUpdate } from "../kernels/local";
 import { gemmNT, gemmNN } from "../kernels/gemm";
 import { gerK } from "../kernels/outer";
+import { transposeScale } from "../kernels/transpose";
 import { relu, reluGrad, mul } from "../kernels/elementwise";
 import { uniform } from "../kernels/noise";
 import { bnStats, bnInvStd, bnForward, bnBackward, bnRunning } from "../kernels/batchnorm";
 import { dropoutForward, dropoutBackward } from "../kernels/dropout";
+
+// The matrix kernels stream one operand once per register tile of the other. With the tall
+// patch matrices of a convolution (batch·positions rows) that operand no longer fits in cache, so
+// the long dimension is cut into chunks of about CHUNK_BYTES of the streamed matrix (a multiple of
+// 2 rows, at least 8); every chunk is an independent product (row blocks) or adds into the same
+// weights (k blocks of a rank-k update).
+const CHUNK_BYTES: i32 = 131072;
+
+@inline function chunkRows(cols: i32): i32 {
+  const rb = ((cols + 3) & ~3) << 2;
+  return max(8, (CHUNK_BYTES / rb) & ~1);
+}
+@inline function rb(cols: i32): usize {
+  return <usize>((cols + 3) & ~3) << 2;
+}
+
+/** Y (b×m) = X (b×n) · Wᵀ in row blocks. */
+function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32): void {
+  const c = chunkRows(n);
+  for (let r = 0; r < b; r += c) gemmNT(Y + <usize>r * rb(m), X + <usize>r * rb(n), W, min(c, b - r), m, n, 0);
+}
+
+/** Y (b×n) = X (b×m) · W in row blocks. */
+function gemmNNRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32): void {
+  const c = chunkRows(n);
+  for (let r = 0; r < b; r += c) gemmNN(Y + <usize>r * rb(n), X + <usize>r * rb(m), W, min(c, b - r), m, n, 0);
+}
+
+/** W (m×n) += eta · Aᵀ C (A k×m, C k×n) in blocks of k. */
+function gerKChunked(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
+  const c = chunkRows(n);
+  for (let p = 0; p < k; p += c) gerK(W, A + <usize>p * rb(m), C + <usize>p * rb(n), min(c, k - p), m, n, eta);
+}
 
 /** Convolution layer forward: cols = patches(x); y (batch·Ho·Wo × Cout) = cols · Wᵀ. No bias (PBR20). */
 export function convnetConvForward(
@@ -30,7 +64,7 @@ export function convnetConvForward(
   Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
 ): void {
   im2col3x3(cols, x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
-  gemmNT(y, cols, w, batch * Ho * Wo, Cout, 9 * C, 0);
+  gemmNTRows(y, cols, w, batch * Ho * Wo, Cout, 9 * C);
 }
 
 /**
@@ -44,10 +78,10 @@ export function convnetConvBackward(
 ): void {
   const rows = batch * Ho * Wo;
   if (dx != 0) {
-    gemmNN(dcols, dy, w, rows, Cout, 9 * C, 0);
+    gemmNNRows(dcols, dy, w, rows, Cout, 9 * C);
     col2im3x3(dx, dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
   }
-  if (eta != 0) gerK(w, dy, cols, rows, Cout, 9 * C, eta);
+  if (eta != 0) gerKChunked(w, dy, cols, rows, Cout, 9 * C, eta);
 }
 
 /** Locally connected layer forward: one Cout × 9C filter bank per output position (no sharing, no bias). */
@@ -75,13 +109,22 @@ export function convnetLocalBackward(
 
 /** Dense layer forward y (batch × m) = x (batch × n) · Wᵀ, no bias. */
 export function convnetDenseForward(y: usize, x: usize, w: usize, batch: i32, m: i32, n: i32): void {
-  gemmNT(y, x, w, batch, m, n, 0);
+  gemmNTRows(y, x, w, batch, m, n);
 }
 
-/** Dense layer backward: dx = dy · W when dx ≠ 0 (old W), then W += eta · dyᵀ · x. */
-export function convnetDenseBackward(dx: usize, w: usize, dy: usize, x: usize, batch: i32, m: i32, n: i32, eta: f32): void {
-  if (dx != 0) gemmNN(dx, dy, w, batch, m, n, 0);
-  if (eta != 0) gerK(w, dy, x, batch, m, n, eta);
+/**
+ * Dense layer backward: dx = dy · W when dx ≠ 0 (old W), then W += eta · dyᵀ · x, formed as
+ * dyT = eta·dyᵀ (m × batch scratch) and W += dyT · x, which keeps a 16-column panel of x in L1
+ * while the rows of W stream past (faster than a rank-batch update for wide layers).
+ */
+export function convnetDenseBackward(dx: usize, dyT: usize, w: usize, dy: usize, x: usize, batch: i32, m: i32, n: i32, eta: f32): void {
+  if (dx != 0) gemmNNRows(dx, dy, w, batch, m, n);
+  if (eta != 0) {
+    // dyT is laid out m × ceil4(batch) for this batch size; its padding lanes must be 0
+    if (batch & 3) memory.fill(dyT, 0, <usize>m * rb(batch));
+    transposeScale(dyT, dy, batch, m, eta);
+    gemmNN(w, dyT, x, m, batch, n, 1);
+  }
 }
 
 /** ReLU forward y = max(x, 0) (PBR20: hidden units are rectified). */

@@ -308,10 +308,13 @@ class Spatial extends Layer {
 class Dense extends Layer {
   readonly w: Tensor;
   readonly n: number;
+  /** units × maxBatch scratch for the transposed, scaled output gradient. */
+  private dyT: Tensor;
   constructor(ctx: Ctx, index: number, inp: Act, readonly units: number, needDx: boolean) {
     super(ctx, index, inp, { h: 1, w: 1, c: units, packed: false }, needDx);
     this.n = flatLen(inp);
     this.w = ctx.arena.tensor(units, this.n);
+    this.dyT = ctx.arena.tensor(units, ctx.maxBatch);
   }
   /** Columns that are pixel padding lanes of the input (their weights stay 0). */
   paddingColumn(j: number): boolean {
@@ -322,7 +325,7 @@ class Dense extends Layer {
     return this.y;
   }
   backward(x: Tensor, dy: Tensor, n: number, eta: number): void {
-    this.ctx.ex.convnetDenseBackward(this.dx ? this.dx.ptr : 0, this.w.ptr, dy.ptr, x.ptr, n, this.units, this.n, eta);
+    this.ctx.ex.convnetDenseBackward(this.dx ? this.dx.ptr : 0, this.dyT.ptr, this.w.ptr, dy.ptr, x.ptr, n, this.units, this.n, eta);
   }
   override params() {
     return { W: { t: this.w, shape: [this.units, this.n] } };
