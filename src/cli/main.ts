@@ -2,8 +2,10 @@
 import { Command } from "commander";
 import { benchCommand } from "./bench.js";
 import "../bench/kernels.js";
+import { experimentCommand } from "./experiment.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
+import "../bench/microcircuit.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -14,5 +16,6 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .enablePositionalOptions();
   program.addCommand(benchCommand());
+  program.addCommand(experimentCommand());
   await program.parseAsync(argv);
 }
