@@ -6,3 +6,5 @@ export * as kernels from "./kernels/index.js";
 export * from "./models/mlp.js";
 export * from "./models/brainprop.js";
 export * from "./models/microcircuit.js";
+export * from "./data/index.js";
+export * from "./train/index.js";

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { benchCommand } from "./bench.js";
 import "../bench/kernels.js";
 import { experimentCommand } from "./experiment.js";
+import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
 import "../bench/microcircuit.js";
@@ -17,5 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     .enablePositionalOptions();
   program.addCommand(benchCommand());
   program.addCommand(experimentCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   await program.parseAsync(argv);
 }

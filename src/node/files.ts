@@ -20,7 +20,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw e;
   }
   await fh.close();
-  await rename(tmp, file);
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Writes a JSON document atomically, pretty-printed. */

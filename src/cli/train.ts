@@ -1,0 +1,376 @@
+// `dendritic train` and `dendritic eval`: any registered model on any data set, with progress,
+// checkpoints (safetensors) and a JSON summary.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { init, type Core } from "../core/core.js";
+import { ValueError } from "../core/errors.js";
+import type { ImplChoice } from "../core/wasm.js";
+import type { Dataset, EncodingOptions } from "../data/dataset.js";
+import { modelFactory, modelKinds, type CommonModelOptions } from "../models/registry.js";
+import { readCheckpoint, saveCheckpoint } from "../node/checkpoint.js";
+import { DATASET_NAMES, loadDataset } from "../node/data.js";
+import { writeJson } from "../node/files.js";
+import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
+import type { TrainableModel } from "../train/model.js";
+import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
+import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
+// Model kinds register themselves on import.
+import "../models/mlp.js";
+import "../models/microcircuit.js";
+import "../models/brainprop.js";
+
+// ------------------------------------------------------------------------------------------------
+// Argument parsers: each throws InvalidArgumentError, which commander reports with the flag name.
+
+function intArg(min: number, max = 2 ** 31 - 1) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*[+-]?\d+\s*$/.test(v) || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a finite number > 0");
+  return n;
+}
+
+function archArg(v: string): number[] {
+  const parts = v.split(/[-,x]/);
+  const sizes = parts.map(Number);
+  if (parts.length < 2 || parts.some((p) => !/^\d+$/.test(p)) || sizes.some((s) => s < 1 || s > 65536)) {
+    throw new InvalidArgumentError("expected layer sizes from input to output joined by '-', e.g. 784-500-500-10");
+  }
+  return sizes;
+}
+
+function pairArg(v: string): [number, number] {
+  const p = v.split(",");
+  const a = p.map(Number);
+  if (p.length !== 2 || p.some((s) => s.trim() === "") || !a.every(Number.isFinite)) throw new InvalidArgumentError("expected two numbers separated by a comma, e.g. 0,1");
+  return [a[0], a[1]];
+}
+
+function scheduleArg(v: string): Schedule {
+  try {
+    return parseSchedule(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** `key=value`; the value is read as JSON when it parses (numbers, booleans, arrays), else as a string. */
+function setArg(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
+  const i = v.indexOf("=");
+  if (i < 1) throw new InvalidArgumentError("expected key=value, e.g. --set momentum=0.9");
+  const key = v.slice(0, i);
+  const text = v.slice(i + 1);
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    /* a plain string */
+  }
+  return { ...prev, [key]: value };
+}
+
+const IMPLS = ["auto", "simd", "scalar", "relaxed"];
+
+/** Default hidden layers when --arch is not given: SCBS18's MNIST net, Bern-lab toys, SCBS18 Fig. 2. */
+function defaultArch(d: Dataset): number[] {
+  const hidden: Record<string, number[]> = { bars: [30], yinyang: [30], teacher: [50] };
+  return [d.inputSize, ...(hidden[d.name] ?? [500, 500]), d.outputSize];
+}
+
+// ------------------------------------------------------------------------------------------------
+
+interface TrainOpts {
+  model?: string;
+  rule?: string;
+  dataset?: string;
+  dataSeed: number;
+  arch?: number[];
+  epochs: number;
+  batch?: number;
+  lr?: number;
+  lrSchedule?: Schedule;
+  patience?: number;
+  seed?: number;
+  shuffle: boolean;
+  limit?: number;
+  pixelRange?: [number, number];
+  oneHot?: [number, number];
+  set?: Record<string, unknown>;
+  save?: string;
+  saveBest?: string;
+  load?: string;
+  resetTrainer: boolean;
+  json?: string;
+  impl: ImplChoice;
+  progress: ProgressMode;
+  monitorEvery: number;
+}
+
+function explicit(cmd: Command, name: string): boolean {
+  const src = cmd.getOptionValueSource(name);
+  return src === "cli" || src === "env";
+}
+
+export function trainCommand(): Command {
+  const cmd = new Command("train")
+    .description("Train a model on a data set; prints per-epoch validation and test error, optionally saves a checkpoint and a JSON summary")
+    .addOption(new Option("--model <kind>", "model kind (registered: see below)").default("microcircuit"))
+    .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf)")
+    .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
+    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: data set's inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
+    .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
+    .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
+    .addOption(new Option("--lr <x>", "global learning rate (model-specific meaning; see the model's options)").argParser(positiveNumber))
+    .addOption(new Option("--lr-schedule <s>", "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA (default constant)").argParser(scheduleArg))
+    .addOption(new Option("--patience <n>", "early stopping: stop after n epochs without a better validation error").argParser(intArg(1)))
+    .addOption(new Option("--seed <n>", "seed of the model initialisation and of shuffling (default 1)").argParser(intArg(0, 2 ** 32 - 1)))
+    .option("--no-shuffle", "present training examples in file order every epoch")
+    .addOption(new Option("--limit <n>", "train on the first n training examples only").argParser(intArg(1)))
+    .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default 0,1)").argParser(pairArg))
+    .addOption(new Option("--one-hot <off,on>", "also pass one-hot targets with these values (e.g. 0.1,0.9); labels are always passed").argParser(pairArg))
+    .addOption(new Option("--set <key=value>", "set a model configuration key (repeatable); see the model options below").argParser(setArg))
+    .option("--save <file>", "write a checkpoint (safetensors) at the end, or when interrupted with Ctrl-C")
+    .option("--save-best <file>", "write a checkpoint of the best-validation epoch's weights")
+    .option("--load <file>", "start from a checkpoint: resumes its run (epoch, shuffling, schedule) unless --reset-trainer")
+    .option("--reset-trainer", "with --load: use only the checkpoint's weights and start at epoch 0", false)
+    .option("--json <file>", "write a JSON summary (testError, valError, epochs, examplesPerS, wallS, …)")
+    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
+    .addOption(new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none").choices(["auto", "bar", "lines", "none"]).default("auto"))
+    .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
+    .addHelpText("after", () => modelHelp())
+    .action(async (opts: TrainOpts, command: Command) => {
+      await runTrain(opts, command);
+    });
+  return cmd;
+}
+
+function modelHelp(): string {
+  const lines = ["", "Models:"];
+  for (const kind of modelKinds()) {
+    const f = modelFactory(kind);
+    lines.push(`  ${kind}: ${f.description}`);
+    for (const [k, d] of Object.entries(f.options ?? {})) lines.push(`      --set ${k}=…  ${d}`);
+  }
+  if (lines.length === 2) lines.push("  (none registered)");
+  return lines.join("\n");
+}
+
+/**
+ * Mappings of the common flags for registered kinds whose factory has no cliConfig. The
+ * microcircuit calls its layer sizes `sizes` and its global rate `eta` (src/models/microcircuit.ts).
+ */
+const BUILTIN_CLI: Record<string, (c: CommonModelOptions) => Record<string, unknown>> = {
+  microcircuit: (c) => {
+    if (c.rule !== undefined) throw new ValueError("--rule: the microcircuit has a single local plasticity rule (SCBS18 §1.5); choose plastic pathways with --set 'plastic={…}'");
+    const cfg: Record<string, unknown> = { seed: c.seed, maxBatch: c.maxBatch };
+    if (c.arch !== undefined) cfg.sizes = c.arch;
+    if (c.lr !== undefined) cfg.eta = c.lr;
+    return cfg;
+  },
+};
+
+/** Builds the model configuration from the common flags (and --set), via the factory's mapping. */
+export function modelConfig(kind: string, common: CommonModelOptions, given: { arch: boolean; rule: boolean; lr: boolean }, sets: Record<string, unknown>): Record<string, unknown> {
+  const f = modelFactory(kind);
+  let cfg: Record<string, unknown>;
+  if (f.cliConfig) cfg = f.cliConfig(common);
+  else if (BUILTIN_CLI[kind]) cfg = BUILTIN_CLI[kind](common);
+  else {
+    cfg = { seed: common.seed, maxBatch: common.maxBatch };
+    if (given.arch) cfg.arch = common.arch;
+    if (given.rule) cfg.rule = common.rule;
+    if (given.lr) cfg.lr = common.lr;
+  }
+  return { ...cfg, ...sets };
+}
+
+/** Every --set key must be a key of the model's full configuration. */
+function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): void {
+  const known = Object.keys(model.config());
+  for (const k of Object.keys(sets)) {
+    if (!known.includes(k)) throw new ValueError(`--set ${k}: '${model.kind}' has no configuration key '${k}'; known: ${known.join(", ")}`);
+  }
+}
+
+async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
+  const t0 = performance.now();
+  const core: Core = await init({ impl: opts.impl });
+  let ckpt: Checkpoint | undefined;
+  if (opts.load) ckpt = await readCheckpoint(opts.load);
+  const resume = !!ckpt && !opts.resetTrainer && !!ckpt.trainer;
+
+  const kind = explicit(cmd, "model") || !ckpt ? (opts.model ?? "microcircuit") : ckpt.kind;
+  if (ckpt && kind !== ckpt.kind) throw new ValueError(`--model ${kind}: the checkpoint ${opts.load} holds a '${ckpt.kind}' model`);
+  const datasetName = explicit(cmd, "dataset") || !ckpt?.metadata.dataset ? (opts.dataset ?? "mnist-small") : ckpt.metadata.dataset;
+  const dataSeed = explicit(cmd, "dataSeed") || !ckpt?.metadata.data_seed ? opts.dataSeed : Number(ckpt.metadata.data_seed);
+  const dataset = loadDataset(datasetName, { seed: dataSeed });
+
+  const saved = resume ? ckpt!.trainer : undefined;
+  const batchSize = opts.batch ?? saved?.batchSize ?? 10;
+  const ckptSeed = typeof ckpt?.config.seed === "number" ? ckpt.config.seed : undefined;
+  const modelSeed = opts.seed ?? ckptSeed ?? 1;
+  const seed = opts.seed ?? saved?.seed ?? ckptSeed ?? 1;
+  const shuffle = explicit(cmd, "shuffle") || !saved ? opts.shuffle : saved.shuffle;
+  const schedule = opts.lrSchedule ?? saved?.schedule ?? { kind: "constant" };
+  const limit = opts.limit ?? (saved && saved.limitTrain < dataset.train.n ? saved.limitTrain : undefined);
+
+  const arch = opts.arch ?? (ckpt ? undefined : defaultArch(dataset));
+  if (arch && (arch[0] !== dataset.inputSize || arch[arch.length - 1] !== dataset.outputSize)) {
+    throw new ValueError(
+      `--arch ${arch.join("-")}: ${dataset.name} needs ${dataset.inputSize} inputs and ${dataset.outputSize} ${dataset.task === "classification" ? "classes" : "outputs"} (e.g. ${defaultArch(dataset).join("-")})`,
+    );
+  }
+  const ckptMaxBatch = typeof ckpt?.config.maxBatch === "number" ? ckpt.config.maxBatch : 0;
+  // Evaluation runs in batches of maxBatch; 100 keeps it fast without much memory.
+  const common: CommonModelOptions = { arch, rule: opts.rule, lr: opts.lr, seed: modelSeed, maxBatch: Math.max(batchSize, ckptMaxBatch, 100) };
+  const sets = opts.set ?? {};
+  const over = modelConfig(kind, common, { arch: arch !== undefined, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets);
+  // With a checkpoint its configuration is the base; flags given on the command line override it
+  // (a changed architecture is then reported by the tensor-shape check below).
+  const config = ckpt ? { ...ckpt.config, ...over } : over;
+  const model = modelFactory(kind).create(core, config);
+  try {
+    checkSetKeys(model, sets);
+    if (ckpt) {
+      checkCompatible(model, ckpt, opts.load!);
+      model.importState(ckpt.tensors);
+    }
+    const encoding: EncodingOptions = { pixelRange: opts.pixelRange, oneHot: opts.oneHot };
+    const regression = dataset.task === "regression";
+    const reporter = new ProgressReporter(opts.progress, regression);
+    const trainer = new Trainer(model, dataset, {
+      epochs: opts.epochs,
+      batchSize,
+      shuffle,
+      seed,
+      schedule,
+      patience: opts.patience,
+      encoding,
+      limitTrain: limit,
+      monitorEvery: opts.monitorEvery,
+      keepBest: !!opts.saveBest,
+      onProgress: (p) => reporter.progress(p),
+      onEpoch: (r) => reporter.epoch(r, opts.epochs),
+    });
+    if (resume) trainer.restore(ckpt!.trainer!);
+
+    const arch0 = (model.config().arch ?? model.config().sizes) as number[] | undefined;
+    if (opts.progress !== "none") {
+      console.log(
+        `${model.kind}${arch0 ? " " + arch0.join("-") : ""} on ${dataset.about}; batch ${batchSize}, ${shuffle ? `shuffled (seed ${seed})` : "not shuffled"}, ` +
+          `${core.impl}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}`,
+      );
+    }
+
+    // Ctrl-C: finish the current mini-batch, then save (atomically) and exit; a second Ctrl-C exits at once.
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      reporter.stopBar();
+      process.stderr.write("\ninterrupted: stopping after this mini-batch (Ctrl-C again to quit without saving)\n");
+      trainer.stop();
+    };
+    process.on("SIGINT", onSigint);
+    let summary: TrainSummary;
+    try {
+      summary = await trainer.run();
+    } finally {
+      reporter.stopBar();
+    }
+    const extra = { dataset: datasetName, data_seed: String(dataSeed) };
+    if (opts.save) await saveCheckpoint(opts.save, model, trainer.state(), extra);
+    if (opts.saveBest && trainer.bestState) {
+      const current = model.exportState();
+      model.importState(trainer.bestState);
+      await saveCheckpoint(opts.saveBest, model, undefined, { ...extra, best_epoch: String(summary.bestEpoch) });
+      model.importState(current);
+    }
+    process.off("SIGINT", onSigint);
+    const out = {
+      ...summary,
+      modelConfig: model.config(),
+      datasetAbout: dataset.about,
+      impl: core.impl,
+      batchSize,
+      seed,
+      shuffle,
+      schedule,
+      wallS: (performance.now() - t0) / 1000,
+    };
+    if (opts.json) await writeJson(opts.json, out);
+    if (opts.progress !== "none" || !opts.json) console.log(finalLine(summary, regression, out.wallS));
+    if (summary.interrupted) {
+      if (opts.save) console.log(`saved ${opts.save}; continue with --load ${opts.save}`);
+      process.exitCode = 130;
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+function finalLine(s: TrainSummary, regression: boolean, wallS: number): string {
+  if (s.bestEpoch === 0) return `no epoch completed (${formatDuration(wallS)})`;
+  const what = regression
+    ? `test MSE ${s.testMse?.toPrecision(4) ?? "–"} (validation MSE ${s.valMse?.toPrecision(4) ?? "–"})`
+    : `test accuracy ${s.testError === undefined ? "–" : (100 * (1 - s.testError)).toFixed(2) + "%"} (test error ${s.testError === undefined ? "–" : (100 * s.testError).toFixed(2) + "%"}, validation error ${s.valError === undefined ? "–" : (100 * s.valError).toFixed(2) + "%"})`;
+  return `${what} at epoch ${s.bestEpoch} of ${s.epochsRun} (best validation)${s.stoppedEarly ? ", stopped early" : ""}; ${Math.round(s.examplesPerS)} ex/s, ${formatDuration(wallS)} total`;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+interface EvalOpts {
+  load: string;
+  dataset?: string;
+  dataSeed?: number;
+  split: "train" | "validation" | "test";
+  pixelRange?: [number, number];
+  oneHot?: [number, number];
+  json?: string;
+  impl: ImplChoice;
+}
+
+export function evalCommand(): Command {
+  return new Command("eval")
+    .description("Evaluate a checkpoint on a split of a data set: error rate (or MSE) and confusion matrix")
+    .requiredOption("--load <file>", "checkpoint (safetensors) to evaluate")
+    .option("--dataset <name>", `data set (default: the one it was trained on): ${DATASET_NAMES.join(", ")}`)
+    .addOption(new Option("--data-seed <n>", "seed of generated data sets (default: the checkpoint's)").argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
+    .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default 0,1; use what it was trained with)").argParser(pairArg))
+    .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
+    .option("--json <file>", "write the result as JSON")
+    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
+    .action(async (opts: EvalOpts) => {
+      const core = await init({ impl: opts.impl });
+      const ckpt = await readCheckpoint(opts.load);
+      const name = opts.dataset ?? ckpt.metadata.dataset;
+      if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
+      const dataset = loadDataset(name, { seed: opts.dataSeed ?? (ckpt.metadata.data_seed ? Number(ckpt.metadata.data_seed) : 1) });
+      const model = modelFactory(ckpt.kind).create(core, ckpt.config);
+      try {
+        checkCompatible(model, ckpt, opts.load);
+        model.importState(ckpt.tensors);
+        const trainer = new Trainer(model, dataset, { epochs: 0, batchSize: 1, encoding: { pixelRange: opts.pixelRange, oneHot: opts.oneHot } });
+        const t = performance.now();
+        const r = trainer.evaluate(opts.split, true);
+        const seconds = (performance.now() - t) / 1000;
+        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config };
+        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples`);
+        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples`);
+        if (r.confusion) {
+          console.log("confusion matrix (rows: true class, columns: predicted):");
+          for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));
+        }
+        if (opts.json) await writeJson(opts.json, result);
+      } finally {
+        model.dispose();
+      }
+    });
+}

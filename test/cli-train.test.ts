@@ -1,0 +1,139 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { evalCommand, trainCommand } from "../src/cli/train.ts";
+import { registerModel } from "../src/models/registry.ts";
+import { readCheckpoint } from "../src/node/checkpoint.ts";
+import { TinyLinear } from "./helpers/tiny-models.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "dendritic.js"), ...args], { encoding: "utf8" });
+
+registerModel({
+  kind: "tiny-linear",
+  description: "test model: linear softmax / least squares in plain TypeScript",
+  options: { noise: "update noise" },
+  create: (_core, config) => new TinyLinear(config),
+});
+
+/** Runs `dendritic train …` in this process (so the test model is registered). */
+async function train(...args: string[]): Promise<void> {
+  const cmd = trainCommand().exitOverride();
+  cmd.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  await cmd.parseAsync(["--progress", "none", ...args], { from: "user" });
+}
+
+async function evaluate(...args: string[]): Promise<void> {
+  const cmd = evalCommand().exitOverride();
+  await cmd.parseAsync(args, { from: "user" });
+}
+
+const c = suite("CLI: train and eval");
+let dir: string;
+c.before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "cli-"));
+});
+c.after(() => rmSync(dir, { recursive: true, force: true }));
+
+c("unknown flags, bad values and extra arguments are errors with the flag named (built CLI)", () => {
+  const cases: [string[], RegExp][] = [
+    [["train", "--bogus"], /unknown option '--bogus'/],
+    [["train", "--epochs", "-1"], /option '--epochs <n>' argument '-1' is invalid/],
+    [["train", "--batch", "2.5"], /option '--batch <n>' argument '2.5' is invalid/],
+    [["train", "--lr", "0"], /option '--lr <x>' argument '0' is invalid\. expected a finite number > 0/],
+    [["train", "--arch", "784-x-10"], /option '--arch <sizes>' argument '784-x-10' is invalid/],
+    [["train", "--lr-schedule", "step:0:0.5"], /option '--lr-schedule <s>' argument 'step:0:0.5' is invalid/],
+    [["train", "--pixel-range", "0"], /option '--pixel-range <lo,hi>' argument '0' is invalid/],
+    [["train", "--set", "novalue"], /expected key=value/],
+    [["train", "--impl", "gpu"], /Allowed choices are auto, simd, scalar, relaxed/],
+    [["train", "--dataset", "cifar"], /ValueError: unknown dataset 'cifar'/],
+    [["train", "--dataset", "bars", "--model", "nope"], /ValueError: unknown model 'nope'/],
+    [["train", "--dataset", "bars", "--arch", "784-10"], /--arch 784-10: bars needs 9 inputs and 3 classes/],
+    [["train", "surplus"], /too many arguments for 'train'/],
+    [["eval"], /required option '--load <file>' not specified/],
+    [["eval", "--load", "/nonexistent.safetensors"], /nonexistent\.safetensors: cannot read checkpoint/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(...args);
+    assert.is(r.status, 1, `${args.join(" ")} exits 1`);
+    assert.match(r.stderr, re, args.join(" "));
+  }
+});
+
+c("--help works for train and eval and lists the options", () => {
+  const t = cli("train", "--help");
+  assert.is(t.status, 0);
+  for (const f of ["--model", "--rule", "--dataset", "--arch", "--epochs", "--batch", "--lr", "--seed", "--no-shuffle", "--save", "--load", "--json", "--set"]) assert.ok(t.stdout.includes(f), f);
+  const e = cli("eval", "--help");
+  assert.is(e.status, 0);
+  assert.match(e.stdout, /--split/);
+});
+
+c("train writes a JSON summary with testError, valError, per-epoch records, examplesPerS and wallS", async () => {
+  const json = path.join(dir, "s.json");
+  await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--epochs", "3", "--batch", "10", "--lr", "0.5", "--json", json);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.epochs.length, 3);
+  assert.ok(s.epochs.every((r: { valError: number; testError: number }) => r.valError >= 0 && r.valError <= 1 && r.testError >= 0 && r.testError <= 1));
+  const best = s.epochs[s.bestEpoch - 1];
+  assert.is(s.testError, best.testError);
+  assert.is(s.valError, Math.min(...s.epochs.map((r: { valError: number }) => r.valError)));
+  assert.ok(s.examplesPerS > 0 && s.wallS > 0);
+  assert.is(s.modelConfig.lr, 0.5);
+  assert.is(s.modelConfig.arch.join("-"), "9-3");
+  assert.is(s.batchSize, 10);
+});
+
+c("--save then --load resumes to the same final weights as one uninterrupted run", async () => {
+  const full = path.join(dir, "full.safetensors");
+  const half = path.join(dir, "half.safetensors");
+  const resumed = path.join(dir, "resumed.safetensors");
+  const common = ["--model", "tiny-linear", "--dataset", "yinyang", "--arch", "4-3", "--batch", "16", "--seed", "7", "--lr-schedule", "step:1:0.7"];
+  await train(...common, "--epochs", "4", "--save", full);
+  await train(...common, "--epochs", "2", "--save", half);
+  await train("--load", half, "--epochs", "4", "--save", resumed);
+  const a = await readCheckpoint(full);
+  const b = await readCheckpoint(resumed);
+  for (const k of Object.keys(a.tensors)) assert.equal(Array.from(b.tensors[k].data), Array.from(a.tensors[k].data), k);
+  assert.is(b.trainer!.epoch, 4);
+  assert.is(b.metadata.dataset, "yinyang");
+  const h = await readCheckpoint(half);
+  assert.is(h.trainer!.epoch, 2);
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary files left");
+});
+
+c("--load with a different --arch or unknown/bad --set values fails with a clear error", async () => {
+  const ck = path.join(dir, "m.safetensors");
+  await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--epochs", "1", "--save", ck);
+  await train("--load", ck, "--dataset", "bars", "--set", "arch=[4,3]", "--epochs", "2").then(
+    () => assert.unreachable("should fail"),
+    (e: Error) => assert.match(e.message, /data set bars has 9 inputs, the model expects 4|shape/),
+  );
+  await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--set", "colour=1").then(
+    () => assert.unreachable("should fail"),
+    (e: Error) => assert.match(e.message, /unknown field 'colour'|no configuration key 'colour'/),
+  );
+  await train("--load", ck, "--batch", "20", "--epochs", "2").then(
+    () => assert.unreachable("should fail"),
+    (e: Error) => assert.match(e.message, /cannot resume: the checkpoint was trained with batchSize 10, this run has 20/),
+  );
+});
+
+c("eval reports the same test error as training did at the saved epoch", async () => {
+  const ck = path.join(dir, "e.safetensors");
+  const json = path.join(dir, "e.json");
+  const ejson = path.join(dir, "eval.json");
+  await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--epochs", "2", "--save", ck, "--json", json);
+  await evaluate("--load", ck, "--json", ejson);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  const e = JSON.parse(readFileSync(ejson, "utf8"));
+  assert.is(e.error, s.epochs[1].testError);
+  assert.is(e.n, 300);
+  assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 300);
+});
+
+c.run();
