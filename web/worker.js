@@ -1,0 +1,172 @@
+// The demo's training thread: loads the WebAssembly core and the embedded 10 000-digit MNIST
+// (gzipped IDX, decompressed with DecompressionStream), and trains with the library's own Trainer,
+// which yields to the event loop every ~50 ms so pause, reset and drawing predictions get through.
+import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState } from "../dist/index.js";
+
+export const SIZES = [784, 500, 500, 10];
+export const BATCH = 10;
+/** Per-rule model configurations (the learning rate and seed come from the page). */
+export const RULES = {
+  // SPEC §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
+  microcircuit: { kind: "microcircuit", lr: MICROCIRCUIT_MNIST.eta, config: (lr, seed) => ({ sizes: SIZES, maxBatch: BATCH, eta: lr, seed }) },
+  bp: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "bp", lr, seed, maxBatch: BATCH }) },
+  fa: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "fa", lr, seed, maxBatch: BATCH }) },
+};
+const GRID = 32;
+/** Test and training error are measured after every this many training examples. */
+const EVAL_EVERY = 2000;
+
+let core = null;
+let dataset = null;
+let trainSubset = null;
+let model = null;
+let trainer = null;
+let rule = "microcircuit";
+let running = null; // the promise of trainer.run() while training
+let trained = { batches: 0, examples: 0 };
+let nextEval = EVAL_EVERY;
+let stopAt = Infinity;
+let lastPost = 0;
+let progressMark = null;
+
+const post = (m, transfer = []) => postMessage(m, transfer);
+const fail = (e) => post({ type: "error", message: `${e?.name ?? "Error"}: ${e?.message ?? String(e)}` });
+
+function argmaxRows(out, n, k) {
+  const pred = new Array(n);
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (out[r * k + c] > out[r * k + best]) best = c;
+    pred[r] = best;
+  }
+  return pred;
+}
+
+function evaluate() {
+  const test = trainer.evaluate("test");
+  const train = trainer.evaluate(trainSubset);
+  const x = new Float32Array(GRID * 784);
+  for (let i = 0; i < x.length; i++) x[i] = dataset.test.x[i] / 255;
+  // predict takes at most maxBatch rows at a time.
+  const rows = [];
+  for (let s = 0; s < GRID; s += model.maxBatch) {
+    const n = Math.min(model.maxBatch, GRID - s);
+    rows.push(...argmaxRows(model.predict(x.subarray(s * 784, (s + n) * 784), n), n, 10));
+  }
+  post({ type: "eval", examples: trained.examples, testError: test.error, trainError: train.error, gridPredictions: rows });
+}
+
+function onProgress(p) {
+  trained.batches++;
+  trained.examples += p.examples - (progressMark?.epoch === p.epoch ? progressMark.examples : 0);
+  progressMark = { epoch: p.epoch, examples: p.examples };
+  if (trained.batches >= stopAt) trainer.stop();
+  const t = performance.now();
+  if (t - lastPost >= 250 || trained.batches >= stopAt) {
+    lastPost = t;
+    post({
+      type: "progress",
+      batches: trained.batches,
+      examples: trained.examples,
+      epoch: p.epoch - 1 + p.examples / p.epochExamples,
+      examplesPerS: p.examplesPerS,
+      // Mean |v^A| per hidden layer in the nudged steady state of the last mini-batch (SCBS18 §1.7).
+      apical: model.net?.apicalMismatch ? model.net.apicalMismatch(p.examples % BATCH || BATCH) : [],
+    });
+  }
+  if (trained.examples >= nextEval) {
+    nextEval += EVAL_EVERY;
+    evaluate();
+  }
+}
+
+async function reset({ rule: r, lr, seed }) {
+  if (running) {
+    trainer.stop();
+    await running;
+  }
+  const spec = RULES[r];
+  if (!spec) throw new Error(`unknown rule '${r}'; expected ${Object.keys(RULES).join(", ")}`);
+  if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a positive number, got ${lr}`);
+  if (!(Number.isInteger(seed) && seed >= 0)) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  model?.dispose();
+  model = null;
+  rule = r;
+  model = createModel(core, spec.kind, spec.config(lr, seed));
+  trainer = new Trainer(model, dataset, { epochs: 1_000_000, batchSize: BATCH, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0, onProgress });
+  trained = { batches: 0, examples: 0 };
+  progressMark = null;
+  nextEval = EVAL_EVERY;
+  post({ type: "model", rule: r, sizes: SIZES, batch: BATCH, lr, seed, apicalLayers: spec.kind === "microcircuit" ? SIZES.length - 2 : 0 });
+}
+
+function start({ batches } = {}) {
+  if (running) return;
+  stopAt = batches === undefined ? Infinity : trained.batches + batches;
+  post({ type: "running", running: true });
+  running = trainer
+    .run()
+    .catch(fail)
+    .finally(() => {
+      running = null;
+      post({ type: "running", running: false });
+      if (stopAt !== Infinity) post({ type: "stopped", batches: trained.batches, examples: trained.examples });
+      stopAt = Infinity;
+    });
+}
+
+async function handle(m) {
+  switch (m.type) {
+    case "init": {
+      core = await init({ impl: m.impl ?? "auto" });
+      dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation });
+      const n = 1000;
+      trainSubset = { n, x: dataset.train.x.subarray(0, n * 784), labels: dataset.train.labels.subarray(0, n) };
+      const gridImages = dataset.test.x.slice(0, GRID * 784);
+      post(
+        {
+          type: "ready",
+          impl: core.impl,
+          features: detectFeatures(),
+          data: `mnist-small: ${dataset.train.n} train / ${dataset.validation.n} val / ${dataset.test.n} test`,
+          defaults: Object.fromEntries(Object.entries(RULES).map(([k, v]) => [k, { lr: v.lr }])),
+          gridImages,
+          gridLabels: Array.from(dataset.test.labels.subarray(0, GRID)),
+        },
+        [gridImages.buffer],
+      );
+      break;
+    }
+    case "reset":
+      await reset(m);
+      break;
+    case "start":
+      start(m);
+      break;
+    case "pause":
+      if (running) {
+        trainer.stop();
+        await running;
+        evaluate();
+      }
+      break;
+    case "predict": {
+      if (!model) break;
+      const rates = model.predict(m.x, 1).slice(0, 10);
+      post({ type: "prediction", rates }, [rates.buffer]);
+      break;
+    }
+    case "digest":
+      // Test hook: SHA-256 of every weight, filter state and RNG state (exportState).
+      post({ type: "digest", digest: await digestState(model.exportState()), batches: trained.batches, impl: core.impl });
+      break;
+    default:
+      throw new Error(`unknown message ${JSON.stringify(m.type)}`);
+  }
+}
+
+// Messages are handled one at a time, in order (a reset waits for a running epoch to stop).
+let queue = Promise.resolve();
+self.addEventListener("message", (e) => {
+  queue = queue.then(() => handle(e.data)).catch(fail);
+});
