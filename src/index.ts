@@ -8,3 +8,4 @@ export * from "./models/brainprop.js";
 export * from "./models/microcircuit.js";
 export * from "./data/index.js";
 export * from "./train/index.js";
+export { createModel, registerModel, modelKinds, type ModelFactory } from "./models/registry.js";

@@ -171,3 +171,147 @@ if (!haveChromium && !mandatory) {
 }
 
 b.run();
+
+// ---- the demo page -----------------------------------------------------------------------------
+
+const d = suite("browser: the demo page trains in a Web Worker");
+type DemoState = { ready: boolean; batches: number; examples: number; testError: number | null; impl: string | null; errors: string[]; stopped?: { batches: number }; digest?: { digest: string; batches: number; impl: string } };
+const demoState = (page: Page) => page.evaluate(() => {
+  const x = (window as unknown as { demo: DemoState & { send?: unknown } }).demo;
+  return JSON.parse(JSON.stringify({ ...x, send: undefined })) as DemoState;
+});
+
+/** Trains `batches` mini-batches of `rule` with `seed` in Node, as the demo's worker does, and digests the state. */
+async function nodeDigest(impl: "simd" | "scalar", rule: "microcircuit" | "bp", seed: number, lr: number, batches: number): Promise<string> {
+  const lib = await import("../src/index.ts");
+  const { loadMnistSmall } = await import("../src/node/index.ts");
+  const core = await lib.init({ impl });
+  const sizes = [784, 500, 500, 10];
+  const model = rule === "microcircuit"
+    ? lib.createModel(core, "microcircuit", { sizes, maxBatch: 10, eta: lr, seed })
+    : lib.createModel(core, "mlp", { arch: sizes, rule, lr, seed, maxBatch: 10 });
+  let n = 0;
+  const trainer = new lib.Trainer(model, loadMnistSmall(), {
+    epochs: 1_000_000, batchSize: 10, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0,
+    onProgress: () => {
+      if (++n >= batches) trainer.stop();
+    },
+  });
+  await trainer.run();
+  assert.is(n, batches);
+  const digest = await lib.digestState(model.exportState());
+  model.dispose();
+  return digest;
+}
+
+if (!haveChromium && !mandatory) {
+  d.skip("the demo trains the microcircuit below 50 % test error with no page or console error", () => {});
+} else {
+  d.before(async () => {
+    if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI`);
+    if (!existsSync(path.join(root, "web/data/t10k-images-idx3-ubyte.gz"))) {
+      // @ts-expect-error plain ES module without declarations
+      const { buildWebData } = await import("../scripts/build-web-data.mjs");
+      await buildWebData();
+    }
+    server = await startServer();
+    browser = await launch();
+  });
+  d.after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  d("the demo trains the microcircuit below 50 % test error with no page or console error; drawing gives output rates", async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}web/`);
+    await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+    const badge = await page.textContent("#build");
+    const s0 = await demoState(page);
+    assert.ok(badge?.includes(s0.impl!), `the page names the build (${badge})`);
+    assert.ok(["wasm-simd", "wasm-relaxed"].includes(s0.impl!), `Chromium runs a SIMD build, got ${s0.impl}`);
+    assert.is(await page.inputValue("#rule"), "microcircuit");
+    await page.click("#start");
+    // The microcircuit passes 50 % test error within the first 4 000 examples (400 mini-batches);
+    // evaluations come every ≥1 000 examples, so wait for one after 4 000.
+    await page.waitForFunction(
+      () => {
+        const x = (window as unknown as { demo: DemoState & { history: { examples: number; testError: number }[] } }).demo;
+        return x.errors.length > 0 || x.history.some((h) => h.examples >= 4000);
+      },
+      null,
+      { timeout: 90_000, polling: 250 },
+    );
+    // The page stays responsive while the worker trains: a round trip through the page's event loop.
+    const t0 = Date.now();
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    const pageLatencyMs = Date.now() - t0;
+    await page.click("#pause");
+    const s1 = await demoState(page);
+    assert.equal(s1.errors, []);
+    assert.ok(s1.batches >= 400, `trained ${s1.batches} mini-batches`);
+    assert.ok(s1.testError !== null && s1.testError < 0.5, `test error ${s1.testError}`);
+    const shown = await page.textContent("#testErr");
+    assert.ok(shown?.endsWith("%"), `test error shown: ${shown}`);
+    // Draw a "1" (a vertical stroke) on the pad: the network answers with ten output rates.
+    const box = (await page.locator("#pad").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.getElementById("guess")!.textContent !== "–", null, { timeout: 10_000 });
+    const rates = (await page.locator("#rates .v").allTextContents()).map(Number);
+    assert.is(rates.length, 10);
+    assert.ok(rates.every((r) => r >= 0 && r <= 1), `rates ${rates}`);
+    assert.is(Number(await page.textContent("#guess")), rates.indexOf(Math.max(...rates)));
+    // Every test-digit cell got a predicted label.
+    const labels = await page.locator("#grid .cell span").allTextContents();
+    assert.is(labels.length, 32);
+    assert.ok(labels.every((l) => /^[0-9]$/.test(l)), `grid labels ${labels}`);
+    await page.screenshot({ path: path.join(root, "out", "browser-demo.png") });
+    console.log(`  demo: ${s1.batches} mini-batches, test error ${(100 * s1.testError!).toFixed(1)} %, page event-loop round trip ${pageLatencyMs} ms, screenshot out/browser-demo.png`);
+    assert.equal(problems(), []);
+    await page.close();
+  });
+
+  d("?impl=scalar runs the scalar build and the page says so", async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}web/?impl=scalar`);
+    await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+    assert.is((await demoState(page)).impl, "wasm-scalar");
+    assert.ok((await page.textContent("#build"))?.includes("wasm-scalar"));
+    assert.equal(problems(), []);
+    await page.close();
+  });
+
+  for (const [rule, impl] of [["microcircuit", "simd"], ["microcircuit", "scalar"], ["bp", "simd"]] as const) {
+    d(`same seed, same data: ${rule} weights after 30 mini-batches are bit-identical in Node and in the Chromium worker (${impl} build)`, async () => {
+      const seed = 7;
+      const batches = 30;
+      const { page, problems } = await watchedPage(browser);
+      await page.goto(`${server.url}web/?impl=${impl}`);
+      await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+      const lr = rule === "microcircuit" ? 0.025 : 0.1;
+      await page.selectOption("#rule", rule);
+      await page.fill("#lr", String(lr));
+      await page.fill("#seed", String(seed));
+      await page.click("#reset");
+      await page.waitForFunction((r) => (window as unknown as { demo: { model?: { rule: string; seed: number } } }).demo.model?.rule === r, rule);
+      await page.evaluate((n) => (window as unknown as { demo: { send(m: unknown): void } }).demo.send({ type: "start", batches: n }), batches);
+      await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.stopped !== undefined, null, { timeout: 60_000 });
+      await page.evaluate(() => (window as unknown as { demo: { send(m: unknown): void } }).demo.send({ type: "digest" }));
+      await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.digest !== undefined, null, { timeout: 30_000 });
+      const browserSide = (await demoState(page)).digest!;
+      assert.is(browserSide.batches, batches);
+      assert.is(browserSide.impl, `wasm-${impl}`);
+      assert.equal(problems(), []);
+      await page.close();
+      const nodeSide = await nodeDigest(impl, rule, seed, lr, batches);
+      assert.is(browserSide.digest, nodeSide);
+      // The digest sees the training: one mini-batch fewer gives another one.
+      assert.is.not(await nodeDigest(impl, rule, seed, lr, batches - 1), nodeSide);
+    });
+  }
+}
+
+d.run();

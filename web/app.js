@@ -11,7 +11,7 @@ const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "modu
 const send = (msg, transfer = []) => worker.postMessage(msg, transfer);
 
 // State the tests read (window.demo): progress and the last evaluation.
-const demo = (window.demo = { ready: false, batches: 0, examples: 0, testError: null, trainError: null, impl: null, errors: [], history: [] });
+const demo = (window.demo = { send, ready: false, batches: 0, examples: 0, testError: null, trainError: null, impl: null, errors: [], history: [] });
 
 function showError(message) {
   demo.errors.push(message);
@@ -111,13 +111,12 @@ function showPredictions(pred) {
 
 // ---- drawing pad -------------------------------------------------------------------------------
 const pad = $("pad");
-const ctx = pad.getContext("2d");
+const ctx = pad.getContext("2d", { willReadFrequently: true });
 function clearPad() {
   ctx.fillStyle = "#000";
   ctx.fillRect(0, 0, pad.width, pad.height);
   showRates(null);
 }
-clearPad();
 let drawing = false;
 let last = null;
 const at = (e) => {
@@ -184,6 +183,7 @@ function showRates(rates) {
   });
   $("guess").textContent = rates ? String(top) : "–";
 }
+clearPad();
 
 // ---- controls ----------------------------------------------------------------------------------
 function settings() {

@@ -13,8 +13,13 @@ export const RULES = {
   fa: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "fa", lr, seed, maxBatch: BATCH }) },
 };
 const GRID = 32;
-/** Test and training error are measured after every this many training examples. */
-const EVAL_EVERY = 2000;
+/**
+ * Test and training error are measured after at least EVAL_MIN_EXAMPLES more training examples and
+ * once training has run EVAL_SPACING times as long as the last evaluation took, which keeps
+ * evaluation below ~1/EVAL_SPACING of the time on any machine.
+ */
+const EVAL_MIN_EXAMPLES = 1000;
+const EVAL_SPACING = 8;
 
 let core = null;
 let dataset = null;
@@ -24,10 +29,13 @@ let trainer = null;
 let rule = "microcircuit";
 let running = null; // the promise of trainer.run() while training
 let trained = { batches: 0, examples: 0 };
-let nextEval = EVAL_EVERY;
+let nextEval = EVAL_MIN_EXAMPLES;
+let evalMs = 0;
+let lastEvalEnd = 0;
 let stopAt = Infinity;
-let lastPost = 0;
 let progressMark = null;
+// Examples/s over the last report interval, not counting time spent evaluating.
+let rate = { t: 0, examples: 0, evalMs: 0 };
 
 const post = (m, transfer = []) => postMessage(m, transfer);
 const fail = (e) => post({ type: "error", message: `${e?.name ?? "Error"}: ${e?.message ?? String(e)}` });
@@ -43,6 +51,7 @@ function argmaxRows(out, n, k) {
 }
 
 function evaluate() {
+  const t0 = performance.now();
   const test = trainer.evaluate("test");
   const train = trainer.evaluate(trainSubset);
   const x = new Float32Array(GRID * 784);
@@ -54,6 +63,9 @@ function evaluate() {
     rows.push(...argmaxRows(model.predict(x.subarray(s * 784, (s + n) * 784), n), n, 10));
   }
   post({ type: "eval", examples: trained.examples, testError: test.error, trainError: train.error, gridPredictions: rows });
+  lastEvalEnd = performance.now();
+  evalMs = lastEvalEnd - t0;
+  rate.evalMs += evalMs;
 }
 
 function onProgress(p) {
@@ -62,20 +74,21 @@ function onProgress(p) {
   progressMark = { epoch: p.epoch, examples: p.examples };
   if (trained.batches >= stopAt) trainer.stop();
   const t = performance.now();
-  if (t - lastPost >= 250 || trained.batches >= stopAt) {
-    lastPost = t;
+  if (t - rate.t >= 250 || trained.batches >= stopAt) {
+    const busy = t - rate.t - rate.evalMs;
     post({
       type: "progress",
       batches: trained.batches,
       examples: trained.examples,
       epoch: p.epoch - 1 + p.examples / p.epochExamples,
-      examplesPerS: p.examplesPerS,
+      examplesPerS: rate.t > 0 && busy > 0 ? ((trained.examples - rate.examples) * 1000) / busy : null,
       // Mean |v^A| per hidden layer in the nudged steady state of the last mini-batch (SCBS18 §1.7).
       apical: model.net?.apicalMismatch ? model.net.apicalMismatch(p.examples % BATCH || BATCH) : [],
     });
+    rate = { t, examples: trained.examples, evalMs: 0 };
   }
-  if (trained.examples >= nextEval) {
-    nextEval += EVAL_EVERY;
+  if (trained.examples >= nextEval && t - lastEvalEnd >= EVAL_SPACING * evalMs) {
+    nextEval = trained.examples + EVAL_MIN_EXAMPLES;
     evaluate();
   }
 }
@@ -96,12 +109,15 @@ async function reset({ rule: r, lr, seed }) {
   trainer = new Trainer(model, dataset, { epochs: 1_000_000, batchSize: BATCH, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0, onProgress });
   trained = { batches: 0, examples: 0 };
   progressMark = null;
-  nextEval = EVAL_EVERY;
+  nextEval = EVAL_MIN_EXAMPLES;
+  evalMs = lastEvalEnd = 0;
+  rate = { t: 0, examples: 0, evalMs: 0 };
   post({ type: "model", rule: r, sizes: SIZES, batch: BATCH, lr, seed, apicalLayers: spec.kind === "microcircuit" ? SIZES.length - 2 : 0 });
 }
 
 function start({ batches } = {}) {
   if (running) return;
+  rate = { t: 0, examples: trained.examples, evalMs: 0 };
   stopAt = batches === undefined ? Infinity : trained.batches + batches;
   post({ type: "running", running: true });
   running = trainer

@@ -4,3 +4,4 @@ export { Trainer, scheduleScale, parseSchedule, checkSchedule, scoreBatch, type 
 export { encodeCheckpoint, decodeCheckpoint, checkCompatible, loadCheckpointInto, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from "./checkpoint.js";
 export { encodeSafetensors, decodeSafetensors, dtypeOf, type DType, type Tensor as SafeTensor } from "./safetensors.js";
 export { Rng } from "./rng.js";
+export { digestState } from "./digest.js";
