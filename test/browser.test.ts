@@ -4,7 +4,7 @@
 // Skipped with a message when Chromium is absent; mandatory under CI=true.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinModules } from "node:module";
@@ -315,3 +315,80 @@ if (!haveChromium && !mandatory) {
 }
 
 d.run();
+
+// ---- through Vite ------------------------------------------------------------------------------
+
+const v = suite("browser: the package through Vite (examples/vite)");
+let app = "";
+
+/** examples/vite with the package "installed" as a copy in its node_modules, as npm would. */
+async function prepareViteApp(): Promise<string> {
+  const dir = path.join(root, "out", "vite-app");
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(path.join(root, "examples", "vite"), dir, { recursive: true });
+  const pkg = path.join(dir, "node_modules", "dendritic");
+  mkdirSync(path.join(pkg, "wasm"), { recursive: true });
+  cpSync(path.join(root, "package.json"), path.join(pkg, "package.json"));
+  cpSync(path.join(root, "dist"), path.join(pkg, "dist"), { recursive: true });
+  for (const f of readdirSync(path.join(root, "wasm"))) if (f.endsWith(".wasm")) cpSync(path.join(root, "wasm", f), path.join(pkg, "wasm", f));
+  return dir;
+}
+
+async function runViteApp(url: string): Promise<{ result: { impl?: string; testError?: number; epochs?: number; error?: string }; wasm: string[] }> {
+  const { page, problems, wasmRequests } = await watchedPage(browser);
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 60_000 });
+  const result = (await page.evaluate(() => (window as unknown as { result: unknown }).result)) as { impl?: string; testError?: number; error?: string };
+  assert.equal(problems(), []);
+  await page.close();
+  return { result, wasm: wasmRequests };
+}
+
+if (!haveChromium && !mandatory) {
+  v.skip("vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets", () => {});
+} else {
+  v.before(async () => {
+    if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI`);
+    app = await prepareViteApp();
+    browser = await launch();
+  });
+  v.after(async () => {
+    await browser?.close();
+  });
+
+  v("vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets", async () => {
+    const vite = await import("vite");
+    await vite.build({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js") });
+    const assets = readdirSync(path.join(app, "dist", "assets"));
+    assert.ok(assets.some((f) => /^dendritic\.simd-.*\.wasm$/.test(f)), `assets: ${assets}`);
+    assert.ok(assets.some((f) => /^dendritic\.scalar-.*\.wasm$/.test(f)), `assets: ${assets}`);
+    const server = await vite.preview({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js"), preview: { host: "127.0.0.1", port: 0, strictPort: false } });
+    try {
+      const { result, wasm } = await runViteApp(server.resolvedUrls!.local[0]);
+      assert.is(result.error, undefined);
+      assert.ok(["wasm-simd", "wasm-relaxed"].includes(result.impl!), `impl ${result.impl}`);
+      assert.is(result.epochs, 5);
+      // Chance is 2/3 on three balanced classes; this net reaches 0 % in Node (bars seed 1).
+      assert.ok(result.testError! < 0.2, `test error ${result.testError}`);
+      assert.ok(wasm.length === 1 && wasm[0].startsWith("/assets/dendritic."), `fetched ${wasm}`);
+    } finally {
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    }
+  });
+
+  v("vite dev server: the same page works unbundled (optimizeDeps.exclude keeps the .wasm beside the package)", async () => {
+    const vite = await import("vite");
+    const server = await vite.createServer({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js"), server: { host: "127.0.0.1", port: 0, hmr: false } });
+    await server.listen();
+    try {
+      const { result, wasm } = await runViteApp(server.resolvedUrls!.local[0]);
+      assert.is(result.error, undefined);
+      assert.ok(result.testError! < 0.2, `test error ${result.testError}`);
+      assert.ok(wasm.length === 1 && wasm[0].includes("/node_modules/dendritic/wasm/"), `fetched ${wasm}`);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+v.run();
