@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinModules } from "node:module";
+import { spawnSync } from "node:child_process";
 import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 // @ts-expect-error plain ES module without declarations
@@ -181,27 +182,12 @@ const demoState = (page: Page) => page.evaluate(() => {
   return JSON.parse(JSON.stringify({ ...x, send: undefined })) as DemoState;
 });
 
-/** Trains `batches` mini-batches of `rule` with `seed` in Node, as the demo's worker does, and digests the state. */
-async function nodeDigest(impl: "simd" | "scalar", rule: "microcircuit" | "bp", seed: number, lr: number, batches: number): Promise<string> {
-  const lib = await import("../src/index.ts");
-  const { loadMnistSmall } = await import("../src/node/index.ts");
-  const core = await lib.init({ impl });
-  const sizes = [784, 500, 500, 10];
-  const model = rule === "microcircuit"
-    ? lib.createModel(core, "microcircuit", { sizes, maxBatch: 10, eta: lr, seed })
-    : lib.createModel(core, "mlp", { arch: sizes, rule, lr, seed, maxBatch: 10 });
-  let n = 0;
-  const trainer = new lib.Trainer(model, loadMnistSmall(), {
-    epochs: 1_000_000, batchSize: 10, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0,
-    onProgress: () => {
-      if (++n >= batches) trainer.stop();
-    },
-  });
-  await trainer.run();
-  assert.is(n, batches);
-  const digest = await lib.digestState(model.exportState());
-  model.dispose();
-  return digest;
+/** The Node side in this process, or in a child Node with relaxed SIMD enabled (Node 20 keeps it behind a flag). */
+async function nodeDigest(impl: "simd" | "scalar" | "relaxed", rule: "microcircuit" | "bp", seed: number, lr: number, batches: number): Promise<string> {
+  if (impl !== "relaxed") return (await import("./browser/node-digest.ts")).nodeDigest(impl, rule, seed, lr, batches);
+  const r = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", path.join(root, "test/browser/node-digest.ts"), impl, rule, String(seed), String(lr), String(batches)], { encoding: "utf8", cwd: root });
+  assert.is(r.status, 0, `child node: ${r.stderr}`);
+  return r.stdout.trim().split("\n").pop()!;
 }
 
 if (!haveChromium && !mandatory) {
@@ -284,7 +270,7 @@ if (!haveChromium && !mandatory) {
     await page.close();
   });
 
-  for (const [rule, impl] of [["microcircuit", "simd"], ["microcircuit", "scalar"], ["bp", "simd"]] as const) {
+  for (const [rule, impl] of [["microcircuit", "simd"], ["microcircuit", "scalar"], ["microcircuit", "relaxed"], ["bp", "simd"]] as const) {
     d(`same seed, same data: ${rule} weights after 30 mini-batches are bit-identical in Node and in the Chromium worker (${impl} build)`, async () => {
       const seed = 7;
       const batches = 30;
