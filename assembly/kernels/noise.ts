@@ -46,9 +46,9 @@ const K5: f32 = -1.0 / 3628800.0;
 const K6: f32 = 1.0 / 479001600.0;
 const K7: f32 = -1.0 / 87178291200.0;
 
-// Words of four consecutive blocks (struct of arrays: word 0 of each block, word 1, …), then the
-// 16 variates in stream order.
-const SCRATCH: usize = memory.data(128, 16);
+// Words of up to eight consecutive blocks (struct of arrays: word 0 of four blocks, word 1, …) and
+// the Box–Muller outputs before their transpose.
+const SCRATCH: usize = memory.data(256, 16);
 
 // ------------------------------------------------------------------------------------------------
 // Philox4x32-10
@@ -101,6 +101,48 @@ const SCRATCH: usize = memory.data(128, 16);
   v128.store(dst, x1, 16);
   v128.store(dst, x2, 32);
   v128.store(dst, x3, 48);
+}
+
+/** Philox4x32-10 of blocks b … b+7: two independent sets of four, interleaved round by round so
+ *  the two multiply chains overlap; words SoA to dst (blocks b…b+3) and dst + 64 (b+4…b+7). */
+@inline function philoxV8(dst: usize, b: u64, k0: u32, k1: u32): void {
+  const blo = i32x4.splat(<u32>b);
+  const bhi = i32x4.splat(<u32>(b >> 32));
+  let x0 = i32x4.add(blo, i32x4(0, 1, 2, 3));
+  let x1 = i32x4.sub(bhi, i32x4.lt_u(x0, blo));
+  let y0 = i32x4.add(blo, i32x4(4, 5, 6, 7));
+  let y1 = i32x4.sub(bhi, i32x4.lt_u(y0, blo));
+  let x2 = i32x4.splat(0), x3 = i32x4.splat(0), y2 = i32x4.splat(0), y3 = i32x4.splat(0);
+  const m0 = i32x4.splat(M0);
+  const m1 = i32x4.splat(M1);
+  let ka = k0, kb = k1;
+  for (let r = 0; r < ROUNDS; r++) {
+    const kav = i32x4.splat(ka), kbv = i32x4.splat(kb);
+    const hx0 = i32x4.shuffle(i64x2.extmul_low_i32x4_u(x0, m0), i64x2.extmul_high_i32x4_u(x0, m0), 1, 3, 5, 7);
+    const hy0 = i32x4.shuffle(i64x2.extmul_low_i32x4_u(y0, m0), i64x2.extmul_high_i32x4_u(y0, m0), 1, 3, 5, 7);
+    const hx1 = i32x4.shuffle(i64x2.extmul_low_i32x4_u(x2, m1), i64x2.extmul_high_i32x4_u(x2, m1), 1, 3, 5, 7);
+    const hy1 = i32x4.shuffle(i64x2.extmul_low_i32x4_u(y2, m1), i64x2.extmul_high_i32x4_u(y2, m1), 1, 3, 5, 7);
+    const lx0 = i32x4.mul(x0, m0), ly0 = i32x4.mul(y0, m0);
+    const lx1 = i32x4.mul(x2, m1), ly1 = i32x4.mul(y2, m1);
+    x0 = v128.xor(v128.xor(hx1, x1), kav);
+    y0 = v128.xor(v128.xor(hy1, y1), kav);
+    x2 = v128.xor(v128.xor(hx0, x3), kbv);
+    y2 = v128.xor(v128.xor(hy0, y3), kbv);
+    x1 = lx1;
+    y1 = ly1;
+    x3 = lx0;
+    y3 = ly0;
+    ka += W0;
+    kb += W1;
+  }
+  v128.store(dst, x0);
+  v128.store(dst, x1, 16);
+  v128.store(dst, x2, 32);
+  v128.store(dst, x3, 48);
+  v128.store(dst, y0, 64);
+  v128.store(dst, y1, 80);
+  v128.store(dst, y2, 96);
+  v128.store(dst, y3, 112);
 }
 
 /** Known-answer hook: Philox4x32-10 of counter (c0..c3) under key (k0, k1); 4 words to out. */
@@ -171,14 +213,15 @@ export function philox4x32(out: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u
   store<f32>(ds, r * sinT);
 }
 
-/** Four blocks' words (SoA at src) → 16 Gaussian variates in stream order at dst (unaligned ok). */
-@inline function gaussWordsV(src: usize, dst: usize): void {
-  pairV(v128.load(src), v128.load(src, 16), src + 64, src + 80);
-  pairV(v128.load(src, 32), v128.load(src, 48), src + 96, src + 112);
-  const z0 = v128.load(src, 64);
-  const z1 = v128.load(src, 80);
-  const z2 = v128.load(src, 96);
-  const z3 = v128.load(src, 112);
+/** Four blocks' words (SoA at src) → 16 Gaussian variates in stream order at dst (unaligned ok);
+ *  tmp: 64 bytes of scratch for the cos/sin outputs before the transpose. */
+@inline function gaussWordsV(src: usize, dst: usize, tmp: usize): void {
+  pairV(v128.load(src), v128.load(src, 16), tmp, tmp + 16);
+  pairV(v128.load(src, 32), v128.load(src, 48), tmp + 32, tmp + 48);
+  const z0 = v128.load(tmp);
+  const z1 = v128.load(tmp, 16);
+  const z2 = v128.load(tmp, 32);
+  const z3 = v128.load(tmp, 48);
   // 4×4 transpose: lane j of (z0, z1, z2, z3) are the variates of block j
   const t0 = i32x4.shuffle(z0, z1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(z2, z3, 0, 4, 1, 5);
@@ -209,8 +252,9 @@ export function philox4x32(out: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u
 
 // ------------------------------------------------------------------------------------------------
 // Runs: n consecutive variates k, k+1, …, k+n−1 of one stream into dst[0..n). Work proceeds in
-// chunks of 4 blocks (16 variates) starting at block k div 4; chunks that lie entirely inside the
-// run are written in place, the ragged first and last chunks go through SCRATCH.
+// chunks starting at block k div 4: 8 blocks (32 variates) where the whole chunk lies inside the
+// run, else 4 blocks (16 variates), written in place when inside and through SCRATCH for the ragged
+// first and last chunks. The chunking does not change any value, only which lanes compute it.
 
 const GAUSS: i32 = 0;
 const UNIFORM: i32 = 1;
@@ -223,10 +267,25 @@ const UNIFORM: i32 = 1;
     const lov = f32x4.splat(lo);
     const dv = f32x4.splat(d);
     while (j < n) {
+      if (j >= 0 && j + 32 <= n) {
+        // eight blocks inside the run: two Philox sets interleaved, written in place
+        philoxV8(S, b, k0, k1);
+        const out = dst + ((<usize>j) << 2);
+        if (kind == GAUSS) {
+          gaussWordsV(S, out, S + 128);
+          gaussWordsV(S + 64, out + 64, S + 192);
+        } else {
+          uniformWordsV(S, out, lov, dv);
+          uniformWordsV(S + 64, out + 64, lov, dv);
+        }
+        b += 8;
+        j += 32;
+        continue;
+      }
       philoxV(S, b, k0, k1);
       const inside = j >= 0 && j + 16 <= n;
       const out = inside ? dst + ((<usize>j) << 2) : S;
-      if (kind == GAUSS) gaussWordsV(S, out);
+      if (kind == GAUSS) gaussWordsV(S, out, S + 128);
       else uniformWordsV(S, out, lov, dv);
       if (!inside) {
         for (let t = 0; t < 16; t++) {
