@@ -326,4 +326,25 @@ t("the registered classifier learns a separable toy problem in fast mode and rou
   m2.dispose();
 });
 
+t("tying W^PI to −B (tiePI) gives the same fast-mode state and updates as the two-product form", () => {
+  // Equal in exact arithmetic; float32 rounding of B·r^P + (−B)·r^I vs B·(r^P − r^I): ≤ 1e-5 on
+  // potentials O(1) and on weights after one update.
+  const base: MicrocircuitOptions = { sizes: [20, 12, 8, 5], maxBatch: 4, sigma: 0, seed: 101, start: "selfPredicting", plastic: { up: true, ip: true, pi: false, down: false }, thresholds: { up: true, ip: true }, eta: { up: 0.2, ip: 0.3 } };
+  const a = new Microcircuit(core, base);
+  const b = new Microcircuit(core, { ...base, tiePI: true });
+  const x = values(80, 3);
+  const tgt = values(20, 4, -2, 2);
+  for (let i = 0; i < 3; i++) {
+    a.steadyState(x, tgt, { batch: 4, sweeps: 2 });
+    b.steadyState(x, tgt, { batch: 4, sweeps: 2 });
+  }
+  for (const k of [1, 2]) assert.ok(maxAbsDiff(a.state("vA", k, 4), b.state("vA", k, 4)) <= 1e-5, `v^A_${k}`);
+  for (const k of [1, 2, 3]) assert.ok(maxAbsDiff(a.weights("up", k), b.weights("up", k)) <= 1e-5, `W^up_${k}`);
+  assert.ok(a.apicalMismatch(4)[0] > 1e-3, "the target produced apical errors");
+  assert.throws(() => b.setWeights("pi", 1, new Float32Array(12 * 8)), (e: Error) => e instanceof ValueError && /tied/.test(e.message));
+  assert.throws(() => new Microcircuit(core, { ...base, tiePI: true, plastic: { pi: true } }), (e: Error) => e instanceof ValueError && /tiePI/.test(e.message));
+  a.dispose();
+  b.dispose();
+});
+
 t.run();

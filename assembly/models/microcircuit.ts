@@ -110,6 +110,8 @@ const PLASTIC_PI = 4;
 const PLASTIC_DN = 8;
 const BIAS_UP = 16;
 const BIAS_IP = 32;
+// W^PI_k is held at −B_k (both fixed): v^A_k = B_k (φ(u^P_{k+1}) − φ(u^I_k)), one product instead of two
+const TIED_PI = 64;
 
 // variable codes (monitors and non-finite reports; mirrored in src/models/microcircuit.ts)
 const V_UP = 0;
@@ -308,9 +310,15 @@ function backwardSweep(net: usize, T: usize, b: i32): void {
     const nn = li(L, L_NNEXT);
     combine(lp(L, L_UI), lp(L, L_VI), (1 - lamI) * cI, lp(Lu, L_UP), lamI, b, nn);
     phi(net, lp(L, L_RI), lp(L, L_UI), b, nn);
-    dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
-    copy(lp(L, L_VA), lp(L, L_VAB), b, n);
-    dendrite(net, lp(L, L_VA), lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1);
+    if (li(L, L_FLAGS) & TIED_PI) {
+      // L_EIP is free until the plasticity step.
+      sub(lp(L, L_EIP), lp(Lu, L_RP), lp(L, L_RI), b, nn);
+      dendrite(net, lp(L, L_VA), lp(L, L_EIP), lp(L, L_B), 0, b, n, nn, 0);
+    } else {
+      dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
+      copy(lp(L, L_VA), lp(L, L_VAB), b, n);
+      dendrite(net, lp(L, L_VA), lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1);
+    }
     combine(lp(L, L_UP), lp(L, L_VB), cHid, lp(L, L_VA), lamA, b, n);
     phi(net, lp(L, L_RP), lp(L, L_UP), b, n);
   }

@@ -87,6 +87,11 @@ export interface MicrocircuitOptions {
   start?: "random" | "selfPredicting";
   /** Plasticity off for this long after each pattern switch (SPEC §1.5; SCBS18 has none). Default 0. */
   learningLagMs?: number;
+  /**
+   * Hold W^PI = −B (needs start "selfPredicting" and W^PI, B fixed): the fast mode then forms
+   * v^A = B(φ(u^P) − φ(u^I)) with one matrix product instead of two (equal in exact arithmetic).
+   */
+  tiePI?: boolean;
 }
 
 /** Variables a monitor can record (numbers mirror the WebAssembly model's codes). */
@@ -137,7 +142,7 @@ const L = {
   EUP: 27, EIP: 28, EPI: 29, EDN: 30, XIP: 31, XII: 32, TMP: 33, SUM: 34, SUMI: 35,
   ETA_UP: 40, ETA_IP: 41, ETA_PI: 42, ETA_DN: 43,
 } as const;
-const FLAG = { PLASTIC_UP: 1, PLASTIC_IP: 2, PLASTIC_PI: 4, PLASTIC_DN: 8, BIAS_UP: 16, BIAS_IP: 32 } as const;
+const FLAG = { PLASTIC_UP: 1, PLASTIC_IP: 2, PLASTIC_PI: 4, PLASTIC_DN: 8, BIAS_UP: 16, BIAS_IP: 32, TIED_PI: 64 } as const;
 const MREC = 8;
 const MAX_MONITORS = 32;
 
@@ -288,13 +293,14 @@ function perLayer(v: number | number[] | undefined, count: number, dflt: (k: num
 export class Microcircuit {
   readonly sizes: readonly number[];
   readonly maxBatch: number;
-  readonly params: Readonly<Required<Omit<MicrocircuitOptions, "sizes" | "eta" | "plastic" | "thresholds" | "init" | "softRect">>> & {
+  readonly params: Readonly<Required<Omit<MicrocircuitOptions, "sizes" | "eta" | "plastic" | "thresholds" | "init" | "softRect" | "tiePI">>> & {
     softRect: { gamma: number; beta: number; theta: number };
   };
   readonly factors: SteadyFactors;
   readonly eta: Record<Pathway, number[]>;
   readonly plastic: Readonly<Record<Pathway, boolean>>;
   readonly thresholds: Readonly<{ up: boolean; ip: boolean }>;
+  readonly tiePI: boolean;
   #core: Core;
   #arena: Arena | null;
   #ex: Exports;
@@ -365,6 +371,10 @@ export class Microcircuit {
     for (const key of Object.keys(o.plastic ?? {})) if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`plastic.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
     this.plastic = Object.freeze({ up: o.plastic?.up ?? true, down: o.plastic?.down ?? false, ip: o.plastic?.ip ?? true, pi: o.plastic?.pi ?? true });
     this.thresholds = Object.freeze({ up: o.thresholds?.up ?? false, ip: o.thresholds?.ip ?? false });
+    this.tiePI = o.tiePI ?? false;
+    if (this.tiePI && (this.plastic.pi || this.plastic.down || p.start !== "selfPredicting")) {
+      throw new ValueError("tiePI needs start \"selfPredicting\" and plastic.pi = plastic.down = false (W^PI is held at −B)");
+    }
     const init: Record<Pathway, InitSpec> = {
       up: o.init?.up ?? { dist: "uniform", scale: 1 },
       down: o.init?.down ?? { dist: "uniform", scale: 1 },
@@ -474,6 +484,7 @@ export class Microcircuit {
         if (k < N && this.plastic.down) flags |= FLAG.PLASTIC_DN;
         if (this.thresholds.up) flags |= FLAG.BIAS_UP;
         if (k < N && this.thresholds.ip) flags |= FLAG.BIAS_IP;
+        if (k < N && this.tiePI) flags |= FLAG.TIED_PI;
         di[base + L.FLAGS] = flags;
         di[base + L.WUP] = lb.Wup.ptr;
         di[base + L.DUP] = ptr(lb.Dup);
@@ -608,9 +619,11 @@ export class Microcircuit {
   /** Replaces the weights of one class at layer k (logical values, rows postsynaptic). */
   setWeights(pathway: Pathway | "thresholdUp" | "thresholdIP", k: number, values: ArrayLike<number>): void {
     const t = this.#weightTensor(pathway, k);
+    if (this.tiePI && pathway === "pi") throw new ValueError("setWeights(pi): W^PI is tied to −B (tiePI); set B instead");
     if (values.length !== t.length) throw new ShapeError(`setWeights(${pathway}, ${k}): expected ${t.rows}×${t.cols} = ${t.length} values, got ${values.length}`);
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw new ValueError(`setWeights(${pathway}, ${k}): value ${i} is ${values[i]}`);
     t.write(values);
+    if (this.tiePI && pathway === "down") this.#weightTensor("pi", k).write(Array.from(values, (w) => -w));
     this.#syncedBatch = 0;
   }
   #weightTensor(pathway: string, k: number): Tensor {
@@ -1006,8 +1019,13 @@ export interface MicrocircuitClassifierConfig {
   seed: number;
   maxBatch: number;
   activation: Activation;
-  /** Global learning rate: η_up of every layer in fast mode (per example, batch-averaged). */
+  /** Global learning rate: η_up of the output layer in fast mode (per example, batch-averaged). */
   eta: number;
+  /**
+   * η_up of layer k = eta · etaLayerFactors[k−1] (layers 1..N); null: 2^(N−k), i.e. doubling
+   * per layer below the output (tuned on the MNIST validation split).
+   */
+  etaLayerFactors: number[] | null;
   /** Optional per-pathway rates overriding the ones derived from `eta`. */
   etaPathway?: Partial<Record<Pathway, number | number[]>>;
   plastic: Record<Pathway, boolean>;
@@ -1032,10 +1050,11 @@ export const MICROCIRCUIT_MNIST: Readonly<MicrocircuitClassifierConfig> = Object
   maxBatch: 10,
   activation: "logistic",
   eta: 0.025,
+  etaLayerFactors: null,
   plastic: { up: true, ip: true, pi: false, down: false },
   thresholds: true,
   initGain: 4,
-  topDownGain: 8,
+  topDownGain: 4,
   compensateRho: true,
   targetLow: 0.1,
   targetHigh: 0.9,
@@ -1053,6 +1072,8 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
   assertInt(c.maxBatch, "microcircuit config: maxBatch", 1, 4096);
   assertInt(c.sweeps, "microcircuit config: sweeps", 1, 1000);
   for (const k of ["eta", "initGain", "topDownGain", "targetLow", "targetHigh", "gSom"] as const) assertFinite(c[k], `microcircuit config: ${k}`);
+  if (c.eta < 0) throw new ValueError(`microcircuit config: eta must be ≥ 0, got ${c.eta}`);
+  if (c.etaLayerFactors !== null) perLayer(c.etaLayerFactors, c.sizes.length - 1, () => 0, "microcircuit config: etaLayerFactors");
   if (!(c.targetLow > 0 && c.targetLow < c.targetHigh && c.targetHigh < 1)) throw new ValueError(`microcircuit config: need 0 < targetLow < targetHigh < 1, got ${c.targetLow}, ${c.targetHigh}`);
   if (typeof c.plastic !== "object" || c.plastic === null) throw new ValueError("microcircuit config: plastic must be an object {up, ip, pi, down}");
   for (const k of Object.keys(c.plastic)) if (!PATHWAYS.includes(k as Pathway)) throw new ValueError(`microcircuit config: plastic.${k} is not a pathway (${PATHWAYS.join(", ")})`);
@@ -1083,7 +1104,9 @@ export class MicrocircuitClassifier implements TrainableModel {
     const f = steadyFactors({ gLk: SCBS18.gLk, gB: SCBS18.gB, gA: SCBS18.gA, gD: SCBS18.gD, gSom });
     const rho = f.lambdaA * (1 - f.lambdaI);
     // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (SPEC §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
-    const etaIP = Array.from({ length: N - 1 }, (_, i) => (c.eta * (i + 2 === N ? f.cOut : f.cHid)) / (f.cI * f.lambdaI));
+    const factors = c.etaLayerFactors ?? Array.from({ length: N }, (_, i) => 2 ** (N - 1 - i));
+    const etaUp = factors.map((x) => c.eta * x);
+    const etaIP = Array.from({ length: N - 1 }, (_, i) => (etaUp[i + 1] * (i + 2 === N ? f.cOut : f.cHid)) / (f.cI * f.lambdaI));
     this.net = new Microcircuit(core, {
       sizes: c.sizes,
       maxBatch: c.maxBatch,
@@ -1091,13 +1114,14 @@ export class MicrocircuitClassifier implements TrainableModel {
       activation: c.activation,
       gSom,
       sigma: 0,
-      eta: { up: c.eta, ip: etaIP, pi: c.eta, down: c.eta, ...(c.etaPathway ?? {}) },
+      eta: { up: etaUp, ip: etaIP, pi: etaUp.slice(0, N - 1), down: etaUp.slice(0, N - 1), ...(c.etaPathway ?? {}) },
       plastic: c.plastic,
       thresholds: { up: c.thresholds, ip: c.thresholds },
       init: { up: { dist: "glorot", gain: c.initGain }, down: { dist: "glorot", gain: c.initGain }, ip: { dist: "glorot", gain: c.initGain }, pi: { dist: "glorot", gain: c.initGain } },
       topDown: "random",
       topDownGain: c.topDownGain / (c.compensateRho ? rho : 1),
       start: "selfPredicting",
+      tiePI: !c.plastic.pi && !c.plastic.down,
     });
     this.inputSize = c.sizes[0];
     this.outputSize = c.sizes[N];
@@ -1151,6 +1175,28 @@ export class MicrocircuitClassifier implements TrainableModel {
 
 registerModel({
   kind: "microcircuit",
-  description: "SCBS18 dendritic cortical microcircuit, fast steady-state mode (SPEC §1.8)",
+  description: "SCBS18 dendritic cortical microcircuit, fast steady-state mode (SPEC §1.8); --lr sets eta",
+  options: {
+    sizes: "layer sizes, inputs first (default 784-500-500-10; --arch sets it)",
+    eta: "learning rate of the output layer's W^up per example, batch-averaged (default 0.025; --lr sets it)",
+    etaLayerFactors: "η_up of layer k = eta·factor[k−1]; null: 2^(N−k) (default null)",
+    plastic: "which weight classes learn, e.g. {\"up\":true,\"ip\":true,\"pi\":false,\"down\":false} (default)",
+    thresholds: "learnable thresholds on W^up and W^IP (default true)",
+    initGain: "gain on Glorot-uniform initial weights (default 4)",
+    topDownGain: "gain of the fixed top-down weights B over their init, before 1/ρ (default 4)",
+    compensateRho: "fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (default true)",
+    targetLow: "target rate of the wrong classes (default 0.1; potential logit(0.1))",
+    targetHigh: "target rate of the right class (default 0.9)",
+    sweeps: "up/down sweeps per training example (default 1, SCBS18's single pass)",
+    gSom: "nudging conductance g_som (default 0.8)",
+    activation: "φ: logistic (default), softRect, relu, tanh, linear",
+  },
+  cliConfig: (c) => {
+    if (c.rule !== undefined) throw new ValueError("--rule: the microcircuit has a single local plasticity rule (SCBS18 §1.5); choose plastic pathways with --set 'plastic={…}'");
+    const cfg: Record<string, unknown> = { seed: c.seed, maxBatch: c.maxBatch };
+    if (c.arch !== undefined) cfg.sizes = c.arch;
+    if (c.lr !== undefined) cfg.eta = c.lr;
+    return cfg;
+  },
   create: (core, config) => new MicrocircuitClassifier(core, config),
 });
