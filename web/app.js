@@ -227,7 +227,8 @@ worker.addEventListener("message", (e) => {
       demo.history = [];
       demo.model = m;
       $("arch").textContent = `${m.sizes.join("-")} ${m.rule}, batch ${m.batch}`;
-      $("apical-title").innerHTML = m.apicalLayers ? "Apical mismatch mean |v<sup>A</sup>| per hidden layer" : "Apical mismatch (none: this rule has no apical dendrites)";
+      $("apical-title").innerHTML = m.apicalLayers ? "Apical mismatch mean |v<sup>A</sup>| per hidden layer (nudged steady state)" : "Apical mismatch: none (this rule has no apical dendrites)";
+      $("plot-apical").hidden = !m.apicalLayers;
       resetPlots(m.apicalLayers);
       showPredictions([]);
       for (const g of gridCells) {

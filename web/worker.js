@@ -16,10 +16,10 @@ const GRID = 32;
 /**
  * Test and training error are measured after at least EVAL_MIN_EXAMPLES more training examples and
  * once training has run EVAL_SPACING times as long as the last evaluation took, which keeps
- * evaluation below ~1/EVAL_SPACING of the time on any machine.
+ * evaluation below ~1/(1 + EVAL_SPACING) of the time on any machine.
  */
 const EVAL_MIN_EXAMPLES = 1000;
-const EVAL_SPACING = 8;
+const EVAL_SPACING = 4;
 
 let core = null;
 let dataset = null;
