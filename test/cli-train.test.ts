@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -134,6 +134,33 @@ c("eval reports the same test error as training did at the saved epoch", async (
   assert.is(e.error, s.epochs[1].testError);
   assert.is(e.n, 300);
   assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 300);
+});
+
+c("Ctrl-C (SIGINT) stops after the current mini-batch, saves a whole checkpoint, exits 130; --load resumes it (built CLI, mlp)", async () => {
+  const ck = path.join(dir, "int.safetensors");
+  const child = spawn(process.execPath, [path.join(root, "bin", "dendritic.js"), "train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", ck, "--progress", "lines"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (b) => (err += b));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on("data", (b) => {
+      out += b;
+      // Interrupt once the first epoch has finished (training is under way).
+      if (/epoch 1\/100000 \|/.test(out) && !child.killed) child.kill("SIGINT");
+    });
+    child.on("exit", (c) => resolve(c));
+  });
+  assert.is(code, 130, err);
+  assert.match(err, /interrupted: stopping after this mini-batch/);
+  assert.match(out, new RegExp(`saved ${ck.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith(".int.safetensors")), [], "no temporary file");
+  const saved = await readCheckpoint(ck);
+  const done = saved.trainer!.epoch;
+  assert.ok(done >= 1 && done < 100000, `epochs done ${done}`);
+  const r = cli("train", "--load", ck, "--epochs", String(done + 1), "--progress", "lines", "--save", ck);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /resuming after epoch \d+/);
+  assert.is((await readCheckpoint(ck)).trainer!.epoch, done + 1);
 });
 
 c.run();

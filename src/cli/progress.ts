@@ -41,6 +41,7 @@ export class ProgressReporter {
   ) {
     this.out = out;
     this.mode = mode === "auto" ? (out.isTTY ? "bar" : "lines") : mode;
+    this.lastLine = Date.now();
   }
 
   /** ETA for the whole run (remaining epochs at this epoch's rate; evaluation time excluded). */
@@ -71,6 +72,7 @@ export class ProgressReporter {
             hideCursor: true,
             stream: this.out,
             fps: 8,
+            clearOnComplete: true,
           },
           cliProgress.Presets.shades_classic,
         );
