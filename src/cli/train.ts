@@ -161,26 +161,11 @@ function modelHelp(): string {
   return lines.join("\n");
 }
 
-/**
- * Mappings of the common flags for registered kinds whose factory has no cliConfig. The
- * microcircuit calls its layer sizes `sizes` and its global rate `eta` (src/models/microcircuit.ts).
- */
-const BUILTIN_CLI: Record<string, (c: CommonModelOptions) => Record<string, unknown>> = {
-  microcircuit: (c) => {
-    if (c.rule !== undefined) throw new ValueError("--rule: the microcircuit has a single local plasticity rule (SCBS18 §1.5); choose plastic pathways with --set 'plastic={…}'");
-    const cfg: Record<string, unknown> = { seed: c.seed, maxBatch: c.maxBatch };
-    if (c.arch !== undefined) cfg.sizes = c.arch;
-    if (c.lr !== undefined) cfg.eta = c.lr;
-    return cfg;
-  },
-};
-
 /** Builds the model configuration from the common flags (and --set), via the factory's mapping. */
 export function modelConfig(kind: string, common: CommonModelOptions, given: { arch: boolean; rule: boolean; lr: boolean }, sets: Record<string, unknown>): Record<string, unknown> {
   const f = modelFactory(kind);
   let cfg: Record<string, unknown>;
   if (f.cliConfig) cfg = f.cliConfig(common);
-  else if (BUILTIN_CLI[kind]) cfg = BUILTIN_CLI[kind](common);
   else {
     cfg = { seed: common.seed, maxBatch: common.maxBatch };
     if (given.arch) cfg.arch = common.arch;
