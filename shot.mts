@@ -2,7 +2,7 @@ import { chromium } from "playwright-core";
 import { startServer } from "./scripts/serve.mjs";
 const s = await startServer();
 const b = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless","--no-sandbox","--disable-gpu","--disable-background-networking","--disable-component-update","--no-first-run","--disable-quic","--disable-sync"] });
-const p = await b.newPage({ viewport: { width: 1440, height: 860 } });
+const p = await b.newPage({ viewport: { width: Number(process.env.W ?? 1440), height: Number(process.env.H ?? 860) } });
 p.on("console", (m) => console.log("console", m.type(), m.text()));
 p.on("pageerror", (e) => console.log("pageerror", e.message));
 await p.goto(`${s.url}web/`);

@@ -222,6 +222,7 @@ worker.addEventListener("message", (e) => {
     }
     case "model": {
       demo.ready = true;
+      $("error").hidden = true;
       demo.batches = demo.examples = 0;
       demo.testError = demo.trainError = null;
       demo.history = [];
