@@ -6,6 +6,8 @@ import { pathToFileURL } from "node:url";
 import { init, createModel, Trainer, digestState, type ImplChoice } from "../../src/index.ts";
 import { loadMnistSmall } from "../../src/node/index.ts";
 
+let mnistSmall: ReturnType<typeof loadMnistSmall> | undefined;
+
 export async function nodeDigest(impl: ImplChoice, rule: "microcircuit" | "bp" | "fa", seed: number, lr: number, batches: number): Promise<string> {
   const core = await init({ impl });
   const sizes = [784, 500, 500, 10];
@@ -14,7 +16,7 @@ export async function nodeDigest(impl: ImplChoice, rule: "microcircuit" | "bp" |
       ? createModel(core, "microcircuit", { sizes, maxBatch: 10, eta: lr, seed })
       : createModel(core, "mlp", { arch: sizes, rule, lr, seed, maxBatch: 10 });
   let n = 0;
-  const trainer = new Trainer(model, loadMnistSmall(), {
+  const trainer = new Trainer(model, (mnistSmall ??= loadMnistSmall()), {
     epochs: 1_000_000,
     batchSize: 10,
     seed,
