@@ -7,6 +7,7 @@ import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
 import "../bench/microcircuit.js";
+import "../bench/conv.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
