@@ -471,3 +471,18 @@ mdl("the SPEC §3 architectures build with the stated shapes", () => {
 });
 
 mdl.run();
+
+const cli = suite("brainprop: configuration from arch");
+cli.before(load);
+cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match the input and exclude net/layers", () => {
+  const m = new BrainPropNet(core, { arch: [784, 20, 7, 10], maxBatch: 2 });
+  const s = m.exportState();
+  assert.equal(s["layers.0.W"].shape, [20, 784]);
+  assert.equal(s["layers.2.W"].shape, [7, 20]);
+  assert.equal(s["layers.4.W"].shape, [10, 7]);
+  assert.is(m.config().net, "custom");
+  m.dispose();
+  assert.throws(() => new BrainPropNet(core, { arch: [100, 10] }), (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message));
+  assert.throws(() => new BrainPropNet(core, { arch: [784, 10], net: "conv" }), (e: Error) => e instanceof ValueError && /either arch or net/.test(e.message));
+});
+cli.run();

@@ -9,6 +9,7 @@ import type { Dataset } from "../data/dataset.js";
 import { bars, teacher, yinyang } from "../data/generators.js";
 import { isGzip, parseIdx, type IdxImages, type IdxKind, type IdxLabels } from "../data/idx.js";
 import { IDX_FILES, datasetFromIdx, mnistSmallFromDigits, type IdxDatasetOptions, type IdxSet } from "../data/mnist.js";
+import { loadCifar10Dir } from "./cifar10.js";
 
 const require = createRequire(import.meta.url);
 
@@ -99,7 +100,7 @@ export function loadMnistSmall(): Dataset {
 }
 
 /** The data set names the CLI accepts. */
-export const DATASET_NAMES = ["mnist", "mnist-small", "idx:DIR", "bars", "yinyang", "teacher"] as const;
+export const DATASET_NAMES = ["mnist", "mnist-small", "idx:DIR", "cifar10:DIR", "bars", "yinyang", "teacher"] as const;
 
 export interface LoadOptions {
   /** Seed of generated data sets (bars, yinyang, teacher). */
@@ -117,6 +118,7 @@ export function loadDataset(spec: string, options: LoadOptions = {}): Dataset {
     if (!dir) throw new ValueError("--dataset idx:DIR needs a directory after 'idx:'");
     return loadIdxDir(dir, { validation: options.validation });
   }
+  if (spec.startsWith("cifar10:")) return loadCifar10Dir(spec.slice(8) || ".", { validation: options.validation });
   switch (spec) {
     case "mnist":
       return loadMnist();
