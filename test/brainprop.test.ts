@@ -82,7 +82,7 @@ function forward64(layers: LayerSpec[], classes: number, input: Shape3, p: Param
       case "dense": {
         const w = p[key + "W"];
         // the model flattens per-pixel activations with each pixel's channels padded to ceil4(c)
-        const cs = perPixel ? ceil4(s.c) : s.c;
+        const cs = perPixel && s.h * s.w > 1 ? ceil4(s.c) : s.c;
         const n = s.h * s.w * cs;
         a = a.map((v) => {
           const y = new Float64Array(l.units);

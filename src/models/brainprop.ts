@@ -212,7 +212,7 @@ const colsOf = (a: Act) => (a.packed ? a.h * a.w * a.c : a.c);
 const pixStride = (a: Act) => (a.packed ? a.c : ceil4(a.c));
 const imgStride = (a: Act) => (a.packed ? ceil4(a.h * a.w * a.c) : a.h * a.w * ceil4(a.c));
 /** Floats per image seen by a dense layer (pixel padding lanes included, their weights kept 0). */
-const flatLen = (a: Act) => (a.packed ? a.h * a.w * a.c : a.h * a.w * ceil4(a.c));
+const flatLen = (a: Act) => (a.packed || a.h * a.w === 1 ? a.h * a.w * a.c : a.h * a.w * ceil4(a.c));
 
 interface Ctx {
   ex: Record<string, Fn>;
@@ -322,7 +322,7 @@ class Dense extends Layer {
   }
   /** Columns that are pixel padding lanes of the input (their weights stay 0). */
   paddingColumn(j: number): boolean {
-    return !this.inp.packed && j % ceil4(this.inp.c) >= this.inp.c;
+    return !this.inp.packed && this.inp.h * this.inp.w > 1 && j % ceil4(this.inp.c) >= this.inp.c;
   }
   forward(x: Tensor, n: number): Tensor {
     this.ctx.ex.convnetDenseForward(this.y.ptr, x.ptr, this.w.ptr, n, this.units, this.n);
