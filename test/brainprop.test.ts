@@ -474,7 +474,7 @@ mdl.run();
 
 const cli = suite("brainprop: configuration from arch");
 cli.before(load);
-cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match the input and exclude net/layers", () => {
+cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match the input; an explicit net takes precedence", () => {
   const m = new BrainPropNet(core, { arch: [784, 20, 7, 10], maxBatch: 2 });
   const s = m.exportState();
   assert.equal(s["layers.0.W"].shape, [20, 784]);
@@ -483,6 +483,9 @@ cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match th
   assert.is(m.config().net, "custom");
   m.dispose();
   assert.throws(() => new BrainPropNet(core, { arch: [100, 10] }), (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message));
-  assert.throws(() => new BrainPropNet(core, { arch: [784, 10], net: "conv" }), (e: Error) => e instanceof ValueError && /either arch or net/.test(e.message));
+  // an explicit net wins over arch (the CLI always passes an arch)
+  const c = new BrainPropNet(core, { arch: [784, 10], net: "conv", maxBatch: 2 });
+  assert.equal(c.exportState()["layers.0.W"].shape, [32, 3, 3, 1]);
+  c.dispose();
 });
 cli.run();

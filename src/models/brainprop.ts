@@ -96,18 +96,20 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
   input.forEach((v, i) => assertInt(v, `brainprop: input[${i}]`, 1, 4096));
   const classes = (c.classes ?? 10) as number;
   assertInt(classes, "brainprop: classes", 2, 65536);
-  if (c.arch !== undefined) {
+  // An explicit net or layer list takes precedence over arch: the CLI always supplies an arch (the
+  // data set's default when --arch is absent), so `--set net=conv` must win over it.
+  if (c.arch !== undefined && c.net === undefined && c.layers === undefined) {
     // `arch` [inputs, hidden…, classes] (the CLI's --arch): a dense ReLU network of these sizes
     const a = c.arch as number[];
     if (!Array.isArray(a) || a.length < 2) throw new ValueError(`brainprop: arch must be [inputs, hidden…, classes], got ${JSON.stringify(c.arch)}`);
     a.forEach((v, i) => assertInt(v, `brainprop: arch[${i}]`, 1, 1 << 20));
-    if (c.layers !== undefined || (c.net !== undefined && c.net !== "custom")) throw new ValueError("brainprop: give either arch or net/layers, not both");
     const hw = input[0] * input[1] * input[2];
     if (a[0] !== hw) throw new ValueError(`brainprop: arch[0] = ${a[0]} does not match input ${JSON.stringify(input)} (${hw} values)`);
     if (c.classes !== undefined && c.classes !== a[a.length - 1]) throw new ValueError(`brainprop: arch ends in ${a[a.length - 1]} outputs but classes = ${String(c.classes)}`);
     const rest = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
     return brainpropConfig({ ...rest, net: "custom", classes: a[a.length - 1], layers: a.slice(1, -1).flatMap((units) => [{ type: "dense", units }, { type: "relu" }]) });
   }
+  c = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
   const net = (c.net ?? (c.layers !== undefined ? "custom" : "conv")) as BrainPropConfig["net"];
   if (!["dense", "conv", "local", "custom"].includes(net)) throw new ValueError(`brainprop: net must be dense, conv, local or custom, got ${JSON.stringify(c.net)}`);
   let layers: LayerSpec[];
@@ -722,15 +724,7 @@ export const brainpropFactory: ModelFactory = {
     initStd: "weights N(0, initStd²) (default 0.005; 0.01 for net=dense)",
     bnMomentum: "batch-norm running-statistics momentum (default 0.01)",
     bnEps: "batch-norm ε (default 1e-3)",
-    arch: "[inputs, hidden…, classes]: a dense ReLU net of these sizes instead of net (the --arch flag is not used by brainprop)",
-  },
-  // The CLI always has an --arch value (the data set's default when the flag is absent), so it
-  // cannot say whether one was asked for: brainprop takes its architecture from --set only.
-  cliConfig(common: { rule?: string; lr?: number; seed: number; maxBatch: number }): Record<string, unknown> {
-    const c: Record<string, unknown> = { seed: common.seed, maxBatch: common.maxBatch };
-    if (common.rule !== undefined) c.rule = common.rule;
-    if (common.lr !== undefined) c.lr = common.lr;
-    return c;
+    arch: "[inputs, hidden…, classes] (also --arch): a dense ReLU net of these sizes, used when neither net nor layers is set",
   },
 };
 
