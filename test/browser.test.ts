@@ -72,12 +72,24 @@ const b = suite("browser: the library in Debian's Chromium");
 let browser: Browser;
 let server: { url: string; close(): Promise<void> };
 
+// uvu skips a suite's tests without failing them when its before() hook throws, so setup errors
+// are kept here and rethrown by every test.
+let setupError: unknown;
+const guard = (fn: () => Promise<void>) => async () => {
+  try {
+    await fn();
+  } catch (e) {
+    setupError = e;
+  }
+};
+
 export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
 /** A page that records page errors and console errors; `problems()` lists them. */
 export async function watchedPage(br: Browser): Promise<{ page: Page; problems: () => string[]; wasmRequests: string[] }> {
+  if (setupError) throw setupError;
   const page = await br.newPage({ viewport: { width: 1440, height: 900 } });
   const found: string[] = [];
   const wasmRequests: string[] = [];
@@ -105,15 +117,25 @@ const reference = (() => {
   return Y;
 })();
 
-if (!haveChromium && !mandatory) {
-  console.log(`\n  browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)\n`);
-  b.skip("dist/ loads in a page and in a module worker without an import map", () => {});
+/** Without Chromium: a skipped test, or under CI=true (where the browser tests are mandatory) a failing one. */
+function noChromium(s: ReturnType<typeof suite>, name: string): void {
+  if (mandatory) {
+    s(name, () => {
+      assert.unreachable(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI (apt-get install -y chromium)`);
+    });
+  } else {
+    s.skip(name, () => {});
+  }
+}
+
+if (!haveChromium) {
+  console.log(`\n  browser tests ${mandatory ? "FAIL" : "SKIPPED"}: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)\n`);
+  noChromium(b, "dist/ loads in a page and in a module worker without an import map");
 } else {
-  b.before(async () => {
-    if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI`);
+  b.before(guard(async () => {
     server = await startServer();
     browser = await launch();
-  });
+  }));
   b.after(async () => {
     await browser?.close();
     await server?.close();
@@ -190,11 +212,10 @@ async function nodeDigest(impl: "simd" | "scalar" | "relaxed", rule: "microcircu
   return r.stdout.trim().split("\n").pop()!;
 }
 
-if (!haveChromium && !mandatory) {
-  d.skip("the demo trains the microcircuit below 50 % test error with no page or console error", () => {});
+if (!haveChromium) {
+  noChromium(d, "the demo trains the microcircuit below 50 % test error with no page or console error");
 } else {
-  d.before(async () => {
-    if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI`);
+  d.before(guard(async () => {
     if (!existsSync(path.join(root, "web/data/t10k-images-idx3-ubyte.gz"))) {
       // @ts-expect-error plain ES module without declarations
       const { buildWebData } = await import("../scripts/build-web-data.mjs");
@@ -202,7 +223,7 @@ if (!haveChromium && !mandatory) {
     }
     server = await startServer();
     browser = await launch();
-  });
+  }));
   d.after(async () => {
     await browser?.close();
     await server?.close();
@@ -330,19 +351,19 @@ async function runViteApp(url: string): Promise<{ result: { impl?: string; testE
   return { result, wasm: wasmRequests };
 }
 
-if (!haveChromium && !mandatory) {
-  v.skip("vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets", () => {});
+if (!haveChromium) {
+  noChromium(v, "vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets");
 } else {
-  v.before(async () => {
-    if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: the browser tests are mandatory in CI`);
+  v.before(guard(async () => {
     app = await prepareViteApp();
     browser = await launch();
-  });
+  }));
   v.after(async () => {
     await browser?.close();
   });
 
   v("vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets", async () => {
+    if (setupError) throw setupError;
     const vite = await import("vite");
     await vite.build({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js") });
     const assets = readdirSync(path.join(app, "dist", "assets"));
@@ -363,6 +384,7 @@ if (!haveChromium && !mandatory) {
   });
 
   v("vite dev server: the same page works unbundled (optimizeDeps.exclude keeps the .wasm beside the package)", async () => {
+    if (setupError) throw setupError;
     const vite = await import("vite");
     const server = await vite.createServer({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js"), server: { host: "127.0.0.1", port: 0, hmr: false } });
     await server.listen();
