@@ -1,7 +1,7 @@
 // The demo's training thread: loads the WebAssembly core and the embedded 10 000-digit MNIST
 // (gzipped IDX, decompressed with DecompressionStream), and trains with the library's own Trainer,
 // which yields to the event loop every ~50 ms so pause, reset and drawing predictions get through.
-import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState } from "../dist/index.js";
+import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState, ValueError } from "../dist/index.js";
 
 export const SIZES = [784, 500, 500, 10];
 export const BATCH = 10;
@@ -99,9 +99,9 @@ async function reset({ rule: r, lr, seed }) {
     await running;
   }
   const spec = RULES[r];
-  if (!spec) throw new Error(`unknown rule '${r}'; expected ${Object.keys(RULES).join(", ")}`);
-  if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`learning rate must be a positive number, got ${lr}`);
-  if (!(Number.isInteger(seed) && seed >= 0)) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  if (!spec) throw new ValueError(`unknown rule '${r}'; expected ${Object.keys(RULES).join(", ")}`);
+  if (!(Number.isFinite(lr) && lr > 0)) throw new ValueError(`learning rate must be a positive number, got ${lr}`);
+  if (!(Number.isInteger(seed) && seed >= 0)) throw new ValueError(`seed must be a non-negative integer, got ${seed}`);
   model?.dispose();
   model = null;
   rule = r;
@@ -177,7 +177,7 @@ async function handle(m) {
       post({ type: "digest", digest: await digestState(model.exportState()), batches: trained.batches, impl: core.impl });
       break;
     default:
-      throw new Error(`unknown message ${JSON.stringify(m.type)}`);
+      throw new ValueError(`unknown message ${JSON.stringify(m.type)}`);
   }
 }
 
