@@ -574,4 +574,17 @@ registerModel({
   kind: "mlp",
   description: "feedforward net trained by backprop, FA, DFA or sign-concordant FA (uSF, frSF, brSF)",
   create: (core, config) => new Mlp(core, config),
+  options: {
+    activation: "hidden units: logistic (default), relu, tanh",
+    loss: "softmax-ce (default) or mse",
+    outputActivation: "softmax with softmax-ce; linear (default), logistic, relu, tanh with mse",
+    momentum: "SGD momentum μ in [0, 1) (default 0)",
+    init: "glorot-uniform (default), glorot-normal, he-normal, uniform, normal",
+    initGain: "multiplies the fan-based init scale (default 1)",
+    initScale: "half-width (uniform) or σ (normal) for init uniform/normal (default 0.1)",
+    feedbackGain: "scale of FA/DFA feedback and SCFA magnitudes relative to the forward init (default 1)",
+    biases: "true (default) or false",
+    targetOn: "target of the true class under mse (default 1)",
+    targetOff: "target of the other classes under mse (default 0)",
+  },
 });
