@@ -386,9 +386,9 @@ t("brsf redraws its magnitudes every batch; frsf keeps them", () => {
   assert.ok(gradsOfTwoSteps("brsf") > 1e-2);
 });
 
-t("uSF feedback is s_l · sign(W)ᵀ: scaling every W entry's magnitude but not its sign leaves the hidden δ direction", () => {
-  // With B = s·sign(W)ᵀ the backward pass ignores magnitudes: doubling |W_2| (same signs) changes
-  // the forward output only; compare against the oracle with B from the new W.
+t("uSF feedback follows the current W: after importing W with doubled magnitudes, B is still s_l · sign(W)ᵀ", () => {
+  // B = s·sign(W)ᵀ ignores magnitudes, so doubling |W_2| changes only the forward pass; the
+  // oracle builds B from the imported W.
   const arch = [5, 7, 6, 3];
   const m = new Mlp(core, { arch, activation: "relu", rule: "usf", lr: 0.1, momentum: 0.5, seed: 8 });
   const s = m.exportState();
@@ -399,6 +399,27 @@ t("uSF feedback is s_l · sign(W)ᵀ: scaling every W entry's magnitude but not 
   m.trainBatch({ n: N, x: X, labels: Int32Array.from(LABELS) });
   const { gW } = refGrads(net, "usf", fb, X, oneHot(LABELS, 3), N);
   assert.ok(relErr(m.exportState()["layers.1.vW"].data, gW[1]) < 2e-5);
+  m.dispose();
+});
+
+t("scfaMagnitude unit gives the literal uSF feedback B = sign(W)ᵀ (SPEC §2, M = 1)", () => {
+  const arch = [5, 7, 6, 3];
+  const m = new Mlp(core, { arch, activation: "tanh", rule: "usf", scfaMagnitude: "unit", lr: 0.1, momentum: 0.5, seed: 8 });
+  const s = m.exportState();
+  const net = netFromState(arch, s, "tanh", "softmax-ce", "linear");
+  const fb: (number[] | null)[] = [null];
+  for (let l = 1; l < 3; l++) {
+    const nIn = arch[l];
+    const nOut = arch[l + 1];
+    const W = s[`layers.${l}.W`].data;
+    const B = new Array(nIn * nOut);
+    for (let j = 0; j < nIn; j++) for (let i = 0; i < nOut; i++) B[j * nOut + i] = Math.sign(W[i * nIn + j]);
+    fb.push(B);
+  }
+  m.trainBatch({ n: N, x: X, labels: Int32Array.from(LABELS) });
+  const { gW } = refGrads(net, "usf", fb, X, oneHot(LABELS, 3), N);
+  // Tolerance as in the BP gradient test.
+  for (let l = 0; l < 3; l++) assert.ok(relErr(m.exportState()[`layers.${l}.vW`].data, gW[l]) < 2e-5, `layer ${l}`);
   m.dispose();
 });
 
@@ -488,6 +509,7 @@ t("bad configuration values are ValueErrors naming the field", () => {
     [{ arch: [4, 3], seed: -1 }, /seed/],
     [{ arch: [4, 3], biases: "yes" }, /biases/],
     [{ arch: [4, 3], maxBatch: 0 }, /maxBatch/],
+    [{ arch: [4, 3], scfaMagnitude: "one" }, /scfaMagnitude must be one of init, unit/],
     [{ arch: [4, 3], learningRate: 0.1 }, /unknown field 'learningRate'/],
   ];
   for (const [cfg, re] of bad) {

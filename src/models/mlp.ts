@@ -55,6 +55,13 @@ export interface MlpConfig {
    * M ~ U(0, 2 s_l)), so sign feedback starts at the size of the forward weights it mirrors.
    */
   feedbackGain: number;
+  /**
+   * Base of the SCFA magnitudes: "init" (default) s_l = feedbackGain · E|W_l| at initialisation;
+   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (SPEC §2, M = 1) at gain 1. Without
+   * batch normalisation (which Liao et al. used) unit magnitudes make the hidden updates of a
+   * 784-500-500-10 net ~1/E|W| ≈ 20× per layer larger than backprop's, hence the default.
+   */
+  scfaMagnitude: "init" | "unit";
   /** Biases on every layer. */
   biases: boolean;
   /** Seed of the initialisation and of the brSF draws (integer in [0, 2³²−1]). */
@@ -76,6 +83,7 @@ export const MLP_DEFAULTS: Readonly<Omit<MlpConfig, "arch" | "outputActivation">
   initScale: 0.1,
   initGain: 1,
   feedbackGain: 1,
+  scfaMagnitude: "init",
   biases: true,
   seed: 1,
   maxBatch: 100,
@@ -89,7 +97,7 @@ const LOSSES: MlpLoss[] = ["softmax-ce", "mse"];
 const INITS: MlpInit[] = ["glorot-uniform", "glorot-normal", "he-normal", "uniform", "normal"];
 const FIELDS = new Set([
   "arch", "activation", "loss", "outputActivation", "rule", "lr", "momentum", "init", "initScale",
-  "initGain", "feedbackGain", "biases", "seed", "maxBatch", "targetOn", "targetOff",
+  "initGain", "feedbackGain", "scfaMagnitude", "biases", "seed", "maxBatch", "targetOn", "targetOff",
 ]);
 
 // Codes shared with assembly/models/mlp.ts.
@@ -152,6 +160,7 @@ export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {
     initScale: num(cfg, "initScale", MLP_DEFAULTS.initScale, (x) => x > 0, "a finite number > 0"),
     initGain: num(cfg, "initGain", MLP_DEFAULTS.initGain, (x) => x > 0, "a finite number > 0"),
     feedbackGain: num(cfg, "feedbackGain", MLP_DEFAULTS.feedbackGain, (x) => x > 0, "a finite number > 0"),
+    scfaMagnitude: pick(cfg, "scfaMagnitude", ["init", "unit"] as const, MLP_DEFAULTS.scfaMagnitude),
     biases,
     seed: num(cfg, "seed", MLP_DEFAULTS.seed, (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff, "an integer in [0, 2^32 − 1]"),
     maxBatch: num(cfg, "maxBatch", MLP_DEFAULTS.maxBatch, (x) => Number.isInteger(x) && x >= 1 && x <= 65536, "an integer in [1, 65536]"),
@@ -274,6 +283,7 @@ export class Mlp implements TrainableModel {
         const nIn = arch[l];
         const nOut = arch[l + 1];
         const law = initLaw(c, nOut, nIn);
+        const scfaScale = (c.scfaMagnitude === "init" ? law.meanAbs : 1) * c.feedbackGain;
         const W = arena.matrix(nOut, nIn);
         draw(W, law, STREAMS_PER_LAYER * l);
         let fb: Tensor | null = null;
@@ -283,7 +293,7 @@ export class Mlp implements TrainableModel {
           if (c.rule === "fa") draw(fb, { ...law, scale: law.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);
           if (c.rule === "frsf" || c.rule === "brsf") M = arena.matrix(nOut, nIn);
           // frSF: M ~ U(0, 2 s_l), fixed; the mean s_l matches uSF (MlpConfig.feedbackGain).
-          if (c.rule === "frsf" && M) uniform(M.ptr, nOut, nIn, c.seed, STREAMS_PER_LAYER * l + 2, 0, 0, 0, 2 * law.meanAbs * c.feedbackGain);
+          if (c.rule === "frsf" && M) uniform(M.ptr, nOut, nIn, c.seed, STREAMS_PER_LAYER * l + 2, 0, 0, 0, 2 * scfaScale);
           drawSize = Math.max(drawSize, nOut * nIn);
         }
         if (c.rule === "dfa" && l < L - 1) {
@@ -292,7 +302,7 @@ export class Mlp implements TrainableModel {
           const fl = initLaw(c, nOut, nL);
           draw(fb, { ...fl, scale: fl.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);
         }
-        scales.push(law.meanAbs * c.feedbackGain);
+        scales.push(scfaScale);
         this.#layers.push({
           nIn,
           nOut,
@@ -583,6 +593,7 @@ registerModel({
     initGain: "multiplies the fan-based init scale (default 1)",
     initScale: "half-width (uniform) or σ (normal) for init uniform/normal (default 0.1)",
     feedbackGain: "scale of FA/DFA feedback and SCFA magnitudes relative to the forward init (default 1)",
+    scfaMagnitude: "SCFA magnitude base: init (default, mean |W| at init) or unit (uSF B = sign(W)ᵀ)",
     biases: "true (default) or false",
     targetOn: "target of the true class under mse (default 1)",
     targetOff: "target of the other classes under mse (default 0)",
