@@ -76,19 +76,68 @@ import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
     c3 = madd(v128.load(x3), b, c3);
     x0 += 16; x1 += 16; x2 += 16; x3 += 16; w0 += 16;
   } while (x0 < end);
-  const r = hsum4(c0, c1, c2, c3);
+  storeColumn4(y, sy, hsum4(c0, c1, c2, c3), accumulate);
+}
+
+/** Stores (or adds) lane q of `v` at y + q·sy, q = 0…3: four rows of one output column. */
+// @ts-ignore: decorator
+@inline function storeColumn4(y: usize, sy: usize, v: v128, accumulate: i32): void {
   const y1 = y + sy, y2 = y1 + sy, y3 = y2 + sy;
+  let a = f32x4.extract_lane(v, 0), b = f32x4.extract_lane(v, 1), c = f32x4.extract_lane(v, 2), d = f32x4.extract_lane(v, 3);
   if (accumulate) {
-    store<f32>(y, load<f32>(y) + f32x4.extract_lane(r, 0));
-    store<f32>(y1, load<f32>(y1) + f32x4.extract_lane(r, 1));
-    store<f32>(y2, load<f32>(y2) + f32x4.extract_lane(r, 2));
-    store<f32>(y3, load<f32>(y3) + f32x4.extract_lane(r, 3));
-  } else {
-    store<f32>(y, f32x4.extract_lane(r, 0));
-    store<f32>(y1, f32x4.extract_lane(r, 1));
-    store<f32>(y2, f32x4.extract_lane(r, 2));
-    store<f32>(y3, f32x4.extract_lane(r, 3));
+    a += load<f32>(y); b += load<f32>(y1); c += load<f32>(y2); d += load<f32>(y3);
   }
+  store<f32>(y, a); store<f32>(y1, b); store<f32>(y2, c); store<f32>(y3, d);
+}
+
+/** Stores (or adds) the scalar `v` at y. */
+// @ts-ignore: decorator
+@inline function storeOne(y: usize, v: f32, accumulate: i32): void {
+  store<f32>(y, accumulate ? load<f32>(y) + v : v);
+}
+
+/** Y[r..r+3, i..i+1] (+)= X[r..r+3] · W[i..i+1]: the m % 4 = 2 tail, 8 accumulators. */
+// @ts-ignore: decorator
+@inline function ntTile4x2(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  let x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx, w1 = w0 + sx;
+  let c00 = f32x4.splat(0), c10 = f32x4.splat(0), c20 = f32x4.splat(0), c30 = f32x4.splat(0);
+  let c01 = f32x4.splat(0), c11 = f32x4.splat(0), c21 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = x1;
+  do {
+    const b0 = v128.load(w0), b1 = v128.load(w1);
+    let a = v128.load(x0); c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load(x1); c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load(x2); c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load(x3); c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    x0 += 16; x1 += 16; x2 += 16; x3 += 16; w0 += 16; w1 += 16;
+  } while (x0 < end);
+  storeColumn4(y, sy, hsum4(c00, c10, c20, c30), accumulate);
+  storeColumn4(y + 4, sy, hsum4(c01, c11, c21, c31), accumulate);
+}
+
+/** Y[r..r+1, i..i+2] (+)= X[r..r+1] · W[i..i+2]: the m % 4 = 3 tail, 6 accumulators. */
+// @ts-ignore: decorator
+@inline function ntTile2x3(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
+  let x1 = x0 + sx, w1 = w0 + sx, w2 = w1 + sx;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  const end = x1;
+  do {
+    const a0 = v128.load(x0), a1 = v128.load(x1);
+    let b = v128.load(w0); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w1); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w2); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    x0 += 16; x1 += 16; w0 += 16; w1 += 16; w2 += 16;
+  } while (x0 < end);
+  const s0 = hsum4(c00, c01, c02, c10);
+  const s1 = hsum4(c11, c12, c11, c12);
+  const y1 = y + sy;
+  storeOne(y, f32x4.extract_lane(s0, 0), accumulate);
+  storeOne(y + 4, f32x4.extract_lane(s0, 1), accumulate);
+  storeOne(y + 8, f32x4.extract_lane(s0, 2), accumulate);
+  storeOne(y1, f32x4.extract_lane(s0, 3), accumulate);
+  storeOne(y1 + 4, f32x4.extract_lane(s1, 0), accumulate);
+  storeOne(y1 + 8, f32x4.extract_lane(s1, 1), accumulate);
 }
 
 /** Y[r, i] (+)= X[r] · W[i]: a single dot product. */
@@ -117,12 +166,16 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
       for (; r + 2 <= b; r += 2) ntTile2x4(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
       if (r < b) ntTile1x4(yi + (<usize>r) * sy, X + (<usize>r) * sx, w, sx, accumulate);
     }
-    for (let i = m4; i < m; i++) {
-      const w = W + (<usize>i) * sx;
-      const yi = Y + ((<usize>i) << 2);
-      let r = 0;
-      for (; r + 4 <= b; r += 4) ntTile4x1(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
-      for (; r < b; r++) ntTile1x1(yi + (<usize>r) * sy, X + (<usize>r) * sx, w, sx, accumulate);
+    // The m % 4 tail rows of W, with tiles as wide as the register budget allows.
+    const t = m - m4;
+    const w = W + (<usize>m4) * sx;
+    const yi = Y + ((<usize>m4) << 2);
+    let r = 0;
+    if (t == 3) for (; r + 2 <= b; r += 2) ntTile2x3(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
+    if (t == 2) for (; r + 4 <= b; r += 4) ntTile4x2(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
+    if (t == 1) for (; r + 4 <= b; r += 4) ntTile4x1(yi + (<usize>r) * sy, sy, X + (<usize>r) * sx, w, sx, accumulate);
+    for (let i = 0; i < t; i++) {
+      for (let q = r; q < b; q++) ntTile1x1(yi + (<usize>q) * sy + ((<usize>i) << 2), X + (<usize>q) * sx, w + (<usize>i) * sx, sx, accumulate);
     }
   } else {
     // Scalar twin, same loop order: W rows in blocks of 4, rows of X, k innermost.
@@ -207,6 +260,51 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
   v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32); v128.store(y, v128.and(c3, mask), 48);
 }
 
+/** Y[r..r+1, j..j+11] (+)= X[r..r+1, :] · W[:, j..j+11]: a 3-vector tail panel, 6 accumulators. */
+// @ts-ignore: decorator
+@inline function nnTile2x12(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let x1 = x0 + sx;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  const y1 = y + sy;
+  if (accumulate) {
+    c00 = v128.load(y); c01 = v128.load(y, 16); c02 = v128.load(y, 32);
+    c10 = v128.load(y1); c11 = v128.load(y1, 16); c12 = v128.load(y1, 32);
+  }
+  const end = x0 + ((<usize>m) << 2);
+  do {
+    const a0 = v128.load32_splat(x0), a1 = v128.load32_splat(x1);
+    let b = v128.load(w); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    b = v128.load(w, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+    x0 += 4; x1 += 4; w += sw;
+  } while (x0 < end);
+  v128.store(y, c00); v128.store(y, c01, 16); v128.store(y, v128.and(c02, mask), 32);
+  v128.store(y1, c10); v128.store(y1, c11, 16); v128.store(y1, v128.and(c12, mask), 32);
+}
+
+/** Y[r..r+1, j..j+7] (+)= X[r..r+1, :] · W[:, j..j+7]: a 2-vector tail panel, 4 accumulators. */
+// @ts-ignore: decorator
+@inline function nnTile2x8(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let x1 = x0 + sx;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  const y1 = y + sy;
+  if (accumulate) {
+    c00 = v128.load(y); c01 = v128.load(y, 16);
+    c10 = v128.load(y1); c11 = v128.load(y1, 16);
+  }
+  const end = x0 + ((<usize>m) << 2);
+  do {
+    const a0 = v128.load32_splat(x0), a1 = v128.load32_splat(x1);
+    let b = v128.load(w); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+    b = v128.load(w, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+    x0 += 4; x1 += 4; w += sw;
+  } while (x0 < end);
+  v128.store(y, c00); v128.store(y, v128.and(c01, mask), 16);
+  v128.store(y1, c10); v128.store(y1, v128.and(c11, mask), 16);
+}
+
 /** Y[r..r+3, j..j+3] (+)= X[r..r+3, :] · W[:, j..j+3]: one column vector (the tail of a row). */
 // @ts-ignore: decorator
 @inline function nnTile4x4(y: usize, sy: usize, x0: usize, sx: usize, w: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
@@ -288,11 +386,14 @@ export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
         for (; r + 2 <= b; r += 2) nnTile2x16(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, w, ws, kc, acc, mask);
         if (r < b) nnTile1x16(Y + (<usize>r) * sw + j, xi + (<usize>r) * sx, w, ws, kc, acc, mask);
       }
-      for (; j < nb; j += 16) {
-        const mask = j + 16 == nb ? tail : full;
-        let r = 0;
-        for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, mask);
-        for (; r < b; r++) nnTile1x4(Y + (<usize>r) * sw + j, xi + (<usize>r) * sx, wi + j, sw, kc, acc, mask);
+      // The last 1–3 vectors of a row: row pairs with a 3- or 2-vector tile, else 4 rows × 1 vector.
+      const left = (nb - j) >> 4;
+      let r = 0;
+      if (left == 3) for (; r + 2 <= b; r += 2) nnTile2x12(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
+      if (left == 2) for (; r + 2 <= b; r += 2) nnTile2x8(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
+      if (left == 1) for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
+      for (; r < b; r++) {
+        for (let jj = j; jj < nb; jj += 16) nnTile1x4(Y + (<usize>r) * sw + jj, xi + (<usize>r) * sx, wi + jj, sw, kc, acc, jj + 16 == nb ? tail : full);
       }
     }
   } else {
