@@ -8,10 +8,41 @@
 import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
 
 // ---------------------------------------------------------------------------------------------
-// gemv: dot products of 4 rows of W with x at a time (4 accumulators; x loaded once per 4 rows), one
-// vector step per trip with every row pointer incremented (V8 unrolls such loops twice itself; see
-// gemm.ts). Four finished sums are stored as one vector. Eight rows at a time would save x loads but
-// TurboFan hoists all nine loads of a step ahead of the arithmetic and spills.
+// gemv: dot products of 6 rows of W with x at a time, one vector step per trip with every row pointer
+// incremented (V8 unrolls such loops twice itself; see gemm.ts). Six accumulators are the fewest
+// that hide the 3-cycle add latency at two adds per cycle; eight rows (nine loads a step) spill,
+// because TurboFan issues all the loads of a step before the multiplies.
+
+/** y[i..i+5] (+)= W[i..i+5] · x. */
+// @ts-ignore: decorator
+@inline function dot6(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
+  let w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw, w4 = w3 + sw, w5 = w4 + sw;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  const end = x + sw;
+  do {
+    const a = v128.load(x);
+    c0 = madd(a, v128.load(w0), c0);
+    c1 = madd(a, v128.load(w1), c1);
+    c2 = madd(a, v128.load(w2), c2);
+    c3 = madd(a, v128.load(w3), c3);
+    c4 = madd(a, v128.load(w4), c4);
+    c5 = madd(a, v128.load(w5), c5);
+    x += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16; w4 += 16; w5 += 16;
+  } while (x < end);
+  let r = hsum4(c0, c1, c2, c3);
+  const t = hsum4(c4, c5, c4, c5);
+  if (accumulate) r = f32x4.add(v128.load(y), r);
+  v128.store(y, r);
+  storeOne(y + 16, f32x4.extract_lane(t, 0), accumulate);
+  storeOne(y + 20, f32x4.extract_lane(t, 1), accumulate);
+}
+
+/** Stores (or adds) the scalar `v` at y. */
+// @ts-ignore: decorator
+@inline function storeOne(y: usize, v: f32, accumulate: i32): void {
+  store<f32>(y, accumulate ? load<f32>(y) + v : v);
+}
 
 /** y[i..i+3] (+)= W[i..i+3] · x. */
 // @ts-ignore: decorator
@@ -50,10 +81,15 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
   const sw = rowBytes(n);
   const m4 = m & ~3;
   if (ASC_FEATURE_SIMD) {
-    for (let i = 0; i < m4; i += 4) dot4(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
-    for (let i = m4; i < m; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+    let i = 0;
+    for (; i + 6 <= m; i += 6) dot6(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+    if (i + 4 <= m) {
+      dot4(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+      i += 4;
+    }
+    for (; i < m; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
   } else {
-    // Scalar twin, same loop order: rows of W in blocks of 4, k innermost.
+    // Scalar twin, same loop order: rows of W in blocks (of 4 here), k innermost.
     const nb = (<usize>n) << 2;
     for (let i = 0; i < m4; i += 4) {
       const w0 = W + (<usize>i) * sw, w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
@@ -82,9 +118,33 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
 }
 
 // ---------------------------------------------------------------------------------------------
-// gemvT: y = Σ_i x[i] W[i, :]. A panel of 16 columns (4 vectors, one 64-byte row segment) is held
-// in registers while i runs over all rows; x[i] is broadcast with v128.load32_splat. Wider panels
-// (8 vectors) spill: TurboFan issues all the loads of a step before the multiplies.
+// gemvT: y = Σ_i x[i] W[i, :]. A panel of 24 columns (6 vectors) is held in registers while i runs
+// over all rows; x[i] is broadcast with v128.load32_splat. Six accumulators hide the add latency;
+// 8-vector panels spill (TurboFan issues all the loads of a step before the multiplies).
+
+/** y[j..j+23] (+)= Σ_i x[i] W[i, j..j+23]. `y`, `w` point at column j. */
+// @ts-ignore: decorator
+@inline function axpyPanel24(y: usize, w: usize, x: usize, sw: usize, m: i32, accumulate: i32, mask: v128): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(y); c1 = v128.load(y, 16); c2 = v128.load(y, 32);
+    c3 = v128.load(y, 48); c4 = v128.load(y, 64); c5 = v128.load(y, 80);
+  }
+  const end = x + ((<usize>m) << 2);
+  do {
+    const a = v128.load32_splat(x);
+    c0 = madd(a, v128.load(w), c0);
+    c1 = madd(a, v128.load(w, 16), c1);
+    c2 = madd(a, v128.load(w, 32), c2);
+    c3 = madd(a, v128.load(w, 48), c3);
+    c4 = madd(a, v128.load(w, 64), c4);
+    c5 = madd(a, v128.load(w, 80), c5);
+    x += 4; w += sw;
+  } while (x < end);
+  v128.store(y, c0); v128.store(y, c1, 16); v128.store(y, c2, 32);
+  v128.store(y, c3, 48); v128.store(y, c4, 64); v128.store(y, v128.and(c5, mask), 80);
+}
 
 /** y[j..j+15] (+)= Σ_i x[i] W[i, j..j+15]. `y`, `w` point at column j. */
 // @ts-ignore: decorator
@@ -117,15 +177,28 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
   v128.store(y, v128.and(c0, mask));
 }
 
+// @ts-ignore: decorator
+@inline const TV_CHUNK_BYTES: usize = 192 * 1024;
+
 /** y[n] (+)= Wᵀ x with W m×n, x length m. */
 export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
   const sw = rowBytes(n);
   if (ASC_FEATURE_SIMD) {
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
-    let j: usize = 0;
-    for (; j + 64 <= sw; j += 64) axpyPanel16(y + j, W + j, x, sw, m, accumulate, j + 64 == sw ? tail : full);
-    for (; j < sw; j += 16) axpyPanel4(y + j, W + j, x, sw, m, accumulate, j + 16 == sw ? tail : full);
+    // Rows in chunks whose bytes fit in L2 (TV_CHUNK_BYTES, of a 512 KB L2), all panels per chunk: every cache line of
+    // W then comes from memory once, not once per panel it straddles. y accumulates over chunks.
+    const rows = <i32>max<usize>(1, TV_CHUNK_BYTES / sw);
+    for (let i0 = 0; i0 < m; i0 += rows) {
+      const mc = min(rows, m - i0);
+      const acc = i0 > 0 ? 1 : accumulate;
+      const wi = W + (<usize>i0) * sw;
+      const xi = x + ((<usize>i0) << 2);
+      let j: usize = 0;
+      for (; j + 96 <= sw; j += 96) axpyPanel24(y + j, wi + j, xi, sw, mc, acc, j + 96 == sw ? tail : full);
+      for (; j + 64 <= sw; j += 64) axpyPanel16(y + j, wi + j, xi, sw, mc, acc, j + 64 == sw ? tail : full);
+      for (; j < sw; j += 16) axpyPanel4(y + j, wi + j, xi, sw, mc, acc, j + 16 == sw ? tail : full);
+    }
   } else {
     // Scalar twin, same loop order: column groups of 4, rows of W innermost. Padding columns of W
     // are 0 and are read but never stored.
