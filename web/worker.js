@@ -3,10 +3,10 @@
 // which yields to the event loop every ~50 ms so pause, reset and drawing predictions get through.
 import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState, ValueError } from "../dist/index.js";
 
-export const SIZES = [784, 500, 500, 10];
-export const BATCH = 10;
+const SIZES = [784, 500, 500, 10];
+const BATCH = 10;
 /** Per-rule model configurations (the learning rate and seed come from the page). */
-export const RULES = {
+const RULES = {
   // SPEC §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
   microcircuit: { kind: "microcircuit", lr: MICROCIRCUIT_MNIST.eta, config: (lr, seed) => ({ sizes: SIZES, maxBatch: BATCH, eta: lr, seed }) },
   bp: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "bp", lr, seed, maxBatch: BATCH }) },
@@ -26,7 +26,6 @@ let dataset = null;
 let trainSubset = null;
 let model = null;
 let trainer = null;
-let rule = "microcircuit";
 let running = null; // the promise of trainer.run() while training
 let trained = { batches: 0, examples: 0 };
 let nextEval = EVAL_MIN_EXAMPLES;
@@ -104,7 +103,6 @@ async function reset({ rule: r, lr, seed }) {
   if (!(Number.isInteger(seed) && seed >= 0)) throw new ValueError(`seed must be a non-negative integer, got ${seed}`);
   model?.dispose();
   model = null;
-  rule = r;
   model = createModel(core, spec.kind, spec.config(lr, seed));
   trainer = new Trainer(model, dataset, { epochs: 1_000_000, batchSize: BATCH, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0, onProgress });
   trained = { batches: 0, examples: 0 };
