@@ -1,7 +1,8 @@
 // Elementwise kernels (assembly/kernels/elementwise.ts) against float64 transcriptions of their
 // definitions, in the SIMD and the scalar build, at sizes straddling the vector width and at the
 // model sizes. (The relaxed-SIMD build compiles these kernels to the same code as the SIMD build:
-// they use no relaxed instruction.)
+// they use no relaxed instruction; a test below checks that bit for bit, in a child process with
+// --experimental-wasm-relaxed-simd where the runtime needs that flag.)
 //
 // Tolerances. u = 2⁻²⁴ is the unit roundoff of float32. Each bound is stated beside its check as a
 // multiple of u times the magnitudes involved, from counting the roundings of the float32
@@ -10,7 +11,9 @@
 // from the same float32 inputs.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { init, kernels, DisposedError, ShapeError, ValueError, type Core, type Tensor } from "../src/index.ts";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { init, detectFeatures, kernels, DisposedError, ShapeError, ValueError, type Core, type Tensor } from "../src/index.ts";
 
 const U = 2 ** -24;
 const TINY = 2 ** -149; // smallest float32 subnormal: absolute slack for results that underflow
@@ -116,6 +119,42 @@ const UNARY: UnaryCase[] = [
     ];
   }),
 ];
+
+/** FNV-1a over the output bits of every elementwise and noise kernel on fixed inputs (10×37 and 1×500). */
+function digests(core: Core): Record<string, string> {
+  const out: Record<string, string> = {};
+  const a = core.arena();
+  for (const [rows, cols] of [[10, 37], [1, 500]] as [number, number][]) {
+    const n = rows * cols;
+    const xs = values(n, 99, -30, 30);
+    const digest = (t: Tensor) => {
+      let h = 0x811c9dc5;
+      for (const w of new Uint32Array(t.read().buffer)) h = Math.imul(h ^ w, 0x01000193) >>> 0;
+      return h.toString(16);
+    };
+    const x = a.from(rows, cols, xs);
+    const y = a.tensor(rows, cols);
+    for (const c of UNARY) {
+      c.run(y, x);
+      out[`${c.name} ${rows}×${cols}`] = digest(y);
+    }
+    const u = a.from(rows, cols, values(n, 98, -2, 2));
+    kernels.compartmentStep(u, x, y, x, { dt: 0.1, gL: 0.1, g1: 1, g2: 0.8, sigma: 0.3 });
+    out[`compartmentStep ${rows}×${cols}`] = digest(u);
+    kernels.lowpass(u, x, 1 / 300);
+    kernels.axpy(u, y, -0.5);
+    out[`lowpass+axpy ${rows}×${cols}`] = digest(u);
+    kernels.gaussian(y, 5, 6, 2 ** 33 + 3);
+    out[`gaussian ${rows}×${cols}`] = digest(y);
+    kernels.uniform(y, 5, 6, 7, -1, 1);
+    out[`uniform ${rows}×${cols}`] = digest(y);
+  }
+  a.dispose();
+  return out;
+}
+
+const CHILD = process.env.ELEMENTWISE_DIGEST as "relaxed" | undefined;
+if (CHILD) void init({ impl: CHILD }).then((core) => process.stdout.write(JSON.stringify(digests(core))));
 
 let simd: Core;
 let scalar: Core;
@@ -429,5 +468,23 @@ t("tensors from two different cores are rejected", () => {
   b.dispose();
 });
 
-t.run();
+t("the relaxed-SIMD build gives the SIMD build's bits for every elementwise and noise kernel", async () => {
+  const want = digests(simd);
+  let got: Record<string, string>;
+  if (detectFeatures().relaxedSimd) {
+    got = digests(await init({ impl: "relaxed" }));
+  } else {
+    const file = fileURLToPath(import.meta.url);
+    const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", file], {
+      encoding: "utf8",
+      env: { ...process.env, ELEMENTWISE_DIGEST: "relaxed", FORCE_COLOR: "0" },
+    });
+    assert.is(child.status, 0, `child failed: ${child.stderr.slice(-2000)}`);
+    got = JSON.parse(child.stdout) as Record<string, string>;
+  }
+  assert.equal(got, want);
+  assert.ok(Object.keys(want).length >= 2 * (UNARY.length + 4));
+});
+
+if (!CHILD) t.run();
 

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./bench.js";
 import "../bench/kernels.js";
+import "../bench/elementwise.js";
 import { experimentCommand } from "./experiment.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
