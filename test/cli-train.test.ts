@@ -106,6 +106,14 @@ c("--save then --load resumes to the same final weights as one uninterrupted run
   assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary files left");
 });
 
+c("without --arch: the data set's default architecture when the model's own does not fit (mlp has none; microcircuit's 784-… does not fit yinyang)", async () => {
+  for (const [model, key] of [["mlp", "arch"], ["microcircuit", "sizes"]]) {
+    const json = path.join(dir, `${model}-default.json`);
+    await train("--model", model, "--dataset", "yinyang", "--epochs", "1", "--limit", "100", "--json", json);
+    assert.equal(JSON.parse(readFileSync(json, "utf8")).modelConfig[key], [4, 30, 3], model);
+  }
+});
+
 c("--load with a different --arch or unknown/bad --set values fails with a clear error", async () => {
   const ck = path.join(dir, "m.safetensors");
   await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--epochs", "1", "--save", ck);
@@ -134,6 +142,19 @@ c("eval reports the same test error as training did at the saved epoch", async (
   assert.is(e.error, s.epochs[1].testError);
   assert.is(e.n, 300);
   assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 300);
+});
+
+c("--save-best holds the weights of the best-validation epoch: eval on it reproduces that epoch's test error", async () => {
+  const best = path.join(dir, "best.safetensors");
+  const json = path.join(dir, "b.json");
+  const ejson = path.join(dir, "beval.json");
+  await train("--model", "tiny-linear", "--dataset", "yinyang", "--arch", "4-3", "--epochs", "6", "--lr", "2", "--batch", "50", "--save-best", best, "--json", json);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.ok(s.bestEpoch < s.epochs.length, "the best epoch is not the last one, so the test tells them apart");
+  await evaluate("--load", best, "--json", ejson);
+  const e = JSON.parse(readFileSync(ejson, "utf8"));
+  assert.is(e.error, s.testError);
+  assert.is((await readCheckpoint(best)).metadata.best_epoch, String(s.bestEpoch));
 });
 
 c("Ctrl-C (SIGINT) stops after the current mini-batch, saves a whole checkpoint, exits 130; --load resumes it (built CLI, mlp)", async () => {

@@ -64,6 +64,14 @@ for (const [kind, config] of [
     model.dispose();
   });
 
+  e2e(`${label}: the running-error monitor (predict before each learning step) does not change what is learned`, async () => {
+    const a = await run(kind, config, { epochs: 1, batchSize: 10, seed: 4, monitorEvery: 0 });
+    const b = await run(kind, config, { epochs: 1, batchSize: 10, seed: 4, monitorEvery: 1 });
+    sameState(a.model, b.model, label);
+    a.model.dispose();
+    b.model.dispose();
+  });
+
   e2e(`${label}: stopped mid-epoch, checkpointed and resumed, it ends bit-identical to an uninterrupted run`, async () => {
     const opts = { epochs: 3, batchSize: 10, seed: 9, schedule: { kind: "step", every: 1, factor: 0.5 } } as const;
     const ref = await run(kind, config, opts);

@@ -123,7 +123,7 @@ export function trainCommand(): Command {
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf)")
     .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
-    .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: data set's inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
+    .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
     .addOption(new Option("--lr <x>", "global learning rate (model-specific meaning; see the model's options)").argParser(positiveNumber))
@@ -175,6 +175,32 @@ export function modelConfig(kind: string, common: CommonModelOptions, given: { a
   return { ...cfg, ...sets };
 }
 
+/**
+ * Creates the model. Without --arch the model's own default architecture is used when it fits the
+ * data set; when it does not fit (or the model has no default), the data set's default
+ * (defaultArch) is used instead.
+ */
+function createFitting(
+  core: Core,
+  kind: string,
+  config: Record<string, unknown>,
+  dataset: Dataset,
+  mayDefault: boolean,
+  withArch: (arch: number[]) => Record<string, unknown>,
+): TrainableModel {
+  const f = modelFactory(kind);
+  if (!mayDefault) return f.create(core, config);
+  let model: TrainableModel | undefined;
+  try {
+    model = f.create(core, config);
+  } catch (e) {
+    if (!(e instanceof ValueError)) throw e;
+  }
+  if (model && model.inputSize === dataset.inputSize && model.outputSize === dataset.outputSize) return model;
+  model?.dispose();
+  return f.create(core, withArch(defaultArch(dataset)));
+}
+
 /** Every --set key must be a key of the model's full configuration. */
 function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): void {
   const known = Object.keys(model.config());
@@ -205,7 +231,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const schedule = opts.lrSchedule ?? saved?.schedule ?? { kind: "constant" };
   const limit = opts.limit ?? (saved && saved.limitTrain < dataset.train.n ? saved.limitTrain : undefined);
 
-  const arch = opts.arch ?? (ckpt ? undefined : defaultArch(dataset));
+  const arch = opts.arch;
   if (arch && (arch[0] !== dataset.inputSize || arch[arch.length - 1] !== dataset.outputSize)) {
     throw new ValueError(
       `--arch ${arch.join("-")}: ${dataset.name} needs ${dataset.inputSize} inputs and ${dataset.outputSize} ${dataset.task === "classification" ? "classes" : "outputs"} (e.g. ${defaultArch(dataset).join("-")})`,
@@ -219,7 +245,9 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   // With a checkpoint its configuration is the base; flags given on the command line override it
   // (a changed architecture is then reported by the tensor-shape check below).
   const config = ckpt ? { ...ckpt.config, ...over } : over;
-  const model = modelFactory(kind).create(core, config);
+  const model = createFitting(core, kind, config, dataset, !arch && !ckpt && !("arch" in sets) && !("sizes" in sets), (a) =>
+    modelConfig(kind, { ...common, arch: a }, { arch: true, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets),
+  );
   try {
     checkSetKeys(model, sets);
     if (ckpt) {
