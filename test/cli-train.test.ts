@@ -1,7 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { encodeIdx } from "../src/data/idx.ts";
+import { Rng } from "../src/train/rng.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,8 +37,19 @@ async function evaluate(...args: string[]): Promise<void> {
 
 const c = suite("CLI: train and eval");
 let dir: string;
+let idxDir: string;
 c.before(() => {
   dir = mkdtempSync(path.join(tmpdir(), "cli-"));
+  // A small IDX data set: 120 training (10 of them validation) and 40 test images of 4×3 bytes.
+  idxDir = path.join(dir, "idx");
+  mkdirSync(idxDir);
+  const rng = new Rng(3);
+  const images = (n: number) => encodeIdx("images", [n, 4, 3], Uint8Array.from({ length: n * 12 }, () => rng.int(256)));
+  const labels = (n: number) => encodeIdx("labels", [n], Uint8Array.from({ length: n }, () => rng.int(10)));
+  writeFileSync(path.join(idxDir, "train-images-idx3-ubyte"), images(120));
+  writeFileSync(path.join(idxDir, "train-labels-idx1-ubyte"), labels(120));
+  writeFileSync(path.join(idxDir, "t10k-images-idx3-ubyte.gz"), gzipSync(images(40)));
+  writeFileSync(path.join(idxDir, "t10k-labels-idx1-ubyte.gz"), gzipSync(labels(40)));
 });
 c.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -131,17 +145,24 @@ c("--load with a different --arch or unknown/bad --set values fails with a clear
   );
 });
 
-c("eval reports the same test error as training did at the saved epoch", async () => {
+c("eval reports the same test error as training did at the saved epoch (with the stored pixel range)", async () => {
   const ck = path.join(dir, "e.safetensors");
   const json = path.join(dir, "e.json");
   const ejson = path.join(dir, "eval.json");
-  await train("--model", "tiny-linear", "--dataset", "bars", "--arch", "9-3", "--epochs", "2", "--save", ck, "--json", json);
+  await train("--model", "tiny-linear", "--dataset", "idx:" + idxDir, "--arch", "12-10", "--epochs", "2", "--pixel-range", "-1,3", "--one-hot", "0,1", "--save", ck, "--json", json);
+  assert.equal(JSON.parse((await readCheckpoint(ck)).metadata.encoding), { pixelRange: [-1, 3], oneHot: [0, 1] });
   await evaluate("--load", ck, "--json", ejson);
   const s = JSON.parse(readFileSync(json, "utf8"));
   const e = JSON.parse(readFileSync(ejson, "utf8"));
   assert.is(e.error, s.epochs[1].testError);
-  assert.is(e.n, 300);
-  assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 300);
+  assert.is(e.n, 40);
+  assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 40);
+  // With the default [0, 1] scaling instead, the outputs differ (so the stored range was used above).
+  const other = path.join(dir, "eval01.json");
+  await evaluate("--load", ck, "--pixel-range", "0,1", "--json", other);
+  assert.is(e.mse, s.epochs[1].testMse);
+  assert.ok(Number.isFinite(e.mse));
+  assert.not.equal(JSON.parse(readFileSync(other, "utf8")).mse, e.mse);
 });
 
 c("--save-best holds the weights of the best-validation epoch: eval on it reproduces that epoch's test error", async () => {

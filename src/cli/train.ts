@@ -201,6 +201,17 @@ function createFitting(
   return f.create(core, withArch(defaultArch(dataset)));
 }
 
+/** The pixel scaling and target encoding a checkpoint was trained with (metadata `encoding`). */
+function storedEncoding(ckpt: Checkpoint | undefined): EncodingOptions {
+  if (!ckpt?.metadata.encoding) return {};
+  try {
+    const e = JSON.parse(ckpt.metadata.encoding) as EncodingOptions;
+    return { pixelRange: e.pixelRange, oneHot: e.oneHot };
+  } catch {
+    throw new ValueError(`checkpoint metadata 'encoding' is not valid JSON: ${ckpt.metadata.encoding}`);
+  }
+}
+
 /** Every --set key must be a key of the model's full configuration. */
 function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): void {
   const known = Object.keys(model.config());
@@ -254,7 +265,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       checkCompatible(model, ckpt, opts.load!);
       model.importState(ckpt.tensors);
     }
-    const encoding: EncodingOptions = { pixelRange: opts.pixelRange, oneHot: opts.oneHot };
+    const stored = storedEncoding(ckpt);
+    const encoding: EncodingOptions = { pixelRange: opts.pixelRange ?? stored.pixelRange, oneHot: opts.oneHot ?? stored.oneHot };
     const regression = dataset.task === "regression";
     const reporter = new ProgressReporter(opts.progress, regression);
     const trainer = new Trainer(model, dataset, {
@@ -297,7 +309,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     } finally {
       reporter.stopBar();
     }
-    const extra = { dataset: datasetName, data_seed: String(dataSeed) };
+    const extra = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
     if (opts.save) await saveCheckpoint(opts.save, model, trainer.state(), extra);
     if (opts.saveBest && trainer.bestState) {
       const current = model.exportState();
@@ -356,7 +368,7 @@ export function evalCommand(): Command {
     .option("--dataset <name>", `data set (default: the one it was trained on): ${DATASET_NAMES.join(", ")}`)
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (default: the checkpoint's)").argParser(intArg(0, 2 ** 32 - 1)))
     .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
-    .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default 0,1; use what it was trained with)").argParser(pairArg))
+    .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
     .option("--json <file>", "write the result as JSON")
     .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
@@ -370,7 +382,9 @@ export function evalCommand(): Command {
       try {
         checkCompatible(model, ckpt, opts.load);
         model.importState(ckpt.tensors);
-        const trainer = new Trainer(model, dataset, { epochs: 0, batchSize: 1, encoding: { pixelRange: opts.pixelRange, oneHot: opts.oneHot } });
+        const stored = storedEncoding(ckpt);
+        const encoding = { pixelRange: opts.pixelRange ?? stored.pixelRange, oneHot: opts.oneHot ?? stored.oneHot };
+        const trainer = new Trainer(model, dataset, { epochs: 0, batchSize: 1, encoding });
         const t = performance.now();
         const r = trainer.evaluate(opts.split, true);
         const seconds = (performance.now() - t) / 1000;
