@@ -3,7 +3,8 @@
 //   gemmNN  Y (b×n) (+)= X (b×m) · W      Y = X W, and the backward pass dX = dY W
 // Layout (src/core/arena.ts): row-major, each row padded to ceil4(cols) floats, 16-byte aligned,
 // padding lanes 0 on input and kept 0 on output. Pointers are byte addresses, sizes are elements,
-// `accumulate` 0 overwrites the output, 1 adds into it.
+// `accumulate` 0 overwrites the output, 1 adds into it. The output must not overlap X or W (outputs
+// are stored while inputs are still being read).
 import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
 
 // ---------------------------------------------------------------------------------------------

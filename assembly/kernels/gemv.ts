@@ -3,6 +3,7 @@
 //   gemvT  y[n] (+)= Wᵀ x,  W m×n, x length m
 // Layout (src/core/arena.ts): row-major, rows padded to ceil4(cols) floats, padding lanes 0 on input
 // and kept 0 on output. Pointers are byte addresses, sizes elements; `accumulate` 0 overwrites, 1 adds.
+// y must not overlap W or x (outputs are stored while inputs are still being read).
 // Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
 // few, long, sequential streams rather than at register reuse.
 import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";

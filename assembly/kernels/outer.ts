@@ -2,7 +2,8 @@
 //   ger   W (m×n) += eta · a cᵀ,   a length m, c length n          (rank 1)
 //   gerK  W (m×n) += eta · Aᵀ C,   A k×m, C k×n                    (rank k: a mini-batch of k)
 // Layout (src/core/arena.ts): row-major, rows padded to ceil4(cols) floats, padding lanes 0 on input
-// and kept 0 on output. Pointers are byte addresses, sizes elements.
+// and kept 0 on output. Pointers are byte addresses, sizes elements. W must not overlap the vectors or
+// matrices it is updated from.
 import { rowBytes, madd, lastMask } from "./vec";
 
 // ---------------------------------------------------------------------------------------------
