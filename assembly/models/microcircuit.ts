@@ -260,7 +260,7 @@ function checkWeights(net: usize): i32 {
  * Forward sweep k = 1..N: every pyramidal soma at its bottom-up prediction plus λ_A·v^A (v^A = 0 on
  * the first sweep: apical silent); interneuron dendrites from the sweep's rates. Rates go to L_RF.
  */
-function forwardSweep(net: usize, X: usize, b: i32, withApical: bool): void {
+function forwardSweep(net: usize, X: usize, b: i32, withApical: bool, withInterneurons: bool): void {
   const N = geti(net, H_NLAYERS);
   const cHid = getf(net, F_C_HID);
   const lamA = getf(net, F_LAM_A);
@@ -279,7 +279,7 @@ function forwardSweep(net: usize, X: usize, b: i32, withApical: bool): void {
       scaleInto(lp(L, L_UP), lp(L, L_VB), b, n, cOut);
     }
     phi(net, lp(L, L_RF), lp(L, L_UP), b, n);
-    if (k < N) {
+    if (k < N && withInterneurons) {
       dendrite(net, lp(L, L_VI), lp(L, L_RF), lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, b, li(L, L_NNEXT), n, 0);
     }
     pre = lp(L, L_RF);
@@ -340,7 +340,7 @@ function applyUpdate(net: usize, W: usize, t: usize, E: usize, P: usize, sum: us
  *   G^up_k = [φ(u^P_k) − φ(v̂^B_k)] r_{k−1}ᵀ          G^IP_k = [φ(u^I_k) − φ(c_I v^I_k)] φ(u^P_k)ᵀ
  *   G^PI_k = −v^A_k φ(u^I_k)ᵀ                         G^down_k = [φ(u^P_k) − φ(B_k φ(u^P_{k+1}))] φ(u^P_{k+1})ᵀ
  */
-function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): void {
+function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): i32 {
   const N = geti(net, H_NLAYERS);
   const cHid = getf(net, F_C_HID);
   const cOut = getf(net, F_C_OUT);
@@ -369,6 +369,12 @@ function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): void {
         sub(E, lp(L, L_RP), E, b, n);
       }
     }
+    // Finite induction terms, finite presynaptic rates and finite rates η keep the weights finite
+    // (an overflow of a weight would first overflow a dendritic potential, caught next call); so
+    // checking these small vectors replaces a pass over every weight matrix.
+    if ((flags & PLASTIC_UP) && !allFinite(lp(L, L_EUP), b, n)) return bad(k, V_W_UP);
+    if (k < N && (flags & PLASTIC_IP) && !allFinite(lp(L, L_EIP), b, nn)) return bad(k, V_W_IP);
+    if (k < N && (flags & PLASTIC_DN) && !allFinite(lp(L, L_EDN), b, n)) return bad(k, V_W_B);
     // Updates after all induction terms of this layer are formed; none of them reads a weight.
     if (flags & PLASTIC_UP) applyUpdate(net, lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, lp(L, L_EUP), pre, lp(L, L_SUM), b, n, li(L, L_NPREV), scale * lf(L, L_ETA_UP));
     if (k < N) {
@@ -378,6 +384,7 @@ function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): void {
       if (flags & PLASTIC_DN) applyUpdate(net, lp(L, L_B), 0, lp(L, L_EDN), lp(Lu, L_RP), 0, b, n, nn, scale * lf(L, L_ETA_DN));
     }
   }
+  return 0;
 }
 
 /**
@@ -385,11 +392,16 @@ function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): void {
  * are left in the output layer's rate buffer (L_RF). Returns 0 or a non-finite status code.
  */
 export function mcFastForward(net: usize, X: usize, b: i32): i32 {
-  forwardSweep(net, X, b, false);
+  // The test pass needs no interneurons.
+  forwardSweep(net, X, b, false, false);
   const N = geti(net, H_NLAYERS);
+  for (let k = 1; k <= N; k++) {
+    const L = lay(net, k);
+    if (!allFinite(lp(L, L_UP), b, li(L, L_N))) return bad(k, V_UP);
+  }
   const L = lay(net, N);
   copy(lp(L, L_RP), lp(L, L_RF), b, li(L, L_N));
-  return checkSomata(net, b);
+  return 0;
 }
 
 /**
@@ -399,15 +411,12 @@ export function mcFastForward(net: usize, X: usize, b: i32): i32 {
  */
 export function mcFastTrain(net: usize, X: usize, T: usize, b: i32, sweeps: i32, learn: i32, scale: f32): i32 {
   for (let it = 0; it < sweeps; it++) {
-    forwardSweep(net, X, b, it > 0);
+    forwardSweep(net, X, b, it > 0, true);
     backwardSweep(net, T, b);
   }
   const st = checkSomata(net, b);
   if (st != 0) return st;
-  if (learn) {
-    fastPlasticity(net, X, b, scale);
-    return checkWeights(net);
-  }
+  if (learn) return fastPlasticity(net, X, b, scale);
   return 0;
 }
 

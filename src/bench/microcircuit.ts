@@ -7,7 +7,9 @@
 //   into WebAssembly memory).
 // Every case runs on the SIMD build (and relaxed SIMD where the runtime validates it); the scalar
 // build runs beside them for scale. Rounds interleave the cases so that all see the same machine
-// noise; the reported number is the median over the pooled samples of the fastest build.
+// noise; the reported number is the median over the pooled samples of the fastest build. Beside the
+// wall-clock rates, each case also reports its rate per second of this process's CPU time
+// (process.cpuUsage around every call), which stays meaningful on a machine shared with other work.
 import { add, suite } from "benny";
 import { init, type Core } from "../core/core.js";
 import { detectFeatures, type Impl } from "../core/wasm.js";
@@ -25,6 +27,8 @@ interface Case {
   step: () => void;
   dispose: () => void;
   seconds: number[];
+  cpuMicros: number;
+  calls: number;
 }
 
 function rng(seed: number): () => number {
@@ -46,7 +50,7 @@ function eulerCase(core: Core, impl: Impl, sizes: number[], steps: number): Case
   const target = Float32Array.from({ length: sizes.at(-1)! }, () => next() * 2 - 1);
   let i = 0;
   return {
-    name: `euler ${sizes.join("-")} ${impl}`, metric: "eulerStepsPerS", arch: sizes.join("-"), impl, units: steps, seconds: [],
+    name: `euler ${sizes.join("-")} ${impl}`, metric: "eulerStepsPerS", arch: sizes.join("-"), impl, units: steps, seconds: [], cpuMicros: 0, calls: 0,
     step: () => net.present(pool[i++ % pool.length], { steps, target, learn: true }),
     dispose: () => net.dispose(),
   };
@@ -60,7 +64,7 @@ function steadyCase(core: Core, impl: Impl): Case {
   const labels = Int32Array.from({ length: POOL * 10 }, () => Math.floor(next() * 10));
   let i = 0;
   return {
-    name: `steady 784-500-500-10 batch 10 ${impl}`, metric: "steadyExamplesPerS", arch: "784-500-500-10", impl, units: 10, seconds: [],
+    name: `steady 784-500-500-10 batch 10 ${impl}`, metric: "steadyExamplesPerS", arch: "784-500-500-10", impl, units: 10, seconds: [], cpuMicros: 0, calls: 0,
     step: () => {
       const k = i++ % POOL;
       m.trainBatch({ n: 10, x: x.subarray(k * 7840, (k + 1) * 7840), labels: labels.subarray(k * 10, (k + 1) * 10) });
@@ -73,7 +77,9 @@ export interface MicrocircuitBenchResult {
   eulerStepsPerS: Record<string, number>;
   steadyExamplesPerS: Record<string, number>;
   impl: Impl;
-  cases: { name: string; metric: string; arch: string; impl: Impl; median: number; min: number; max: number; samples: number }[];
+  /** The same rates per second of process CPU time (fastest build). */
+  cpuTime: { eulerStepsPerS: Record<string, number>; steadyExamplesPerS: Record<string, number> };
+  cases: { name: string; metric: string; arch: string; impl: Impl; median: number; min: number; max: number; samples: number; perCpuSecond: number }[];
 }
 
 export async function benchMicrocircuit(options: { quick?: boolean; rounds?: number; log?: (l: string) => void } = {}): Promise<MicrocircuitBenchResult> {
@@ -93,7 +99,13 @@ export async function benchMicrocircuit(options: { quick?: boolean; rounds?: num
     log(`bench microcircuit: round ${r + 1}/${rounds} (${cases.length} cases)`);
     const summary = await suite(
       `microcircuit round ${r + 1}`,
-      ...cases.map((c) => add(c.name, () => c.step, quick ? { minSamples: 3, maxTime: 0.2, delay: 0.005 } : { minSamples: 10, maxTime: 1, delay: 0.005 })),
+      ...cases.map((c) => add(c.name, () => () => {
+        const t0 = process.cpuUsage();
+        c.step();
+        const d = process.cpuUsage(t0);
+        c.cpuMicros += d.user + d.system;
+        c.calls++;
+      }, quick ? { minSamples: 3, maxTime: 0.2, delay: 0.005 } : { minSamples: 10, maxTime: 1, delay: 0.005 })),
     );
     for (const res of summary.results) cases.find((c) => c.name === res.name)!.seconds.push(...res.details.sampleResults);
   }
@@ -101,14 +113,18 @@ export async function benchMicrocircuit(options: { quick?: boolean; rounds?: num
   const stats = cases.map((c) => {
     const s = [...c.seconds].sort((a, z) => a - z);
     const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    return { name: c.name, metric: c.metric, arch: c.arch, impl: c.impl, median: c.units / med, min: c.units / s[s.length - 1], max: c.units / s[0], samples: s.length };
+    return { name: c.name, metric: c.metric, arch: c.arch, impl: c.impl, median: c.units / med, min: c.units / s[s.length - 1], max: c.units / s[0], samples: s.length, perCpuSecond: (c.units * c.calls) / (c.cpuMicros / 1e6) };
   });
-  const best = (metric: string, arch: string) => Math.max(...stats.filter((s) => s.metric === metric && s.arch === arch && s.impl !== "wasm-scalar").map((s) => s.median));
+  const best = (metric: string, arch: string, key: "median" | "perCpuSecond" = "median") => Math.max(...stats.filter((s) => s.metric === metric && s.arch === arch && s.impl !== "wasm-scalar").map((s) => s[key]));
   const bestImpl = fast[0];
   return {
     eulerStepsPerS: { "30-50-10": best("eulerStepsPerS", "30-50-10"), "784-500-500-10": best("eulerStepsPerS", "784-500-500-10") },
     steadyExamplesPerS: { "784-500-500-10": best("steadyExamplesPerS", "784-500-500-10") },
     impl: bestImpl,
+    cpuTime: {
+      eulerStepsPerS: { "30-50-10": best("eulerStepsPerS", "30-50-10", "perCpuSecond"), "784-500-500-10": best("eulerStepsPerS", "784-500-500-10", "perCpuSecond") },
+      steadyExamplesPerS: { "784-500-500-10": best("steadyExamplesPerS", "784-500-500-10", "perCpuSecond") },
+    },
     cases: stats,
   };
 }
@@ -123,10 +139,10 @@ registerBenchSuite({
     const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
     if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new Error(`--rounds must be a positive integer, got ${String(opts.rounds)}`);
     const r = await benchMicrocircuit({ quick: opts.quick, rounds });
-    const rows = [["case", "median /s", "min", "max"], ...r.cases.map((c) => [c.name, c.median.toFixed(0), c.min.toFixed(0), c.max.toFixed(0)])];
+    const rows = [["case", "median /s", "min", "max", "per CPU s"], ...r.cases.map((c) => [c.name, c.median.toFixed(0), c.min.toFixed(0), c.max.toFixed(0), c.perCpuSecond.toFixed(0)])];
     const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
     console.log(rows.map((x) => x.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ")).join("\n"));
-    console.log(JSON.stringify({ eulerStepsPerS: r.eulerStepsPerS, steadyExamplesPerS: r.steadyExamplesPerS }));
+    console.log(JSON.stringify({ eulerStepsPerS: r.eulerStepsPerS, steadyExamplesPerS: r.steadyExamplesPerS, cpuTime: r.cpuTime }));
     if (opts.json) await writeJson(opts.json, r);
   },
 });

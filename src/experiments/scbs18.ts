@@ -96,7 +96,7 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
         data: { values: trace },
         mark: { type: "line", strokeWidth: 1 },
         encoding: {
-          x: { field: "timeS", type: "quantitative", title: "simulated time (s), 100 ms per pattern" },
+          x: { field: "timeS", type: "quantitative", title: "simulated time (s), 100 ms per pattern", scale: { type: "log" } },
           y: { field: "apical", type: "quantitative", title: "mean |apical potential| (layer 1)", scale: { type: "log" } },
         },
       },
