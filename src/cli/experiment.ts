@@ -31,8 +31,13 @@ export function experimentCommand(): Command {
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
       .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
+    if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 0.1)", (v: string) => {
+      const a = Number(v);
+      if (!Number.isFinite(a) || a < 0) throw new InvalidArgumentError(`--top-down-scale must be a number ≥ 0, got '${v}'`);
+      return a;
+    });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string; seed: number; impl: "auto" | "simd" | "scalar" | "relaxed"; patterns?: number; sizes?: number[] }) => {
+    sub.action(async (opts: { json?: string; svg?: string; seed: number; impl: "auto" | "simd" | "scalar" | "relaxed"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
       const core = await init({ impl: opts.impl });
       const tty = process.stderr.isTTY;
       let last = -1;
@@ -42,7 +47,7 @@ export function experimentCommand(): Command {
         last = pct;
         process.stderr.write(tty ? `\r${name}: ${pct}%` : `${name}: ${pct}%\n`);
       };
-      const res = EXPERIMENTS[name as ExperimentName].run(core, { seed: opts.seed, patterns: opts.patterns, sizes: opts.sizes, onProgress });
+      const res = EXPERIMENTS[name as ExperimentName].run(core, { seed: opts.seed, patterns: opts.patterns, sizes: opts.sizes, topDownScale: opts.topDownScale, onProgress });
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));

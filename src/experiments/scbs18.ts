@@ -17,6 +17,8 @@ export interface ExperimentOptions {
   patterns?: number;
   /** Layer sizes (alignment). */
   sizes?: number[];
+  /** Scale a of the fixed top-down weights B ~ U(−a, a) (regression; default 0.1 like the other student weights). */
+  topDownScale?: number;
   /** Progress callback: fraction done in [0, 1]. */
   onProgress?: (fraction: number) => void;
 }
@@ -200,7 +202,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const test = Array.from({ length: 200 }, () => uniformVec(rng, 30));
   const testY = test.map(teacher);
   const base: MicrocircuitOptions = {
-    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(0.1), ip: U(0.1), pi: U(0.1) },
+    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(o.topDownScale ?? 0.1), ip: U(0.1), pi: U(0.1) },
     eta: { up: [SCBS18.etaUpHidden, SCBS18.etaUpOutput], ip: SCBS18.etaIPTask, pi: SCBS18.etaPIRegression },
   };
   const shallowOpts: MicrocircuitOptions = { ...base, eta: { ...base.eta, up: [0, SCBS18.etaUpOutput] } };
@@ -247,7 +249,8 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
         experiment: "regression", teacher: "30-20-10 soft rectifier (γ 0.1, β 1, θ 3), weights U(-2, 2)", student: "30-50-10 logistic",
         seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
         testMSE: last("microcircuit"), shallowTestMSE: last("shallow (output layer only)"), initialTestMSE: curve[0].testMSE, targetVariance: targetVar, wallS,
-        protocol: "σ 0.3; student weights U(-0.1, 0.1), B fixed; η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
+        topDownScale: o.topDownScale ?? 0.1,
+        protocol: "σ 0.3; student weights U(-0.1, 0.1), B fixed U(-topDownScale, topDownScale); η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
         curve,
       },
       plot: {
