@@ -473,3 +473,96 @@ tr("transposeScale writes s·Xᵀ exactly (one f32 product per element), never t
 });
 
 tr.run();
+
+// ---------------------------------------------------------------------------------------------
+const cl = suite("layers: 3×3 convolution and locally connected layers (im2col + matrix kernels)");
+cl.before(load);
+
+cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finite differences of Σ g⊙y (tol 1e-5 of the term magnitudes)", () => {
+  for (const [name, get] of builds) {
+    const core = get();
+    for (const [B, H, W, C, Cout, s, pad, pp] of [
+      [2, 5, 4, 3, 5, 1, "same", 1],
+      [3, 7, 6, 5, 4, 2, "same", 3],
+      [2, 8, 9, 2, 7, 2, "valid", 2],
+      [1, 6, 6, 4, 8, 1, "valid", 0],
+      [2, 9, 7, 1, 3, 2, "same", 0],
+    ] as [number, number, number, number, number, number, "same" | "valid", number][]) {
+      for (const kind of ["conv", "local"] as const) {
+        const g = geometry(B, H, W, C, s, pad, pp);
+        const a = core.arena();
+        const r = rng(B * 7 + H * 3 + Cout + (kind === "local" ? 100 : 0));
+        const P = g.Ho * g.Wo, n = 9 * C;
+        const xv = new Float64Array(B * g.img);
+        for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) xv[b * g.img + p * g.pix + c] = f32(gauss(r));
+        const x = raw(a, B * g.img);
+        x.peek().set(xv.subarray(0, x.peek().length));
+        const wRows = kind === "conv" ? Cout : P * Cout;
+        const wv = Array.from({ length: wRows * n }, () => f32(0.3 * gauss(r)));
+        const w = a.from(wRows, n, wv);
+        const gv = Array.from({ length: B * P * Cout }, () => f32(gauss(r)));
+        const dy = a.from(B * P, Cout, gv);
+        const y = a.tensor(B * P, Cout), cols = a.tensor(B * P, n), dcols = a.tensor(B * P, n), dx = raw(a, B * g.img);
+        const geo = [g.H, g.W, g.C, g.pix, g.img, Cout, g.stride, g.padT, g.padL, g.Ho, g.Wo];
+        const fwd = core.fn<Fn>(kind === "conv" ? "convnetConvForward" : "convnetLocalForward");
+        const bwd = core.fn<Fn>(kind === "conv" ? "convnetConvBackward" : "convnetLocalBackward");
+        fwd(y.ptr, cols.ptr, x.ptr, w.ptr, B, ...geo);
+        const eta = -0.01;
+        bwd(dx.ptr, dcols.ptr, w.ptr, dy.ptr, cols.ptr, B, ...geo, eta);
+        // f64 forward as a function of (x, W)
+        const X = Float64Array.from(xv), Wt = Float64Array.from(wv);
+        const forward = () => {
+          const out = new Float64Array(B * P * Cout);
+          for (let b = 0; b < B; b++)
+            for (let oy = 0; oy < g.Ho; oy++)
+              for (let ox = 0; ox < g.Wo; ox++) {
+                const p = oy * g.Wo + ox;
+                for (let f = 0; f < Cout; f++) {
+                  let acc = 0;
+                  for (let ky = 0; ky < 3; ky++)
+                    for (let kx = 0; kx < 3; kx++) {
+                      const iy = oy * s - g.padT + ky, ix = ox * s - g.padL + kx;
+                      if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                      for (let c = 0; c < C; c++) acc += Wt[((kind === "conv" ? f : p * Cout + f) * 9 + ky * 3 + kx) * C + c] * X[b * g.img + (iy * W + ix) * g.pix + c];
+                    }
+                  out[(b * P + p) * Cout + f] = acc;
+                }
+              }
+          return out;
+        };
+        const ref = forward();
+        const yg = y.read();
+        const mag = ref.reduce((t, v) => Math.max(t, Math.abs(v)), 1);
+        ref.forEach((v, i) => assert.ok(Math.abs(yg[i] - v) <= 1e-5 * mag, `${name} ${kind} y[${i}] ${yg[i]} vs ${v}`));
+        // L = Σ g ⊙ y is linear: central differences with h = 1 are exact up to rounding
+        const L = () => forward().reduce((t, v, i) => t + v * gv[i], 0);
+        const fd = (arr: Float64Array, i: number) => {
+          const o = arr[i];
+          arr[i] = o + 1;
+          const lp = L();
+          arr[i] = o - 1;
+          const lm = L();
+          arr[i] = o;
+          return (lp - lm) / 2;
+        };
+        const dxg = dx.peek();
+        for (let k = 0; k < 25; k++) {
+          const b = k % B, p = (k * 7) % (H * W), c = (k * 3) % C;
+          const i = b * g.img + p * g.pix + c;
+          const want = fd(X, i);
+          assert.ok(Math.abs(dxg[i] - want) <= 1e-5 * (1 + Math.abs(want)) * 10, `${name} ${kind} dx[${i}] ${dxg[i]} vs ${want}`);
+        }
+        for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = C; c < g.pix; c++) assert.is(dxg[b * g.img + p * g.pix + c], 0, "pixel padding lanes of dx");
+        const w1 = w.read();
+        for (let k = 0; k < 25; k++) {
+          const i = (k * 13) % (wRows * n);
+          const want = wv[i] + eta * fd(Wt, i);
+          assert.ok(Math.abs(w1[i] - want) <= 1e-6 * (1 + Math.abs(want)), `${name} ${kind} W[${i}] ${w1[i]} vs ${want}`);
+        }
+        a.dispose();
+      }
+    }
+  }
+});
+
+cl.run();
