@@ -286,9 +286,7 @@ class Spatial extends Layer {
     this.w = spec.type === "conv" ? ctx.arena.tensor(spec.filters, n) : ctx.arena.tensor(P * spec.filters, n);
     this.geo = [inp.h, inp.w, inp.c, pixStride(inp), imgStride(inp), spec.filters, stride, ho.pad, wo.pad, ho.o, wo.o];
     if (needDx) scratch.need = Math.max(scratch.need, ctx.maxBatch * P);
-    this.scratchCols = n;
   }
-  private scratchCols: number;
   forward(x: Tensor, n: number): Tensor {
     const f = this.spec.type === "conv" ? this.ctx.ex.convnetConvForward : this.ctx.ex.convnetLocalForward;
     f(this.y.ptr, this.cols.ptr, x.ptr, this.w.ptr, n, ...this.geo);
@@ -298,9 +296,8 @@ class Spatial extends Layer {
     const f = this.spec.type === "conv" ? this.ctx.ex.convnetConvBackward : this.ctx.ex.convnetLocalBackward;
     let dcols = 0;
     if (this.dx) {
-      const s = this.scratch.t!;
-      if (s.cols < this.scratchCols) throw new ShapeError("brainprop: internal scratch too small");
-      dcols = s.ptr;
+      // sized at construction for the widest patch matrix of any spatial layer
+      dcols = this.scratch.t!.ptr;
     }
     f(this.dx ? this.dx.ptr : 0, dcols, this.w.ptr, dy.ptr, this.cols.ptr, n, ...this.geo, eta);
   }
