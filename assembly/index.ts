@@ -17,3 +17,4 @@ export * from "./models/convnet";
 export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
 export * from "./models/microcircuit";
 export * from "./kernels/transpose";
+export { simdPeak } from "./kernels/peak";

@@ -14,6 +14,19 @@ test("bench kernels returns one {kernel, shape, impl, gflops{median,min,max}} re
   assert.match(formatKernelTable(results), /gerK\s+W \+= η Aᵀ C\s+10×500×784\s+wasm-simd/);
 });
 
+test("the register-only ceiling loop computes c ← c·a + b (oracle: 1 + (c₀ − 1)·aⁿ in float64)", async () => {
+  const { init } = await import("../src/core/core.ts");
+  const starts = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2];
+  const steps = 1000, a = 0.999, b = 0.001; // fixed point b/(1 − a) = 1
+  const chainSum = (n: number) => starts.reduce((s, c) => s + 1 + (c - 1) * a ** n, 0);
+  for (const [impl, expected] of [["simd", 4 * chainSum(steps)], ["scalar", chainSum(4 * steps)]] as const) {
+    const core = await init({ impl });
+    const got = core.fn<(n: number, a: number, b: number) => number>("simdPeak")(steps, a, b);
+    // float32 rounding of 4000 contracting steps: relative error well below 1e-4
+    assert.ok(Math.abs(got - expected) <= 1e-4 * expected, `${impl}: ${got} vs ${expected}`);
+  }
+});
+
 test("unknown kernels, implementations and clocks are ValueErrors naming the choices", async () => {
   for (const opts of [{ kernels: ["gemm"] }, { impls: ["gpu" as never] }, { clock: "tsc" as never, kernels: ["ger"], impls: ["js" as const] }]) {
     try {

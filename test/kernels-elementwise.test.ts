@@ -449,6 +449,17 @@ t("non-finite scalars raise ValueError naming the argument", () => {
   a.dispose();
 });
 
+t("scalars beyond the float32 range raise ValueError (they would reach the core as ±Infinity)", () => {
+  const a = simd.arena();
+  const x = a.tensor(1, 5);
+  assert.throws(() => kernels.scale(x, x, 1e39), (e: Error) => e instanceof ValueError && /scale: a must fit in float32/.test(e.message));
+  assert.throws(() => kernels.lowpass(x, x, -3.5e38), (e: Error) => e instanceof ValueError && /lowpass: a must fit in float32/.test(e.message));
+  // The largest float32 itself is accepted and arrives unchanged.
+  kernels.fill(x, 3.4028234663852886e38);
+  assert.equal(Array.from(x.read()), [3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38]);
+  a.dispose();
+});
+
 t("use after dispose raises DisposedError naming the argument", () => {
   const a = simd.arena();
   const x = a.tensor(1, 5);

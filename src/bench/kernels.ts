@@ -24,7 +24,7 @@ export interface KernelResult {
   gflops: { median: number; min: number; max: number };
 }
 
-type Kind = "gemmNT" | "gemmNN" | "gemv" | "gemvT" | "ger" | "gerK";
+type Kind = "gemmNT" | "gemmNN" | "gemv" | "gemvT" | "ger" | "gerK" | "peak";
 
 interface Workload {
   kernel: Kind;
@@ -52,8 +52,14 @@ function workloads(): Workload[] {
     { kernel: "gerK", label: "W += η Aᵀ C", shape: [10, 500, 784], flops: 2 * 10 * 500 * 784 },
     nt("Y = X Wᵀ", 1024, 1024, 1024),
     nn("Y = X W", 1024, 1024, 1024),
+    // The ceiling: multiply-adds on registers only (assembly/kernels/peak.ts), 96 FLOPs per step.
+    { kernel: "peak", label: "c ← c·a + b, registers only", shape: [PEAK_STEPS], flops: 96 * PEAK_STEPS },
   ];
 }
+
+/** Steps of the register-only ceiling loop per call (≈ 10 MFLOP). */
+const PEAK_STEPS = 100_000;
+const PEAK_A = 0.999, PEAK_B = 0.001; // c → b/(1 − a) = 1: finite and normal for any number of steps
 
 /** Deterministic values in [-1, 1) (mulberry32) so every implementation sees the same numbers. */
 function rng(seed: number): () => number {
@@ -77,6 +83,7 @@ function operands(w: Workload): [number, number][] {
     case "gemvT": return [[1, s[1]], [s[0], s[1]], [1, s[0]]];
     case "ger": return [[s[0], s[1]], [1, s[0]], [1, s[1]]]; // W, a, c
     case "gerK": return [[s[1], s[2]], [s[0], s[1]], [s[0], s[2]]]; // W, A, C
+    case "peak": return [];
   }
 }
 
@@ -85,6 +92,10 @@ const ETA = 1e-7;
 
 /** The WebAssembly kernel call, through the raw export (no per-call wrapper checks). */
 function wasmCase(core: Core, w: Workload): () => void {
+  if (w.kernel === "peak") {
+    const f = core.fn<(iters: number, a: number, b: number) => number>("simdPeak");
+    return () => f(w.shape[0], PEAK_A, PEAK_B);
+  }
   const arena = core.arena();
   const next = rng(42);
   const [o, p, q] = operands(w).map(([r, c]) => arena.from(r, c, Array.from({ length: r * c }, next)));
@@ -186,7 +197,18 @@ function jsGerK(W: Float32Array, A: Float32Array, C: Float32Array, k: number, m:
   }
 }
 
+/** The ceiling loop in plain JavaScript: the same 48 chains as the scalar twin (12 chains × 4 steps). */
+function jsPeak(steps: number, a: number, b: number): number {
+  let c0 = 0.1, c1 = 0.2, c2 = 0.3, c3 = 0.4, c4 = 0.5, c5 = 0.6, c6 = 0.7, c7 = 0.8, c8 = 0.9, c9 = 1.0, c10 = 1.1, c11 = 1.2;
+  for (let i = 0; i < steps * 4; i++) {
+    c0 = c0 * a + b; c1 = c1 * a + b; c2 = c2 * a + b; c3 = c3 * a + b; c4 = c4 * a + b; c5 = c5 * a + b;
+    c6 = c6 * a + b; c7 = c7 * a + b; c8 = c8 * a + b; c9 = c9 * a + b; c10 = c10 * a + b; c11 = c11 * a + b;
+  }
+  return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+}
+
 function jsCase(w: Workload): () => void {
+  if (w.kernel === "peak") return () => jsPeak(w.shape[0], PEAK_A, PEAK_B);
   const next = rng(42);
   const [o, p, q] = operands(w).map(([r, c]) => padded(r, c, next));
   const s = w.shape;
@@ -324,7 +346,7 @@ registerBenchSuite({
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)")
-      .option("--kernel <names>", "comma-separated subset: gemmNT,gemmNN,gemv,gemvT,ger,gerK")
+      .option("--kernel <names>", "comma-separated subset: gemmNT,gemmNN,gemv,gemvT,ger,gerK,peak")
       .option("--impl <names>", "comma-separated subset: wasm-simd,wasm-scalar,wasm-relaxed,js")
       .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time; for a shared, loaded machine)", "wall");
   },

@@ -1,6 +1,6 @@
 // Shared checks for the public kernel wrappers: every tensor live, all in one core, scalars finite.
 import { Tensor } from "../core/arena.js";
-import { DendriticError, DisposedError, ShapeError, assertFinite } from "../core/errors.js";
+import { DendriticError, DisposedError, ShapeError, ValueError, assertFinite } from "../core/errors.js";
 import type { CoreExports } from "../core/wasm.js";
 
 /**
@@ -27,9 +27,15 @@ export function expectShape(op: string, name: string, t: Tensor, rows: number, c
   }
 }
 
-/** Throws ValueError unless every named scalar is finite. */
+/**
+ * Throws ValueError unless every named scalar is finite, also as the float32 the core receives
+ * (a number beyond ±3.4028235e38 would arrive as ±Infinity).
+ */
 export function expectFinite(op: string, scalars: Record<string, number>): void {
-  for (const [name, x] of Object.entries(scalars)) assertFinite(x, `${op}: ${name}`);
+  for (const [name, x] of Object.entries(scalars)) {
+    assertFinite(x, `${op}: ${name}`);
+    if (!Number.isFinite(Math.fround(x))) throw new ValueError(`${op}: ${name} must fit in float32 (|x| ≤ 3.4028235e38), got ${x}`);
+  }
 }
 
 /** A raw export as a function, with a clear error if this build lacks it. */
