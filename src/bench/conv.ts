@@ -16,7 +16,7 @@ import path from "node:path";
 import os from "node:os";
 import { init, type Core } from "../core/core.js";
 import { DendriticError } from "../core/errors.js";
-import { registerBenchSuite } from "../cli/bench.js";
+import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
 import { BrainPropNet, PBR20 } from "../models/brainprop.js";
 
 const BATCH = PBR20.batch;
@@ -189,15 +189,14 @@ registerBenchSuite({
     cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)").option("--no-tfjs", "skip the TensorFlow.js comparison");
   },
   async run(opts) {
-    const rounds = opts.rounds !== undefined ? Number(opts.rounds) : undefined;
+    const rounds = parseRounds(opts.rounds);
     const results = await benchConv({ quick: !!opts.quick, rounds, tfjs: opts.tfjs !== false });
     const tf = results.find((r) => r.impl.startsWith("tfjs"));
     const rows = [["case", "examples/s median", "min", "max", "samples", ...(tf ? ["× tfjs"] : [])]];
     for (const r of results) {
       rows.push([r.name, r.examplesPerS.median.toFixed(1), r.examplesPerS.min.toFixed(1), r.examplesPerS.max.toFixed(1), String(r.samples), ...(tf ? [(r.examplesPerS.median / tf.examplesPerS.median).toFixed(2)] : [])]);
     }
-    const w = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-    console.log(rows.map((row) => row.map((cell, c) => (c ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join("  ")).join("\n"));
+    console.log(alignColumns(rows, 1));
     if (opts.json) {
       const out = {
         suite: "conv",

@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { init, type Core } from "../core/core.js";
 import { detectFeatures, type Impl } from "../core/wasm.js";
 import { ceil4 } from "../core/arena.js";
-import { registerBenchSuite } from "../cli/bench.js";
+import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
 import { ValueError } from "../core/errors.js";
 
 export type ElementwiseBenchImpl = Impl | "js";
@@ -238,8 +238,7 @@ export function formatElementwiseTable(results: ElementwiseResult[]): string {
       js ? (r.gelemPerS.median / js.gelemPerS.median).toFixed(1) : "",
     ]);
   }
-  const width = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c >= 3 ? cell.padStart(width[c]) : cell.padEnd(width[c]))).join("  ")).join("\n");
+  return alignColumns(rows, 3);
 }
 
 registerBenchSuite({
@@ -253,11 +252,7 @@ registerBenchSuite({
       .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time: steadier on a shared machine)", "wall");
   },
   async run(opts) {
-    let rounds: number | undefined;
-    if (opts.rounds !== undefined) {
-      rounds = Number(opts.rounds);
-      if (!Number.isInteger(rounds) || rounds < 1) throw new ValueError(`--rounds must be a positive integer, got ${String(opts.rounds)}`);
-    }
+    const rounds = parseRounds(opts.rounds);
     const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
     const results = await benchElementwise({ quick: Boolean(opts.quick), rounds, kernels: list(opts.kernel), impls: list(opts.impl) as ElementwiseBenchImpl[] | undefined, clock: opts.clock as "wall" | "cpu" });
     console.log(formatElementwiseTable(results));

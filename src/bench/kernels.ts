@@ -12,7 +12,7 @@ import path from "node:path";
 import { init, type Core } from "../core/core.js";
 import { detectFeatures, type Impl } from "../core/wasm.js";
 import { ceil4 } from "../core/arena.js";
-import { registerBenchSuite } from "../cli/bench.js";
+import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
 import { ValueError } from "../core/errors.js";
 
 export type BenchImpl = Impl | "js";
@@ -336,8 +336,7 @@ export function formatKernelTable(results: KernelResult[]): string {
       js ? (r.gflops.median / js.gflops.median).toFixed(1) : "",
     ]);
   }
-  const width = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c >= 4 ? cell.padStart(width[c]) : cell.padEnd(width[c]))).join("  ")).join("\n");
+  return alignColumns(rows, 4);
 }
 
 registerBenchSuite({
@@ -351,11 +350,7 @@ registerBenchSuite({
       .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time; for a shared, loaded machine)", "wall");
   },
   async run(opts) {
-    let rounds: number | undefined;
-    if (opts.rounds !== undefined) {
-      rounds = Number(opts.rounds);
-      if (!Number.isInteger(rounds) || rounds < 1) throw new ValueError(`--rounds must be a positive integer, got ${String(opts.rounds)}`);
-    }
+    const rounds = parseRounds(opts.rounds);
     const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
     const results = await benchKernels({
       quick: Boolean(opts.quick),

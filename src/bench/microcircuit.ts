@@ -13,7 +13,7 @@
 import { add, suite } from "benny";
 import { init, type Core } from "../core/core.js";
 import { detectFeatures, type Impl } from "../core/wasm.js";
-import { registerBenchSuite } from "../cli/bench.js";
+import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
 import { Microcircuit, MicrocircuitClassifier } from "../models/microcircuit.js";
 import { writeJson } from "../node/files.js";
 
@@ -136,12 +136,10 @@ registerBenchSuite({
     cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)");
   },
   async run(opts) {
-    const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
-    if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new Error(`--rounds must be a positive integer, got ${String(opts.rounds)}`);
+    const rounds = parseRounds(opts.rounds);
     const r = await benchMicrocircuit({ quick: opts.quick, rounds });
     const rows = [["case", "median /s", "min", "max", "per CPU s"], ...r.cases.map((c) => [c.name, c.median.toFixed(0), c.min.toFixed(0), c.max.toFixed(0), c.perCpuSecond.toFixed(0)])];
-    const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
-    console.log(rows.map((x) => x.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ")).join("\n"));
+    console.log(alignColumns(rows, 1));
     console.log(JSON.stringify({ eulerStepsPerS: r.eulerStepsPerS, steadyExamplesPerS: r.steadyExamplesPerS, cpuTime: r.cpuTime }));
     if (opts.json) await writeJson(opts.json, r);
   },

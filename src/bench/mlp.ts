@@ -16,7 +16,7 @@ import { writeFile } from "node:fs/promises";
 import { init, type Core } from "../core/core.js";
 import { detectFeatures, type Impl } from "../core/wasm.js";
 import { ValueError } from "../core/errors.js";
-import { registerBenchSuite } from "../cli/bench.js";
+import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
 import { Mlp, type MlpRule } from "../models/mlp.js";
 
 export type MlpBenchImpl = Impl | "js";
@@ -215,8 +215,7 @@ export function formatMlpTable(results: MlpBenchResult[]): string {
   for (const r of results) {
     rows.push([r.rule, r.impl, String(r.momentum), r.examplesPerS.median.toFixed(0), r.examplesPerS.min.toFixed(0), r.examplesPerS.max.toFixed(0)]);
   }
-  const width = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c >= 3 ? cell.padStart(width[c]) : cell.padEnd(width[c]))).join("  ")).join("\n");
+  return alignColumns(rows, 3);
 }
 
 registerBenchSuite({
@@ -229,11 +228,7 @@ registerBenchSuite({
       .option("--clock <clock>", "wall (benny, default) or cpu (process CPU time: for machines shared with other jobs)", "wall");
   },
   async run(opts) {
-    let rounds: number | undefined;
-    if (opts.rounds !== undefined) {
-      rounds = Number(opts.rounds);
-      if (!Number.isInteger(rounds) || rounds < 1) throw new ValueError(`--rounds must be a positive integer, got ${String(opts.rounds)}`);
-    }
+    const rounds = parseRounds(opts.rounds);
     const rules = typeof opts.rule === "string" ? (opts.rule.split(",").map((s) => s.trim()).filter(Boolean) as MlpRule[]) : undefined;
     if (opts.clock !== "wall" && opts.clock !== "cpu") throw new ValueError(`--clock must be wall or cpu, got ${String(opts.clock)}`);
     const clock = opts.clock;

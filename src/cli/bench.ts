@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { ValueError } from "../core/errors.js";
 
 /** A benchmark suite the `bench` command can run; each writes its own JSON shape. */
 export interface BenchSuite {
@@ -27,4 +28,18 @@ export function benchCommand(): Command {
     cmd.addCommand(sub);
   }
   return cmd;
+}
+
+/** `--rounds`: undefined when not given, else a positive integer (ValueError otherwise). */
+export function parseRounds(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`--rounds must be a positive integer, got ${String(v)}`);
+  return n;
+}
+
+/** A text table: columns padded to their widest cell, left-aligned before `firstRight`, right-aligned from it. */
+export function alignColumns(rows: string[][], firstRight: number): string {
+  const width = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => (c >= firstRight ? cell.padStart(width[c]) : cell.padEnd(width[c]))).join("  ")).join("\n");
 }
