@@ -86,7 +86,48 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
 /** The k = 1 case of filteredGerGemm: D ← α·D + β·e pᵀ; W ← W + s·D; y (+)= W x, fully fused per row. */
 export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize, x: usize, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32): void {
   const sn = stride(n);
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Rows in pairs: the presynaptic p and the input x are loaded once for both rows, and the two
+    // rows' accumulators are the two independent chains that hide the add latency.
+    const va = f32x4.splat(alpha);
+    const vs = f32x4.splat(s);
+    const rowBytes = sn << 2;
+    for (; i + 2 <= m; i += 2) {
+      const w0 = W + ((<usize>i * sn) << 2), w1 = w0 + rowBytes;
+      const d0 = D + ((<usize>i * sn) << 2), d1 = d0 + rowBytes;
+      const vbe0 = f32x4.splat(beta * load<f32>(e + (<usize>i << 2)));
+      const vbe1 = f32x4.splat(beta * load<f32>(e + (<usize>i << 2), 4));
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      for (let o: usize = 0; o < rowBytes; o += 16) {
+        const pv = v128.load(p + o), xv = v128.load(x + o);
+        const dv0 = f32x4.add(f32x4.mul(va, v128.load(d0 + o)), f32x4.mul(vbe0, pv));
+        const dv1 = f32x4.add(f32x4.mul(va, v128.load(d1 + o)), f32x4.mul(vbe1, pv));
+        v128.store(d0 + o, dv0);
+        v128.store(d1 + o, dv1);
+        const wv0 = f32x4.add(v128.load(w0 + o), f32x4.mul(vs, dv0));
+        const wv1 = f32x4.add(v128.load(w1 + o), f32x4.mul(vs, dv1));
+        v128.store(w0 + o, wv0);
+        v128.store(w1 + o, wv1);
+        a0 = madd(wv0, xv, a0);
+        a1 = madd(wv1, xv, a1);
+      }
+      // [a0₀+a0₂, a1₀+a1₂, a0₁+a0₃, a1₁+a1₃] → lanes 0 and 1 of its pairwise sum are the two rows.
+      const t = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+      const r = f32x4.add(t, v128.shuffle<f32>(t, t, 2, 3, 0, 1));
+      const yi = y + (<usize>i << 2);
+      let r0 = f32x4.extract_lane(r, 0), r1 = f32x4.extract_lane(r, 1);
+      if (accumulate) {
+        r0 += load<f32>(yi);
+        r1 += load<f32>(yi, 4);
+      }
+      store<f32>(yi, r0);
+      store<f32>(yi, r1, 4);
+    }
+  }
+  // The last row of an odd m (SIMD), or every row (scalar build).
+  for (; i < m; i++) {
     const w = W + ((<usize>i * sn) << 2);
     const d = D + ((<usize>i * sn) << 2);
     const be = beta * load<f32>(e + (<usize>i << 2));
