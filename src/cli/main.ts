@@ -4,6 +4,7 @@ import { benchCommand } from "./bench.js";
 import "../bench/kernels.js";
 import "../bench/elementwise.js";
 import { experimentCommand } from "./experiment.js";
+import { plotCommand } from "./plot.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
@@ -22,5 +23,6 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(experimentCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(plotCommand());
   await program.parseAsync(argv);
 }
