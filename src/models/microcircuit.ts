@@ -1022,8 +1022,9 @@ export interface MicrocircuitClassifierConfig {
   /** Global learning rate: η_up of the output layer in fast mode (per example, batch-averaged). */
   eta: number;
   /**
-   * η_up of layer k = eta · etaLayerFactors[k−1] (layers 1..N); null: 2^(N−k), i.e. doubling
-   * per layer below the output (tuned on the MNIST validation split).
+   * η_up of layer k = eta · etaLayerFactors[k−1] (layers 1..N); null: 1 at the output and
+   * 2^(N−k+1) below it (4, then doubling per layer down: 8, 4, 1 for 784-500-500-10; tuned on the
+   * MNIST validation split).
    */
   etaLayerFactors: number[] | null;
   /** Optional per-pathway rates overriding the ones derived from `eta`. */
@@ -1054,7 +1055,7 @@ export const MICROCIRCUIT_MNIST: Readonly<MicrocircuitClassifierConfig> = Object
   plastic: { up: true, ip: true, pi: false, down: false },
   thresholds: true,
   initGain: 4,
-  topDownGain: 3,
+  topDownGain: 2,
   compensateRho: true,
   targetLow: 0.1,
   targetHigh: 0.9,
@@ -1104,7 +1105,7 @@ export class MicrocircuitClassifier implements TrainableModel {
     const f = steadyFactors({ gLk: SCBS18.gLk, gB: SCBS18.gB, gA: SCBS18.gA, gD: SCBS18.gD, gSom });
     const rho = f.lambdaA * (1 - f.lambdaI);
     // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (SPEC §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
-    const factors = c.etaLayerFactors ?? Array.from({ length: N }, (_, i) => 2 ** (N - 1 - i));
+    const factors = c.etaLayerFactors ?? Array.from({ length: N }, (_, i) => (i === N - 1 ? 1 : 2 ** (N - i)));
     const etaUp = factors.map((x) => c.eta * x);
     const etaIP = Array.from({ length: N - 1 }, (_, i) => (etaUp[i + 1] * (i + 2 === N ? f.cOut : f.cHid)) / (f.cI * f.lambdaI));
     this.net = new Microcircuit(core, {
@@ -1179,11 +1180,11 @@ registerModel({
   options: {
     sizes: "layer sizes, inputs first (default 784-500-500-10; --arch sets it)",
     eta: "learning rate of the output layer's W^up per example, batch-averaged (default 0.025; --lr sets it)",
-    etaLayerFactors: "η_up of layer k = eta·factor[k−1]; null: 2^(N−k) (default null)",
+    etaLayerFactors: "η_up of layer k = eta·factor[k−1]; null: 1 at the output, 2^(N−k+1) below (8,4,1 at depth 3) (default null)",
     plastic: "which weight classes learn, e.g. {\"up\":true,\"ip\":true,\"pi\":false,\"down\":false} (default)",
     thresholds: "learnable thresholds on W^up and W^IP (default true)",
     initGain: "gain on Glorot-uniform initial weights (default 4)",
-    topDownGain: "gain of the fixed top-down weights B over their init, before 1/ρ (default 3)",
+    topDownGain: "gain of the fixed top-down weights B over their init, before 1/ρ (default 2)",
     compensateRho: "fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (default true)",
     targetLow: "target rate of the wrong classes (default 0.1; potential logit(0.1))",
     targetHigh: "target rate of the right class (default 0.9)",
