@@ -44,12 +44,15 @@ export function curveSpec(points: CurvePoint[], opts: { title?: string; logY?: b
     height: 320,
     background: "white",
     data: { values: points },
-    mark: { type: "line", point: points.length <= 400 },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "epoch" },
       y: { field: "error", type: "quantitative", title: "error (%)", scale: opts.logY ? { type: "log" } : { zero: false } },
       color: { field: "run", type: "nominal", title: "run" },
-      strokeDash: { field: "split", type: "nominal", title: "split" },
     },
+    // Lines carry the split legend (drawn as dashed strokes); dots mark the epochs of short runs.
+    layer: [
+      { mark: { type: "line" }, encoding: { strokeDash: { field: "split", type: "nominal", title: "split", legend: { symbolType: "stroke", symbolStrokeWidth: 2 } } } },
+      ...(points.length <= 400 ? [{ mark: { type: "point", filled: true, size: 14 } }] : []),
+    ],
   };
 }
