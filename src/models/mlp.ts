@@ -46,7 +46,10 @@ export interface MlpConfig {
   init: MlpInit;
   /** Half-width of "uniform" or standard deviation of "normal"; ignored by the fan-based schemes. */
   initScale: number;
-  /** Multiplies the fan-based schemes (e.g. 4 for logistic units, Glorot & Bengio 2010). */
+  /**
+   * Multiplies the fan-based schemes. Default 4 for logistic units (Glorot & Bengio 2010's factor
+   * for the sigmoid; on MNIST it is also better on the validation split for every rule), else 1.
+   */
   initGain: number;
   /**
    * Scale of the feedback pathways relative to the forward initialisation. FA/DFA: B drawn from
@@ -81,7 +84,7 @@ export const MLP_DEFAULTS: Readonly<Omit<MlpConfig, "arch" | "outputActivation">
   momentum: 0,
   init: "glorot-uniform",
   initScale: 0.1,
-  initGain: 1,
+  initGain: 4, // logistic units; 1 for the other activations (parseConfig)
   feedbackGain: 1,
   scfaMagnitude: "init",
   biases: true,
@@ -148,9 +151,10 @@ export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {
   const rule = pick(cfg, "rule", RULES, MLP_DEFAULTS.rule);
   const biases = cfg.biases ?? MLP_DEFAULTS.biases;
   if (typeof biases !== "boolean") throw new ValueError(`mlp config: biases must be true or false; got ${show(biases)}`);
+  const activation = pick(cfg, "activation", ACTIVATIONS, MLP_DEFAULTS.activation);
   return {
     arch: [...(arch as number[])],
-    activation: pick(cfg, "activation", ACTIVATIONS, MLP_DEFAULTS.activation),
+    activation,
     loss,
     outputActivation,
     rule,
@@ -158,7 +162,7 @@ export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {
     momentum: num(cfg, "momentum", MLP_DEFAULTS.momentum, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
     init: pick(cfg, "init", INITS, MLP_DEFAULTS.init),
     initScale: num(cfg, "initScale", MLP_DEFAULTS.initScale, (x) => x > 0, "a finite number > 0"),
-    initGain: num(cfg, "initGain", MLP_DEFAULTS.initGain, (x) => x > 0, "a finite number > 0"),
+    initGain: num(cfg, "initGain", activation === "logistic" ? MLP_DEFAULTS.initGain : 1, (x) => x > 0, "a finite number > 0"),
     feedbackGain: num(cfg, "feedbackGain", MLP_DEFAULTS.feedbackGain, (x) => x > 0, "a finite number > 0"),
     scfaMagnitude: pick(cfg, "scfaMagnitude", ["init", "unit"] as const, MLP_DEFAULTS.scfaMagnitude),
     biases,
@@ -590,7 +594,7 @@ registerModel({
     outputActivation: "softmax with softmax-ce; linear (default), logistic, relu, tanh with mse",
     momentum: "SGD momentum μ in [0, 1) (default 0)",
     init: "glorot-uniform (default), glorot-normal, he-normal, uniform, normal",
-    initGain: "multiplies the fan-based init scale (default 1)",
+    initGain: "multiplies the fan-based init scale (default 4 for logistic units, Glorot & Bengio 2010; 1 otherwise)",
     initScale: "half-width (uniform) or σ (normal) for init uniform/normal (default 0.1)",
     feedbackGain: "scale of FA/DFA feedback and SCFA magnitudes relative to the forward init (default 1)",
     scfaMagnitude: "SCFA magnitude base: init (default, mean |W| at init) or unit (uSF B = sign(W)ᵀ)",
