@@ -347,4 +347,17 @@ t("tying W^PI to −B (tiePI) gives the same fast-mode state and updates as the 
   b.dispose();
 });
 
+t("classifier default rates: η at the output, 2^(N−k+1)·η below it (8, 4, 1 at depth 3)", () => {
+  for (const [sizes, factors] of [[[6, 5, 4, 3], [8, 4, 1]], [[4, 3, 2], [4, 1]], [[7, 6, 5, 4, 3], [16, 8, 4, 1]]] as const) {
+    const m = new MicrocircuitClassifier(core, { sizes: [...sizes], eta: 0.01 });
+    const up = m.net.eta.up;
+    assert.is(up.length, factors.length);
+    factors.forEach((f, i) => assert.ok(Math.abs(up[i] - 0.01 * f) < 1e-12, `sizes ${sizes}: η_up[${i}] = ${up[i]}, expected ${0.01 * f}`));
+    m.dispose();
+  }
+  const m = new MicrocircuitClassifier(core, { sizes: [6, 5, 4, 3], eta: 0.01, etaLayerFactors: [1, 2, 3] });
+  assert.equal(Array.from(m.net.eta.up, (x) => Math.round(x * 1e6) / 1e6), [0.01, 0.02, 0.03]);
+  m.dispose();
+});
+
 t.run();

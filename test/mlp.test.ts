@@ -667,4 +667,21 @@ for (const rule of ["bp", "fa", "dfa", "usf", "frsf", "brsf"] as Rule[]) {
   }
 }
 
+t("default init: Glorot-uniform ×4 for logistic units, ×1 for the others", () => {
+  assert.is(mlpConfig({ arch: [4, 3] }).initGain, 4);
+  assert.is(mlpConfig({ arch: [4, 3], activation: "tanh" }).initGain, 1);
+  assert.is(mlpConfig({ arch: [4, 3], activation: "relu" }).initGain, 1);
+  assert.is(mlpConfig({ arch: [4, 3], initGain: 2 }).initGain, 2);
+  // The drawn weights fill U(−a, a) with a = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio 2010).
+  for (const [activation, gain] of [["logistic", 4], ["tanh", 1]] as const) {
+    const m = createModel(core, "mlp", { arch: [100, 50], activation, seed: 3 });
+    const W = m.exportState()["layers.0.W"].data;
+    const a = gain * Math.sqrt(6 / 150);
+    let max = 0;
+    for (const w of W) max = Math.max(max, Math.abs(w));
+    assert.ok(max <= a && max > 0.99 * a, `${activation}: max |W| ${max} against a = ${a}`);
+    m.dispose();
+  }
+});
+
 t.run();
