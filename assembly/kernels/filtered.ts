@@ -24,6 +24,16 @@ import { madd } from "./vec";
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
 
+/** One vector of the filter and the weights at byte addresses d, w: D ← α·D + g; W ← W + s·D. Returns the new W. */
+// @ts-ignore: decorator
+@inline function filterStep(d: usize, w: usize, g: v128, va: v128, vs: v128): v128 {
+  const dv = f32x4.add(f32x4.mul(va, v128.load(d)), g);
+  v128.store(d, dv);
+  const wv = f32x4.add(v128.load(w), f32x4.mul(vs, dv));
+  v128.store(w, wv);
+  return wv;
+}
+
 /**
  * D ← α·D + β·EᵀP; W ← W + s·D; Y (+)= X·Wᵀ, one pass over the rows of W and D.
  * Y k×m, W m×n, D m×n, E k×m, P k×n, X k×n. `accumulate` ≠ 0 adds to Y instead of overwriting it.
@@ -48,9 +58,7 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
           const e = load<f32>(E + ((<usize>b * sm + <usize>i) << 2));
           g = madd(f32x4.splat(e * beta), v128.load(P + ((<usize>b * sn + j) << 2)), g);
         }
-        const dv = f32x4.add(f32x4.mul(va, v128.load(d + (j << 2))), g);
-        v128.store(d + (j << 2), dv);
-        v128.store(w + (j << 2), f32x4.add(v128.load(w + (j << 2)), f32x4.mul(vs, dv)));
+        filterStep(d + (j << 2), w + (j << 2), g, va, vs);
       }
     } else {
       for (let j: usize = 0; j < <usize>n; j++) {
@@ -102,16 +110,8 @@ export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize
       let a1 = f32x4.splat(0);
       for (let o: usize = 0; o < rowBytes; o += 16) {
         const pv = v128.load(p + o), xv = v128.load(x + o);
-        const dv0 = f32x4.add(f32x4.mul(va, v128.load(d0 + o)), f32x4.mul(vbe0, pv));
-        const dv1 = f32x4.add(f32x4.mul(va, v128.load(d1 + o)), f32x4.mul(vbe1, pv));
-        v128.store(d0 + o, dv0);
-        v128.store(d1 + o, dv1);
-        const wv0 = f32x4.add(v128.load(w0 + o), f32x4.mul(vs, dv0));
-        const wv1 = f32x4.add(v128.load(w1 + o), f32x4.mul(vs, dv1));
-        v128.store(w0 + o, wv0);
-        v128.store(w1 + o, wv1);
-        a0 = madd(wv0, xv, a0);
-        a1 = madd(wv1, xv, a1);
+        a0 = madd(filterStep(d0 + o, w0 + o, f32x4.mul(vbe0, pv), va, vs), xv, a0);
+        a1 = madd(filterStep(d1 + o, w1 + o, f32x4.mul(vbe1, pv), va, vs), xv, a1);
       }
       // [a0₀+a0₂, a1₀+a1₂, a0₁+a0₃, a1₁+a1₃] → lanes 0 and 1 of its pairwise sum are the two rows.
       const t = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
@@ -143,24 +143,12 @@ export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize
       for (; j + 8 <= sn; j += 8) {
         const o0 = j << 2;
         const o1 = o0 + 16;
-        const d0 = f32x4.add(f32x4.mul(va, v128.load(d + o0)), f32x4.mul(vbe, v128.load(p + o0)));
-        const d1 = f32x4.add(f32x4.mul(va, v128.load(d + o1)), f32x4.mul(vbe, v128.load(p + o1)));
-        v128.store(d + o0, d0);
-        v128.store(d + o1, d1);
-        const w0 = f32x4.add(v128.load(w + o0), f32x4.mul(vs, d0));
-        const w1 = f32x4.add(v128.load(w + o1), f32x4.mul(vs, d1));
-        v128.store(w + o0, w0);
-        v128.store(w + o1, w1);
-        a0 = madd(w0, v128.load(x + o0), a0);
-        a1 = madd(w1, v128.load(x + o1), a1);
+        a0 = madd(filterStep(d + o0, w + o0, f32x4.mul(vbe, v128.load(p + o0)), va, vs), v128.load(x + o0), a0);
+        a1 = madd(filterStep(d + o1, w + o1, f32x4.mul(vbe, v128.load(p + o1)), va, vs), v128.load(x + o1), a1);
       }
       if (j < sn) {
         const o0 = j << 2;
-        const d0 = f32x4.add(f32x4.mul(va, v128.load(d + o0)), f32x4.mul(vbe, v128.load(p + o0)));
-        v128.store(d + o0, d0);
-        const w0 = f32x4.add(v128.load(w + o0), f32x4.mul(vs, d0));
-        v128.store(w + o0, w0);
-        a0 = madd(w0, v128.load(x + o0), a0);
+        a0 = madd(filterStep(d + o0, w + o0, f32x4.mul(vbe, v128.load(p + o0)), va, vs), v128.load(x + o0), a0);
       }
       acc = hsum(f32x4.add(a0, a1));
     } else {
