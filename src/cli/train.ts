@@ -14,6 +14,7 @@ import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
 import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
+import { buildOptions, chosenBuild } from "./runtime.js";
 // Model kinds register themselves on import.
 import "../models/mlp.js";
 import "../models/microcircuit.js";
@@ -83,8 +84,6 @@ function checkpointEveryArg(v: string): CheckpointEvery {
   }
 }
 
-const IMPLS = ["auto", "simd", "scalar", "relaxed"];
-
 /** Default hidden layers when --arch is not given: SCBS18's MNIST net, Bern-lab toys, SCBS18 Fig. 2. */
 function defaultArch(d: Dataset): number[] {
   const hidden: Record<string, number[]> = { bars: [30], yinyang: [30], teacher: [50] };
@@ -116,7 +115,8 @@ interface TrainOpts {
   load?: string;
   resetTrainer: boolean;
   json?: string;
-  impl: ImplChoice;
+  simd: ImplChoice;
+  impl?: ImplChoice;
   progress: ProgressMode;
   monitorEvery: number;
 }
@@ -151,9 +151,10 @@ export function trainCommand(): Command {
     .option("--load <file>", "start from a checkpoint: resumes its run (epoch, shuffling, schedule) unless --reset-trainer")
     .option("--reset-trainer", "with --load: use only the checkpoint's weights and start at epoch 0", false)
     .option("--json <file>", "write a JSON summary (status, testError, valError, epochs, examplesPerS, wallS, …), updated every epoch")
-    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
     .addOption(new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none").choices(["auto", "bar", "lines", "none"]).default("auto"))
     .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
     .addHelpText("after", () => EXIT_HELP + modelHelp())
     .action(async (opts: TrainOpts, command: Command) => {
       await runTrain(opts, command);
@@ -233,7 +234,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
-  const core: Core = await init({ impl: opts.impl });
+  const core: Core = await init({ impl: chosenBuild(opts) });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
   const resume = !!ckpt && !opts.resetTrainer && !!ckpt.trainer;
@@ -359,7 +360,8 @@ interface EvalOpts {
   pixelRange?: [number, number];
   oneHot?: [number, number];
   json?: string;
-  impl: ImplChoice;
+  simd: ImplChoice;
+  impl?: ImplChoice;
 }
 
 export function evalCommand(): Command {
@@ -372,9 +374,10 @@ export function evalCommand(): Command {
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
     .option("--json <file>", "write the result as JSON")
-    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
     .action(async (opts: EvalOpts) => {
-      const core = await init({ impl: opts.impl });
+      const core = await init({ impl: chosenBuild(opts) });
       const ckpt = await readCheckpoint(opts.load);
       const name = opts.dataset ?? ckpt.metadata.dataset;
       if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
@@ -389,9 +392,9 @@ export function evalCommand(): Command {
         const t = performance.now();
         const r = trainer.evaluate(opts.split, true);
         const seconds = (performance.now() - t) / 1000;
-        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config };
-        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples`);
-        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples`);
+        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config, impl: core.impl };
+        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${core.impl})`);
+        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples (${core.impl})`);
         if (r.confusion) {
           console.log("confusion matrix (rows: true class, columns: predicted):");
           for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));
