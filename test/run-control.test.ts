@@ -47,8 +47,8 @@ t("--checkpoint-every takes epochs (0 = only at the end) or minutes; anything el
 
 t("a diverging run keeps the epoch-1 checkpoint, the best checkpoint and a 'diverged' summary, and exits 3 naming the error (built CLI)", () => {
   const [a, b, c] = ["a.st", "b.st", "c.json"].map((f) => path.join(dir, f));
-  // The mlp with ReLU units and a learning rate ×30 per epoch diverges in epoch 2.
-  const r = cli("train", "--model", "mlp", "--set", "activation=relu", "--dataset", "mnist-small", "--limit", "2000", "--epochs", "6", "--lr", "0.05", "--lr-schedule", "exp:30", "--save", a, "--save-best", b, "--json", c, "--progress", "none");
+  // The mlp with ReLU units and the learning rate ×10 000 in epoch 2 diverges in that epoch.
+  const r = cli("train", "--model", "mlp", "--set", "activation=relu", "--dataset", "mnist-small", "--limit", "2000", "--epochs", "6", "--lr", "0.1", "--lr-schedule", "exp:1e4", "--save", a, "--save-best", b, "--json", c, "--progress", "none");
   assert.is(r.status, 3, r.stderr);
   assert.match(r.stderr, /^dendritic: NonFiniteError: .*non-finite.*training diverged in epoch 2; .*a\.st keeps the last good checkpoint \(after epoch 1\)\)\n$/);
   const s = JSON.parse(readFileSync(c, "utf8"));
