@@ -209,6 +209,27 @@ const yieldToEventLoop = (): Promise<void> =>
     setTimeout(r, 0);
   });
 
+/** The events a Trainer dispatches, with the type of each event's `detail`. */
+export interface TrainerEventMap {
+  /** During an epoch, at most every `progressMs`. */
+  progress: CustomEvent<Progress>;
+  /** After each epoch's evaluation. */
+  epoch: CustomEvent<EpochRecord>;
+  /** When run() (or an epochs() loop) finishes, with the summary it returns. */
+  done: CustomEvent<TrainSummary>;
+}
+
+type TrainerListener<K extends keyof TrainerEventMap> = (this: Trainer, ev: TrainerEventMap[K]) => unknown;
+
+// Typed overloads of EventTarget's methods (merged into the class below): `e.detail` is a
+// Progress, an EpochRecord or a TrainSummary according to the event name.
+export interface Trainer {
+  addEventListener<K extends keyof TrainerEventMap>(type: K, listener: TrainerListener<K> | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof TrainerEventMap>(type: K, listener: TrainerListener<K> | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
 export class Trainer extends EventTarget {
   readonly model: TrainableModel;
   readonly dataset: Dataset;
