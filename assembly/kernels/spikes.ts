@@ -105,7 +105,7 @@ export function bernoulliRow(s: usize, idx: usize, u: usize, p: usize, cols: i32
   store<f32>(u, x);
   store<f32>(q, <f32>k);
   if (k > 0) store<i32>(counts, load<i32>(counts) + k);
-  else if (k < 0) store<i32>(counts, load<i32>(counts) - k, 4);
+  else if (k < 0) store<i32>(counts, load<i32>(counts, 4) - k, 4);
   return k;
 }
 
