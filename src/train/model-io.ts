@@ -12,6 +12,7 @@ import type { TrainerState } from "./trainer.js";
 import "../models/mlp.js";
 import "../models/microcircuit.js";
 import "../models/brainprop.js";
+import "../models/spiking/index.js";
 
 /** Where checkpoint bytes can come from: bytes, a Blob or File (an `<input type="file">`), or a fetch Response. */
 export type CheckpointSource = ArrayBuffer | ArrayBufferView | Blob | Response;
