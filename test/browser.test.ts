@@ -309,6 +309,9 @@ if (!haveChromium) {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}web/`);
     await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+    // The spiking rule's raster and its rule name are the widest content: show them too.
+    await page.selectOption("#rule", "spiking");
+    await page.evaluate(() => void (document.getElementById("raster-box")!.hidden = false));
     const layout = await page.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
       outside: [...document.querySelectorAll("button")]
