@@ -6,7 +6,7 @@ import path from "node:path";
 import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
-import { writeJson, writeFileAtomic } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 
 function int(name: string, min: number) {
@@ -41,6 +41,8 @@ export function experimentCommand(): Command {
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
     sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
+      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
       const core = await init({ impl: chosenBuild(opts) });
       process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
@@ -56,9 +58,8 @@ export function experimentCommand(): Command {
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl });
-      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl }, null, 2) + "\n", "results");
+      if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
     cmd.addCommand(sub);
