@@ -97,10 +97,25 @@ export interface RunControlOptions extends Outputs {
   onStopSignal?: (sig: StopSignal) => void;
   /** Warnings (write failures that training survives); default stderr. */
   warn?: (line: string) => void;
+  /**
+   * Classification: the training error of always answering the most frequent class. An epoch
+   * after the first whose training error is statistically indistinguishable from it gets a warning.
+   */
+  chanceError?: number;
 }
 
 /** The final `--json` document: the trainer's summary plus how the run ended. */
-export type RunSummary = TrainSummary & { status: RunStatus; signal?: StopSignal; error?: string } & Record<string, unknown>;
+export type RunSummary = TrainSummary & { status: RunStatus; signal?: StopSignal; error?: string; warnings?: string[] } & Record<string, unknown>;
+
+/**
+ * The training error of the best constant answer (the most frequent label among the first n).
+ * Labels outside [0, classes) are ignored.
+ */
+export function chanceError(labels: ArrayLike<number>, n: number, classes: number): number {
+  const counts = new Array<number>(classes).fill(0);
+  for (let i = 0; i < n; i++) if (labels[i] >= 0 && labels[i] < classes) counts[labels[i]]++;
+  return n > 0 ? 1 - Math.max(...counts) / n : 0;
+}
 
 export class RunControl {
   private readonly o: RunControlOptions;
@@ -116,6 +131,7 @@ export class RunControl {
   private queuedSave?: { epoch: number; batch: number };
   private written?: { epoch: number; batch: number };
   private status: RunStatus = "running";
+  private readonly warnings: string[] = [];
   /** Set by finish() when an output had to be written to a fallback file (or could not be written). */
   outputError?: OutputError;
   private signal?: StopSignal;
@@ -167,6 +183,7 @@ export class RunControl {
   private epochEnded(rec: EpochRecord): void {
     const t = this.o.trainer;
     const state = t.state();
+    this.checkChance(rec, state.monitor.n);
     const jobs = new Map<Role, WriteJob>();
     if (this.o.saveBest && state.bestEpoch === rec.epoch) {
       jobs.set("best", { file: this.o.saveBest, data: encodeCheckpoint(this.o.model, undefined, { ...this.o.extra, best_epoch: String(rec.epoch) }) });
@@ -174,6 +191,20 @@ export class RunControl {
     if (this.o.save && this.saveDue(rec.epoch)) jobs.set("save", this.saveJob(this.o.save));
     if (this.o.json) jobs.set("json", this.jsonJob(this.o.json));
     this.queue(jobs);
+  }
+
+  /**
+   * Warns (once) when an epoch after the first trains at chance level: its running training error
+   * (measured on n examples) is within three binomial standard deviations of the error of always
+   * answering the most frequent class — the usual sign of a learning rate far too high or too low.
+   */
+  private checkChance(rec: EpochRecord, n: number): void {
+    const c = this.o.chanceError;
+    if (c === undefined || c <= 0 || rec.epoch < 2 || rec.trainError === undefined || n <= 0 || this.warnings.length) return;
+    if (rec.trainError < c - 3 * Math.sqrt((c * (1 - c)) / n)) return;
+    const w = `epoch ${rec.epoch}: the training error ${(100 * rec.trainError).toFixed(1)}% is at chance level (${(100 * c).toFixed(1)}%, always answering the most frequent class); the learning rate may be far too high or too low`;
+    this.warnings.push(w);
+    this.safeWarn(`warning: ${w}`);
   }
 
   private progressed(p: Progress): void {
@@ -212,6 +243,7 @@ export class RunControl {
     const out: RunSummary = { status: this.status, ...s, ...this.o.describe() };
     if (this.signal && this.status === "interrupted") out.signal = this.signal;
     if (this.error !== undefined) out.error = this.error;
+    if (this.warnings.length) out.warnings = [...this.warnings];
     return out;
   }
 

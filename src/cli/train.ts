@@ -13,7 +13,7 @@ import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
-import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
+import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, chanceError, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 // Model kinds register themselves on import.
 import "../models/mlp.js";
@@ -320,6 +320,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       extra,
       describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
       onStopSignal: () => reporter.stopBar(),
+      chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
     });
     control.installSignalHandlers();
     let failure: unknown;
