@@ -193,7 +193,16 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
       const v = rec[k];
       if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) bad(`${f}.${k}`, "a number ≥ 0", v);
     }
-    const known = new Set(["epoch", "lrScale", "trainError", "trainMse", "valError", "valMse", "testError", "testMse", "trainSeconds", "examplesPerS"]);
+    if (rec.readouts !== undefined) {
+      if (!isObj(rec.readouts)) bad(`${f}.readouts`, "an object", rec.readouts);
+      for (const [rn, ro] of Object.entries(rec.readouts as Record<string, unknown>)) {
+        if (!isObj(ro)) bad(`${f}.readouts.${rn}`, "an object", ro);
+        for (const [k, v] of Object.entries(ro as Record<string, unknown>)) {
+          if ((k !== "valError" && k !== "testError") || !(typeof v === "number" && Number.isFinite(v) && v >= 0)) bad(`${f}.readouts.${rn}.${k}`, "a valError or testError ≥ 0", v);
+        }
+      }
+    }
+    const known = new Set(["epoch", "lrScale", "trainError", "trainMse", "valError", "valMse", "testError", "testMse", "trainSeconds", "examplesPerS", "readouts"]);
     const unknown = Object.keys(rec).find((k) => !known.has(k));
     if (unknown !== undefined) bad(`${f}`, `an epoch record (unknown field '${unknown}')`, rec);
   });
