@@ -21,15 +21,24 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
 
 export type CoreSource = BufferSource | WebAssembly.Module | Response;
 
-export async function instantiateCore(source: CoreSource): Promise<WebAssembly.Instance> {
-  let memory: WebAssembly.Memory | undefined;
+/**
+ * Instantiates the core. The threads builds import their (shared) memory and the thread pool's
+ * fault handler: pass them as `shared`.
+ */
+export async function instantiateCore(
+  source: CoreSource,
+  shared?: { memory: WebAssembly.Memory; poolFault: (block: number) => never },
+): Promise<WebAssembly.Instance> {
+  let memory: WebAssembly.Memory | undefined = shared?.memory;
   const imports: WebAssembly.Imports = {
     env: {
+      ...(shared ? { memory: shared.memory } : {}),
       abort(msg: number, file: number, line: number, column: number): never {
         const where = memory ? `${readString(memory, file)}:${line}:${column}` : `${line}:${column}`;
         throw new DendriticError(`WebAssembly core aborted: ${memory ? readString(memory, msg) : "(no message)"} at ${where}`);
       },
     },
+    ...(shared ? { dendritic: { poolFault: shared.poolFault } } : {}),
   };
   let instance: WebAssembly.Instance;
   if (source instanceof WebAssembly.Module) {
