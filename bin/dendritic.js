@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+let main;
+try {
+  ({ main } = await import("../dist/cli/main.js"));
+} catch (err) {
+  // A clone of the repository that was never built (the published package ships dist/).
+  if (err?.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]main\.js/.test(err.message)) {
+    console.error("dendritic: dist/ is missing; run `npm run build` in the repository first");
+    process.exit(1);
+  }
+  throw err;
+}
 
 main(process.argv).catch((err) => {
   // Errors the library raises on purpose are reported without a stack trace.
