@@ -7,7 +7,7 @@ import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
-import { buildOptions, chosenBuild } from "./runtime.js";
+import { buildOptions, chosenBuild, runtimeLabel, threadsOption } from "./runtime.js";
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -32,7 +32,8 @@ export function experimentCommand(): Command {
       .option("--no-svg", "write no plot (the plot needs the optional packages vega and vega-lite)")
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
       .addOption(buildOptions()[0])
-      .addOption(buildOptions()[1]);
+      .addOption(buildOptions()[1])
+      .addOption(threadsOption());
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
     if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 0.1)", (v: string) => {
       const a = Number(v);
@@ -40,10 +41,10 @@ export function experimentCommand(): Command {
       return a;
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; threads: number | "auto"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
-      const core = await init({ impl: chosenBuild(opts) });
-      process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
+      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+      process.stderr.write(`${name}: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
       const tty = process.stderr.isTTY;
       let last = -1;
       const onProgress = (f: number) => {
@@ -56,7 +57,9 @@ export function experimentCommand(): Command {
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl });
+      const threads = core.threads;
+      core.dispose();
+      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl, threads });
       const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
       if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
       if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
