@@ -18,4 +18,4 @@ export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
 export * from "./models/microcircuit";
 export * from "./kernels/transpose";
 export { simdPeak } from "./kernels/peak";
-export { poolBind, poolThreads, poolWorker } from "./kernels/pool";
+export { poolBind, poolThreads, poolWorker, simdPeakThreads } from "./kernels/pool";

@@ -23,6 +23,7 @@ import { gemmNTRange, gemmNNRange } from "./gemm";
 import { gemvRange, gemvTRange } from "./gemv";
 import { gerKRange, gerRange } from "./outer";
 import { filteredGerGemmRange, filteredGerGemvRange } from "./filtered";
+import { simdPeak } from "./peak";
 
 // @ts-ignore: decorator
 @inline const S_GEN = 0;
@@ -51,6 +52,7 @@ export const J_GER_K = 5;
 export const J_GER = 6;
 export const J_FILTERED_GEMM = 7;
 export const J_FILTERED_GEMV = 8;
+export const J_PEAK = 9;
 
 /**
  * Multiply-adds below which a kernel stays on the calling thread: handing a job to the workers
@@ -191,6 +193,10 @@ function runShare(t: i32, nt: i32): void {
       filteredGerGemvRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), m, arg(7), argf(8), argf(9), argf(10), arg(11), shareLo(m, 2, t, nt), shareHi(m, 2, t, nt));
       break;
     }
+    case J_PEAK:
+      // The register-only ceiling on every thread at once; the sum is stored so it is not optimised away.
+      store<f32>(scratch(t), simdPeak(arg(0), argf(1), argf(2)));
+      break;
     default:
       unreachable();
   }
@@ -237,4 +243,22 @@ export function poolWorker(): void {
       if (atomic.sub<i32>(slot(S_PENDING), 1) == 1) atomic.notify(slot(S_PENDING), 1);
     }
   }
+}
+
+/**
+ * simdPeak(iters, a, b) on every thread of the pool at once (each runs `iters` steps, so the
+ * FLOPs are poolThreads() × 96 × iters): the machine's ceiling for a parallel kernel. Returns
+ * thread 0's sum. Without a pool, simdPeak itself.
+ */
+export function simdPeakThreads(iters: i32, a: f32, b: f32): f32 {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0 && threads > 1 && selfId == 0) {
+      setArg(0, iters);
+      setArgF(1, a);
+      setArgF(2, b);
+      runParallel(J_PEAK);
+      return load<f32>(scratch(0));
+    }
+  }
+  return simdPeak(iters, a, b);
 }

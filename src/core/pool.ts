@@ -21,7 +21,7 @@ const S_MSG_LEN = 5;
 const S_SCRATCH = 32;
 
 /** Kernel names of the job kinds (assembly/kernels/pool.ts J_*). */
-const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv"];
+const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak"];
 
 /** An exception in a worker thread, re-thrown on the thread that called the kernel. */
 export class WorkerError extends DendriticError {
