@@ -1,7 +1,7 @@
 // Loading the WebAssembly core in Node and in browsers (main thread or Web Worker).
 // Three builds exist (scripts/build-wasm.mjs); `init()` picks the best the runtime validates.
 import { DendriticError, ValueError } from "./errors.js";
-import { instantiateCore } from "./instantiate.js";
+import { SHARED_INITIAL_PAGES, SHARED_MAXIMUM_PAGES, instantiateCore } from "./instantiate.js";
 import { ThreadPool, availableCores, sharedMemoryAvailable } from "./pool.js";
 
 export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
@@ -217,9 +217,6 @@ export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
   return { impl: options.wasm !== undefined ? actual : impl, exports };
 }
 
-/** Shared memory: 16 pages to start (the builds' initial memory), at most 2 GiB (their declared maximum). */
-const SHARED_INITIAL_PAGES = 16;
-const SHARED_MAXIMUM_PAGES = 32768;
 
 async function loadThreaded(impl: Impl, threads: number, options: InitOptions): Promise<LoadedCore> {
   const module = await compileFrom(locate(impl === "wasm-relaxed" ? "wasm-relaxed-threads" : "wasm-simd-threads", options));
