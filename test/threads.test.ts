@@ -103,6 +103,8 @@ const MODELS: { name: string; batch: number; batches: number; make: (core: Core)
   { name: "mlp bp 784-500-500-10", batch: 10, batches: 3, make: (c) => createModel(c, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, seed: 5, maxBatch: 10 }) },
   { name: "mlp dfa 333-257-10", batch: 31, batches: 2, make: (c) => createModel(c, "mlp", { arch: [333, 257, 10], rule: "dfa", lr: 0.1, seed: 6, maxBatch: 31 }) },
   { name: "brainprop conv (batch norm, dropout)", batch: 16, batches: 2, make: (c) => createModel(c, "brainprop", { net: "conv", maxBatch: 16, seed: 7 }) },
+  { name: "spiking (dense propagation) 784-200-10", batch: 10, batches: 2, make: (c) => createModel(c, "spiking", { arch: [784, 200, 10], propagation: "dense", steps: 20, settle: 5, maxBatch: 10, seed: 9 }) },
+  { name: "spiking (event propagation) 784-300-10", batch: 10, batches: 2, make: (c) => createModel(c, "spiking", { arch: [784, 300, 10], steps: 20, settle: 5, maxBatch: 10, seed: 10 }) },
   { name: "brainprop dense bp", batch: 24, batches: 2, make: (c) => createModel(c, "brainprop", { net: "dense", rule: "bp", maxBatch: 24, seed: 8 }) },
 ];
 
