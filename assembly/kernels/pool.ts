@@ -1,6 +1,6 @@
 // Threads within one WebAssembly call. In the threads builds (scripts/build-wasm.mjs: shared,
 // imported memory and atomics) the main thread and N−1 workers each instantiate this module on one
-// memory; a worker sits in `poolWorker`, waiting on an atomic generation counter. A kernel big
+// memory; a worker waits in `poolWait` on an atomic generation counter. A kernel big
 // enough to pay for it writes a job descriptor (kind and arguments) into the pool block, bumps the
 // generation, computes its own share, and waits until every worker has done its share: one
 // WebAssembly call of the model code (a whole presentation, a mini-batch) never leaves WebAssembly
@@ -15,7 +15,7 @@
 //   0 GEN      job generation; workers wait for it to change
 //   1 PENDING  workers that have not finished the current job
 //   2 JOB      job kind (J_* below)
-//   3 EXIT     1: workers return from poolWorker
+//   3 EXIT     1: poolWait returns −1 (the workers end)
 //   4 FAULT    0, or 1 + the id of the first worker whose share threw (the host fills in the message)
 //   8..31      job arguments (i32, or f32 bits)
 //   32         byte offset of the per-thread scratch panels (THREAD_SCRATCH bytes per thread)
@@ -225,23 +225,39 @@ export function runParallel(job: i32): void {
   }
 }
 
-/** A worker's loop: waits for a job, runs its share, reports done; returns when told to exit. */
-export function poolWorker(): void {
+/** The current job generation (a worker's starting point for poolWait). */
+export function poolGeneration(): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(slot(S_GEN));
+  return 0;
+}
+
+/**
+ * A worker waits here until the job generation differs from `seen` (a short spin, then
+ * memory.atomic.wait32); returns the new generation, or −1 when the pool is told to exit.
+ * The worker's loop lives in the host (src/core/pool.ts), which calls poolWait and poolWork in
+ * turn: every call returns, so V8 tiers these functions up like any other (a loop that never
+ * returns would run its baseline code forever).
+ */
+export function poolWait(seen: i32): i32 {
   if (ASC_FEATURE_THREADS) {
-    let seen = atomic.load<i32>(slot(S_GEN));
-    while (true) {
-      let spins = 0;
-      let gen = atomic.load<i32>(slot(S_GEN));
-      while (gen == seen) {
-        if (spins < SPINS) spins++;
-        else memory.atomic.wait32(slot(S_GEN), seen, -1);
-        gen = atomic.load<i32>(slot(S_GEN));
-      }
-      seen = gen;
-      if (atomic.load<i32>(slot(S_EXIT)) != 0) return;
-      runShare(selfId, threads);
-      if (atomic.sub<i32>(slot(S_PENDING), 1) == 1) atomic.notify(slot(S_PENDING), 1);
+    let spins = 0;
+    let gen = atomic.load<i32>(slot(S_GEN));
+    while (gen == seen) {
+      if (spins < SPINS) spins++;
+      else memory.atomic.wait32(slot(S_GEN), seen, -1);
+      gen = atomic.load<i32>(slot(S_GEN));
     }
+    if (atomic.load<i32>(slot(S_EXIT)) != 0) return -1;
+    return gen;
+  }
+  return -1;
+}
+
+/** A worker runs its share of the current job and reports it done. */
+export function poolWork(): void {
+  if (ASC_FEATURE_THREADS) {
+    runShare(selfId, threads);
+    if (atomic.sub<i32>(slot(S_PENDING), 1) == 1) atomic.notify(slot(S_PENDING), 1);
   }
 }
 

@@ -55,11 +55,15 @@ function run(data, post) {
   };
   const ex = new WebAssembly.Instance(module, imports).exports;
   ex.poolBind(pool, threads, id, 1);
+  // Read before "ready": no job is posted until every worker is ready.
+  let seen = ex.poolGeneration();
   post({ type: "ready" });
   for (;;) {
+    const gen = ex.poolWait(seen);
+    if (gen < 0) return;
+    seen = gen;
     try {
-      ex.poolWorker();
-      return;
+      ex.poolWork();
     } catch (e) {
       const h = new Int32Array(memory.buffer, pool, 64);
       if (Atomics.compareExchange(h, ${S_FAULT}, 0, id + 1) === 0) {
