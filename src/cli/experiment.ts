@@ -6,7 +6,7 @@ import path from "node:path";
 import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
-import { writeJson, writeFileAtomic } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { loadDataset } from "../node/data.js";
 import { ValueError } from "../core/errors.js";
@@ -46,6 +46,8 @@ export function experimentCommand(): Command {
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
     sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; threads: number | "auto"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
+      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
       const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
       process.stderr.write(`${name}: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
@@ -63,9 +65,8 @@ export function experimentCommand(): Command {
       console.log(JSON.stringify(summary, null, 2));
       const threads = core.threads;
       core.dispose();
-      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl, threads });
-      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, threads }, null, 2) + "\n", "results");
+      if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
     cmd.addCommand(sub);
@@ -91,6 +92,8 @@ function scfaEquivalenceCommand(): Command {
     .addOption(buildOptions()[1])
     .addOption(threadsOption())
     .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; simd?: string; impl?: string; threads: number | "auto" }) => {
+      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
+      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
       process.stderr.write(`scfa-equivalence: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
       const data = loadDataset(opts.dataset);
@@ -128,9 +131,8 @@ function scfaEquivalenceCommand(): Command {
       console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
       const threads = core.threads;
       core.dispose();
-      if (opts.json) await writeJson(opts.json, { ...j, impl: core.impl, threads, dataset: data.about });
-      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
-      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, threads, dataset: data.about }, null, 2) + "\n", "results");
+      await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
 }
