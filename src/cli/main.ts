@@ -5,6 +5,7 @@ import "../bench/kernels.js";
 import "../bench/elementwise.js";
 import { experimentCommand } from "./experiment.js";
 import { plotCommand } from "./plot.js";
+import { sweepCommand, workerCommand } from "./sweep.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 import "../bench/mlp.js";
@@ -24,5 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(plotCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(workerCommand());
   await program.parseAsync(argv);
 }
