@@ -97,7 +97,7 @@ export function sweepCommand(): Command {
   const cmd = new Command("sweep")
     .description("Run a grid and/or list of train configurations over seeds (SPEC: JSON or YAML), here or on a Redis queue; re-running continues")
     .argument("<spec>", "sweep specification (.json, .yaml or .yml)")
-    .requiredOption("--out <dir>", "sweep directory: DIR/sweep.json and one DIR/<job id>/ per job (summary.json, log.txt, checkpoint.safetensors)")
+    .option("--out <dir>", "(required) sweep directory: DIR/sweep.json and one DIR/<job id>/ per job (summary.json, log.txt, checkpoint.safetensors)")
     .addOption(new Option("--workers <n>", "jobs run at once on this machine").default(1).argParser(intArg(1, 1024)))
     .addOption(new Option("--retries <k>", "further attempts for a job that crashed or was killed (bad settings are not retried)").default(1).argParser(intArg(0, 100)))
     .addOption(new Option("--threads <n>", "threads per job (default: cores ÷ workers, when train supports --threads)").argParser(intArg(1, 1024)))
@@ -106,7 +106,10 @@ export function sweepCommand(): Command {
     .option("--queue-name <name>", "BullMQ queue name", "dendritic")
     .option("--no-wait", "with --queue: enqueue and return without waiting for the results")
     .option("--dry-run", "list the jobs and their ids, run nothing", false)
-    .action(async (file: string, opts: SweepOpts) => {
+    .enablePositionalOptions()
+    .action(async (file: string, opts: SweepOpts, command: Command) => {
+      // Not a commander requiredOption: those are also demanded of the `status` subcommand.
+      if (!opts.out) command.error("error: required option '--out <dir>' not specified");
       process.exitCode = await runSweep(file, opts);
     });
   cmd.addCommand(statusCommand());
