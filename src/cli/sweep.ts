@@ -72,7 +72,7 @@ async function checkOutDir(dir: string): Promise<void> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (e instanceof ValueError) throw e;
-      if (code === "ENOENT" && path.dirname(d) !== d) {
+      if ((code === "ENOENT" || code === "ENOTDIR") && path.dirname(d) !== d) {
         d = path.dirname(d);
         continue;
       }

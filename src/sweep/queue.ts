@@ -176,6 +176,16 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     },
   );
   worker.on("error", (e) => o.log(`worker: ${e.message}`));
+  // A lost lock means the job may already run elsewhere (it was declared stalled): stop our copy at
+  // once, without saving, so only one process ever writes the job's directory.
+  worker.on("lockRenewalFailed", (ids: string[]) => {
+    for (const id of ids) {
+      const c = children.get(id);
+      if (!c) continue;
+      o.log(`${id}: lost the job's lock (it may have gone to another worker); stopping this copy`);
+      c.kill("SIGKILL");
+    }
+  });
   let closed!: () => void;
   const done = new Promise<void>((r) => (closed = r));
   const shutdown = async (why: string) => {
