@@ -29,6 +29,7 @@ export const TRAIN_KEYS: Readonly<Record<string, { flag: string; kind: Kind }>> 
   limit: { flag: "--limit", kind: "int" },
   pixelRange: { flag: "--pixel-range", kind: "pair" },
   oneHot: { flag: "--one-hot", kind: "pair" },
+  simd: { flag: "--simd", kind: "string" },
   impl: { flag: "--impl", kind: "string" },
   monitorEvery: { flag: "--monitor-every", kind: "int" },
   threads: { flag: "--threads", kind: "int" },
