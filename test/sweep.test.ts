@@ -76,6 +76,7 @@ function metricsOnly(file: string): unknown {
   const s = JSON.parse(readFileSync(file, "utf8"));
   delete s.wallS;
   delete s.examplesPerS;
+  delete s.checkpoint?.file; // the job's own directory
   for (const e of s.epochs ?? []) {
     delete e.trainSeconds;
     delete e.examplesPerS;

@@ -15,7 +15,7 @@ import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { metricsOf, type Metrics } from "./results.js";
 import { startJob } from "./run.js";
-import { optionalImport } from "./spec.js";
+import { importOptional } from "../core/optional.js";
 import type { ChildProcess } from "node:child_process";
 
 type BullMQ = typeof import("bullmq");
@@ -42,8 +42,9 @@ export interface QueueResult {
 }
 
 async function load(): Promise<{ bullmq: BullMQ; IORedis: IORedisModule["default"] }> {
-  const bullmq = await optionalImport<BullMQ>("bullmq", "use --queue (sweeps across machines)");
-  const io = await optionalImport<IORedisModule>("ioredis", "use --queue (sweeps across machines)");
+  const use = "a sweep on a queue (--queue, dendritic worker)";
+  const bullmq = await importOptional<BullMQ>("bullmq", use, ["ioredis"]);
+  const io = await importOptional<IORedisModule>("ioredis", use, ["bullmq"]);
   return { bullmq, IORedis: io.default ?? (io as unknown as IORedisModule["default"]) };
 }
 

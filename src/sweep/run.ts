@@ -119,11 +119,13 @@ export async function startJob(job: { id: string; args: string[]; config: Record
         const summary = await readSummary(p.summary);
         if (code === 0 && isComplete(summary, opts.epochs)) return resolve({ status: "done", summary: summary! });
         if (summary?.status === "diverged") return resolve({ status: "failed", error: `diverged: ${summary.error ?? "non-finite values"}`, permanent: true });
-        if (code === 130 || summary?.status === "interrupted") return resolve({ status: "interrupted" });
+        // 128 + SIGINT / SIGTERM / SIGHUP: stopped by a signal after saving a checkpoint.
+        if (summary?.status === "interrupted" || code === 130 || code === 143 || code === 129) return resolve({ status: "interrupted" });
         const last = lastErrorLine(p.log, logStart);
         if (code === 0) return resolve({ status: "failed", error: `train exited without a finished summary in ${p.summary}`, permanent: false });
         const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-        resolve({ status: "failed", error: last ? last.replace(/^dendritic: /, "") : how, permanent: !!last && PERMANENT.test(last) });
+        const error = last?.replace(/^dendritic: /, "") ?? (summary?.status === "failed" ? summary.error : undefined) ?? how;
+        resolve({ status: "failed", error, permanent: !!last && PERMANENT.test(last) });
       })();
     });
   });

@@ -4,6 +4,7 @@
 // value or a list entry — keeps the ids, and with them the finished results, of the jobs it kept.
 import { createHash } from "node:crypto";
 import { ValueError } from "../core/errors.js";
+import { importOptional } from "../core/optional.js";
 
 /** A spec or job error: one line naming the file and the field. */
 export class SpecError extends ValueError {
@@ -282,24 +283,10 @@ export async function parseSpecText(text: string, file: string): Promise<unknown
       if (lower.endsWith(".json")) throw new SpecError(`${file}: not valid JSON (${(e as Error).message})`);
     }
   }
-  const { parse } = await optionalImport<typeof import("yaml")>("yaml", "read YAML sweep specs");
+  const { parse } = await importOptional<typeof import("yaml")>("yaml", "a YAML sweep spec");
   try {
     return parse(text, { prettyErrors: false });
   } catch (e) {
     throw new SpecError(`${file}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
-  }
-}
-
-/**
- * Imports an optional package on first use, so that library users who never run sweeps do not load
- * it; a missing package is a one-line error saying what to install.
- */
-export async function optionalImport<T>(name: string, purpose: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") throw new ValueError(`install '${name}' to ${purpose} (npm install ${name})`);
-    throw e;
   }
 }
