@@ -112,11 +112,20 @@ export async function startJob(job: { id: string; args: string[]; config: Record
   } finally {
     closeSync(fd);
   }
+  const started = Date.now();
   const done = new Promise<Outcome>((resolve) => {
     child.once("error", (e) => resolve({ status: "failed", error: `cannot start the job: ${e.message}`, permanent: false }));
     child.once("exit", (code, signal) => {
       void (async () => {
-        const summary = await readSummary(p.summary);
+        // Only a summary this attempt wrote tells how it ended (one left by an earlier attempt does not).
+        const fresh = (() => {
+          try {
+            return statSync(p.summary).mtimeMs >= started - 50;
+          } catch {
+            return false;
+          }
+        })();
+        const summary = fresh ? await readSummary(p.summary) : undefined;
         if (code === 0 && isComplete(summary, opts.epochs)) return resolve({ status: "done", summary: summary! });
         if (summary?.status === "diverged") return resolve({ status: "failed", error: `diverged: ${summary.error ?? "non-finite values"}`, permanent: true });
         // 128 + SIGINT / SIGTERM / SIGHUP: stopped by a signal after saving a checkpoint.
