@@ -84,6 +84,16 @@ function metricsOnly(file: string): unknown {
   return s;
 }
 
+/** The job has started and has not finished (train rewrites its summary every epoch, with status "running"). */
+function unfinished(dir: string, id: string): boolean {
+  if (!existsSync(path.join(dir, id, "log.txt"))) return false;
+  try {
+    return JSON.parse(readFileSync(path.join(dir, id, "summary.json"), "utf8")).status !== "completed";
+  } catch {
+    return true;
+  }
+}
+
 const jobDirs = (dir: string) => readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 const attempts = (dir: string, id: string) => (readFileSync(path.join(dir, id, "log.txt"), "utf8").match(/^--- \S+ attempt /gm) ?? []).length;
 
@@ -286,7 +296,7 @@ local("Ctrl-C stops every job with a checkpoint; the same command skips finished
   // Wait until the first job is done and the second has trained a few epochs.
   await until("one finished job and another mid-run", () => {
     if (!/\[1\/6\]/.test(s.out)) return false;
-    const running = ids.filter((id) => existsSync(path.join(dir, id, "log.txt")) && !existsSync(path.join(dir, id, "summary.json")));
+    const running = ids.filter((id) => unfinished(dir, id));
     return running.some((id) => /epoch 3\/20/.test(readFileSync(path.join(dir, id, "log.txt"), "utf8")));
   });
   s.p.kill("SIGINT");
@@ -307,7 +317,7 @@ local("Ctrl-C stops every job with a checkpoint; the same command skips finished
   assert.match(r.stdout, /1 already done/);
   assert.is(attempts(dir, finished), 1, "the finished job is not run again");
   assert.is(attempts(dir, interrupted), 2);
-  assert.match(readFileSync(path.join(dir, interrupted, "log.txt"), "utf8"), /resuming from checkpoint/);
+  assert.match(readFileSync(path.join(dir, interrupted, "log.txt"), "utf8"), /resuming from checkpoint[^]*resuming after epoch [1-9]/);
   for (const id of ids) assert.equal(metricsOnly(path.join(dir, id, "summary.json")), metricsOnly(path.join(yyRef, id, "summary.json")), id);
 });
 
@@ -373,7 +383,7 @@ queue("two workers, one SIGKILLed mid-job: its run stops with it, another worker
     if (!m) return false;
     victim = m[1];
     const log = path.join(dir, victim, "log.txt");
-    return existsSync(log) && /epoch 3\/20/.test(readFileSync(log, "utf8")) && !existsSync(path.join(dir, victim, "summary.json"));
+    return unfinished(dir, victim) && /epoch 3\/20/.test(readFileSync(log, "utf8"));
   });
   const kids = childrenOf(w1.pid);
   assert.ok(kids.length === 1, `worker 1 runs one job process (${kids.join()})`);
@@ -388,6 +398,8 @@ queue("two workers, one SIGKILLed mid-job: its run stops with it, another worker
   assert.is(done.size, 6, [...done.keys()].join());
   for (const [id, n] of done) assert.is(n, 1, `${id} completed once`);
   assert.is(attempts(dir, victim), 2, "the killed job ran twice: killed, then recovered");
+  // …from the checkpoint of an epoch end the killed run had reached.
+  assert.match(readFileSync(path.join(dir, victim, "log.txt"), "utf8"), /resuming from checkpoint[^]*resuming after epoch [1-9]/);
   assert.match(w2.out, new RegExp(`${victim} \\(rule=\\w+\\): started`));
   for (const id of jobDirs(yyRef)) assert.equal(metricsOnly(path.join(dir, id, "summary.json")), metricsOnly(path.join(yyRef, id, "summary.json")), id);
   // Status from the queue, from any machine.
