@@ -299,9 +299,14 @@ local("Ctrl-C stops every job with a checkpoint; the same command skips finished
     const running = ids.filter((id) => unfinished(dir, id));
     return running.some((id) => /epoch 3\/20/.test(readFileSync(path.join(dir, id, "log.txt"), "utf8")));
   });
+  // A second sweep in the same directory is refused while this one runs.
+  const twice = await cliAsync("sweep", yyFile, "--out", dir);
+  assert.is(twice.status, 1);
+  assert.match(twice.stderr, new RegExp(`another sweep \\(\\S+ pid ${s.pid}\\) is running in this directory`));
   s.p.kill("SIGINT");
   const e = await s.exited;
   assert.is(e.code, 130, s.out);
+  assert.not.ok(existsSync(path.join(dir, "sweep.lock")), "the lock is released");
   assert.match(s.out, /SIGINT: stopping 1 running job/);
   assert.match(s.out, /run the same command again to continue/);
   const rec = JSON.parse(readFileSync(path.join(dir, "sweep.json"), "utf8"));

@@ -1,9 +1,9 @@
 // `dendritic sweep SPEC --out DIR` (grids and lists of train configurations over seeds, on this
 // machine or on a Redis queue), `dendritic sweep status` and `dendritic worker`.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { access, mkdir, readFile, stat } from "node:fs/promises";
+import { access, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { constants as fsc } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { modelKinds } from "../models/registry.js";
@@ -139,12 +139,52 @@ async function runSweep(file: string, opts: SweepOpts): Promise<number> {
   if (opts.threads && !trainHasThreads()) throw new ValueError("--threads: this version of 'dendritic train' has no --threads option");
   rec.workers = opts.workers;
   await mkdir(outDir, { recursive: true });
+  const unlock = await lockDir(outDir);
+  try {
+    return await runLocalSweep(jobs, rec, outDir, sweepFile, opts, epochsOf, threads, t0);
+  } finally {
+    await unlock();
+  }
+}
+
+/**
+ * One local sweep per directory at a time: DIR/sweep.lock holds the owner's host and pid. A lock
+ * whose process is gone (a killed sweep) is taken over.
+ */
+async function lockDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, "sweep.lock");
+  const me = `${hostname()} ${process.pid}`;
+  for (let tries = 0; ; tries++) {
+    try {
+      await writeFile(file, me + "\n", { flag: "wx" });
+      return () => rm(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || tries > 0) throw e;
+    }
+    const [host, pidText] = (await readFile(file, "utf8").catch(() => "")).trim().split(" ");
+    const pid = Number(pidText);
+    let alive = false;
+    if (host === hostname() && Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === "EPERM";
+      }
+    }
+    if (alive || (host && host !== hostname())) throw new ValueError(`--out ${dir}: another sweep (${host} pid ${pidText}) is running in this directory (${file}); wait for it, or remove the file if it is gone`);
+    await rm(file, { force: true });
+  }
+}
+
+async function runLocalSweep(jobs: SweepJob[], rec: SweepRecord, outDir: string, sweepFile: string, opts: SweepOpts, epochsOf: (j: SweepJob) => number, threads: number, t0: number): Promise<number> {
+  const records = rec.jobs;
   const already = await markFinished(jobs, records, outDir, epochsOf);
   let saving = Promise.resolve();
   const save = () => (saving = saving.then(() => writeSweepRecord(sweepFile, rec)));
   await save();
   console.log(
-    `${jobs.length} jobs in ${spec.groupLabels.size} configuration(s)${already ? `, ${already} already done` : ""}; ${opts.workers} worker(s)` +
+    `${jobs.length} jobs in ${new Set(jobs.map((j) => j.group)).size} configuration(s)${already ? `, ${already} already done` : ""}; ${opts.workers} worker(s)` +
       `${threads ? `, ${threads} thread(s) per job` : ""}; results in ${outDir}`,
   );
   const stopped = await runLocal(jobs, records, outDir, { workers: opts.workers, retries: opts.retries, threads, epochs: epochsOf, changed: save, log: (l) => console.log(l) });

@@ -11,7 +11,7 @@ export class SpecError extends ValueError {
   override name = "SpecError";
 }
 
-type Kind = "string" | "int" | "number" | "bool" | "arch" | "pair" | "any";
+type Kind = "string" | "int" | "intOrAuto" | "number" | "bool" | "arch" | "pair" | "any";
 
 /** The `train` options a spec may set: canonical (camelCase) key → flag and value kind. */
 export const TRAIN_KEYS: Readonly<Record<string, { flag: string; kind: Kind }>> = Object.freeze({
@@ -33,7 +33,7 @@ export const TRAIN_KEYS: Readonly<Record<string, { flag: string; kind: Kind }>> 
   simd: { flag: "--simd", kind: "string" },
   impl: { flag: "--impl", kind: "string" },
   monitorEvery: { flag: "--monitor-every", kind: "int" },
-  threads: { flag: "--threads", kind: "int" },
+  threads: { flag: "--threads", kind: "intOrAuto" },
 });
 
 /** Keys of the spec file itself. */
@@ -101,6 +101,9 @@ function checkValue(key: string, value: unknown, where: string): unknown {
       return value;
     case "int":
       if (typeof value !== "number" || !Number.isInteger(value)) throw bad("an integer");
+      return value;
+    case "intOrAuto":
+      if (value !== "auto" && (typeof value !== "number" || !Number.isInteger(value))) throw bad("an integer or \"auto\"");
       return value;
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) throw bad("a finite number");
