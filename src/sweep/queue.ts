@@ -86,12 +86,14 @@ export async function connect(url: string, timeoutMs = 5000): Promise<{ redis: R
   checkQueueUrl(url);
   const { bullmq, IORedis } = await load();
   const probe = new IORedis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
-  probe.on("error", () => undefined);
+  // The connection's own error (ECONNREFUSED, WRONGPASS, a TLS failure) says more than the rejection.
+  let cause: Error | undefined;
+  probe.on("error", (e: Error) => (cause ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new ValueError(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message.split("\n")[0]}`);
+    throw new ValueError(`cannot reach Redis at ${redactUrl(url)}: ${(cause ?? (e as Error)).message.split("\n")[0]}`);
   } finally {
     probe.disconnect();
   }

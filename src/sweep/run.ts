@@ -129,7 +129,10 @@ export async function startJob(job: { id: string; args: string[]; config: Record
         if (code === 0 && isComplete(summary, opts.epochs)) return resolve({ status: "done", summary: summary! });
         if (summary?.status === "diverged") return resolve({ status: "failed", error: `diverged: ${summary.error ?? "non-finite values"}`, permanent: true });
         // 128 + SIGINT / SIGTERM / SIGHUP: stopped by a signal after saving a checkpoint.
-        if (summary?.status === "interrupted" || code === 130 || code === 143 || code === 129) return resolve({ status: "interrupted" });
+        // Killed by one of those signals before train installed its handlers (still starting up):
+        // also only interrupted; it resumes from whatever checkpoint it has.
+        const stopSignal = signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP";
+        if (summary?.status === "interrupted" || code === 130 || code === 143 || code === 129 || stopSignal) return resolve({ status: "interrupted" });
         const last = lastErrorLine(p.log, logStart);
         if (code === 0) return resolve({ status: "failed", error: `train exited without a finished summary in ${p.summary}`, permanent: false });
         const how = signal ? `killed by ${signal}` : `exit code ${code}`;

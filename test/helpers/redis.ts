@@ -28,7 +28,8 @@ export function ping(port: number): Promise<boolean> {
     sock.setTimeout(1000, () => done(false));
     sock.once("error", () => done(false));
     sock.once("connect", () => sock.write("PING\r\n"));
-    sock.once("data", (d) => done(d.toString().startsWith("+PONG")));
+    // Without the password the server answers -NOAUTH: it is up all the same.
+    sock.once("data", (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
   });
 }
 
@@ -38,12 +39,13 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly appendonly: boolean,
+    readonly password?: string,
   ) {
     this.dir = mkdtempSync(path.join(tmpdir(), "dendritic-redis-"));
   }
 
-  static async start(opts: { appendonly?: boolean } = {}): Promise<RedisServer> {
-    const r = new RedisServer(await freePort(), opts.appendonly ?? false);
+  static async start(opts: { appendonly?: boolean; password?: string } = {}): Promise<RedisServer> {
+    const r = new RedisServer(await freePort(), opts.appendonly ?? false, opts.password);
     await r.launch();
     return r;
   }
@@ -58,6 +60,7 @@ export class RedisServer {
     // appendfsync always: every acknowledged write is on disk before the restart.
     if (this.appendonly) args.push("--appendonly", "yes", "--appendfsync", "always");
     else args.push("--appendonly", "no");
+    if (this.password) args.push("--requirepass", this.password);
     this.proc = spawn("redis-server", args, { stdio: "ignore" });
     const t0 = Date.now();
     while (!(await ping(this.port))) {
