@@ -27,7 +27,12 @@ const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.
 const url = `redis://127.0.0.1:${port}`;
 const { Queue, Worker, QueueEvents } = await import("bullmq");
 const { default: IORedis } = await import("ioredis");
-const conn = () => new IORedis(url, { maxRetriesPerRequest: null });
+const conns = [];
+const conn = () => {
+  const c = new IORedis(url, { maxRetriesPerRequest: null });
+  conns.push(c);
+  return c;
+};
 for (let i = 0; ; i++) {
   try {
     const c = new IORedis(url, { lazyConnect: true, retryStrategy: () => null });
@@ -85,6 +90,8 @@ try {
   console.log(`sweep of ${JOBS} zero-epoch jobs, mean of ${ROUNDS}: local ${mean(times.local).toFixed(2)} s, queue ${mean(times.queue).toFixed(2)} s: ${per.toFixed(0)} ms per job through the queue`);
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 } finally {
+  for (const c of conns) c.disconnect();
   redis.kill("SIGTERM");
   rmSync(tmp, { recursive: true, force: true });
 }
+process.exit(0);
