@@ -138,7 +138,7 @@ function start({ batches } = {}) {
 async function handle(m) {
   switch (m.type) {
     case "init": {
-      core = await init({ impl: m.impl ?? "auto" });
+      core = await init({ impl: m.impl ?? "auto", threads: m.threads ?? "auto" });
       // scripts/build-web-data.mjs writes gzipped files only: ask for those names (no 404s).
       dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation, gzip: true });
       const n = 1000;
@@ -148,6 +148,7 @@ async function handle(m) {
         {
           type: "ready",
           impl: core.impl,
+          threads: core.threads,
           features: detectFeatures(),
           data: `mnist-small: ${dataset.train.n} train / ${dataset.validation.n} val / ${dataset.test.n} test`,
           defaults: Object.fromEntries(Object.entries(RULES).map(([k, v]) => [k, { lr: v.lr }])),
