@@ -169,7 +169,8 @@ io("bad sources fail with errors that name them", async () => {
   const config = { ...JSON.parse(metadata.model_config), arch: [9, 5, 3] };
   const forged = encodeSafetensors(
     Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])),
-    { ...metadata, model_config: JSON.stringify(config) },
+    // A version-1 file (no checksum), so the forged configuration is read rather than refused.
+    { ...Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== "checksum")), format_version: "1", model_config: JSON.stringify(config) },
   );
   await loadModel(forged, { core, name: "forged.safetensors" }).then(() => assert.unreachable(), (e: Error) => {
     assert.instance(e, ShapeError);
