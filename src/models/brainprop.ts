@@ -13,7 +13,7 @@
 // The backprop baseline ("bp") uses softmax cross-entropy on the same network.
 import type { Core } from "../core/core.js";
 import type { Arena, Tensor } from "../core/arena.js";
-import { NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
+import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
 import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel, type ModelFactory } from "./registry.js";
 
@@ -543,7 +543,7 @@ export class BrainPropNet implements TrainableModel {
   }
 
   private live(): void {
-    if (this.disposed) throw new ValueError("brainprop: model used after dispose()");
+    if (this.disposed) throw new DisposedError("brainprop: model used after dispose()");
   }
 
   private loadInput(x: Float32Array, offset: number, n: number): void {
@@ -650,10 +650,22 @@ export class BrainPropNet implements TrainableModel {
       const m = Math.min(this.maxBatch, n - o);
       this.loadInput(x, o, m);
       const q = this.forward(m, false);
+      if (!this.ex.allFinite(q.ptr, m, this.outputSize)) this.throwNonFinite("predict", m, q, o);
       const v = q.peek();
       for (let i = 0; i < m; i++) res.set(v.subarray(i * q.stride, i * q.stride + k), (o + i) * k);
     }
     return res;
+  }
+
+  /** After a forward pass of n rows (from example `first`), names where the first non-finite value is. */
+  private throwNonFinite(where: string, n: number, q: Tensor, first: number): never {
+    const rows = (t: Tensor) => !this.ex.allFinite(t.ptr, n, t.cols);
+    if (rows(this.input)) throw new NonFiniteError(`brainprop.${where}: non-finite input (examples ${first}…${first + n - 1}; before layer 0)`);
+    for (let i = 0; i < this.layers.length; i++) {
+      const out = i + 1 < this.layers.length ? this.acts[i + 1] : q;
+      if (rows(out)) throw new NonFiniteError(`brainprop.${where}: non-finite output of layer ${i} (${i < this.cfg.layers.length ? this.cfg.layers[i].type : "dense output"}) for examples ${first}…${first + n - 1}`);
+    }
+    throw new NonFiniteError(`brainprop.${where}: non-finite output Q for examples ${first}…${first + n - 1}`);
   }
 
   setLearningRateScale(factor: number): void {

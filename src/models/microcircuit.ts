@@ -290,6 +290,28 @@ function perLayer(v: number | number[] | undefined, count: number, dflt: (k: num
  * one interneuron per upper-layer pyramidal cell, conductance-based nudging, noise, input
  * smoothing, τ_w-filtered dendritic-prediction plasticity; full dynamics and fast steady state.
  */
+/** Every key of MicrocircuitOptions; others are refused (a misspelt option would be silently ignored). */
+const MICROCIRCUIT_OPTION_KEYS = ["sizes", "maxBatch", "seed", "activation", "softRect", "gLk", "gB", "gA", "gD", "gSom", "dtMs", "tauInMs", "tauWMs", "sigma", "eta", "plastic", "thresholds", "init", "topDown", "topDownGain", "start", "learningLagMs", "tiePI"];
+const PRESENT_KEYS = ["target", "steps", "learn", "batch", "newPattern"];
+const STEADY_KEYS = ["batch", "sweeps", "learn"];
+
+/** Throws a ValueError naming the first key of `o` not in `known`, with the valid ones. */
+function checkKeys(o: object, known: readonly string[], what: string): void {
+  if (typeof o !== "object" || o === null) throw new ValueError(`${what} must be an object, got ${String(o)}`);
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw new ValueError(`${what}: unknown key '${k}'; valid keys: ${known.join(", ")}`);
+}
+
+/**
+ * Throws a NonFiniteError naming the first non-finite value of the first b·n0 inputs, before
+ * anything is written: a NaN presented to the network would otherwise reach the weights.
+ */
+function checkFiniteInput(x: ArrayLike<number>, count: number, what: string): void {
+  for (let i = 0; i < count; i++) {
+    const v = x[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new NonFiniteError(`${what}: input x[${i}] is ${String(v)} (layer 0); nothing was changed`);
+  }
+}
+
 export class Microcircuit {
   readonly sizes: readonly number[];
   readonly maxBatch: number;
@@ -317,6 +339,9 @@ export class Microcircuit {
   constructor(core: Core, options: MicrocircuitOptions) {
     const o = options;
     if (!o || !Array.isArray(o.sizes) || o.sizes.length < 2) throw new ValueError(`sizes must list at least the input and output layer sizes, got ${JSON.stringify(o?.sizes)}`);
+    checkKeys(o, MICROCIRCUIT_OPTION_KEYS, "Microcircuit options");
+    if (o.thresholds !== undefined) checkKeys(o.thresholds, ["up", "ip"], "Microcircuit options.thresholds");
+    if (o.softRect !== undefined) checkKeys(o.softRect, ["gamma", "beta", "theta"], "Microcircuit options.softRect");
     o.sizes.forEach((n, i) => assertInt(n, `sizes[${i}]`, 1, 1 << 20));
     const N = o.sizes.length - 1;
     this.sizes = Object.freeze(o.sizes.slice());
@@ -671,6 +696,7 @@ export class Microcircuit {
     assertInt(b, `${what}: batch`, 1, this.maxBatch);
     const n0 = this.sizes[0];
     if (x.length < b * n0) throw new ShapeError(`${what}: x must hold batch·n_0 = ${b}×${n0} = ${b * n0} values, got ${x.length}`);
+    checkFiniteInput(x, b * n0, what);
     const v = this.#x.peek();
     const s = this.#x.stride;
     for (let r = 0; r < b; r++) for (let c = 0; c < n0; c++) v[r * s + c] = x[r * n0 + c];
@@ -708,10 +734,11 @@ export class Microcircuit {
    */
   present(x: ArrayLike<number>, opts: PresentOptions = {}): void {
     this.#live();
+    checkKeys(opts, PRESENT_KEYS, "present: options");
     const b = opts.batch ?? 1;
-    this.#writeInput(x, b, "present");
     const steps = opts.steps ?? Math.round(SCBS18.presentMs / this.params.dtMs);
     assertInt(steps, "present: steps", 0);
+    this.#writeInput(x, b, "present");
     if (opts.target !== undefined) this.#writeTarget(opts.target, b, "present");
     if (this.#syncedBatch < b) this.#sync(b);
     const flags = (opts.target !== undefined ? 1 : 0) | (opts.learn ?? true ? 2 : 0) | (opts.newPattern ?? true ? 4 : 0);
@@ -724,6 +751,7 @@ export class Microcircuit {
    */
   steadyState(x: ArrayLike<number>, target: ArrayLike<number> | null, opts: { batch?: number; sweeps?: number; learn?: boolean } = {}): void {
     this.#live();
+    checkKeys(opts, STEADY_KEYS, "steadyState: options");
     const b = opts.batch ?? 1;
     this.#writeInput(x, b, "steadyState");
     if (target !== null) this.#writeTarget(target, b, "steadyState");
@@ -740,6 +768,7 @@ export class Microcircuit {
     const nN = this.sizes[this.depth];
     assertInt(n, "predict: n", 0);
     if (x.length < n * n0) throw new ShapeError(`predict: x must hold n·n_0 = ${n}×${n0} values, got ${x.length}`);
+    checkFiniteInput(x, n * n0, "predict");
     out ??= new Float32Array(n * nN);
     if (out.length < n * nN) throw new ShapeError(`predict: out must hold n·n_N = ${n * nN} values, got ${out.length}`);
     const LN = this.#layers[this.depth - 1].state.RP;

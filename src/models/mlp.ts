@@ -17,7 +17,7 @@
 //   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
 // uSF and brSF feedback is derived from W (and the counter), so it is not stored.
 import type { Core } from "../core/core.js";
-import type { Arena, Tensor } from "../core/arena.js";
+import { checkFits, tensorBytes, type Arena, type Tensor } from "../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../core/errors.js";
 import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel } from "./registry.js";
@@ -228,6 +228,30 @@ interface StateEntry {
   shape: number[];
 }
 
+/** WebAssembly memory (bytes) an Mlp with this configuration allocates. */
+export function mlpMemoryBytes(config: Record<string, unknown> | MlpConfig): number {
+  return mlpBytes(mlpConfig(config as Record<string, unknown>));
+}
+
+/** WebAssembly memory the constructor below allocates for a configuration (the same tensors). */
+function mlpBytes(c: MlpConfig): number {
+  const arch = c.arch;
+  const L = arch.length - 1;
+  const nL = arch[L];
+  const B = c.maxBatch;
+  const scfa = c.rule === "usf" || c.rule === "frsf" || c.rule === "brsf";
+  let n = tensorBytes(1, HEADER + L * LAYER_SLOTS) + tensorBytes(B, arch[0]) + tensorBytes(B, nL) + tensorBytes(1, B);
+  for (let l = 0; l < L; l++) {
+    const [nIn, nOut] = [arch[l], arch[l + 1]];
+    n += tensorBytes(nOut, nIn) * (1 + (c.momentum > 0 ? 1 : 0));
+    if ((c.rule === "fa" || scfa) && l >= 1) n += tensorBytes(nOut, nIn) * (c.rule === "frsf" || c.rule === "brsf" ? 2 : 1);
+    if (c.rule === "dfa" && l < L - 1) n += tensorBytes(nL, nOut);
+    if (c.biases) n += tensorBytes(1, nOut) * (c.momentum > 0 ? 2 : 1);
+    n += 4 * tensorBytes(B, nOut);
+  }
+  return n;
+}
+
 export class Mlp implements TrainableModel {
   readonly kind = "mlp";
   readonly inputSize: number;
@@ -264,9 +288,10 @@ export class Mlp implements TrainableModel {
     this.inputSize = arch[0];
     this.outputSize = nL;
     this.maxBatch = c.maxBatch;
+    const B = c.maxBatch;
+    checkFits(core.exports, mlpBytes(c), `mlp ${arch.join("-")} (rule ${c.rule}${c.momentum > 0 ? ", momentum" : ""}, maxBatch ${B})`);
     const arena = core.arena();
     this.#arena = arena;
-    const B = c.maxBatch;
     try {
       this.#desc = arena.vector(HEADER + L * LAYER_SLOTS);
       this.#x = arena.matrix(B, arch[0]);
