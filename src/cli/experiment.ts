@@ -11,8 +11,9 @@ import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { bars, yinyang } from "../data/generators.js";
 import type { NamedArray } from "../train/model.js";
 import { decodeSafetensors, encodeSafetensors } from "../train/safetensors.js";
-import { vegaLiteToSvg } from "../plot/svg.js";
+import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
+import { buildOptions, chosenBuild } from "./runtime.js";
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -34,8 +35,10 @@ export function experimentCommand(): Command {
       .description(e.description)
       .option("--json <file>", "write the results to this JSON file")
       .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or <name>.svg)")
+      .option("--no-svg", "write no plot (the plot needs the optional packages vega and vega-lite)")
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
-      .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
+      .addOption(buildOptions()[0])
+      .addOption(buildOptions()[1]);
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
     if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 1)", (v: string) => {
       const a = Number(v);
@@ -43,8 +46,10 @@ export function experimentCommand(): Command {
       return a;
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string; seed: number; impl: "auto" | "simd" | "scalar" | "relaxed"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
-      const core = await init({ impl: opts.impl });
+    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
+      const core = await init({ impl: chosenBuild(opts) });
+      process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
       const tty = process.stderr.isTTY;
       let last = -1;
       const onProgress = (f: number) => {
@@ -58,9 +63,9 @@ export function experimentCommand(): Command {
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
       if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl });
-      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
-      console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
+      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
+      if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
     cmd.addCommand(sub);
   }
@@ -71,14 +76,15 @@ export function experimentCommand(): Command {
 
 interface ClassifyOpts {
   json?: string;
-  svg?: string;
+  svg?: string | false;
   seed: number;
   dataSeed: number;
   sizes?: number[];
   epochs: number;
   learningLag?: number;
   save?: string;
-  impl: "auto" | "simd" | "scalar" | "relaxed";
+  simd?: string;
+  impl?: string;
 }
 
 /** A snapshot as safetensors: the network state as tensors, the run (curve, counters, options) in the metadata. */
@@ -122,9 +128,12 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       return a;
     })
     .option("--save <file>", "snapshot (safetensors) after every epoch; if the file exists the run resumes from it")
-    .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto")
+    .option("--no-svg", "write no plots (they need the optional packages vega and vega-lite)")
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
     .action(async (opts: ClassifyOpts) => {
-      const core = await init({ impl: opts.impl });
+      if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plots; or pass --no-svg)`);
+      const core = await init({ impl: chosenBuild(opts) });
       const data = name === "bars" ? bars({ seed: opts.dataSeed }) : yinyang({ seed: opts.dataSeed });
       const run = { experiment: name, seed: opts.seed, dataSeed: opts.dataSeed, sizes: opts.sizes ?? null, learningLag: opts.learningLag ?? null, epochs: opts.epochs };
       let resume: FullDynamicsSnapshot | undefined;
@@ -153,15 +162,17 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` });
       const base = opts.json ? opts.json.replace(/\.json$/i, "") : name;
       const written = [opts.json].filter(Boolean) as string[];
-      const svgPath = opts.svg ?? `${base}.svg`;
-      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
-      written.push(svgPath);
-      for (const [suffix, plot] of Object.entries(res.plots)) {
-        const p = `${base}-${suffix}.svg`;
-        await writeFileAtomic(p, await vegaLiteToSvg(plot));
-        written.push(p);
+      if (opts.svg !== false) {
+        const svgPath = opts.svg ?? `${base}.svg`;
+        await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+        written.push(svgPath);
+        for (const [suffix, plot] of Object.entries(res.plots)) {
+          const p = `${base}-${suffix}.svg`;
+          await writeFileAtomic(p, await vegaLiteToSvg(plot));
+          written.push(p);
+        }
       }
-      console.error(`wrote ${written.map((p) => path.relative(process.cwd(), path.resolve(p))).join(", ")}`);
+      if (written.length) console.error(`wrote ${written.map((p) => path.relative(process.cwd(), path.resolve(p))).join(", ")}`);
     });
 }
 
