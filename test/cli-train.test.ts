@@ -155,7 +155,7 @@ c("data-set defaults apply to what the user did not set: yinyang epochs, batch, 
   let s = JSON.parse(readFileSync(json, "utf8"));
   assert.is(s.epochs.length, 100);
   assert.is(s.batchSize, 1);
-  assert.is(s.modelConfig.eta, 0.5);
+  assert.is(s.modelConfig.eta, 0.2);
   assert.equal(s.modelConfig.etaLayerFactors, [16, 1]);
   await train("--dataset", "yinyang", "--limit", "50", "--epochs", "2", "--batch", "5", "--lr", "0.3", "--set", "etaLayerFactors=[4,1]", "--json", json);
   s = JSON.parse(readFileSync(json, "utf8"));

@@ -103,7 +103,7 @@ export const DATASET_DEFAULTS: Readonly<Record<string, { epochs: number; models:
   yinyang: {
     epochs: 100,
     models: {
-      microcircuit: { batch: 1, config: { eta: 0.5, etaLayerFactors: [16, 1] } },
+      microcircuit: { batch: 1, config: { eta: 0.2, etaLayerFactors: [16, 1] } },
       mlp: { config: { lr: 0.5 } },
       brainprop: { config: { lr: 0.1, initStd: 0.5 } },
     },

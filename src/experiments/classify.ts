@@ -5,6 +5,7 @@
 import type { Core } from "../core/core.js";
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import type { Dataset, Split } from "../data/dataset.js";
+import { YINYANG_CLASSES } from "../data/generators.js";
 import type { NamedArray } from "../train/model.js";
 import { InitRng, Microcircuit, type MicrocircuitOptions } from "../models/microcircuit.js";
 
@@ -255,7 +256,7 @@ export function decisionRegionPlot(title: string, classify: (x: Float32Array, n:
   const xs = new Float32Array(pts.length * 4);
   pts.forEach((p, k) => xs.set([p.x, p.y, 1 - p.x, 1 - p.y], k * 4));
   const cls = classify(xs, pts.length);
-  const names = ["yin", "yang", "dot"];
+  const names = [...YINYANG_CLASSES];
   const region = pts.map((p, k) => ({ x: p.x, y: p.y, cls: names[cls[k]] }));
   const tx = test.x as Float32Array;
   const points = Array.from({ length: test.n }, (_, k) => ({ x: tx[k * 4], y: tx[k * 4 + 1], cls: names[test.labels![k]] }));
