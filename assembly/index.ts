@@ -18,3 +18,5 @@ export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
 export * from "./models/microcircuit";
 export * from "./kernels/transpose";
 export { simdPeak } from "./kernels/peak";
+export * from "./kernels/spikes";
+export { spikingWindow, spikingRates, spikingRefreshFeedback } from "./models/spiking/network";

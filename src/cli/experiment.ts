@@ -5,7 +5,6 @@ import { Command, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { init } from "../core/core.js";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { ValueError } from "../core/errors.js";
 import { barsExperiment, yinyangExperiment, type ClassifyExperimentResult, type FullDynamicsSnapshot } from "../experiments/classify.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { bars, yinyang } from "../data/generators.js";
@@ -13,6 +12,10 @@ import type { NamedArray } from "../train/model.js";
 import { decodeSafetensors, encodeSafetensors } from "../train/safetensors.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
+import { readCheckpoint } from "../node/checkpoint.js";
+import { loadDataset } from "../node/data.js";
+import { ValueError } from "../core/errors.js";
+import { scfaEquivalence } from "../experiments/yl22.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 
 function int(name: string, min: number) {
@@ -71,6 +74,7 @@ export function experimentCommand(): Command {
   }
   cmd.addCommand(classifyCommand("bars", "Bars 3×3 (9-30-3) in full dynamics until 100 % test accuracy; time to reach it", 5));
   cmd.addCommand(classifyCommand("yinyang", "Yin-Yang (4-30-3 or 4-120-3) in full dynamics with the learning lag; accuracy curve and decision regions (SVG)", 10));
+  cmd.addCommand(scfaEquivalenceCommand());
   return cmd;
 }
 
@@ -173,6 +177,62 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
         }
       }
       if (written.length) console.error(`wrote ${written.map((p) => path.relative(process.cwd(), path.resolve(p))).join(", ")}`);
+    });
+}
+
+function scfaEquivalenceCommand(): Command {
+  return new Command("scfa-equivalence")
+    .description("Spiking microcircuit (Yang & Li 2022 design): angles of one window's ΔW to matched and analytic sign-concordant FA, FA and backprop, at init and after one epoch; angle against T; sign concordance")
+    .option("--json <file>", "write the results to this JSON file")
+    .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or scfa-equivalence.svg)")
+    .option("--seed <n>", "seed of the weights, dither and shuffling", int("seed", 0), 1)
+    .option("--dataset <name>", "data set (mnist, mnist-small, idx:DIR)", "mnist")
+    .option("--arch <sizes>", "layer sizes (default inputs-500-500-classes)", sizesArg)
+    .option("--rule <rule>", "feedback of the circuit: scfa-frsf (default), scfa-usf, scfa-brsf, fa, bp")
+    .option("--images <n>", "test images the angles are measured on", int("images", 1), 100)
+    .option("--repeats <n>", "dithered windows averaged for the trained analytic angle", int("repeats", 1), 10)
+    .option("--load <checkpoint>", "measure this trained spiking checkpoint instead of training one epoch here")
+    .option("--train-limit <n>", "train on the first n (shuffled) training examples instead of the whole epoch", int("train-limit", 1))
+    .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto")
+    .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; impl: "auto" | "simd" | "scalar" | "relaxed" }) => {
+      const core = await init({ impl: opts.impl });
+      const data = loadDataset(opts.dataset);
+      let trainedState;
+      let model: Record<string, unknown> = opts.rule ? { rule: opts.rule } : {};
+      if (opts.load) {
+        const ckpt = await readCheckpoint(opts.load);
+        if (ckpt.kind !== "spiking") throw new ValueError(`${opts.load} holds a '${ckpt.kind}' model, not a spiking one`);
+        trainedState = ckpt.tensors;
+        const { arch: _a, steps: _s, settle: _t, maxBatch: _m, seed: _d, ...rest } = ckpt.config;
+        model = { ...rest, ...model };
+        if (!opts.arch) opts.arch = ckpt.config.arch as number[];
+      }
+      const tty = process.stderr.isTTY;
+      let last = "";
+      const res = await scfaEquivalence(core, data, {
+        arch: opts.arch,
+        seed: opts.seed,
+        images: opts.images,
+        repeats: opts.repeats,
+        trainedState,
+        trainLimit: opts.trainLimit,
+        model,
+        onProgress: (f, what) => {
+          const line = `scfa-equivalence: ${what} ${Math.floor(f * 100)}%`;
+          if (line === last) return;
+          last = line;
+          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+        },
+      });
+      if (tty) process.stderr.write("\n");
+      const j = res.json as Record<string, unknown>;
+      const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
+      for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"]) console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
+      console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
+      if (opts.json) await writeJson(opts.json, { ...j, impl: core.impl, dataset: data.about });
+      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
+      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
 }
 

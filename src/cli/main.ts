@@ -17,6 +17,7 @@ async function loadBenchSuites(): Promise<void> {
   await import("../bench/mlp.js");
   await import("../bench/microcircuit.js");
   await import("../bench/conv.js");
+  await import("../bench/spiking.js");
 }
 
 export async function main(argv: string[]): Promise<void> {
