@@ -8,12 +8,12 @@ import type { Dataset, EncodingOptions } from "../data/dataset.js";
 import { modelFactory, modelKinds, type CommonModelOptions } from "../models/registry.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { DATASET_NAMES, loadDataset } from "../node/data.js";
-import { writeJson } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
-import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
+import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, chanceError, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 // Model kinds register themselves on import.
 import "../models/mlp.js";
@@ -126,6 +126,7 @@ interface TrainOpts {
   rule?: string;
   dataset?: string;
   dataSeed: number;
+  classes?: number;
   arch?: number[];
   epochs: number;
   batch?: number;
@@ -162,6 +163,7 @@ export function trainCommand(): Command {
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
     .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number; default 10, yinyang 100, teacher 20)").default(10).argParser(intArg(0)))
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18; microcircuit on yinyang 1)").argParser(intArg(1, 65536)))
@@ -263,6 +265,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
+  checkOutputPaths({ "--save": opts.save, "--save-best": opts.saveBest, "--json": opts.json });
   const core: Core = await init({ impl: chosenBuild(opts) });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
@@ -272,7 +275,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   if (ckpt && kind !== ckpt.kind) throw new ValueError(`--model ${kind}: the checkpoint ${opts.load} holds a '${ckpt.kind}' model`);
   const datasetName = explicit(cmd, "dataset") || !ckpt?.metadata.dataset ? (opts.dataset ?? "mnist-small") : ckpt.metadata.dataset;
   const dataSeed = explicit(cmd, "dataSeed") || !ckpt?.metadata.data_seed ? opts.dataSeed : Number(ckpt.metadata.data_seed);
-  const dataset = loadDataset(datasetName, { seed: dataSeed });
+  const classes = opts.classes ?? (ckpt?.metadata.classes ? Number(ckpt.metadata.classes) : undefined);
+  const dataset = loadDataset(datasetName, { seed: dataSeed, classes });
 
   const saved = resume ? ckpt!.trainer : undefined;
   // Data-set defaults apply to fresh runs only; a checkpoint carries its own configuration.
@@ -339,7 +343,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       );
     }
 
-    const extra = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
+    const extra: Record<string, string> = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
+    if (classes !== undefined) extra.classes = String(classes);
     const control = new RunControl({
       model,
       trainer,
@@ -350,6 +355,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       extra,
       describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
       onStopSignal: () => reporter.stopBar(),
+      chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
     });
     control.installSignalHandlers();
     let failure: unknown;
@@ -365,9 +371,11 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       const kept = control.lastWritten ? `; ${opts.save} keeps the last good checkpoint (after epoch ${control.lastWritten.epoch})` : "";
       const e = failure instanceof Error ? failure : new Error(String(failure));
       if (out.status === "diverged") e.message += ` (training diverged in epoch ${out.epochsRun + 1}${kept})`;
+      if (control.outputError) e.message += `; ${control.outputError.message}`;
       throw e;
     }
     if (opts.progress !== "none" || !opts.json) console.log(finalLine(out, regression, out.wallS as number));
+    if (control.outputError) throw control.outputError;
     if (out.status === "interrupted") {
       if (opts.save) console.log(`saved ${opts.save}; continue with --load ${opts.save}`);
       process.exitCode = signalExitCode(control.stoppedBy!);
@@ -395,6 +403,7 @@ interface EvalOpts {
   load: string;
   dataset?: string;
   dataSeed?: number;
+  classes?: number;
   split: "train" | "validation" | "test";
   pixelRange?: [number, number];
   oneHot?: [number, number];
@@ -409,6 +418,7 @@ export function evalCommand(): Command {
     .requiredOption("--load <file>", "checkpoint (safetensors) to evaluate")
     .option("--dataset <name>", `data set (default: the one it was trained on): ${DATASET_NAMES.join(", ")}`)
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (default: the checkpoint's)").argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the checkpoint's, else the largest label + 1, at least 10)").argParser(intArg(2, 256)))
     .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
@@ -416,11 +426,13 @@ export function evalCommand(): Command {
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
     .action(async (opts: EvalOpts) => {
+      checkOutputPaths({ "--json": opts.json });
       const core = await init({ impl: chosenBuild(opts) });
       const ckpt = await readCheckpoint(opts.load);
       const name = opts.dataset ?? ckpt.metadata.dataset;
       if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
-      const dataset = loadDataset(name, { seed: opts.dataSeed ?? (ckpt.metadata.data_seed ? Number(ckpt.metadata.data_seed) : 1) });
+      const classes = opts.classes ?? (ckpt.metadata.classes ? Number(ckpt.metadata.classes) : undefined);
+      const dataset = loadDataset(name, { seed: opts.dataSeed ?? (ckpt.metadata.data_seed ? Number(ckpt.metadata.data_seed) : 1), classes });
       const model = modelFactory(ckpt.kind).create(core, ckpt.config);
       try {
         checkCompatible(model, ckpt, opts.load);
@@ -438,7 +450,7 @@ export function evalCommand(): Command {
           console.log("confusion matrix (rows: true class, columns: predicted):");
           for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));
         }
-        if (opts.json) await writeJson(opts.json, result);
+        if (opts.json) await writeOutput(opts.json, JSON.stringify(result, null, 2) + "\n", "evaluation result");
       } finally {
         model.dispose();
       }
