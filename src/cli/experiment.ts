@@ -4,14 +4,14 @@ import { Command, InvalidArgumentError } from "commander";
 
 import path from "node:path";
 import { init } from "../core/core.js";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { barsExperiment, yinyangExperiment, type ClassifyExperimentResult, type FullDynamicsSnapshot } from "../experiments/classify.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { bars, yinyang } from "../data/generators.js";
 import type { NamedArray } from "../train/model.js";
 import { decodeSafetensors, encodeSafetensors } from "../train/safetensors.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
-import { checkOutputPaths, writeOutput } from "../node/files.js";
+import { checkOutputPaths, writeOutput, writeOutputSync } from "../node/files.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { loadDataset } from "../node/data.js";
 import { ValueError } from "../core/errors.js";
@@ -98,9 +98,7 @@ function writeSnapshot(file: string, s: FullDynamicsSnapshot, run: Record<string
     run: JSON.stringify(run),
     progress: JSON.stringify({ epochsDone: s.epochsDone, patterns: s.patterns, wallS: s.wallS, curve: s.curve }),
   });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
+  writeOutputSync(file, bytes, "snapshot");
 }
 
 function readSnapshot(file: string, run: Record<string, unknown>): FullDynamicsSnapshot {
@@ -138,6 +136,12 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
     .addOption(buildOptions()[1])
     .action(async (opts: ClassifyOpts) => {
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plots; or pass --no-svg)`);
+      const base = opts.json ? opts.json.replace(/\.json$/i, "") : name;
+      const svgPath = opts.svg === false ? undefined : (opts.svg ?? `${base}.svg`);
+      const plotPaths: Record<string, string | undefined> = { "--svg": svgPath };
+      if (opts.svg !== false && name === "yinyang") plotPaths["decision regions"] = `${base}-regions.svg`;
+      // Refuse unwritable or clashing paths before the (long) run, not after it.
+      checkOutputPaths({ "--json": opts.json, "--save": opts.save, ...plotPaths });
       const core = await init({ impl: chosenBuild(opts) });
       const data = name === "bars" ? bars({ seed: opts.dataSeed }) : yinyang({ seed: opts.dataSeed });
       const run = { experiment: name, seed: opts.seed, dataSeed: opts.dataSeed, sizes: opts.sizes ?? null, learningLag: opts.learningLag ?? null, epochs: opts.epochs };
@@ -164,16 +168,14 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string" || (typeof v === "object" && v !== null && !Array.isArray(v) && name === "bars")));
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` });
-      const base = opts.json ? opts.json.replace(/\.json$/i, "") : name;
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` }, null, 2) + "\n", "results");
       const written = [opts.json].filter(Boolean) as string[];
-      if (opts.svg !== false) {
-        const svgPath = opts.svg ?? `${base}.svg`;
-        await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (svgPath) {
+        await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
         written.push(svgPath);
         for (const [suffix, plot] of Object.entries(res.plots)) {
           const p = `${base}-${suffix}.svg`;
-          await writeFileAtomic(p, await vegaLiteToSvg(plot));
+          await writeOutput(p, await vegaLiteToSvg(plot), "plot");
           written.push(p);
         }
       }
