@@ -2,8 +2,11 @@
 //   wasm/dendritic.simd.wasm    128-bit SIMD (default wherever WebAssembly.validate accepts SIMD)
 //   wasm/dendritic.scalar.wasm  no v128 at all; kernels take their scalar twins (ASC_FEATURE_SIMD = false)
 //   wasm/dendritic.relaxed.wasm SIMD + relaxed-SIMD (fused multiply-add); loaded only where the
-//                               runtime validates relaxed-SIMD without flags
-// Usage: node scripts/build-wasm.mjs [--only simd|scalar|relaxed] [--out DIR] [--debug]
+//                               runtime validates relaxed-SIMD (Node 20: after init() sets the flag)
+//   wasm/dendritic.simd-threads.wasm, wasm/dendritic.relaxed-threads.wasm
+//                               the SIMD and relaxed builds on shared, imported memory with atomics:
+//                               the thread pool's builds (assembly/kernels/pool.ts, src/core/pool.ts)
+// Usage: node scripts/build-wasm.mjs [--only simd|scalar|relaxed|simd-threads|relaxed-threads] [--out DIR] [--debug]
 import asc from "assemblyscript/asc";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -30,6 +33,9 @@ const targets = {
   simd: ["--enable", "simd"],
   scalar: ["--disable", "simd"],
   relaxed: ["--enable", "simd", "--enable", "relaxed-simd"],
+  // Shared memory must declare its maximum: 2 GiB (32768 pages), the arena's tensor limit.
+  "simd-threads": ["--enable", "simd", "--enable", "threads", "--sharedMemory", "--importMemory", "--maximumMemory", "32768"],
+  "relaxed-threads": ["--enable", "simd", "--enable", "relaxed-simd", "--enable", "threads", "--sharedMemory", "--importMemory", "--maximumMemory", "32768"],
 };
 
 await mkdir(outDir, { recursive: true });

@@ -1,5 +1,6 @@
 export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
+export { WorkerError, availableCores, sharedMemoryAvailable } from "./core/pool.js";
 export { detectFeatures, enableRelaxedSimd, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { benchCommand } from "./bench.js";
 import { experimentCommand } from "./experiment.js";
 import { plotCommand } from "./plot.js";
+import { sweepCommand, workerCommand } from "./sweep.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 import { importOptional } from "../core/optional.js";
@@ -32,5 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(plotCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(workerCommand());
   await program.parseAsync(argv);
 }
