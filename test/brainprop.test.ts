@@ -482,7 +482,12 @@ cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match th
   assert.equal(s["layers.4.W"].shape, [10, 7]);
   assert.is(m.config().net, "custom");
   m.dispose();
-  assert.throws(() => new BrainPropNet(core, { arch: [100, 10] }), (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message));
+  assert.throws(() => new BrainPropNet(core, { arch: [100, 10], input: [28, 28, 1] }), (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message));
+  // without an input shape, a dense arch on flat data (Bars, Yin-Yang) takes a flat input of its size
+  const f = new BrainPropNet(core, { arch: [4, 6, 3], maxBatch: 2 });
+  assert.equal(f.config().input, [1, 1, 4]);
+  assert.is(f.inputSize, 4);
+  f.dispose();
   // an explicit net wins over arch (the CLI always passes an arch)
   const c = new BrainPropNet(core, { arch: [784, 10], net: "conv", maxBatch: 2 });
   assert.equal(c.exportState()["layers.0.W"].shape, [32, 3, 3, 1]);

@@ -360,4 +360,19 @@ t("classifier default rates: η at the output, 2^(N−k+1)·η below it (8, 4, 1
   m.dispose();
 });
 
+t("classifier readout: 'potential' predicts u_N, the inverse logistic of the 'rate' prediction on the same weights", () => {
+  const sizes = [4, 6, 3];
+  const a = new MicrocircuitClassifier(core, { sizes, seed: 5, maxBatch: 4 });
+  const b = new MicrocircuitClassifier(core, { sizes, seed: 5, maxBatch: 4, readout: "potential" });
+  const n = 9;
+  const x = Float32Array.from({ length: n * 4 }, (_, i) => ((i * 37) % 11) / 11);
+  const r = a.predict(x, n);
+  const u = b.predict(x, n);
+  assert.is(u.length, n * 3);
+  for (let i = 0; i < u.length; i++) assert.ok(Math.abs(u[i] - Math.log(r[i] / (1 - r[i]))) < 1e-3, `row ${Math.floor(i / 3)}: u ${u[i]}, logit(rate) ${Math.log(r[i] / (1 - r[i]))}`);
+  assert.throws(() => new MicrocircuitClassifier(core, { sizes, readout: "rates" }), (e: Error) => e instanceof ValueError && /readout/.test(e.message));
+  a.dispose();
+  b.dispose();
+});
+
 t.run();

@@ -91,6 +91,34 @@ function defaultArch(d: Dataset): number[] {
   return [d.inputSize, ...(hidden[d.name] ?? [500, 500]), d.outputSize];
 }
 
+/**
+ * Training defaults of the generated data sets, per model kind: used for every setting the user
+ * did not give (flags or --set) on a fresh run. MNIST-sized data keep the models' own defaults.
+ * Chosen on the validation split (docs/results.md lists the runs): the MNIST-tuned rates learn
+ * Bars and Yin-Yang far too slowly, and Yin-Yang needs online learning (batch 1) and a larger
+ * hidden-layer rate for the microcircuit's fast mode; teacher (regression) targets are potentials,
+ * so the microcircuit reads out its output potentials there.
+ */
+export const DATASET_DEFAULTS: Readonly<Record<string, { epochs: number; models: Record<string, { batch?: number; config: Record<string, unknown> }> }>> = {
+  bars: { epochs: 10, models: { microcircuit: { config: { eta: 0.2 } }, brainprop: { config: { lr: 0.1, initStd: 0.5 } } } },
+  yinyang: {
+    epochs: 100,
+    models: {
+      microcircuit: { batch: 1, config: { eta: 0.2, etaLayerFactors: [16, 1] } },
+      mlp: { config: { lr: 0.5 } },
+      brainprop: { config: { lr: 0.1, initStd: 0.5 } },
+    },
+  },
+  teacher: { epochs: 20, models: { microcircuit: { config: { eta: 0.3, readout: "potential" } } } },
+};
+
+/** The data set's defaults for this model, minus what the user set (--lr covers the model's rate key). */
+function datasetDefaults(dataset: string, kind: string, given: { lr: boolean; sets: Record<string, unknown> }): Record<string, unknown> {
+  const cfg = { ...(DATASET_DEFAULTS[dataset]?.models[kind]?.config ?? {}) };
+  for (const k of Object.keys(cfg)) if (k in given.sets || (given.lr && (k === "lr" || k === "eta"))) delete cfg[k];
+  return cfg;
+}
+
 // ------------------------------------------------------------------------------------------------
 
 interface TrainOpts {
@@ -138,8 +166,8 @@ export function trainCommand(): Command {
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
     .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
-    .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
-    .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
+    .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number; default 10, yinyang 100, teacher 20)").default(10).argParser(intArg(0)))
+    .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18; microcircuit on yinyang 1)").argParser(intArg(1, 65536)))
     .addOption(new Option("--lr <x>", "global learning rate (model-specific meaning; see the model's options)").argParser(positiveNumber))
     .addOption(new Option("--lr-schedule <s>", "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA | milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1) (default constant)").argParser(scheduleArg))
     .addOption(new Option("--patience <n>", "early stopping: stop after n epochs without a better validation error").argParser(intArg(1)))
@@ -253,7 +281,10 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const dataset = loadDataset(datasetName, { seed: dataSeed, classes });
 
   const saved = resume ? ckpt!.trainer : undefined;
-  const batchSize = opts.batch ?? saved?.batchSize ?? 10;
+  // Data-set defaults apply to fresh runs only; a checkpoint carries its own configuration.
+  const dsDefaults = ckpt ? undefined : DATASET_DEFAULTS[datasetName];
+  const epochs = explicit(cmd, "epochs") || !dsDefaults ? opts.epochs : dsDefaults.epochs;
+  const batchSize = opts.batch ?? saved?.batchSize ?? dsDefaults?.models[kind]?.batch ?? 10;
   const ckptSeed = typeof ckpt?.config.seed === "number" ? ckpt.config.seed : undefined;
   const modelSeed = opts.seed ?? ckptSeed ?? 1;
   const seed = opts.seed ?? saved?.seed ?? ckptSeed ?? 1;
@@ -271,13 +302,15 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   // Evaluation runs in batches of maxBatch; 100 keeps it fast without much memory.
   const common: CommonModelOptions = { arch, rule: opts.rule, lr: opts.lr, seed: modelSeed, maxBatch: Math.max(batchSize, ckptMaxBatch, 100) };
   const sets = opts.set ?? {};
-  const over = modelConfig(kind, common, { arch: arch !== undefined, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets);
+  const fromDataset = dsDefaults ? datasetDefaults(datasetName, kind, { lr: opts.lr !== undefined, sets }) : {};
+  const over = { ...fromDataset, ...modelConfig(kind, common, { arch: arch !== undefined, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets) };
   // With a checkpoint its configuration is the base; flags given on the command line override it
   // (a changed architecture is then reported by the tensor-shape check below).
   const config = ckpt ? { ...ckpt.config, ...over } : over;
-  const model = createFitting(core, kind, config, dataset, !arch && !ckpt && !("arch" in sets) && !("sizes" in sets), (a) =>
-    modelConfig(kind, { ...common, arch: a }, { arch: true, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets),
-  );
+  const model = createFitting(core, kind, config, dataset, !arch && !ckpt && !("arch" in sets) && !("sizes" in sets), (a) => ({
+    ...fromDataset,
+    ...modelConfig(kind, { ...common, arch: a }, { arch: true, rule: opts.rule !== undefined, lr: opts.lr !== undefined }, sets),
+  }));
   try {
     checkSetKeys(model, sets);
     if (ckpt) {
@@ -289,7 +322,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     const regression = dataset.task === "regression";
     const reporter = new ProgressReporter(opts.progress, regression);
     const trainer = new Trainer(model, dataset, {
-      epochs: opts.epochs,
+      epochs,
       batchSize,
       shuffle,
       seed,
@@ -299,7 +332,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       limitTrain: limit,
       monitorEvery: opts.monitorEvery,
       onProgress: (p) => reporter.progress(p),
-      onEpoch: (r) => reporter.epoch(r, opts.epochs),
+      onEpoch: (r) => reporter.epoch(r, epochs),
     });
     if (resume) trainer.restore(ckpt!.trainer!);
 
@@ -307,7 +340,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     if (opts.progress !== "none") {
       console.log(
         `${model.kind}${arch0 ? " " + arch0.join("-") : ""} on ${dataset.about}; batch ${batchSize}, ${shuffle ? `shuffled (seed ${seed})` : "not shuffled"}, ` +
-          `${runtimeLabel(core)}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}`,
+          `${runtimeLabel(core)}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}` +
+          (dsDefaults ? `; ${datasetName} defaults: ${epochs} epochs${Object.entries(fromDataset).map(([k, v]) => `, ${k} ${JSON.stringify(v)}`).join("")}` : ""),
       );
     }
 

@@ -1,7 +1,7 @@
 // The experiments SCBS18 reports for the dendritic microcircuit (SPEC §1.10), as functions that
 // return their numbers and a Vega-Lite specification of the curve the paper shows.
 import type { Core } from "../core/core.js";
-import { ValueError, assertInt } from "../core/errors.js";
+import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import { InitRng, Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
 
 export interface ExperimentResult {
@@ -17,7 +17,13 @@ export interface ExperimentOptions {
   patterns?: number;
   /** Layer sizes (alignment). */
   sizes?: number[];
-  /** Scale a of the fixed top-down weights B ~ U(−a, a) (regression; default 0.1 like the other student weights). */
+  /**
+   * Scale a of the fixed top-down weights B ~ U(−a, a) (regression). Default 1: U(−1, 1), SCBS18's
+   * range for every weight of the association experiment and the range a public re-implementation
+   * of the regression figure uses for B; at 0.1 (like the student's plastic weights) the apical
+   * error is 10× weaker and the hidden layer learns too slowly to separate from the control
+   * (docs/experiments/regression.md).
+   */
   topDownScale?: number;
   /** Progress callback: fraction done in [0, 1]. */
   onProgress?: (fraction: number) => void;
@@ -176,12 +182,14 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
 /**
  * Nonlinear regression (SCBS18 Fig. 2): a student 30-50-10 learns a fixed random 30-20-10 teacher
  * with the soft rectifier; inputs U(0, 1) for 100 ms each, σ = 0.3, student weights U(−0.1, 0.1),
- * B fixed; control: the same student with only the output layer learning.
+ * B fixed U(−1, 1) (see `topDownScale`); control: the same student with only the output layer learning.
  */
 export function regressionExperiment(core: Core, o: ExperimentOptions = {}): ExperimentResult {
   const seed = o.seed ?? 1;
   const patterns = o.patterns ?? 20000;
   assertInt(patterns, "patterns", 100);
+  const topDownScale = o.topDownScale ?? 1;
+  assertFinite(topDownScale, "topDownScale");
   const rng = new InitRng(seed + 3000);
   // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SPEC §1.9).
   const sr = activationF64("softRect");
@@ -202,7 +210,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const test = Array.from({ length: 200 }, () => uniformVec(rng, 30));
   const testY = test.map(teacher);
   const base: MicrocircuitOptions = {
-    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(o.topDownScale ?? 0.1), ip: U(0.1), pi: U(0.1) },
+    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(topDownScale), ip: U(0.1), pi: U(0.1) },
     eta: { up: [SCBS18.etaUpHidden, SCBS18.etaUpOutput], ip: SCBS18.etaIPTask, pi: SCBS18.etaPIRegression },
   };
   const shallowOpts: MicrocircuitOptions = { ...base, eta: { ...base.eta, up: [0, SCBS18.etaUpOutput] } };
@@ -249,7 +257,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
         experiment: "regression", teacher: "30-20-10 soft rectifier (γ 0.1, β 1, θ 3), weights U(-2, 2)", student: "30-50-10 logistic",
         seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
         testMSE: last("microcircuit"), shallowTestMSE: last("shallow (output layer only)"), initialTestMSE: curve[0].testMSE, targetVariance: targetVar, wallS,
-        topDownScale: o.topDownScale ?? 0.1,
+        topDownScale,
         protocol: "σ 0.3; student weights U(-0.1, 0.1), B fixed U(-topDownScale, topDownScale); η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
         curve,
       },

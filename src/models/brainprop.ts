@@ -91,7 +91,10 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
   for (const k of Object.keys(c)) if (!KEYS.includes(k)) throw new ValueError(`brainprop: unknown configuration key '${k}'; known: ${KEYS.join(", ")}`);
   const rule = (c.rule ?? "brainprop") as Rule;
   if (rule !== "brainprop" && rule !== "bp") throw new ValueError(`brainprop: rule must be "brainprop" or "bp", got ${JSON.stringify(c.rule)}`);
-  const input = (c.input ?? [28, 28, 1]) as [number, number, number];
+  // Without an input shape, a dense `arch` whose first size is not MNIST's 784 (Bars, Yin-Yang, …)
+  // takes a flat input of that size.
+  const flatArch = c.input === undefined && c.net === undefined && c.layers === undefined && Array.isArray(c.arch) && Number.isInteger(c.arch[0]) && c.arch[0] !== 784;
+  const input = (c.input ?? (flatArch ? [1, 1, (c.arch as number[])[0]] : [28, 28, 1])) as [number, number, number];
   if (!Array.isArray(input) || input.length !== 3) throw new ValueError(`brainprop: input must be [H, W, C], got ${JSON.stringify(c.input)}`);
   input.forEach((v, i) => assertInt(v, `brainprop: input[${i}]`, 1, 4096));
   const classes = (c.classes ?? 10) as number;
@@ -107,7 +110,7 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
     if (a[0] !== hw) throw new ValueError(`brainprop: arch[0] = ${a[0]} does not match input ${JSON.stringify(input)} (${hw} values)`);
     if (c.classes !== undefined && c.classes !== a[a.length - 1]) throw new ValueError(`brainprop: arch ends in ${a[a.length - 1]} outputs but classes = ${String(c.classes)}`);
     const rest = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
-    return brainpropConfig({ ...rest, net: "custom", classes: a[a.length - 1], layers: a.slice(1, -1).flatMap((units) => [{ type: "dense", units }, { type: "relu" }]) });
+    return brainpropConfig({ ...rest, input, net: "custom", classes: a[a.length - 1], layers: a.slice(1, -1).flatMap((units) => [{ type: "dense", units }, { type: "relu" }]) });
   }
   c = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
   const net = (c.net ?? (c.layers !== undefined ? "custom" : "conv")) as BrainPropConfig["net"];

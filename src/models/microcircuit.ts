@@ -1072,6 +1072,12 @@ export interface MicrocircuitClassifierConfig {
   /** Up/down sweeps per training example (1: SCBS18's single pass). */
   sweeps: number;
   gSom: number;
+  /**
+   * What `predict` returns: the output rates φ(u_N) ("rate", for classification) or the output
+   * potentials u_N ("potential", for regression: the targets are potentials too, as in SCBS18's
+   * regression experiment).
+   */
+  readout: "rate" | "potential";
 }
 
 export const MICROCIRCUIT_MNIST: Readonly<MicrocircuitClassifierConfig> = Object.freeze({
@@ -1090,6 +1096,7 @@ export const MICROCIRCUIT_MNIST: Readonly<MicrocircuitClassifierConfig> = Object
   targetHigh: 0.9,
   sweeps: 1,
   gSom: SCBS18.gSom,
+  readout: "rate",
 });
 
 function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassifierConfig {
@@ -1106,6 +1113,7 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
   if (c.etaLayerFactors !== null) perLayer(c.etaLayerFactors, c.sizes.length - 1, () => 0, "microcircuit config: etaLayerFactors");
   if (!(c.targetLow > 0 && c.targetLow < c.targetHigh && c.targetHigh < 1)) throw new ValueError(`microcircuit config: need 0 < targetLow < targetHigh < 1, got ${c.targetLow}, ${c.targetHigh}`);
   if (typeof c.plastic !== "object" || c.plastic === null) throw new ValueError("microcircuit config: plastic must be an object {up, ip, pi, down}");
+  if (c.readout !== "rate" && c.readout !== "potential") throw new ValueError(`microcircuit config: readout must be "rate" or "potential", got ${JSON.stringify(c.readout)}`);
   for (const k of Object.keys(c.plastic)) if (!PATHWAYS.includes(k as Pathway)) throw new ValueError(`microcircuit config: plastic.${k} is not a pathway (${PATHWAYS.join(", ")})`);
   return c;
 }
@@ -1182,7 +1190,16 @@ export class MicrocircuitClassifier implements TrainableModel {
   }
 
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
-    return this.net.predict(x, n, out);
+    if (this.#cfg.readout === "rate") return this.net.predict(x, n, out);
+    const nIn = this.inputSize;
+    const nOut = this.outputSize;
+    out ??= new Float32Array(n * nOut);
+    for (let i = 0; i < n; i += this.maxBatch) {
+      const b = Math.min(this.maxBatch, n - i);
+      this.net.predict(x.subarray(i * nIn, (i + b) * nIn), b);
+      out.set(this.net.state("uP", this.net.depth, b), i * nOut);
+    }
+    return out;
   }
 
   setLearningRateScale(factor: number): void {
@@ -1220,6 +1237,7 @@ registerModel({
     sweeps: "up/down sweeps per training example (default 1, SCBS18's single pass)",
     gSom: "nudging conductance g_som (default 0.8)",
     activation: "φ: logistic (default), softRect, relu, tanh, linear",
+    readout: "what predictions are: output rates (\"rate\", default) or output potentials (\"potential\", for regression targets)",
   },
   cliConfig: (c) => {
     if (c.rule !== undefined) throw new ValueError("--rule: the microcircuit has a single local plasticity rule (SCBS18 §1.5); choose plastic pathways with --set 'plastic={…}'");
