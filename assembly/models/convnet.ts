@@ -2,7 +2,7 @@
 // backprop, one layer step per call. Every weight update here is W += eta · (δ-scaled feedback)ᵀ ·
 // (presynaptic activity), i.e. SGD on the loss whose output gradient the caller's output step wrote.
 //
-// PBR20 (SPEC §3): the output units are linear action values Q; one unit s is selected
+// PBR20 (docs/model.md §3): the output units are linear action values Q; one unit s is selected
 // (ε-greedy over a softmax), reward r = [s = label], reward-prediction error δ = r − Q_s. Only the
 // selected unit sends feedback (attention gating); a synapse's tag is presynaptic rate ×
 // postsynaptic derivative × that feedback, and it changes by α·δ·tag. Because feedback weights equal

@@ -1,4 +1,4 @@
-// The dendritic cortical microcircuit of SCBS18 (SPEC §1), in the paper's symbols.
+// The dendritic cortical microcircuit of SCBS18 (docs/model.md §1), in the paper's symbols.
 //
 // SCBS18 §1.2  v^B_k = W^up_k r_{k−1};  v^A_k = B_k φ(u^P_{k+1}) + W^PI_k φ(u^I_k);  v^I_k = W^IP_k φ(u^P_k)
 // SCBS18 §1.3  du^P_k/dt = −g_lk u^P_k + g_B (v^B_k − u^P_k) + g_A (v^A_k − u^P_k) + σξ      (hidden)
@@ -181,7 +181,7 @@ const P_SWITCH = 4;
   return (<usize>((cols + 3) & ~3)) << 2;
 }
 
-/** y = φ(x) elementwise (SPEC §1.9: logistic, or the soft rectifier γ·log(1+exp(β(u−θ)))). */
+/** y = φ(x) elementwise (docs/model.md §1.9: logistic, or the soft rectifier γ·log(1+exp(β(u−θ)))). */
 function phi(net: usize, y: usize, x: usize, rows: i32, cols: i32): void {
   switch (geti(net, H_ACT)) {
     case 0: logistic(y, x, rows, cols); break;
@@ -253,7 +253,7 @@ function checkWeights(net: usize): i32 {
 }
 
 // =============================================================================================
-// Fast steady-state mode (SPEC §1.8)
+// Fast steady-state mode (docs/model.md §1.8)
 // =============================================================================================
 
 /**
@@ -287,7 +287,7 @@ function forwardSweep(net: usize, X: usize, b: i32, withApical: bool, withIntern
 }
 
 /**
- * Output nudging and backward sweep k = N−1..1 (SPEC §1.8 steps 2–3):
+ * Output nudging and backward sweep k = N−1..1 (docs/model.md §1.8 steps 2–3):
  * u^P_N = (1−λ_out) c_out v^B_N + λ_out u_tgt;  u^I_k = (1−λ_I) c_I v^I_k + λ_I u^P_{k+1};
  * v^A_k = B_k φ(u^P_{k+1}) + W^PI_k φ(u^I_k);  u^P_k = c_hid v^B_k + λ_A v^A_k.
  */
@@ -335,7 +335,7 @@ function applyUpdate(net: usize, W: usize, t: usize, E: usize, P: usize, sum: us
 }
 
 /**
- * Plasticity once per example, averaged over the b examples (SPEC §1.8 step 4), from the state the
+ * Plasticity once per example, averaged over the b examples (docs/model.md §1.8 step 4), from the state the
  * sweeps left: presynaptic terms are the forward-sweep rates that produced the dendritic potentials.
  *   G^up_k = [φ(u^P_k) − φ(v̂^B_k)] r_{k−1}ᵀ          G^IP_k = [φ(u^I_k) − φ(c_I v^I_k)] φ(u^P_k)ᵀ
  *   G^PI_k = −v^A_k φ(u^I_k)ᵀ                         G^down_k = [φ(u^P_k) − φ(B_k φ(u^P_{k+1}))] φ(u^P_{k+1})ᵀ
@@ -388,7 +388,7 @@ function fastPlasticity(net: usize, X: usize, b: i32, scale: f32): i32 {
 }
 
 /**
- * Test pass: the forward sweep only (SPEC §1.8). Output rates φ(u^P_N) of the b examples X (b × n0)
+ * Test pass: the forward sweep only (docs/model.md §1.8). Output rates φ(u^P_N) of the b examples X (b × n0)
  * are left in the output layer's rate buffer (L_RF). Returns 0 or a non-finite status code.
  */
 export function mcFastForward(net: usize, X: usize, b: i32): i32 {
@@ -421,7 +421,7 @@ export function mcFastTrain(net: usize, X: usize, T: usize, b: i32, sweeps: i32,
 }
 
 // =============================================================================================
-// Full dynamics (SPEC §1.2–1.5), forward Euler
+// Full dynamics (docs/model.md §1.2–1.5), forward Euler
 // =============================================================================================
 
 /**
@@ -549,7 +549,7 @@ function recordMonitors(net: usize, clock: i32): void {
 }
 
 /**
- * Presents the b patterns X (b × n0) for `steps` Euler steps in one call (SPEC §1.3–1.5).
+ * Presents the b patterns X (b × n0) for `steps` Euler steps in one call (docs/model.md §1.3–1.5).
  * flags: 1 nudge the output toward T (b × n_N), 2 plasticity on, 4 this call starts a new pattern
  * (restarts the learning-lag clock). Returns 0, or a non-finite status code (the step is in the
  * descriptor's H_STATUS_STEP slot).
@@ -557,10 +557,10 @@ function recordMonitors(net: usize, clock: i32): void {
  * Order within one step t → t+1 (transcribed by the f64 oracle in test/microcircuit.ref.ts):
  *  1. Euler step of every soma from u(t) and the dendritic potentials V(t) (interneurons see their
  *     partner's u^P(t)); noise enters as dt·σ·ξ, inside the derivative as in every published
- *     re-implementation (SPEC §1.3);
+ *     re-implementation (docs/model.md §1.3);
  *  2. r_0(t+1) = r_0(t) + (dt/τ_in)(x − r_0(t));  rates r(t+1) = φ(u(t+1));
  *  3. induction terms from u(t+1) and the dendritic potentials V(t) with the presynaptic rates r(t)
- *     that produced them (SPEC §1.5: plasticity uses the potentials after the Euler step);
+ *     that produced them (docs/model.md §1.5: plasticity uses the potentials after the Euler step);
  *  4. per weight matrix, one fused pass: Δ ← Δ + (dt/τ_w)(G − Δ), W ← W + dt·η·Δ, and the next
  *     dendritic potential V(t+1) = W(t+1) r(t+1).
  */

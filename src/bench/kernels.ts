@@ -34,7 +34,7 @@ interface Workload {
   flops: number;
 }
 
-/** The workloads of issue 2, at the sizes of a 784-500-500-10 network with mini-batches of 10. */
+/** The kernel workloads at the sizes of a 784-500-500-10 network with mini-batches of 10. */
 function workloads(): Workload[] {
   const nt = (label: string, bsz: number, n: number, m: number): Workload => ({ kernel: "gemmNT", label, shape: [bsz, n, m], flops: 2 * bsz * n * m });
   const nn = (label: string, bsz: number, m: number, n: number): Workload => ({ kernel: "gemmNN", label, shape: [bsz, m, n], flops: 2 * bsz * m * n });

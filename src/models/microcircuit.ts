@@ -1,4 +1,4 @@
-// The dendritic cortical microcircuit of SCBS18 (SPEC §1): the user-facing network object over the
+// The dendritic cortical microcircuit of SCBS18 (docs/model.md §1): the user-facing network object over the
 // WebAssembly model in assembly/models/microcircuit.ts, and its classifier for the trainer.
 //
 // One Arena owns every buffer; a descriptor tensor (an i32/f32 table in linear memory) tells the
@@ -11,7 +11,7 @@ import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel } from "./registry.js";
 
 /**
- * SCBS18 parameters (SPEC §1.9). Conductances, time constants and noise: five independent
+ * SCBS18 parameters (docs/model.md §1.9). Conductances, time constants and noise: five independent
  * re-implementations of SCBS18 agree on these values. Learning rates: SCBS18's supplementary
  * tables (η_up input→hidden 0.0011875, hidden→output 0.0005, ratio 1/λ; η_IP 0.0002375 while
  * learning the self-predicting state, 0.0011875 on tasks; η_PI 0.0005 SPS/association, 0.0059375
@@ -83,9 +83,9 @@ export interface MicrocircuitOptions {
   topDown?: "random" | "symmetric";
   /** Extra factor on the top-down weights B (after init; for a symmetric start, on Wᵀ). Default 1. */
   topDownGain?: number;
-  /** "random": every class from `init`; "selfPredicting": then W^PI = −B and W^IP from W^up (SPEC §1.6). */
+  /** "random": every class from `init`; "selfPredicting": then W^PI = −B and W^IP from W^up (docs/model.md §1.6). */
   start?: "random" | "selfPredicting";
-  /** Plasticity off for this long after each pattern switch (SPEC §1.5; SCBS18 has none). Default 0. */
+  /** Plasticity off for this long after each pattern switch (docs/model.md §1.5; SCBS18 has none). Default 0. */
   learningLagMs?: number;
   /**
    * Hold W^PI = −B (needs start "selfPredicting" and W^PI, B fixed): the fast mode then forms
@@ -146,7 +146,7 @@ const FLAG = { PLASTIC_UP: 1, PLASTIC_IP: 2, PLASTIC_PI: 4, PLASTIC_DN: 8, BIAS_
 const MREC = 8;
 const MAX_MONITORS = 32;
 
-/** Derived steady-state factors of SPEC §1.4. */
+/** Derived steady-state factors of docs/model.md §1.4. */
 export interface SteadyFactors {
   cHid: number;
   lambdaA: number;
@@ -600,7 +600,7 @@ export class Microcircuit {
   }
 
   /**
-   * Exact self-predicting weights (SPEC §1.6): W^PI_k = −B_k and
+   * Exact self-predicting weights (docs/model.md §1.6): W^PI_k = −B_k and
    * W^IP_k = [(g_lk+g_D)/g_D]·[g_B/(g_lk+g_B+g_A^(k+1))]·W^up_{k+1}, g_A^(k+1) = 0 when k+1 is the
    * output (factor 1 under the output, 1.1/1.9 deeper). Thresholds of W^IP follow W^up's the same way.
    */
@@ -728,7 +728,7 @@ export class Microcircuit {
   }
 
   /**
-   * Full dynamics (SPEC §1.2–1.5): presents the pattern(s) x for `steps` Euler steps in one
+   * Full dynamics (docs/model.md §1.2–1.5): presents the pattern(s) x for `steps` Euler steps in one
    * WebAssembly call, with the output nudged toward `target` when given. State carries over
    * between calls (patterns follow each other without reset, as in SCBS18).
    */
@@ -746,7 +746,7 @@ export class Microcircuit {
   }
 
   /**
-   * Fast steady-state mode (SPEC §1.8) on b examples: `sweeps` up/down sweeps (1 = SCBS18's single
+   * Fast steady-state mode (docs/model.md §1.8) on b examples: `sweeps` up/down sweeps (1 = SCBS18's single
    * pass), then (learn) one plasticity step with batch-averaged induction terms and rates η per example.
    */
   steadyState(x: ArrayLike<number>, target: ArrayLike<number> | null, opts: { batch?: number; sweeps?: number; learn?: boolean } = {}): void {
@@ -832,7 +832,7 @@ export class Microcircuit {
 
   /**
    * Angles (degrees) between the microcircuit's bottom-up update and the backprop and
-   * feedback-alignment updates of the equivalent feedforward net (pre-activations v̂, SPEC §1.7),
+   * feedback-alignment updates of the equivalent feedforward net (pre-activations v̂, docs/model.md §1.7),
    * on the same weights and one input/target pair. The microcircuit update is taken at the steady
    * state (`sweeps` up/down sweeps; default 200, converged). Per hidden layer and over all hidden
    * layers together.
@@ -1042,7 +1042,7 @@ export function activationF64(name: Activation, sr: { gamma: number; beta: numbe
 // Classifier for the trainer (fast steady-state mode)
 // =================================================================================================
 
-/** Configuration of the "microcircuit" model kind (all fields JSON; defaults: the MNIST protocol of SPEC §1.10). */
+/** Configuration of the "microcircuit" model kind (all fields JSON; defaults: the MNIST protocol of docs/model.md §1.10). */
 export interface MicrocircuitClassifierConfig {
   sizes: number[];
   seed: number;
@@ -1060,11 +1060,11 @@ export interface MicrocircuitClassifierConfig {
   etaPathway?: Partial<Record<Pathway, number | number[]>>;
   plastic: Record<Pathway, boolean>;
   thresholds: boolean;
-  /** Gain on Glorot-uniform initial weights (SPEC §1.8: ×4). */
+  /** Gain on Glorot-uniform initial weights (docs/model.md §1.8: ×4). */
   initGain: number;
   /** Gain of the fixed top-down weights B over their Glorot init, before the 1/ρ factor. */
   topDownGain: number;
-  /** Fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (SPEC §1.8). */
+  /** Fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (docs/model.md §1.8). */
   compensateRho: boolean;
   /** Target rates for the wrong / right class, mapped through the inverse logistic to potentials. */
   targetLow: number;
@@ -1119,7 +1119,7 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
 }
 
 /**
- * The microcircuit as a classifier (SPEC §1.8, §1.10 MNIST protocol): fast steady-state mode,
+ * The microcircuit as a classifier (docs/model.md §1.8, §1.10 MNIST protocol): fast steady-state mode,
  * random self-predicting start, B and W^PI fixed by default, targets as potentials
  * logit(targetLow/targetHigh). Prediction is the forward sweep; the class is the argmax rate.
  */
@@ -1141,7 +1141,7 @@ export class MicrocircuitClassifier implements TrainableModel {
     const gSom = c.gSom;
     const f = steadyFactors({ gLk: SCBS18.gLk, gB: SCBS18.gB, gA: SCBS18.gA, gD: SCBS18.gD, gSom });
     const rho = f.lambdaA * (1 - f.lambdaI);
-    // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (SPEC §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
+    // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (docs/model.md §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
     const factors = c.etaLayerFactors ?? Array.from({ length: N }, (_, i) => (i === N - 1 ? 1 : 2 ** (N - i)));
     const etaUp = factors.map((x) => c.eta * x);
     const etaIP = Array.from({ length: N - 1 }, (_, i) => (etaUp[i + 1] * (i + 2 === N ? f.cOut : f.cHid)) / (f.cI * f.lambdaI));
@@ -1222,7 +1222,7 @@ export class MicrocircuitClassifier implements TrainableModel {
 
 registerModel({
   kind: "microcircuit",
-  description: "SCBS18 dendritic cortical microcircuit, fast steady-state mode (SPEC §1.8); --lr sets eta",
+  description: "SCBS18 dendritic cortical microcircuit, fast steady-state mode (docs/model.md §1.8); --lr sets eta",
   options: {
     sizes: "layer sizes, inputs first (default 784-500-500-10; --arch sets it)",
     eta: "learning rate of the output layer's W^up per example, batch-averaged (default 0.025; --lr sets it)",

@@ -1,6 +1,6 @@
 // Feedforward nets trained by backprop (BP), feedback alignment (FA, Lillicrap et al. 2016), direct
 // feedback alignment (DFA, Nøkland 2016) and sign-concordant feedback alignment (uSF, frSF, brSF;
-// Liao, Leibo & Poggio 2016) — the baselines of SPEC §2. The equations are in assembly/models/mlp.ts;
+// Liao, Leibo & Poggio 2016) — the baselines of docs/model.md §2. The equations are in assembly/models/mlp.ts;
 // this file validates the configuration, owns the buffers and crosses into WebAssembly once per
 // mini-batch.
 //
@@ -10,8 +10,8 @@
 //   layers.l.b   [n_{l+1}]       biases (biases: true)
 //   layers.l.vW  [n_{l+1}, n_l]  momentum of W (momentum > 0)
 //   layers.l.vb  [n_{l+1}]       momentum of b (momentum > 0 and biases: true)
-//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  SPEC §2's B_l, carries δ of layer l's output back to its input
-//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  SPEC §2's B, projects the output error e onto layer l's output
+//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  docs/model.md §2's B_l, carries δ of layer l's output back to its input
+//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  docs/model.md §2's B, projects the output error e onto layer l's output
 //   layers.l.M   frSF, l ≥ 1:    [n_l, n_{l+1}]  fixed magnitudes, B_l = M ⊙ sign(W_l)ᵀ
 //   rng.seed     Uint32 [1]      key of the brSF magnitude draws (brSF only; the configured seed)
 //   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
@@ -60,7 +60,7 @@ export interface MlpConfig {
   feedbackGain: number;
   /**
    * Base of the SCFA magnitudes: "init" (default) s_l = feedbackGain · E|W_l| at initialisation;
-   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (SPEC §2, M = 1) at gain 1. Without
+   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (docs/model.md §2, M = 1) at gain 1. Without
    * batch normalisation (which Liao et al. used) unit magnitudes make the hidden updates of a
    * 784-500-500-10 net ~1/E|W| ≈ 20× per layer larger than backprop's, hence the default.
    */
@@ -326,7 +326,7 @@ export class Mlp implements TrainableModel {
           drawSize = Math.max(drawSize, nOut * nIn);
         }
         if (c.rule === "dfa" && l < L - 1) {
-          // DFA projection B_l (SPEC §2), stored n_L × n_{l+1}, drawn like a forward matrix of that shape.
+          // DFA projection B_l (docs/model.md §2), stored n_L × n_{l+1}, drawn like a forward matrix of that shape.
           fb = arena.matrix(nL, nOut);
           const fl = initLaw(c, nOut, nL);
           draw(fb, { ...fl, scale: fl.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);
