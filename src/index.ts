@@ -1,5 +1,6 @@
 export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
+export { Rng, SplitMix32, mulberry32, mulberry32Signed } from "./core/random.js";
 export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";

@@ -5,20 +5,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, BrainPropNet, ShapeError, ValueError, NonFiniteError, type Core, type LayerSpec } from "../src/index.ts";
+import { mulberry32 } from "../src/core/random.ts";
 
 type Fn = (...a: number[]) => number;
 const ceil4 = (n: number) => (n + 3) & ~3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let core: Core;
 let scalar: Core;
@@ -180,7 +171,7 @@ const cases: Case[] = [
 ];
 
 function makeBatch(c: Case, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const d = c.input[0] * c.input[1] * c.input[2];
   const x = new Float32Array(c.batch * d).map(() => Math.fround(r()));
   const labels = Int32Array.from({ length: c.batch }, () => Math.floor(r() * c.classes));
@@ -358,7 +349,7 @@ mdl("the test pass uses BN running statistics and no dropout: equals the f64 for
 mdl("same seed → bit-identical state after training (dropout, exploration included); another seed differs", () => {
   const run = (seed: number, c: Core) => {
     const m = new BrainPropNet(c, { rule: "brainprop", net: "custom", input: [8, 8, 1], classes: 10, layers: [{ type: "conv", filters: 4 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }, { type: "dense", units: 12 }, { type: "relu" }, { type: "dropout", rate: 0.3 }], epsilon: 0.5, lr: 0.1, initStd: 0.1, maxBatch: 16, seed });
-    const r = rng(1);
+    const r = mulberry32(1);
     for (let i = 0; i < 6; i++) {
       const x = new Float32Array(16 * 64).map(() => r());
       const labels = Int32Array.from({ length: 16 }, () => Math.floor(r() * 10));
@@ -380,7 +371,7 @@ mdl("same seed → bit-identical state after training (dropout, exploration incl
 
 mdl("exportState/importState round trip: a restored model continues bit-identically", () => {
   const cfg = { rule: "brainprop", net: "custom", input: [6, 6, 1], classes: 4, layers: [{ type: "conv", filters: 4, stride: 2 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }], epsilon: 0.3, initStd: 0.2, maxBatch: 8, seed: 2 };
-  const r = rng(3);
+  const r = mulberry32(3);
   const batches = Array.from({ length: 4 }, () => ({ n: 8, x: new Float32Array(8 * 36).map(() => r()), labels: Int32Array.from({ length: 8 }, () => Math.floor(r() * 4)) }));
   const a = new BrainPropNet(core, cfg);
   a.trainBatch(batches[0]);

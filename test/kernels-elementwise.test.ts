@@ -1,5 +1,5 @@
 // Elementwise kernels (assembly/kernels/elementwise.ts) against float64 transcriptions of their
-// definitions, in the SIMD and the scalar build, at sizes straddling the vector width and at the
+// definitions, in every build (SIMD, scalar, and the debug build with assertions on), at sizes straddling the vector width and at the
 // model sizes. (The relaxed-SIMD build compiles these kernels to the same code as the SIMD build:
 // they use no relaxed instruction; a test below checks that bit for bit, in a child process with
 // --experimental-wasm-relaxed-simd where the runtime needs that flag.)
@@ -14,6 +14,8 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { init, detectFeatures, kernels, DisposedError, ShapeError, ValueError, type Core, type Tensor } from "../src/index.ts";
+import { assertAllClose as assertClose, assertPaddingZero, values } from "./support/numeric.ts";
+import { loadBuilds } from "./support/builds.ts";
 
 const U = 2 ** -24;
 const TINY = 2 ** -149; // smallest float32 subnormal: absolute slack for results that underflow
@@ -27,44 +29,6 @@ const SHAPES: [number, number][] = [
   [10, 500],
   [10, 10],
 ];
-
-/** Deterministic uniform values in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function values(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const next = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
-}
-
-function assertPaddingZero(t: Tensor, what: string): void {
-  const raw = t.peek();
-  const bits = new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
-  for (let r = 0; r < t.rows; r++) {
-    for (let c = t.cols; c < t.stride; c++) {
-      // +0 exactly (bit pattern 0), not -0 and not any other value
-      if (bits[r * t.stride + c] !== 0) assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]} (bits ${bits[r * t.stride + c].toString(16)})`);
-    }
-  }
-}
-
-/** |got − ref| ≤ tol(i) for every logical element. */
-function assertClose(got: Float32Array, ref: ArrayLike<number>, tol: (i: number) => number, what: string): void {
-  assert.is(got.length, ref.length, `${what}: length`);
-  for (let i = 0; i < ref.length; i++) {
-    const err = Math.abs(got[i] - ref[i]);
-    const t = tol(i);
-    if (!(err <= t) && !(got[i] === ref[i])) assert.unreachable(`${what}: element ${i} is ${got[i]}, reference ${ref[i]}, |error| ${err} > ${t}`);
-  }
-}
 
 const sigma = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
@@ -158,13 +122,16 @@ if (CHILD) void init({ impl: CHILD }).then((core) => process.stdout.write(JSON.s
 
 let simd: Core;
 let scalar: Core;
-const builds = () => [simd, scalar];
+// Every build this runtime loads: simd, scalar and debug (assertions on); relaxed where validated.
+let all: Core[] = [];
+const builds = () => all;
 
 const t = suite("elementwise kernels");
 
 t.before(async () => {
   simd = await init({ impl: "simd" });
   scalar = await init({ impl: "scalar" });
+  all = (await loadBuilds()).loaded.map((b) => b.core);
 });
 
 for (const c of UNARY) {

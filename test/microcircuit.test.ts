@@ -4,6 +4,7 @@ import { init, NonFiniteError, ShapeError, ValueError, type Core } from "../src/
 import { Microcircuit, MicrocircuitClassifier, SCBS18, type MicrocircuitOptions } from "../src/models/microcircuit.ts";
 import { createModel } from "../src/models/registry.ts";
 import { RefMicrocircuit, logistic, type RefParams } from "./microcircuit.ref.ts";
+import { values } from "./support/numeric.ts";
 
 const t = suite("microcircuit (SCBS18)");
 let core: Core;
@@ -26,13 +27,6 @@ const meanAbs = (a: ArrayLike<number>) => {
   return s / a.length;
 };
 /** Deterministic pseudo-random values in [lo, hi) for test inputs. */
-function values(n: number, seed: number, lo = 0, hi = 1): Float32Array {
-  let x = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * x) / 4294967296;
-  });
-}
 const uniformInit = (s: number): MicrocircuitOptions["init"] => ({ up: { dist: "uniform", scale: s }, down: { dist: "uniform", scale: s }, ip: { dist: "uniform", scale: s }, pi: { dist: "uniform", scale: s } });
 
 /** The f64 oracle with the network's current weights. */

@@ -5,24 +5,15 @@ import * as assert from "uvu/assert";
 import { createModel } from "../src/models/registry.ts";
 import { init, Mlp, mlpConfig, DisposedError, NonFiniteError, ShapeError, ValueError, type Core } from "../src/index.ts";
 import type { NamedArray } from "../src/train/model.ts";
+import { mulberry32 } from "../src/core/random.ts";
 
 let core: Core;
 let scalar: Core;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic test data (mulberry32; independent of the library's generators).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
@@ -191,7 +182,7 @@ t.before(async () => {
 t("the float64 oracle's backprop gradient matches central finite differences of its loss", () => {
   // Validates the transcription itself; h = 1e-5 gives truncation error O(h²) ≈ 1e-10 and
   // cancellation error ≈ 1e-16/1e-5 = 1e-11 relative, so 1e-6 relative is a safe bound.
-  const r = rng(5);
+  const r = mulberry32(5);
   for (const [act, loss, outAct] of [
     ["logistic", "softmax-ce", "linear"],
     ["tanh", "mse", "logistic"],
@@ -620,7 +611,7 @@ t("thousands of steps leave linear memory unchanged; use after dispose is a Disp
 // two clusters of a class are symmetric about the origin, so no linear read-out of the inputs
 // separates the classes: the hidden layers have to learn.
 function xorClusters(n: number, seed: number): { x: Float32Array; labels: Int32Array } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const x = new Float32Array(n * 8);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {

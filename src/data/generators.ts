@@ -2,7 +2,7 @@
 // Each split is drawn from its own stream (seed, seed+1, seed+2 for train, validation, test), so the
 // test set does not change when the training set size does.
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 import type { Dataset, Split } from "./dataset.js";
 
 const streamSeed = (seed: number, k: number) => (seed + k) >>> 0;

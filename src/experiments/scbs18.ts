@@ -2,7 +2,8 @@
 // return their numbers and a Vega-Lite specification of the curve the paper shows.
 import type { Core } from "../core/core.js";
 import { ValueError, assertInt } from "../core/errors.js";
-import { InitRng, Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
+import { SplitMix32 } from "../core/random.js";
+import { Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
 
 export interface ExperimentResult {
   /** JSON-serialisable numbers (the fields the issue names plus the traces). */
@@ -26,7 +27,7 @@ export interface ExperimentOptions {
 const U = (s: number): InitSpec => ({ dist: "uniform", scale: s });
 const STEPS = Math.round(SCBS18.presentMs / SCBS18.dtMs);
 
-function uniformVec(rng: InitRng, n: number, lo = 0, hi = 1): Float32Array {
+function uniformVec(rng: SplitMix32, n: number, lo = 0, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 function mean(a: ArrayLike<number>, from = 0, to = a.length): number {
@@ -69,7 +70,7 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
   try {
     const perPattern = 10;
     const mon = net.monitor("apical", { layer: 1, intervalSteps: STEPS / perPattern, capacity: patterns * perPattern });
-    const rng = new InitRng(seed + 1000);
+    const rng = new SplitMix32(seed + 1000);
     const t0 = performance.now();
     for (let p = 0; p < patterns; p++) {
       net.present(uniformVec(rng, 30), { learn: true });
@@ -125,7 +126,7 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
   const net = new Microcircuit(core, options);
   const probe = new Probe(core, net, options);
   try {
-    const rng = new InitRng(seed + 2000);
+    const rng = new SplitMix32(seed + 2000);
     const x = uniformVec(rng, 30);
     const target = uniformVec(rng, 10, -1, 1);
     const rmse = (u: ArrayLike<number>) => Math.sqrt(mean(Float64Array.from(u, (v, i) => (v - target[i]) ** 2)));
@@ -182,7 +183,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const seed = o.seed ?? 1;
   const patterns = o.patterns ?? 20000;
   assertInt(patterns, "patterns", 100);
-  const rng = new InitRng(seed + 3000);
+  const rng = new SplitMix32(seed + 3000);
   // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SPEC §1.9).
   const sr = activationF64("softRect");
   const T1 = Float64Array.from({ length: 20 * 30 }, () => rng.uniform(-1, 1) * 2);
@@ -224,7 +225,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
       curve.push({ pattern: p, model: "shallow (output layer only)", testMSE: testMSE(1) });
     };
     record(0);
-    const trainRng = new InitRng(seed + 4000);
+    const trainRng = new SplitMix32(seed + 4000);
     const t0 = performance.now();
     for (let p = 1; p <= patterns; p++) {
       const x = uniformVec(trainRng, 30);
@@ -290,7 +291,7 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
     for (const regime of ["symmetric B (vs backprop)", "random B (vs feedback alignment)"]) {
       const symmetric = regime.startsWith("symmetric");
       const net = new Microcircuit(core, { sizes, seed, sigma: 0, gSom, topDown: symmetric ? "symmetric" : "random", start: "selfPredicting", init: { up: U(1), down: U(1), ip: U(1), pi: U(1) } });
-      const rng = new InitRng(seed + 5000);
+      const rng = new SplitMix32(seed + 5000);
       let s = 0;
       for (let i = 0; i < samples; i++) {
         const a = net.alignment(uniformVec(rng, sizes[0]), uniformVec(rng, sizes.at(-1)!, -1, 1));

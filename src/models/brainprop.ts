@@ -14,7 +14,8 @@
 import type { Core } from "../core/core.js";
 import type { Arena, Tensor } from "../core/arena.js";
 import { NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
+import type { Batch } from "../data/batch.js";
+import type { NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel, type ModelFactory } from "./registry.js";
 
 

@@ -7,7 +7,9 @@
 import type { Core } from "../core/core.js";
 import type { Arena, Tensor } from "../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
+import type { Batch } from "../data/batch.js";
+import { SplitMix32 } from "../core/random.js";
+import type { NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel } from "./registry.js";
 
 /**
@@ -164,25 +166,6 @@ export function steadyFactors(p: { gLk: number; gB: number; gA: number; gD: numb
     cI: p.gD / (p.gLk + p.gD),
     lambdaI: p.gSom / (p.gLk + p.gD + p.gSom),
   };
-}
-
-/** splitmix32 stream: deterministic uniform numbers for weight initialisation. */
-export class InitRng {
-  #x: number;
-  constructor(seed: number) {
-    this.#x = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.#x = (this.#x + 0x9e3779b9) >>> 0;
-    let z = this.#x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  }
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
 }
 
 interface LayerBuffers {
@@ -550,7 +533,7 @@ export class Microcircuit {
   }
 
   #initWeights(init: Record<Pathway, InitSpec>): void {
-    const rng = new InitRng(this.params.seed);
+    const rng = new SplitMix32(this.params.seed);
     const N = this.depth;
     const draw = (t: Tensor, spec: InitSpec) => {
       const a = spec.dist === "uniform" ? spec.scale : spec.gain * Math.sqrt(6 / (t.rows + t.cols));

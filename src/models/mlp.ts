@@ -19,7 +19,8 @@
 import type { Core } from "../core/core.js";
 import type { Arena, Tensor } from "../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
+import type { Batch } from "../data/batch.js";
+import type { NamedArray, TrainableModel } from "../train/model.js";
 import { registerModel } from "./registry.js";
 
 export type MlpRule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
