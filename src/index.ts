@@ -1,7 +1,7 @@
 export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
 export { Rng, SplitMix32, mulberry32, mulberry32Signed } from "./core/random.js";
-export { detectFeatures, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
+export { detectFeatures, enableRelaxedSimd, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";
 export * from "./models/mlp.js";

@@ -63,7 +63,8 @@ c("unknown flags, bad values and extra arguments are errors with the flag named 
     [["train", "--lr-schedule", "step:0:0.5"], /option '--lr-schedule <s>' argument 'step:0:0.5' is invalid/],
     [["train", "--pixel-range", "0"], /option '--pixel-range <lo,hi>' argument '0' is invalid/],
     [["train", "--set", "novalue"], /expected key=value/],
-    [["train", "--impl", "gpu"], /Allowed choices are auto, simd, scalar, relaxed/],
+    [["train", "--simd", "gpu"], /Allowed choices are auto, relaxed, simd, scalar/],
+    [["train", "--impl", "gpu"], /Allowed choices are auto, relaxed, simd, scalar/],
     [["train", "--dataset", "cifar"], /ValueError: unknown dataset 'cifar'/],
     [["train", "--dataset", "bars", "--model", "nope"], /ValueError: unknown model 'nope'/],
     [["train", "--dataset", "bars", "--arch", "784-10"], /--arch 784-10: bars needs 9 inputs and 3 classes/],
@@ -100,6 +101,16 @@ c("train writes a JSON summary with testError, valError, per-epoch records, exam
   assert.is(s.modelConfig.lr, 0.5);
   assert.is(s.modelConfig.arch.join("-"), "9-3");
   assert.is(s.batchSize, 10);
+  // auto picks the relaxed-SIMD build (switched on at run time on Node 20)
+  assert.is(s.impl, "wasm-relaxed");
+});
+
+c("--simd simd|scalar forces that build, and the JSON summary names it (--impl is the older spelling)", async () => {
+  for (const [flag, build, impl] of [["--simd", "simd", "wasm-simd"], ["--simd", "scalar", "wasm-scalar"], ["--impl", "simd", "wasm-simd"]]) {
+    const json = path.join(dir, `build-${flag}-${build}.json`);
+    await train("--model", "mlp", "--dataset", "bars", "--arch", "9-5-3", "--epochs", "1", flag, build, "--json", json);
+    assert.is(JSON.parse(readFileSync(json, "utf8")).impl, impl, `${flag} ${build}`);
+  }
 });
 
 c("--save then --load resumes to the same final weights as one uninterrupted run", async () => {

@@ -122,7 +122,7 @@ if (CHILD) void init({ impl: CHILD }).then((core) => process.stdout.write(JSON.s
 
 let simd: Core;
 let scalar: Core;
-// Every build this runtime loads: simd, scalar and debug (assertions on); relaxed where validated.
+// Every build: simd, scalar, relaxed and debug (assertions on).
 let all: Core[] = [];
 const builds = () => all;
 

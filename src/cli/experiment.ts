@@ -7,6 +7,7 @@ import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
+import { buildOptions, chosenBuild } from "./runtime.js";
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -29,7 +30,8 @@ export function experimentCommand(): Command {
       .option("--json <file>", "write the results to this JSON file")
       .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or <name>.svg)")
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
-      .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
+      .addOption(buildOptions()[0])
+      .addOption(buildOptions()[1]);
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
     if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 0.1)", (v: string) => {
       const a = Number(v);
@@ -37,8 +39,9 @@ export function experimentCommand(): Command {
       return a;
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string; seed: number; impl: "auto" | "simd" | "scalar" | "relaxed"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
-      const core = await init({ impl: opts.impl });
+    sub.action(async (opts: { json?: string; svg?: string; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      const core = await init({ impl: chosenBuild(opts) });
+      process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
       const tty = process.stderr.isTTY;
       let last = -1;
       const onProgress = (f: number) => {

@@ -13,6 +13,7 @@ import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
+import { buildOptions, chosenBuild } from "./runtime.js";
 // Model kinds register themselves on import.
 import "../models/mlp.js";
 import "../models/microcircuit.js";
@@ -74,8 +75,6 @@ function setArg(v: string, prev: Record<string, unknown> = {}): Record<string, u
   return { ...prev, [key]: value };
 }
 
-const IMPLS = ["auto", "simd", "scalar", "relaxed"];
-
 /** Default hidden layers when --arch is not given: SCBS18's MNIST net, Bern-lab toys, SCBS18 Fig. 2. */
 function defaultArch(d: Dataset): number[] {
   const hidden: Record<string, number[]> = { bars: [30], yinyang: [30], teacher: [50] };
@@ -106,7 +105,8 @@ interface TrainOpts {
   load?: string;
   resetTrainer: boolean;
   json?: string;
-  impl: ImplChoice;
+  simd: ImplChoice;
+  impl?: ImplChoice;
   progress: ProgressMode;
   monitorEvery: number;
 }
@@ -140,9 +140,10 @@ export function trainCommand(): Command {
     .option("--load <file>", "start from a checkpoint: resumes its run (epoch, shuffling, schedule) unless --reset-trainer")
     .option("--reset-trainer", "with --load: use only the checkpoint's weights and start at epoch 0", false)
     .option("--json <file>", "write a JSON summary (testError, valError, epochs, examplesPerS, wallS, …)")
-    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
     .addOption(new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none").choices(["auto", "bar", "lines", "none"]).default("auto"))
     .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
     .addHelpText("after", () => modelHelp())
     .action(async (opts: TrainOpts, command: Command) => {
       await runTrain(opts, command);
@@ -222,7 +223,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
-  const core: Core = await init({ impl: opts.impl });
+  const core: Core = await init({ impl: chosenBuild(opts) });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
   const resume = !!ckpt && !opts.resetTrainer && !!ckpt.trainer;
@@ -358,7 +359,8 @@ interface EvalOpts {
   pixelRange?: [number, number];
   oneHot?: [number, number];
   json?: string;
-  impl: ImplChoice;
+  simd: ImplChoice;
+  impl?: ImplChoice;
 }
 
 export function evalCommand(): Command {
@@ -371,9 +373,10 @@ export function evalCommand(): Command {
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
     .option("--json <file>", "write the result as JSON")
-    .addOption(new Option("--impl <impl>", "WebAssembly build").choices(IMPLS).default("auto"))
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
     .action(async (opts: EvalOpts) => {
-      const core = await init({ impl: opts.impl });
+      const core = await init({ impl: chosenBuild(opts) });
       const ckpt = await readCheckpoint(opts.load);
       const name = opts.dataset ?? ckpt.metadata.dataset;
       if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
@@ -388,9 +391,9 @@ export function evalCommand(): Command {
         const t = performance.now();
         const r = trainer.evaluate(opts.split, true);
         const seconds = (performance.now() - t) / 1000;
-        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config };
-        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples`);
-        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples`);
+        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config, impl: core.impl };
+        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${core.impl})`);
+        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples (${core.impl})`);
         if (r.confusion) {
           console.log("confusion matrix (rows: true class, columns: predicted):");
           for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));

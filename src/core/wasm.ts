@@ -7,7 +7,12 @@ export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
 export type ImplChoice = "auto" | "simd" | "scalar" | "relaxed";
 
 export interface InitOptions {
-  /** Which build to load. "auto" (default): relaxed if available without flags, else SIMD, else scalar. */
+  /**
+   * Which build to load. "auto" (default): relaxed SIMD where the runtime has it (Node 20 gets it
+   * switched on, see `enableRelaxedSimd`), else SIMD, else scalar. "simd" gives results that are
+   * bit-identical across machines and between Node and browsers; "relaxed" may differ in the last
+   * bits between CPUs (fused or separate multiply-add). See docs/threads.md.
+   */
   impl?: ImplChoice;
   /**
    * Where the `.wasm` files live (a directory URL or path ending in "/"). Default: the package's
@@ -53,13 +58,31 @@ export function detectFeatures(): { simd: boolean; relaxedSimd: boolean } {
   return { simd: v(SIMD_PROBE), relaxedSimd: v(RELAXED_PROBE) };
 }
 
+/**
+ * Node 20 validates relaxed-SIMD only behind `--experimental-wasm-relaxed-simd`; V8 accepts that
+ * flag at run time through `v8.setFlagsFromString`, and modules compiled afterwards may use the
+ * instructions (Node ≥ 22 and Chromium ≥ 114 have them on already). Returns whether this runtime now
+ * validates relaxed-SIMD. A no-op outside Node and where the feature is already on.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (detectFeatures().relaxedSimd) return true;
+  // process.getBuiltinModule (Node ≥ 20.16) loads node:v8 synchronously and without an import
+  // statement, so bundlers never pull a Node built-in into browser code.
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = proc?.getBuiltinModule?.("node:v8") as { setFlagsFromString?(flags: string): void } | undefined;
+  if (typeof v8?.setFlagsFromString !== "function") return false;
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return detectFeatures().relaxedSimd;
+}
+
 function chooseImpl(choice: ImplChoice): Impl {
+  if (choice === "auto" || choice === "relaxed") enableRelaxedSimd();
   const f = detectFeatures();
   switch (choice) {
     case "auto":
       return f.relaxedSimd ? "wasm-relaxed" : f.simd ? "wasm-simd" : "wasm-scalar";
     case "relaxed":
-      if (!f.relaxedSimd) throw new DendriticError("impl 'relaxed' requested but this runtime does not validate relaxed-SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+      if (!f.relaxedSimd) throw new DendriticError("impl 'relaxed' requested but this runtime does not validate relaxed-SIMD (use 'simd')");
       return "wasm-relaxed";
     case "simd":
       if (!f.simd) throw new DendriticError("impl 'simd' requested but this runtime does not validate WebAssembly SIMD");
