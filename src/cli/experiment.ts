@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
-import { vegaLiteToSvg } from "../plot/svg.js";
+import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 
@@ -29,6 +29,7 @@ export function experimentCommand(): Command {
       .description(e.description)
       .option("--json <file>", "write the results to this JSON file")
       .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or <name>.svg)")
+      .option("--no-svg", "write no plot (the plot needs the optional packages vega and vega-lite)")
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
       .addOption(buildOptions()[0])
       .addOption(buildOptions()[1]);
@@ -39,7 +40,8 @@ export function experimentCommand(): Command {
       return a;
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
       const core = await init({ impl: chosenBuild(opts) });
       process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
       const tty = process.stderr.isTTY;
@@ -55,9 +57,9 @@ export function experimentCommand(): Command {
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
       if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl });
-      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
-      console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
+      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
+      if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
     cmd.addCommand(sub);
   }

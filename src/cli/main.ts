@@ -1,5 +1,6 @@
 // The `dendritic` command line. Each area registers its subcommands here; the `bench` command lives
-// with the benchmarks (bench/index.ts) and bin/dendritic.js passes it in, so the CLI never imports them.
+// with the benchmarks (bench/index.ts) and bin/dendritic.js passes it in, so the CLI never imports them
+// (and benny, an optional package, loads only for `dendritic bench`).
 import { Command } from "commander";
 import { experimentCommand } from "./experiment.js";
 import { plotCommand } from "./plot.js";
@@ -8,14 +9,22 @@ import { readFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-/** Runs the CLI on `argv` (process.argv form); `extra` adds commands defined outside src/ (bench). */
-export async function main(argv: string[], extra: Command[] = []): Promise<void> {
+/** A command defined outside src/ (the benchmarks, bench/index.ts), built only when it is invoked. */
+export interface LazyCommand {
+  name: string;
+  description: string;
+  load(): Promise<Command>;
+}
+
+/** Runs the CLI on `argv` (process.argv form); `lazy` adds commands that load only when named. */
+export async function main(argv: string[], lazy: LazyCommand[] = []): Promise<void> {
   const program = new Command("dendritic")
     .description("Biologically plausible learning on a WebAssembly SIMD core")
     .version(pkg.version)
     .showHelpAfterError()
     .enablePositionalOptions();
-  for (const c of extra) program.addCommand(c);
+  // Not invoked: a placeholder with the description, so `dendritic --help` lists it.
+  for (const c of lazy) program.addCommand(argv[2] === c.name || (argv[2] === "help" && argv[3] === c.name) ? await c.load() : new Command(c.name).description(c.description));
   program.addCommand(experimentCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());

@@ -41,3 +41,8 @@ export function assertInt(n: number, what: string, min = 0, max = 2 ** 31 - 1): 
     throw new ValueError(`${what} must be an integer in [${min}, ${max}], got ${String(n)}`);
   }
 }
+
+/** An optional package (full MNIST data, plotting, benchmarks) is needed and not installed. */
+export class MissingDependencyError extends DendriticError {
+  override name = "MissingDependencyError";
+}

