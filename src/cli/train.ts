@@ -6,13 +6,14 @@ import { ValueError } from "../core/errors.js";
 import type { ImplChoice } from "../core/wasm.js";
 import type { Dataset, EncodingOptions } from "../data/dataset.js";
 import { modelFactory, modelKinds, type CommonModelOptions } from "../models/registry.js";
-import { readCheckpoint, saveCheckpoint } from "../node/checkpoint.js";
+import { readCheckpoint } from "../node/checkpoint.js";
 import { DATASET_NAMES, loadDataset } from "../node/data.js";
 import { writeJson } from "../node/files.js";
 import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
+import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 // Model kinds register themselves on import.
 import "../models/mlp.js";
@@ -75,6 +76,14 @@ function setArg(v: string, prev: Record<string, unknown> = {}): Record<string, u
   return { ...prev, [key]: value };
 }
 
+function checkpointEveryArg(v: string): CheckpointEvery {
+  try {
+    return parseCheckpointEvery(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 /** Default hidden layers when --arch is not given: SCBS18's MNIST net, Bern-lab toys, SCBS18 Fig. 2. */
 function defaultArch(d: Dataset): number[] {
   const hidden: Record<string, number[]> = { bars: [30], yinyang: [30], teacher: [50] };
@@ -102,6 +111,7 @@ interface TrainOpts {
   set?: Record<string, unknown>;
   save?: string;
   saveBest?: string;
+  checkpointEvery: CheckpointEvery;
   load?: string;
   resetTrainer: boolean;
   json?: string;
@@ -135,16 +145,17 @@ export function trainCommand(): Command {
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default 0,1)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also pass one-hot targets with these values (e.g. 0.1,0.9); labels are always passed").argParser(pairArg))
     .addOption(new Option("--set <key=value>", "set a model configuration key (repeatable); see the model options below").argParser(setArg))
-    .option("--save <file>", "write a checkpoint (safetensors) at the end, or when interrupted with Ctrl-C")
-    .option("--save-best <file>", "write a checkpoint of the best-validation epoch's weights")
+    .option("--save <file>", "write a checkpoint (safetensors) during the run (see --checkpoint-every) and when it ends or is interrupted")
+    .addOption(new Option("--checkpoint-every <n|Nm>", CHECKPOINT_EVERY_HELP).default({ epochs: 1 }, "1").argParser(checkpointEveryArg))
+    .option("--save-best <file>", "write a checkpoint of the best-validation epoch's weights whenever a new best epoch happens")
     .option("--load <file>", "start from a checkpoint: resumes its run (epoch, shuffling, schedule) unless --reset-trainer")
     .option("--reset-trainer", "with --load: use only the checkpoint's weights and start at epoch 0", false)
-    .option("--json <file>", "write a JSON summary (testError, valError, epochs, examplesPerS, wallS, …)")
+    .option("--json <file>", "write a JSON summary (status, testError, valError, epochs, examplesPerS, wallS, …), updated every epoch")
     .addOption(new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none").choices(["auto", "bar", "lines", "none"]).default("auto"))
     .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
-    .addHelpText("after", () => modelHelp())
+    .addHelpText("after", () => EXIT_HELP + modelHelp())
     .action(async (opts: TrainOpts, command: Command) => {
       await runTrain(opts, command);
     });
@@ -280,7 +291,6 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       encoding,
       limitTrain: limit,
       monitorEvery: opts.monitorEvery,
-      keepBest: !!opts.saveBest,
       onProgress: (p) => reporter.progress(p),
       onEpoch: (r) => reporter.epoch(r, opts.epochs),
     });
@@ -294,47 +304,38 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       );
     }
 
-    // Ctrl-C: finish the current mini-batch, then save (atomically) and exit; a second Ctrl-C exits at once.
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130);
-      reporter.stopBar();
-      process.stderr.write("\ninterrupted: stopping after this mini-batch (Ctrl-C again to quit without saving)\n");
-      trainer.stop();
-    };
-    process.on("SIGINT", onSigint);
-    let summary: TrainSummary;
+    const extra = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
+    const control = new RunControl({
+      model,
+      trainer,
+      save: opts.save,
+      saveBest: opts.saveBest,
+      json: opts.json,
+      every: opts.checkpointEvery,
+      extra,
+      describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
+      onStopSignal: () => reporter.stopBar(),
+    });
+    control.installSignalHandlers();
+    let failure: unknown;
     try {
-      summary = await trainer.run();
+      await trainer.run();
+    } catch (e) {
+      failure = e;
     } finally {
       reporter.stopBar();
     }
-    const extra = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
-    if (opts.save) await saveCheckpoint(opts.save, model, trainer.state(), extra);
-    if (opts.saveBest && trainer.bestState) {
-      const current = model.exportState();
-      model.importState(trainer.bestState);
-      await saveCheckpoint(opts.saveBest, model, undefined, { ...extra, best_epoch: String(summary.bestEpoch) });
-      model.importState(current);
+    const out = await control.finish({ error: failure });
+    if (out.status === "diverged" || out.status === "failed") {
+      const kept = control.lastWritten ? `; ${opts.save} keeps the last good checkpoint (after epoch ${control.lastWritten.epoch})` : "";
+      const e = failure instanceof Error ? failure : new Error(String(failure));
+      if (out.status === "diverged") e.message += ` (training diverged in epoch ${out.epochsRun + 1}${kept})`;
+      throw e;
     }
-    process.off("SIGINT", onSigint);
-    const out = {
-      ...summary,
-      modelConfig: model.config(),
-      datasetAbout: dataset.about,
-      impl: core.impl,
-      batchSize,
-      seed,
-      shuffle,
-      schedule,
-      wallS: (performance.now() - t0) / 1000,
-    };
-    if (opts.json) await writeJson(opts.json, out);
-    if (opts.progress !== "none" || !opts.json) console.log(finalLine(summary, regression, out.wallS));
-    if (summary.interrupted) {
+    if (opts.progress !== "none" || !opts.json) console.log(finalLine(out, regression, out.wallS as number));
+    if (out.status === "interrupted") {
       if (opts.save) console.log(`saved ${opts.save}; continue with --load ${opts.save}`);
-      process.exitCode = 130;
+      process.exitCode = signalExitCode(control.stoppedBy!);
     }
   } finally {
     model.dispose();

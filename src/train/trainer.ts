@@ -223,6 +223,10 @@ export class Trainer extends EventTarget {
   private monitor = { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 };
   private stopRequested = false;
   private orderReady = false;
+  // Counters of the current (or last) run() call, for summaries.
+  private runStart = 0;
+  private runTrained = 0;
+  private runTrainSeconds = 0;
 
   constructor(model: TrainableModel, dataset: Dataset, options: TrainerOptions) {
     super();
@@ -383,8 +387,9 @@ export class Trainer extends EventTarget {
     const hasTargets = !classification || o.encoding?.oneHot !== undefined;
     const K = d.outputSize;
     const batches = Math.ceil(this.nTrain / o.batchSize);
-    let trainedThisRun = 0;
-    let trainSecondsThisRun = 0;
+    this.runStart = t0;
+    this.runTrained = 0;
+    this.runTrainSeconds = 0;
     this.stopRequested = false;
     let lastYield = now();
     let lastProgress = -Infinity;
@@ -399,7 +404,7 @@ export class Trainer extends EventTarget {
       let segStart = now();
       const closeSegment = (t: number) => {
         this.monitor.trainSeconds += (t - segStart) / 1000;
-        trainSecondsThisRun += (t - segStart) / 1000;
+        this.runTrainSeconds += (t - segStart) / 1000;
         segStart = t;
       };
       while (this.batch < batches) {
@@ -416,7 +421,7 @@ export class Trainer extends EventTarget {
         }
         this.model.trainBatch(batch);
         this.batch++;
-        trainedThisRun += n;
+        this.runTrained += n;
         const t = now();
         if (t - lastProgress >= o.progressMs || this.batch === batches) {
           lastProgress = t;
@@ -448,7 +453,9 @@ export class Trainer extends EventTarget {
       this.finishEpoch(lrScale);
     }
     const interrupted = this.stopRequested && this.epoch < o.epochs && !this.stoppedEarly;
-    return this.summary(trainedThisRun, trainSecondsThisRun, (now() - t0) / 1000, interrupted);
+    const s = this.snapshot(interrupted);
+    this.dispatchEvent(new CustomEvent("done", { detail: s }));
+    return s;
   }
 
   private finishEpoch(lrScale: number): void {
@@ -493,7 +500,14 @@ export class Trainer extends EventTarget {
     this.dispatchEvent(new CustomEvent("epoch", { detail: rec }));
   }
 
-  private summary(trained: number, trainSeconds: number, wallS: number, interrupted: boolean): TrainSummary {
+  /**
+   * The summary of the epochs completed so far (during a run, after it, or after run() threw):
+   * what run() returns at its end, without the "done" event.
+   */
+  snapshot(interrupted = false): TrainSummary {
+    const trained = this.runTrained;
+    const trainSeconds = this.runTrainSeconds;
+    const wallS = this.runStart > 0 ? (now() - this.runStart) / 1000 : 0;
     const best = this.history.find((r) => r.epoch === this.bestEpoch);
     const s: TrainSummary = {
       dataset: this.dataset.name,
@@ -513,7 +527,6 @@ export class Trainer extends EventTarget {
       if (best.testMse !== undefined) s.testMse = best.testMse;
       if (this.bestConfusion) s.testConfusion = this.bestConfusion;
     }
-    this.dispatchEvent(new CustomEvent("done", { detail: s }));
     return s;
   }
 }
