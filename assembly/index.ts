@@ -28,3 +28,5 @@ export * from "./models/microcircuit";
 // Benchmark-only: the register-only multiply-add ceiling that `dendritic bench kernels` reports as
 // `peak`. No model or library function calls it.
 export { simdPeak } from "./kernels/peak";
+export * from "./kernels/spikes";
+export { spikingWindow, spikingRates, spikingRefreshFeedback } from "./models/spiking/network";

@@ -7,6 +7,7 @@ export * as kernels from "./kernels/index.js";
 export * from "./models/mlp.js";
 export * from "./models/brainprop.js";
 export * from "./models/microcircuit.js";
+export * from "./models/spiking/index.js";
 export * from "./data/index.js";
 export * from "./train/index.js";
 export { createModel, registerModel, modelKinds, type ModelFactory } from "./models/registry.js";

@@ -19,6 +19,7 @@ import { buildOptions, chosenBuild } from "./runtime.js";
 import "../models/mlp.js";
 import "../models/microcircuit.js";
 import "../models/brainprop.js";
+import "../models/spiking/index.js";
 
 // ------------------------------------------------------------------------------------------------
 // Argument parsers: each throws InvalidArgumentError, which commander reports with the flag name.
@@ -130,14 +131,14 @@ export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("Train a model on a data set; prints per-epoch validation and test error, optionally saves a checkpoint and a JSON summary")
     .addOption(new Option("--model <kind>", "model kind (registered: see below)").default("microcircuit"))
-    .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf)")
+    .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
     .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
     .addOption(new Option("--lr <x>", "global learning rate (model-specific meaning; see the model's options)").argParser(positiveNumber))
-    .addOption(new Option("--lr-schedule <s>", "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA (default constant)").argParser(scheduleArg))
+    .addOption(new Option("--lr-schedule <s>", "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA | milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1) (default constant)").argParser(scheduleArg))
     .addOption(new Option("--patience <n>", "early stopping: stop after n epochs without a better validation error").argParser(intArg(1)))
     .addOption(new Option("--seed <n>", "seed of the model initialisation and of shuffling (default 1)").argParser(intArg(0, 2 ** 32 - 1)))
     .option("--no-shuffle", "present training examples in file order every epoch")
@@ -347,7 +348,11 @@ function finalLine(s: TrainSummary, regression: boolean, wallS: number): string 
   const what = regression
     ? `test MSE ${s.testMse?.toPrecision(4) ?? "–"} (validation MSE ${s.valMse?.toPrecision(4) ?? "–"})`
     : `test accuracy ${s.testError === undefined ? "–" : (100 * (1 - s.testError)).toFixed(2) + "%"} (test error ${s.testError === undefined ? "–" : (100 * s.testError).toFixed(2) + "%"}, validation error ${s.valError === undefined ? "–" : (100 * s.valError).toFixed(2) + "%"})`;
-  return `${what} at epoch ${s.bestEpoch} of ${s.epochsRun} (best validation)${s.stoppedEarly ? ", stopped early" : ""}; ${Math.round(s.examplesPerS)} ex/s, ${formatDuration(wallS)} total`;
+  const others = Object.entries(s.readouts ?? {})
+    .filter(([, r]) => r.testError !== undefined)
+    .map(([name, r]) => `; ${name} readout test error ${(100 * r.testError!).toFixed(2)}%`)
+    .join("");
+  return `${what}${others} at epoch ${s.bestEpoch} of ${s.epochsRun} (best validation)${s.stoppedEarly ? ", stopped early" : ""}; ${Math.round(s.examplesPerS)} ex/s, ${formatDuration(wallS)} total`;
 }
 
 // ------------------------------------------------------------------------------------------------

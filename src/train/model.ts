@@ -25,6 +25,14 @@ export interface TrainableModel {
    */
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array;
 
+  /**
+   * Optional: names of other readouts of the same model (e.g. "rate" for the spiking model's
+   * clip-rate readout). The trainer reports their classification error beside predict()'s.
+   */
+  readonly readouts?: readonly string[];
+  /** Optional: predict() through one of `readouts` (same layout and argmax convention). */
+  predictWith?(readout: string, x: Float32Array, n: number, out?: Float32Array): Float32Array;
+
   /** Multiplies every learning rate by `factor` relative to the configured base rates (schedules). */
   setLearningRateScale(factor: number): void;
 

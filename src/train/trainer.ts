@@ -14,7 +14,9 @@ export type Schedule =
   /** scale = factor^⌊epoch / every⌋ (e.g. halve every 50 epochs: every 50, factor 0.5). */
   | { kind: "step"; every: number; factor: number }
   /** scale = gamma^epoch. */
-  | { kind: "exp"; gamma: number };
+  | { kind: "exp"; gamma: number }
+  /** scale = factor^(number of milestones ≤ epoch), e.g. ÷10 at 50 % and 75 % of 20 epochs: at [10, 15], factor 0.1. */
+  | { kind: "milestones"; at: number[]; factor: number };
 
 export function checkSchedule(s: Schedule): Schedule {
   switch (s?.kind) {
@@ -28,6 +30,12 @@ export function checkSchedule(s: Schedule): Schedule {
     case "exp":
       assertFinite(s.gamma, "schedule exp gamma");
       if (s.gamma <= 0) throw new ValueError(`schedule exp gamma must be > 0, got ${s.gamma}`);
+      return s;
+    case "milestones":
+      if (!Array.isArray(s.at) || s.at.length === 0) throw new ValueError("schedule milestones: 'at' must list at least one epoch");
+      s.at.forEach((e, i) => assertInt(e, `schedule milestone ${i + 1} (epoch)`, 1));
+      assertFinite(s.factor, "schedule milestones factor");
+      if (s.factor <= 0) throw new ValueError(`schedule milestones factor must be > 0, got ${s.factor}`);
       return s;
     default:
       throw new ValueError(`unknown schedule ${JSON.stringify(s)}; expected constant, step or exp`);
@@ -43,10 +51,12 @@ export function scheduleScale(s: Schedule, epoch: number): number {
       return Math.pow(s.factor, Math.floor(epoch / s.every));
     case "exp":
       return Math.pow(s.gamma, epoch);
+    case "milestones":
+      return Math.pow(s.factor, s.at.filter((e) => e <= epoch).length);
   }
 }
 
-/** Parses `constant`, `step:EVERY:FACTOR` or `exp:GAMMA`. */
+/** Parses `constant`, `step:EVERY:FACTOR`, `exp:GAMMA` or `milestones:E1,E2,…:FACTOR`. */
 export function parseSchedule(text: string): Schedule {
   const [kind, ...args] = text.split(":");
   const num = (s: string | undefined, what: string) => {
@@ -57,7 +67,10 @@ export function parseSchedule(text: string): Schedule {
   if (kind === "constant" && args.length === 0) return { kind: "constant" };
   if (kind === "step" && args.length === 2) return checkSchedule({ kind: "step", every: num(args[0], "EVERY"), factor: num(args[1], "FACTOR") });
   if (kind === "exp" && args.length === 1) return checkSchedule({ kind: "exp", gamma: num(args[0], "GAMMA") });
-  throw new ValueError(`bad schedule '${text}'; expected constant, step:EVERY:FACTOR (e.g. step:50:0.5) or exp:GAMMA`);
+  if (kind === "milestones" && args.length === 2) {
+    return checkSchedule({ kind: "milestones", at: args[0].split(",").map((e) => num(e, "each milestone epoch")), factor: num(args[1], "FACTOR") });
+  }
+  throw new ValueError(`bad schedule '${text}'; expected constant, step:EVERY:FACTOR (e.g. step:50:0.5), exp:GAMMA or milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1)`);
 }
 
 export interface TrainerOptions {
@@ -115,6 +128,8 @@ export interface EvalResult {
   mse?: number;
   /** K × K counts, row = true class, column = predicted class (classification). */
   confusion?: number[][];
+  /** Error of each of the model's other readouts (TrainableModel.readouts), classification only. */
+  readoutErrors?: Record<string, number>;
 }
 
 export interface EpochRecord {
@@ -129,6 +144,8 @@ export interface EpochRecord {
   valMse?: number;
   testError?: number;
   testMse?: number;
+  /** Validation and test error of the model's other readouts (e.g. the spiking model's "rate"). */
+  readouts?: Record<string, { valError?: number; testError?: number }>;
 }
 
 export interface TrainSummary {
@@ -145,6 +162,8 @@ export interface TrainSummary {
   testMse?: number;
   /** Test confusion matrix at the best epoch (row = true class). */
   testConfusion?: number[][];
+  /** The other readouts' errors at the best-validation epoch (chosen by predict()'s validation error). */
+  readouts?: Record<string, { valError?: number; testError?: number }>;
   epochs: EpochRecord[];
   /** Training examples per second over all epochs of this run (learning steps only, no evaluation). */
   examplesPerS: number;
@@ -355,6 +374,8 @@ export class Trainer extends EventTarget {
     const confusion = classification && withConfusion ? Array.from({ length: K }, () => new Array<number>(K).fill(0)) : undefined;
     let wrong = 0;
     let sq = 0;
+    const others = classification && this.model.predictWith ? (this.model.readouts ?? []) : [];
+    const otherWrong = others.map(() => 0);
     const hasTargets = !classification || this.options.encoding?.oneHot !== undefined;
     const B = this.model.maxBatch;
     for (let start = 0; start < split.n; start += B) {
@@ -364,10 +385,15 @@ export class Trainer extends EventTarget {
       const r = scoreBatch(out, batch.labels, hasTargets ? batch.targets : undefined, n, K, confusion);
       wrong += r.wrong;
       sq += r.sq;
+      others.forEach((name, i) => {
+        const o = this.model.predictWith!(name, batch.x, n, this.predictOut);
+        otherWrong[i] += scoreBatch(o, batch.labels, undefined, n, K, undefined).wrong;
+      });
     }
     const res: EvalResult = { n: split.n };
     if (split.n === 0) return res;
     if (classification) res.error = wrong / split.n;
+    if (others.length) res.readoutErrors = Object.fromEntries(others.map((name, i) => [name, otherWrong[i] / split.n]));
     if (hasTargets) res.mse = sq / (split.n * K);
     if (confusion) res.confusion = confusion;
     return res;
@@ -473,11 +499,19 @@ export class Trainer extends EventTarget {
     if (val.error !== undefined) rec.valError = val.error;
     if (val.mse !== undefined) rec.valMse = val.mse;
     let testConfusion: number[][] | undefined;
+    let testOthers: Record<string, number> | undefined;
     if (this.options.testEveryEpoch) {
       const test = this.evaluate("test", true);
       if (test.error !== undefined) rec.testError = test.error;
       if (test.mse !== undefined) rec.testMse = test.mse;
       testConfusion = test.confusion;
+      testOthers = test.readoutErrors;
+    }
+    if (val.readoutErrors || testOthers) {
+      rec.readouts = {};
+      for (const name of new Set([...Object.keys(val.readoutErrors ?? {}), ...Object.keys(testOthers ?? {})])) {
+        rec.readouts[name] = { valError: val.readoutErrors?.[name], testError: testOthers?.[name] };
+      }
     }
     this.history.push(rec);
     this.epoch++;
@@ -526,6 +560,7 @@ export class Trainer extends EventTarget {
       if (best.testError !== undefined) s.testError = best.testError;
       if (best.testMse !== undefined) s.testMse = best.testMse;
       if (this.bestConfusion) s.testConfusion = this.bestConfusion;
+      if (best.readouts) s.readouts = best.readouts;
     }
     return s;
   }

@@ -1,0 +1,312 @@
+// Event kernels: thresholding with reset by subtraction and index compaction, signed sigma-delta
+// quantisation, and sparse row gathers and scatters driven by index lists.
+//
+// Contract (shared with every kernel): rows of float tensors are padded to stride = ceil4(cols)
+// floats, 16-byte aligned, padding lanes are 0 on input and stay exactly 0. Index lists are i32
+// arrays of row numbers (ascending where a kernel produces them). Every SIMD loop has a scalar twin
+// right beside it that performs the same IEEE operations on every element in the same order (no
+// fused multiply-add, the same summation order over list entries), so the SIMD and scalar builds
+// agree bit for bit.
+
+// ------------------------------------------------------------------------------------------------
+// Thresholding: v ← λ·v + a; s = [v ≥ θ]; v ← v − θ·s. Writes s (0 or 1) and the ascending list of
+// columns with s = 1; returns its length. With a ≡ 0 in the padding lanes and θ > 0 the padding of
+// v and s stays 0 (padding v starts at 0).
+
+/** One row of `cols` elements. */
+export function thresholdRow(v: usize, s: usize, idx: usize, a: usize, cols: i32, lambda: f32, theta: f32): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const lv = f32x4.splat(lambda);
+    const tv = f32x4.splat(theta);
+    const one = f32x4.splat(1);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      const x = f32x4.add(f32x4.mul(lv, v128.load(v + o)), v128.load(a + o));
+      const m = f32x4.ge(x, tv);
+      v128.store(v + o, f32x4.sub(x, v128.and(m, tv)));
+      v128.store(s + o, v128.and(m, one));
+      let bits = i32x4.bitmask(m);
+      while (bits != 0) {
+        const q = ctz(bits);
+        store<i32>(idx + ((<usize>count) << 2), c + q);
+        count++;
+        bits &= bits - 1;
+      }
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      const x = lambda * load<f32>(v + o) + load<f32>(a + o);
+      if (x >= theta) {
+        store<f32>(v + o, x - theta);
+        store<f32>(s + o, 1);
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      } else {
+        store<f32>(v + o, x - <f32>0);
+        store<f32>(s + o, 0);
+      }
+    }
+  }
+  return count;
+}
+
+/** s = [u < p] elementwise over one row (Bernoulli spikes from uniforms u); list of firing columns, returns its length. */
+export function bernoulliRow(s: usize, idx: usize, u: usize, p: usize, cols: i32): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      const m = f32x4.lt(v128.load(u + o), v128.load(p + o));
+      v128.store(s + o, v128.and(m, one));
+      let bits = i32x4.bitmask(m);
+      while (bits != 0) {
+        const q = ctz(bits);
+        store<i32>(idx + ((<usize>count) << 2), c + q);
+        count++;
+        bits &= bits - 1;
+      }
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      if (load<f32>(u + o) < load<f32>(p + o)) {
+        store<f32>(s + o, 1);
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      } else store<f32>(s + o, 0);
+    }
+  }
+  return count;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Signed sigma-delta quantiser over one row: u ← u + x; while u ≥ θ: q += 1, u −= θ; while u ≤ −θ:
+// q −= 1, u += θ. Writes the net count q (a small integer as f32) and the ascending list of columns
+// with q ≠ 0; returns its length. The total number of +1 and −1 events is added to counts[0] and
+// counts[1] (i32). The emission loop is the same scalar code in both builds; the vector path only
+// adds and finds the lanes that need it.
+
+@inline function quantiseLane(u: usize, q: usize, theta: f32, counts: usize): i32 {
+  let x = load<f32>(u);
+  let k: i32 = 0;
+  while (x >= theta) {
+    x -= theta;
+    k++;
+  }
+  while (x <= -theta) {
+    x += theta;
+    k--;
+  }
+  store<f32>(u, x);
+  store<f32>(q, <f32>k);
+  if (k > 0) store<i32>(counts, load<i32>(counts) + k);
+  else if (k < 0) store<i32>(counts, load<i32>(counts, 4) - k, 4);
+  return k;
+}
+
+export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i32, theta: f32, counts: usize): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const tv = f32x4.splat(theta);
+    const nt = f32x4.splat(-theta);
+    const zero = f32x4.splat(0);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      const y = f32x4.add(v128.load(u + o), v128.load(x + o));
+      v128.store(u + o, y);
+      let bits = i32x4.bitmask(v128.or(f32x4.ge(y, tv), f32x4.le(y, nt)));
+      v128.store(q + o, zero);
+      while (bits != 0) {
+        const l = ctz(bits);
+        const lo = o + ((<usize>l) << 2);
+        quantiseLane(u + lo, q + lo, theta, counts);
+        store<i32>(idx + ((<usize>count) << 2), c + l);
+        count++;
+        bits &= bits - 1;
+      }
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      const y = load<f32>(u + o) + load<f32>(x + o);
+      store<f32>(u + o, y);
+      store<f32>(q + o, 0);
+      if (y >= theta || y <= -theta) {
+        quantiseLane(u + o, q + o, theta, counts);
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Sparse gathers and scatters over the rows of a matrix M (rows of `cols` floats, stride ceil4).
+// Each output element is summed over the list in list order, in both builds.
+
+/**
+ * y ← y + Σ_k M[idx[k], :] (one row of y). The SIMD path streams four listed rows at a time past
+ * the accumulating row (which stays in L1), adding them in list order.
+ */
+export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+  const stride = (<usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    let k = 0;
+    for (; k + 4 <= count; k += 4) {
+      const ik = idx + ((<usize>k) << 2);
+      const r0 = M + <usize>load<i32>(ik) * stride;
+      const r1 = M + <usize>load<i32>(ik, 4) * stride;
+      const r2 = M + <usize>load<i32>(ik, 8) * stride;
+      const r3 = M + <usize>load<i32>(ik, 12) * stride;
+      for (let c: usize = 0; c < stride; c += 16) {
+        let a = v128.load(y + c);
+        a = f32x4.add(a, v128.load(r0 + c));
+        a = f32x4.add(a, v128.load(r1 + c));
+        a = f32x4.add(a, v128.load(r2 + c));
+        a = f32x4.add(a, v128.load(r3 + c));
+        v128.store(y + c, a);
+      }
+    }
+    for (; k < count; k++) {
+      const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
+      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, f32x4.add(v128.load(y + c), v128.load(r + c)));
+    }
+  } else {
+    for (let c: usize = 0; c < stride; c += 4) {
+      let a = load<f32>(y + c);
+      for (let k = 0; k < count; k++) a += load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+      store<f32>(y + c, a);
+    }
+  }
+}
+
+/** y ← y + Σ_k w[idx[k]] · M[idx[k], :] (one row of y; w indexed by the same list, e.g. signed counts). */
+export function gatherRowsAxpy(y: usize, M: usize, idx: usize, w: usize, count: i32, cols: i32): void {
+  const stride = (<usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    let c: usize = 0;
+    const end16 = (<usize>(cols & ~15)) << 2;
+    for (; c < end16; c += 64) {
+      let a0 = v128.load(y + c), a1 = v128.load(y + c, 16), a2 = v128.load(y + c, 32), a3 = v128.load(y + c, 48);
+      for (let k = 0; k < count; k++) {
+        const i = <usize>load<i32>(idx + ((<usize>k) << 2));
+        const s = v128.load32_splat(w + (i << 2));
+        const r = M + i * stride + c;
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(r)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(r, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(r, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(r, 48)));
+      }
+      v128.store(y + c, a0);
+      v128.store(y + c, a1, 16);
+      v128.store(y + c, a2, 32);
+      v128.store(y + c, a3, 48);
+    }
+    for (; c < stride; c += 16) {
+      let a0 = v128.load(y + c);
+      for (let k = 0; k < count; k++) {
+        const i = <usize>load<i32>(idx + ((<usize>k) << 2));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(w + (i << 2)), v128.load(M + i * stride + c)));
+      }
+      v128.store(y + c, a0);
+    }
+  } else {
+    for (let c: usize = 0; c < stride; c += 4) {
+      let a = load<f32>(y + c);
+      for (let k = 0; k < count; k++) {
+        const i = <usize>load<i32>(idx + ((<usize>k) << 2));
+        a += load<f32>(w + (i << 2)) * load<f32>(M + i * stride + c);
+      }
+      store<f32>(y + c, a);
+    }
+  }
+}
+
+/** M[idx[k], :] ← M[idx[k], :] + x for every k (x one row of `cols` floats). */
+export function scatterRowsAdd(M: usize, idx: usize, count: i32, x: usize, cols: i32): void {
+  const stride = (<usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    for (let k = 0; k < count; k++) {
+      const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
+      for (let c: usize = 0; c < stride; c += 16) v128.store(r + c, f32x4.add(v128.load(r + c), v128.load(x + c)));
+    }
+  } else {
+    for (let k = 0; k < count; k++) {
+      const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
+      for (let c: usize = 0; c < stride; c += 4) store<f32>(r + c, load<f32>(r + c) + load<f32>(x + c));
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Elementwise helpers of the event pathway.
+
+/** z ← d·z + x over rows × cols (padding stays 0). */
+export function decayAdd(z: usize, x: usize, rows: i32, cols: i32, d: f32): void {
+  const n = (<usize>rows * <usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    const dv = f32x4.splat(d);
+    for (let i: usize = 0; i < n; i += 16) v128.store(z + i, f32x4.add(f32x4.mul(dv, v128.load(z + i)), v128.load(x + i)));
+  } else {
+    for (let i: usize = 0; i < n; i += 4) store<f32>(z + i, d * load<f32>(z + i) + load<f32>(x + i));
+  }
+}
+
+/** y ← y + x where m > 0, elementwise (a gated accumulate; m ≥ 0). */
+export function addWherePositive(y: usize, x: usize, m: usize, rows: i32, cols: i32): void {
+  const n = (<usize>rows * <usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0);
+    for (let i: usize = 0; i < n; i += 16) {
+      const g = f32x4.gt(v128.load(m + i), zero);
+      v128.store(y + i, f32x4.add(v128.load(y + i), v128.and(g, v128.load(x + i))));
+    }
+  } else {
+    for (let i: usize = 0; i < n; i += 4) {
+      const xv = load<f32>(m + i) > 0 ? load<f32>(x + i) : <f32>0;
+      store<f32>(y + i, load<f32>(y + i) + xv);
+    }
+  }
+}
+
+/** y ← min(max(x, lo), hi) elementwise (padding lanes become clamp(0), so callers keep lo ≤ 0 ≤ hi). */
+export function clampInto(y: usize, x: usize, rows: i32, cols: i32, lo: f32, hi: f32): void {
+  const n = (<usize>rows * <usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    const l = f32x4.splat(lo);
+    const h = f32x4.splat(hi);
+    for (let i: usize = 0; i < n; i += 16) v128.store(y + i, f32x4.pmin(h, f32x4.pmax(l, v128.load(x + i))));
+  } else {
+    for (let i: usize = 0; i < n; i += 4) {
+      let v = load<f32>(x + i);
+      v = lo < v ? v : lo; // f32x4.pmax(lo, x)
+      v = v < hi ? v : hi; // f32x4.pmin(hi, v)
+      store<f32>(y + i, v);
+    }
+  }
+}
+
+/** y ← s · sign(x) elementwise with sign(0) = 0 (Batch Manhattan steps). */
+export function signStep(y: usize, x: usize, rows: i32, cols: i32, s: f32): void {
+  const n = (<usize>rows * <usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0);
+    const sv = f32x4.splat(s);
+    for (let i: usize = 0; i < n; i += 16) {
+      const xv = v128.load(x + i);
+      v128.store(y + i, f32x4.sub(v128.and(f32x4.gt(xv, zero), sv), v128.and(f32x4.lt(xv, zero), sv)));
+    }
+  } else {
+    for (let i: usize = 0; i < n; i += 4) {
+      const xv = load<f32>(x + i);
+      store<f32>(y + i, xv > 0 ? s : xv < 0 ? -s : <f32>0);
+    }
+  }
+}
