@@ -22,7 +22,7 @@ export * from "./kernels/transpose";
 
 // Models (assembly/models/): whole layer-steps, presentations and mini-batches in the papers' symbols.
 export * from "./models/mlp";
-export * from "./models/convnet";
+export * from "./models/brainprop";
 export * from "./models/microcircuit";
 
 // Benchmark-only: the register-only multiply-add ceiling that `dendritic bench kernels` reports as

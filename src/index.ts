@@ -4,9 +4,9 @@ export { Rng, SplitMix32, mulberry32, mulberry32Signed } from "./core/random.js"
 export { detectFeatures, enableRelaxedSimd, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export * from "./core/errors.js";
 export * as kernels from "./kernels/index.js";
-export * from "./models/mlp.js";
-export * from "./models/brainprop.js";
-export * from "./models/microcircuit.js";
+export * from "./models/mlp/index.js";
+export * from "./models/brainprop/index.js";
+export * from "./models/microcircuit/index.js";
 export * from "./models/spiking/index.js";
 export * from "./data/index.js";
 export * from "./train/index.js";

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, NonFiniteError, ShapeError, ValueError, type Core } from "../src/index.ts";
-import { Microcircuit, MicrocircuitClassifier, SCBS18, type MicrocircuitOptions } from "../src/models/microcircuit.ts";
+import { Microcircuit, MicrocircuitClassifier, SCBS18, type MicrocircuitOptions } from "../src/models/microcircuit/index.ts";
 import { createModel } from "../src/models/registry.ts";
 import { RefMicrocircuit, logistic, type RefParams } from "./microcircuit.ref.ts";
 import { values } from "./support/numeric.ts";

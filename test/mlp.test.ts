@@ -291,7 +291,7 @@ function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: nu
       const nOut = arch[l + 1];
       const nIn = arch[l];
       const W = s[`layers.${l}.W`].data;
-      // s_l = feedbackGain · E|W| under glorot-uniform U(−a, a): a / 2 (src/models/mlp.ts).
+      // s_l = feedbackGain · E|W| under glorot-uniform U(−a, a): a / 2 (src/models/mlp/params.ts).
       const sl = (cfg.feedbackGain * Math.sqrt(6 / (nIn + nOut))) / 2;
       let M: ArrayLike<number>;
       if (rule === "usf") M = new Array(nIn * nOut).fill(sl);

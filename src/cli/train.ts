@@ -5,7 +5,7 @@ import { init, type Core } from "../core/core.js";
 import { ValueError } from "../core/errors.js";
 import type { ImplChoice } from "../core/wasm.js";
 import type { Dataset, EncodingOptions } from "../data/dataset.js";
-import { modelFactory, modelKinds, type CommonModelOptions } from "../models/registry.js";
+import { modelFactory, modelKinds } from "../models/registry.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { DATASET_NAMES, loadDataset } from "../node/data.js";
 import { writeJson } from "../node/files.js";
@@ -15,11 +15,7 @@ import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../tra
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
 import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
-// Model kinds register themselves on import.
-import "../models/mlp.js";
-import "../models/microcircuit.js";
-import "../models/brainprop.js";
-import "../models/spiking/index.js";
+import { MODEL_VOCABULARY, modelConfig, type CommonModelOptions } from "./models.js";
 
 // ------------------------------------------------------------------------------------------------
 // Argument parsers: each throws InvalidArgumentError, which commander reports with the flag name.
@@ -168,24 +164,10 @@ function modelHelp(): string {
   for (const kind of modelKinds()) {
     const f = modelFactory(kind);
     lines.push(`  ${kind}: ${f.description}`);
-    for (const [k, d] of Object.entries(f.options ?? {})) lines.push(`      --set ${k}=…  ${d}`);
+    for (const [k, d] of Object.entries(MODEL_VOCABULARY[kind]?.options ?? {})) lines.push(`      --set ${k}=…  ${d}`);
   }
   if (lines.length === 2) lines.push("  (none registered)");
   return lines.join("\n");
-}
-
-/** Builds the model configuration from the common flags (and --set), via the factory's mapping. */
-export function modelConfig(kind: string, common: CommonModelOptions, given: { arch: boolean; rule: boolean; lr: boolean }, sets: Record<string, unknown>): Record<string, unknown> {
-  const f = modelFactory(kind);
-  let cfg: Record<string, unknown>;
-  if (f.cliConfig) cfg = f.cliConfig(common);
-  else {
-    cfg = { seed: common.seed, maxBatch: common.maxBatch };
-    if (given.arch) cfg.arch = common.arch;
-    if (given.rule) cfg.rule = common.rule;
-    if (given.lr) cfg.lr = common.lr;
-  }
-  return { ...cfg, ...sets };
 }
 
 /**

@@ -2,6 +2,7 @@
 // Three builds exist (scripts/build-wasm.mjs); `init()` picks the best the runtime validates.
 import { DendriticError, ValueError } from "./errors.js";
 import { instantiateCore } from "./instantiate.js";
+import type { WasmExports } from "./exports.generated.js";
 
 export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
 export type ImplChoice = "auto" | "simd" | "scalar" | "relaxed";
@@ -24,13 +25,11 @@ export interface InitOptions {
   wasm?: BufferSource | WebAssembly.Module;
 }
 
-/** Raw exports of the core: numbers in, numbers out. */
-export interface CoreExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  simdEnabled(): number;
-  relaxedSimdEnabled(): number;
+/**
+ * Raw exports of the core: numbers in, numbers out. Their names and parameters come from the
+ * AssemblyScript compiler's declarations (src/core/exports.generated.ts, written by the wasm build).
+ */
+export interface CoreExports extends WasmExports {
   [name: string]: unknown;
 }
 

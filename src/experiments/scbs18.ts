@@ -3,7 +3,7 @@
 import type { Core } from "../core/core.js";
 import { ValueError, assertInt } from "../core/errors.js";
 import { SplitMix32 } from "../core/random.js";
-import { Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
+import { Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit/index.js";
 
 export interface ExperimentResult {
   /** JSON-serialisable numbers (the fields the issue names plus the traces). */
