@@ -1,4 +1,4 @@
-// `dendritic bench conv`: training speed (examples/s) of the SPEC §3 convolutional MNIST network
+// `dendritic bench conv`: training speed (examples/s) of the convolutional MNIST network of PBR20 (docs/model.md §3)
 // (32@3×3 s1 same → ReLU → BN → 32@3×3 s2 same → ReLU → BN → dropout 0.3 → dense 500 → ReLU →
 // dropout 0.3 → dense 10, no biases) at mini-batch 128, single thread, through the public API
 // (BrainPropNet.trainBatch, including the copy of each batch into WebAssembly memory):
@@ -173,7 +173,7 @@ export async function benchConv(options: { quick?: boolean; rounds?: number; tfj
 
 export const convSuite: BenchSuite = {
   name: "conv",
-  description: "training examples/s of the SPEC §3 conv-MNIST net at batch 128 (BrainProp, backprop) beside TensorFlow.js's WASM backend",
+  description: "training examples/s of PBR20's conv-MNIST net (docs/model.md §3) at batch 128 (BrainProp, backprop) beside TensorFlow.js's WASM backend",
   options(cmd) {
     cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)").option("--no-tfjs", "skip the TensorFlow.js comparison");
   },
@@ -189,7 +189,7 @@ export const convSuite: BenchSuite = {
     if (opts.json) {
       const out = {
         suite: "conv",
-        network: "SPEC §3 conv MNIST: 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases",
+        network: "PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases",
         batch: BATCH,
         threads: 1,
         node: process.version,

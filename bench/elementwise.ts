@@ -23,7 +23,7 @@ export interface ElementwiseResult {
 const KERNELS = ["logistic", "logisticGrad", "softRect", "tanh", "relu", "compartmentStep", "lowpass", "axpy", "gaussian", "uniform", "sumAbs", "allFinite"] as const;
 type Kernel = (typeof KERNELS)[number];
 const SHAPES: [number, number][] = [[1, 500], [10, 500]];
-// SPEC §1.9: dt, g_lk, g_B, g_A, σ; soft rectifier γ, β, θ; τ_w = 30 ms
+// SCBS18 (docs/model.md §1.9): dt, g_lk, g_B, g_A, σ; soft rectifier γ, β, θ; τ_w = 30 ms
 const DT = 0.1, GL = 0.1, GB = 1, GA = 0.8, SIGMA = 0.1, GAMMA = 0.1, BETA = 1, THETA = 3, A_LP = DT / 30;
 
 type Raw = (...args: number[]) => number | void;

@@ -2,7 +2,7 @@
 // - eulerStepsPerS: full dynamics of one sample (batch 1) with noise (σ = 0.1) and plasticity with
 //   the τ_w filter on every default-plastic pathway (W^up, W^IP, W^PI), one present() call per
 //   sample of the measurement (1000 steps at 30-50-10, 50 steps at 784-500-500-10);
-// - steadyExamplesPerS: fast steady-state training (SPEC §1.8) of 784-500-500-10 at mini-batch 10
+// - steadyExamplesPerS: fast steady-state training (SCBS18; docs/model.md §1.8) of 784-500-500-10 at mini-batch 10
 //   with the MNIST configuration (MicrocircuitClassifier.trainBatch, including the copy of the batch
 //   into WebAssembly memory).
 // Every case runs on the SIMD build (and relaxed SIMD where the runtime validates it); the scalar

@@ -1,4 +1,4 @@
-// `dendritic bench mlp`: training speed (examples/s) of the SPEC §2 baselines on 784-500-500-10,
+// `dendritic bench mlp`: training speed (examples/s) of the baselines of docs/model.md §2 on 784-500-500-10,
 // mini-batch 10, logistic hidden units, softmax cross-entropy, biases, plain SGD — the workload of
 // issue 4 — through the public API (Mlp.trainBatch, including the copy of each batch into
 // WebAssembly memory). Every rule runs on the SIMD build (and relaxed SIMD where the runtime
@@ -53,7 +53,7 @@ function wasmCase(core: Core, rule: MlpRule, momentum: number, d: ReturnType<typ
   };
 }
 
-/** Backprop step in plain JavaScript on the same net (the reference formulas of SPEC §2, unpadded). */
+/** Backprop step in plain JavaScript on the same net (the reference formulas of docs/model.md §2, unpadded). */
 function jsCase(d: ReturnType<typeof data>): { step: () => void; dispose: () => void } {
   const L = ARCH.length - 1;
   const next = mulberry32(3);

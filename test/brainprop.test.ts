@@ -1,4 +1,4 @@
-// BrainProp (PBR20, SPEC §3) and its backprop baseline, against a float64 transcription of the
+// BrainProp (PBR20; docs/model.md §3) and its backprop baseline, against a float64 transcription of the
 // networks written here: the weight change of one step with the selected units fixed must be
 // −lr × the gradient of mean ½(r − Q_s)² (for bp: of the mean softmax cross-entropy), with the
 // gradient taken by central finite differences of the f64 forward pass.
@@ -441,7 +441,7 @@ mdl("a diverging learning rate stops with NonFiniteError instead of continuing w
   m.dispose();
 });
 
-mdl("the SPEC §3 architectures build with the stated shapes", () => {
+mdl("the PBR20 architectures of docs/model.md §3 build with the stated shapes", () => {
   const conv = new BrainPropNet(core, { net: "conv", maxBatch: 2 });
   const s = conv.exportState();
   assert.equal(s["layers.0.W"].shape, [32, 3, 3, 1]);

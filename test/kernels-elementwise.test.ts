@@ -44,7 +44,7 @@ interface UnaryCase {
   hi: number;
 }
 
-const SR = { gamma: 0.1, beta: 1, theta: 3 }; // SPEC §1.9 teacher soft rectifier
+const SR = { gamma: 0.1, beta: 1, theta: 3 }; // SCBS18; docs/model.md §1.9 teacher soft rectifier
 const SR2 = { gamma: 1.5, beta: 2.5, theta: -0.5 };
 
 const UNARY: UnaryCase[] = [
@@ -255,7 +255,7 @@ t("NaN inputs give NaN outputs (so non-finite state is not hidden)", () => {
 });
 
 t("compartmentStep is one Euler step of du/dt = −gL u + g1(v1−u) + g2(v2−u) + σξ in all four variants", () => {
-  const p = { dt: 0.1, gL: 0.1, g1: 1.0, g2: 0.8, sigma: 0.3 }; // SPEC §1.9 conductances, dt
+  const p = { dt: 0.1, gL: 0.1, g1: 1.0, g2: 0.8, sigma: 0.3 }; // SCBS18; docs/model.md §1.9 conductances, dt
   for (const core of builds()) {
     const a = core.arena();
     for (const [rows, cols] of SHAPES) {
@@ -288,7 +288,7 @@ t("compartmentStep is one Euler step of du/dt = −gL u + g1(v1−u) + g2(v2−u
   }
 });
 
-t("compartmentStep relaxes to the conductance-weighted steady state (SPEC §1.4) after many steps", () => {
+t("compartmentStep relaxes to the conductance-weighted steady state (SCBS18; docs/model.md §1.4) after many steps", () => {
   // With v1, v2 fixed and σ = 0 the fixed point is u* = (g1 v1 + g2 v2)/(gL + g1 + g2).
   for (const core of builds()) {
     const a = core.arena();
@@ -312,7 +312,7 @@ t("lowpass, axpy, scale, sub, mul, copy and fill match float64 at every size and
       const what = (op: string) => `${core.impl} ${op} ${rows}×${cols}`;
       const A = () => a.from(rows, cols, as);
       const B = () => a.from(rows, cols, bs);
-      const k = f(1 / 300); // dt/τ_w with dt = 0.1, τ_w = 30 (SPEC §1.5)
+      const k = f(1 / 300); // dt/τ_w with dt = 0.1, τ_w = 30 (SCBS18; docs/model.md §1.5)
       // lowpass: D + k(G − D), 3 roundings
       let y = kernels.lowpass(A(), B(), 1 / 300);
       assertClose(y.read(), Array.from(as, (d, i) => d + k * (bs[i] - d)), (i) => 3 * U * (Math.abs(as[i]) + k * (Math.abs(bs[i]) + Math.abs(as[i]))), what("lowpass"));

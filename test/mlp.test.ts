@@ -1,4 +1,4 @@
-// MLP baselines (SPEC §2) against a float64 transcription of the equations written here, and the
+// MLP baselines (docs/model.md §2) against a float64 transcription of the equations written here, and the
 // transcription itself against central finite differences of the loss.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -18,7 +18,7 @@ function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Float64 transcription of SPEC §2. Matrices are row-major number[]; W_l is n_{l+1} × n_l.
+// Float64 transcription of docs/model.md §2. Matrices are row-major number[]; W_l is n_{l+1} × n_l.
 type Act = "logistic" | "relu" | "tanh" | "linear";
 const phi = (k: Act, a: number): number =>
   k === "logistic" ? 1 / (1 + Math.exp(-a)) : k === "relu" ? Math.max(0, a) : k === "tanh" ? Math.tanh(a) : a;
@@ -89,7 +89,7 @@ type Rule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
 
 /**
  * Batch-mean weight and bias "gradients" (g_W = (1/n) Σ δ_l h_{l−1}ᵀ, g_b = (1/n) Σ δ_l) for a rule.
- * fb[l] is SPEC §2's B in SPEC orientation: FA/SCFA B_l is n_l × n_{l+1} (used for δ_{l−1}),
+ * fb[l] is the B of docs/model.md §2 in that orientation: FA/SCFA B_l is n_l × n_{l+1} (used for δ_{l−1}),
  * DFA B_l is n_{l+1} × n_L (used for δ_l).
  */
 function refGrads(net: RefNet, rule: Rule, fb: (number[] | null)[], x: ArrayLike<number>, t: number[], n: number) {
@@ -172,7 +172,7 @@ const X = randArray(N * 5, 11, -1.5, 1.5);
 const LABELS = [0, 2, 1, 2];
 
 // ---------------------------------------------------------------------------------------------
-const t = suite("mlp: backprop family (SPEC §2)");
+const t = suite("mlp: backprop family (docs/model.md §2)");
 
 t.before(async () => {
   core = await init({ impl: "simd" });
@@ -279,7 +279,7 @@ t("plain SGD (no momentum) moves W by −η g and b by −η g_b", () => {
   }
 });
 
-/** SPEC-orientation feedback matrices the reference needs, for the state before a step. */
+/** Feedback matrices in the orientation of docs/model.md §2 the reference needs, for the state before a step. */
 function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: number[], step: number): (number[] | null)[] {
   const L = arch.length - 1;
   const cfg = m.config() as { feedbackGain: number; seed: number };
@@ -309,7 +309,7 @@ function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: nu
         for (let i = 0; i < nOut; i++) for (let j = 0; j < nIn; j++) tr[j * nOut + i] = fwd[i * nIn + j];
         M = tr;
       }
-      // B_l = M ⊙ sign(W_l)ᵀ (SPEC §2), B_l is n_l × n_{l+1}.
+      // B_l = M ⊙ sign(W_l)ᵀ (docs/model.md §2), B_l is n_l × n_{l+1}.
       const B = new Array(nIn * nOut);
       for (let j = 0; j < nIn; j++) for (let i = 0; i < nOut; i++) B[j * nOut + i] = M[j * nOut + i] * Math.sign(W[i * nIn + j]);
       fb[l] = B;
@@ -319,7 +319,7 @@ function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: nu
 }
 
 for (const rule of ["fa", "dfa", "usf", "frsf", "brsf"] as Rule[]) {
-  t(`${rule}: three SGD+momentum steps on 5-7-6-3 follow the SPEC §2 formula in float64 with the same feedback`, () => {
+  t(`${rule}: three SGD+momentum steps on 5-7-6-3 follow the formula of docs/model.md §2 in float64 with the same feedback`, () => {
     // Each step compares the update against the float64 rule evaluated on the model's own state
     // before the step, so rounding does not accumulate across steps: 2e-5 of the largest entry as
     // in the BP test.
@@ -393,7 +393,7 @@ t("uSF feedback follows the current W: after importing W with doubled magnitudes
   m.dispose();
 });
 
-t("scfaMagnitude unit gives the literal uSF feedback B = sign(W)ᵀ (SPEC §2, M = 1)", () => {
+t("scfaMagnitude unit gives the literal uSF feedback B = sign(W)ᵀ (docs/model.md §2, M = 1)", () => {
   const arch = [5, 7, 6, 3];
   const m = new Mlp(core, { arch, activation: "tanh", rule: "usf", scfaMagnitude: "unit", lr: 0.1, momentum: 0.5, seed: 8 });
   const s = m.exportState();

@@ -1,4 +1,4 @@
-// `dendritic experiment <name>`: the SCBS18 experiments of SPEC §1.10, each writing its numbers as
+// `dendritic experiment <name>`: the SCBS18 experiments of docs/model.md §1.10, each writing its numbers as
 // JSON and the paper's curve as SVG.
 import { Command, InvalidArgumentError } from "commander";
 
@@ -23,7 +23,7 @@ function sizesArg(v: string): number[] {
 }
 
 export function experimentCommand(): Command {
-  const cmd = new Command("experiment").description("Run an SCBS18 experiment (SPEC §1.10); writes JSON and an SVG plot");
+  const cmd = new Command("experiment").description("Run an SCBS18 experiment (docs/model.md §1.10); writes JSON and an SVG plot");
   for (const [name, e] of Object.entries(EXPERIMENTS)) {
     const sub = new Command(name)
       .description(e.description)

@@ -1,4 +1,4 @@
-// The experiments SCBS18 reports for the dendritic microcircuit (SPEC §1.10), as functions that
+// The experiments SCBS18 reports for the dendritic microcircuit (docs/model.md §1.10), as functions that
 // return their numbers and a Vega-Lite specification of the curve the paper shows.
 import type { Core } from "../core/core.js";
 import { ValueError, assertInt } from "../core/errors.js";
@@ -56,7 +56,7 @@ class Probe {
 }
 
 /**
- * SPS learning (SPEC §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
+ * SPS learning (SCBS18; docs/model.md §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
  * plastic at SCBS18's SPS rates, σ = 0.1, random inputs U(0, 1) for 100 ms each, no target.
  */
 export function spsExperiment(core: Core, o: ExperimentOptions = {}): ExperimentResult {
@@ -184,7 +184,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const patterns = o.patterns ?? 20000;
   assertInt(patterns, "patterns", 100);
   const rng = new SplitMix32(seed + 3000);
-  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SPEC §1.9).
+  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SCBS18; docs/model.md §1.9).
   const sr = activationF64("softRect");
   const T1 = Float64Array.from({ length: 20 * 30 }, () => rng.uniform(-1, 1) * 2);
   const T2 = Float64Array.from({ length: 10 * 20 }, () => rng.uniform(-1, 1) * 2);
@@ -271,7 +271,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
 }
 
 /**
- * Alignment with backprop and feedback alignment (SPEC §1.7): from the exact self-predicting
+ * Alignment with backprop and feedback alignment (SCBS18; docs/model.md §1.7): from the exact self-predicting
  * state, the angle between the microcircuit's hidden-layer update (steady state with a target) and
  * the backprop update of the equivalent feedforward net (B = W^upᵀ) or the FA update built from a
  * random B, averaged over random inputs and targets, as a function of the nudging conductance g_som.
@@ -331,6 +331,6 @@ export const EXPERIMENTS = {
   sps: { run: spsExperiment, description: "learning the self-predicting state (30-20-10): apical potential vs time" },
   association: { run: associationExperiment, description: "single input/target association from the self-predicting state (SCBS18 Fig. 1)" },
   regression: { run: regressionExperiment, description: "student 30-50-10 learns a 30-20-10 soft-rectifier teacher, vs an output-layer-only control (SCBS18 Fig. 2)" },
-  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SPEC §1.7)" },
+  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SCBS18; docs/model.md §1.7)" },
 } as const;
 export type ExperimentName = keyof typeof EXPERIMENTS;

@@ -8,7 +8,7 @@ import {
   ACT_LOGISTIC, ACT_SOFT_RECT, ACT_RELU, ACT_TANH,
 } from "./layout";
 
-/** y = φ(x) elementwise (SPEC §1.9: logistic, or the soft rectifier γ·log(1+exp(β(u−θ)))). */
+/** y = φ(x) elementwise (SCBS18; docs/model.md §1.9: logistic, or the soft rectifier γ·log(1+exp(β(u−θ)))). */
 export function phi(net: usize, y: usize, x: usize, rows: i32, cols: i32): void {
   switch (geti(net, H_ACT)) {
     case ACT_LOGISTIC: logistic(y, x, rows, cols); break;

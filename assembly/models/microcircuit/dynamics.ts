@@ -50,7 +50,7 @@ function drawNoise(net: usize, b: i32): void {
 }
 
 /**
- * Presents the b patterns X (b × n0) for `steps` Euler steps in one call (SPEC §1.3–1.5).
+ * Presents the b patterns X (b × n0) for `steps` Euler steps in one call (SCBS18; docs/model.md §1.3–1.5).
  * flags: 1 nudge the output toward T (b × n_N), 2 plasticity on, 4 this call starts a new pattern
  * (restarts the learning-lag clock). Returns 0, or a non-finite status code (the step is in the
  * descriptor's H_STATUS_STEP slot).
@@ -58,10 +58,10 @@ function drawNoise(net: usize, b: i32): void {
  * Order within one step t → t+1 (transcribed by the f64 oracle in test/microcircuit.ref.ts):
  *  1. Euler step of every soma from u(t) and the dendritic potentials V(t) (interneurons see their
  *     partner's u^P(t)); noise enters as dt·σ·ξ, inside the derivative as in every published
- *     re-implementation (SPEC §1.3);
+ *     re-implementation (SCBS18; docs/model.md §1.3);
  *  2. r_0(t+1) = r_0(t) + (dt/τ_in)(x − r_0(t));  rates r(t+1) = φ(u(t+1));
  *  3. induction terms from u(t+1) and the dendritic potentials V(t) with the presynaptic rates r(t)
- *     that produced them (SPEC §1.5: plasticity uses the potentials after the Euler step);
+ *     that produced them (SCBS18; docs/model.md §1.5: plasticity uses the potentials after the Euler step);
  *  4. per weight matrix, one fused pass: Δ ← Δ + (dt/τ_w)(G − Δ), W ← W + dt·η·Δ, and the next
  *     dendritic potential V(t+1) = W(t+1) r(t+1).
  */

@@ -39,7 +39,7 @@ function forwardSweep(net: usize, X: usize, b: i32, withApical: bool, withIntern
 }
 
 /**
- * Output nudging and backward sweep k = N−1..1 (SPEC §1.8 steps 2–3):
+ * Output nudging and backward sweep k = N−1..1 (SCBS18; docs/model.md §1.8 steps 2–3):
  * u^P_N = (1−λ_out) c_out v^B_N + λ_out u_tgt;  u^I_k = (1−λ_I) c_I v^I_k + λ_I u^P_{k+1};
  * v^A_k = B_k φ(u^P_{k+1}) + W^PI_k φ(u^I_k);  u^P_k = c_hid v^B_k + λ_A v^A_k.
  */
@@ -87,7 +87,7 @@ function applyUpdate(net: usize, W: usize, t: usize, E: usize, P: usize, sum: us
 }
 
 /**
- * Plasticity once per example, averaged over the b examples (SPEC §1.8 step 4), from the state the
+ * Plasticity once per example, averaged over the b examples (SCBS18; docs/model.md §1.8 step 4), from the state the
  * sweeps left: presynaptic terms are the forward-sweep rates that produced the dendritic potentials.
  *   G^up_k = [φ(u^P_k) − φ(v̂^B_k)] r_{k−1}ᵀ          G^IP_k = [φ(u^I_k) − φ(c_I v^I_k)] φ(u^P_k)ᵀ
  *   G^PI_k = −v^A_k φ(u^I_k)ᵀ                         G^down_k = [φ(u^P_k) − φ(B_k φ(u^P_{k+1}))] φ(u^P_{k+1})ᵀ
@@ -140,7 +140,7 @@ function fastPlasticity(net: usize, X: usize, b: i32): i32 {
 }
 
 /**
- * Test pass: the forward sweep only (SPEC §1.8). Output rates φ(u^P_N) of the b examples X (b × n0)
+ * Test pass: the forward sweep only (SCBS18; docs/model.md §1.8). Output rates φ(u^P_N) of the b examples X (b × n0)
  * are left in the output layer's rate buffer (L_RF). Returns 0 or a non-finite status code.
  */
 export function mcFastForward(net: usize, X: usize, b: i32): i32 {

@@ -1,4 +1,4 @@
-// Feedforward nets trained by backprop and its feedback-alignment relatives (SPEC §2):
+// Feedforward nets trained by backprop and its feedback-alignment relatives (docs/model.md §2):
 //   forward   a_l = W_l h_{l−1} + b_l,  h_l = φ(a_l),  h_0 = x
 //   output    δ_L = softmax(a_L) − t                        (softmax cross-entropy)
 //             δ_L = (h_L − t) ⊙ φ_out′(a_L)                  (squared error ½‖h_L − t‖²)
@@ -11,7 +11,7 @@
 //             plain SGD W ← W − η g, or momentum v ← μ v + g, W ← W − η v.
 //
 // Every feedback matrix is stored in the orientation of the forward matrix it replaces (the
-// transpose of SPEC §2's B), so all rules run the same gemmNN: BP reads W_{l+1} where FA reads
+// transpose of the B of docs/model.md §2), so all rules run the same gemmNN: BP reads W_{l+1} where FA reads
 // Bᵀ_{l+1}, and DFA reads its n_L × n_l projection. The TypeScript side transposes on export.
 //
 // A whole mini-batch step (forward, backward, update) is one call; the net is described by a table
@@ -93,7 +93,7 @@ export function mlpForward(d: usize, n: i32): i32 {
   return (l + 1) * 16 + v;
 }
 
-/** SCFA feedback of layer l from its current W (SPEC §2). */
+/** SCFA feedback of layer l from its current W (docs/model.md §2). */
 function scfaFeedback(d: usize, l: i32, rule: i32, ctrLo: u32, ctrHi: u32): void {
   const nIn = lay(d, l, L_IN);
   const nOut = lay(d, l, L_OUT);

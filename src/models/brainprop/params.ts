@@ -20,7 +20,7 @@ export interface BrainPropConfig {
   input: [number, number, number];
   /** Number of classes = linear output units (action values). */
   classes: number;
-  /** Named architecture of SPEC §3 ("dense", "conv", "local") or "custom" (use `layers`). */
+  /** Named architecture of PBR20 (docs/model.md §3: "dense", "conv", "local") or "custom" (use `layers`). */
   net: "dense" | "conv" | "local" | "custom";
   /** Hidden layers (the linear output layer is appended). Filled from `net` unless net = "custom". */
   layers: LayerSpec[];
@@ -37,16 +37,16 @@ export interface BrainPropConfig {
   seed: number;
 }
 
-/** PBR20 settings (SPEC §3). */
+/** PBR20 settings (docs/model.md §3). */
 export const PBR20 = Object.freeze({ epsilon: 0.02, lr: 0.1, initStd: 0.005, initStdDense: 0.01, batch: 128, dropout: 0.3 });
 
-/** The architectures of SPEC §3 (hidden layers; the linear output layer is appended). */
+/** The architectures of PBR20 (docs/model.md §3; hidden layers; the linear output layer is appended). */
 export function presetLayers(net: "dense" | "conv" | "local"): LayerSpec[] {
   if (net === "dense") {
     return [{ type: "dense", units: 1500 }, { type: "relu" }, { type: "dense", units: 1000 }, { type: "relu" }, { type: "dense", units: 500 }, { type: "relu" }];
   }
   // 32@3×3 s1 same → ReLU → BN → 32@3×3 s2 → ReLU → BN → dropout 0.3 → dense 500 → dropout 0.3 → out.
-  // The padding of the stride-2 layer is not stated in SPEC §3; "same" is our choice (28 → 14).
+  // The padding of the stride-2 layer is not stated in PBR20 (docs/model.md §3); "same" is our choice (28 → 14).
   const t = net === "conv" ? "conv" : "local";
   return [
     { type: t, filters: 32, stride: 1, padding: "same" },

@@ -8,7 +8,7 @@ import type { ModelFactory } from "../registry.js";
 import { Microcircuit, perLayer } from "./network.js";
 import { PATHWAYS, SCBS18, steadyFactors, type Activation, type Pathway } from "./params.js";
 
-/** Configuration of the "microcircuit" model kind (all fields JSON; defaults: the MNIST protocol of SPEC §1.10). */
+/** Configuration of the "microcircuit" model kind (all fields JSON; defaults: the MNIST protocol of SCBS18; docs/model.md §1.10). */
 export interface MicrocircuitClassifierConfig {
   sizes: number[];
   seed: number;
@@ -26,11 +26,11 @@ export interface MicrocircuitClassifierConfig {
   etaPathway?: Partial<Record<Pathway, number | number[]>>;
   plastic: Record<Pathway, boolean>;
   thresholds: boolean;
-  /** Gain on Glorot-uniform initial weights (SPEC §1.8: ×4). */
+  /** Gain on Glorot-uniform initial weights (docs/model.md §1.8: ×4). */
   initGain: number;
   /** Gain of the fixed top-down weights B over their Glorot init, before the 1/ρ factor. */
   topDownGain: number;
-  /** Fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (SPEC §1.8). */
+  /** Fold 1/ρ = 1/(λ_A(1−λ_I)) per hidden layer into B (docs/model.md §1.8). */
   compensateRho: boolean;
   /** Target rates for the wrong / right class, mapped through the inverse logistic to potentials. */
   targetLow: number;
@@ -77,7 +77,7 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
 }
 
 /**
- * The microcircuit as a classifier (SPEC §1.8, §1.10 MNIST protocol): fast steady-state mode,
+ * The microcircuit as a classifier (SCBS18; docs/model.md §1.8, §1.10 MNIST protocol): fast steady-state mode,
  * random self-predicting start, B and W^PI fixed by default, targets as potentials
  * logit(targetLow/targetHigh). Prediction is the forward sweep; the class is the argmax rate.
  */
@@ -99,7 +99,7 @@ export class MicrocircuitClassifier implements TrainableModel {
     const gSom = c.gSom;
     const f = steadyFactors({ gLk: SCBS18.gLk, gB: SCBS18.gB, gA: SCBS18.gA, gD: SCBS18.gD, gSom });
     const rho = f.lambdaA * (1 - f.lambdaI);
-    // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (SPEC §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
+    // η_IP keeps c_I·W^IP_k tracking ĉ_{k+1}·W^up_{k+1} (SCBS18; docs/model.md §1.7): η_IP = η_up·ĉ_{k+1}/(c_I·λ_I).
     const factors = c.etaLayerFactors ?? Array.from({ length: N }, (_, i) => (i === N - 1 ? 1 : 2 ** (N - i)));
     const etaUp = factors.map((x) => c.eta * x);
     const etaIP = Array.from({ length: N - 1 }, (_, i) => (etaUp[i + 1] * (i + 2 === N ? f.cOut : f.cHid)) / (f.cI * f.lambdaI));

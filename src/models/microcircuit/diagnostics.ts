@@ -53,7 +53,7 @@ export function activationF64(name: Activation, sr: { gamma: number; beta: numbe
 
 /**
  * Angles (degrees) between the microcircuit's bottom-up update and the backprop and
- * feedback-alignment updates of the equivalent feedforward net (pre-activations v̂, SPEC §1.7),
+ * feedback-alignment updates of the equivalent feedforward net (pre-activations v̂, SCBS18; docs/model.md §1.7),
  * on the same weights and one input/target pair. The microcircuit update is taken at the steady
  * state (`sweeps` up/down sweeps; default 200, converged). Per hidden layer and over all hidden
  * layers together.

@@ -351,7 +351,7 @@ export class Microcircuit {
   }
 
   /**
-   * Exact self-predicting weights (SPEC §1.6): W^PI_k = −B_k and
+   * Exact self-predicting weights (SCBS18; docs/model.md §1.6): W^PI_k = −B_k and
    * W^IP_k = [(g_lk+g_D)/g_D]·[g_B/(g_lk+g_B+g_A^(k+1))]·W^up_{k+1}, g_A^(k+1) = 0 when k+1 is the
    * output (factor 1 under the output, 1.1/1.9 deeper). Thresholds of W^IP follow W^up's the same way.
    */
@@ -478,7 +478,7 @@ export class Microcircuit {
   }
 
   /**
-   * Full dynamics (SPEC §1.2–1.5): presents the pattern(s) x for `steps` Euler steps in one
+   * Full dynamics (SCBS18; docs/model.md §1.2–1.5): presents the pattern(s) x for `steps` Euler steps in one
    * WebAssembly call, with the output nudged toward `target` when given. State carries over
    * between calls (patterns follow each other without reset, as in SCBS18).
    */
@@ -495,7 +495,7 @@ export class Microcircuit {
   }
 
   /**
-   * Fast steady-state mode (SPEC §1.8) on b examples: `sweeps` up/down sweeps (1 = SCBS18's single
+   * Fast steady-state mode (docs/model.md §1.8) on b examples: `sweeps` up/down sweeps (1 = SCBS18's single
    * pass), then (learn) one plasticity step with batch-averaged induction terms and rates η per example.
    */
   steadyState(x: ArrayLike<number>, target: ArrayLike<number> | null, opts: { batch?: number; sweeps?: number; learn?: boolean } = {}): void {

@@ -3,7 +3,7 @@
 import { ACT_LINEAR, ACT_LOGISTIC, ACT_RELU, ACT_SOFT_RECT, ACT_TANH } from "./layout.js";
 
 /**
- * SCBS18 parameters (SPEC §1.9). Conductances, time constants and noise: five independent
+ * SCBS18 parameters (docs/model.md §1.9). Conductances, time constants and noise: five independent
  * re-implementations of SCBS18 agree on these values. Learning rates: SCBS18's supplementary
  * tables (η_up input→hidden 0.0011875, hidden→output 0.0005, ratio 1/λ; η_IP 0.0002375 while
  * learning the self-predicting state, 0.0011875 on tasks; η_PI 0.0005 SPS/association, 0.0059375
@@ -76,9 +76,9 @@ export interface MicrocircuitOptions {
   topDown?: "random" | "symmetric";
   /** Extra factor on the top-down weights B (after init; for a symmetric start, on Wᵀ). Default 1. */
   topDownGain?: number;
-  /** "random": every class from `init`; "selfPredicting": then W^PI = −B and W^IP from W^up (SPEC §1.6). */
+  /** "random": every class from `init`; "selfPredicting": then W^PI = −B and W^IP from W^up (SCBS18; docs/model.md §1.6). */
   start?: "random" | "selfPredicting";
-  /** Plasticity off for this long after each pattern switch (SPEC §1.5; SCBS18 has none). Default 0. */
+  /** Plasticity off for this long after each pattern switch (docs/model.md §1.5; SCBS18 has none). Default 0. */
   learningLagMs?: number;
   /**
    * Hold W^PI = −B (needs start "selfPredicting" and W^PI, B fixed): the fast mode then forms

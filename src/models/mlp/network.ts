@@ -10,8 +10,8 @@
 //   layers.l.b   [n_{l+1}]       biases (biases: true)
 //   layers.l.vW  [n_{l+1}, n_l]  momentum of W (momentum > 0)
 //   layers.l.vb  [n_{l+1}]       momentum of b (momentum > 0 and biases: true)
-//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  SPEC §2's B_l, carries δ of layer l's output back to its input
-//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  SPEC §2's B, projects the output error e onto layer l's output
+//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  the B_l of docs/model.md §2, carries δ of layer l's output back to its input
+//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  the B of docs/model.md §2, projects the output error e onto layer l's output
 //   layers.l.M   frSF, l ≥ 1:    [n_l, n_{l+1}]  fixed magnitudes, B_l = M ⊙ sign(W_l)ᵀ
 //   rng.seed     Uint32 [1]      key of the brSF magnitude draws (brSF only; the configured seed)
 //   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
@@ -129,7 +129,7 @@ export class Mlp implements TrainableModel {
           drawSize = Math.max(drawSize, nOut * nIn);
         }
         if (c.rule === "dfa" && l < L - 1) {
-          // DFA projection B_l (SPEC §2), stored n_L × n_{l+1}, drawn like a forward matrix of that shape.
+          // DFA projection B_l (docs/model.md §2), stored n_L × n_{l+1}, drawn like a forward matrix of that shape.
           fb = arena.matrix(nL, nOut);
           const fl = initLaw(c, nOut, nL);
           draw(fb, { ...fl, scale: fl.scale * c.feedbackGain }, STREAMS_PER_LAYER * l + 1);

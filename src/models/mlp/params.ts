@@ -40,7 +40,7 @@ export interface MlpConfig {
   feedbackGain: number;
   /**
    * Base of the SCFA magnitudes: "init" (default) s_l = feedbackGain · E|W_l| at initialisation;
-   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (SPEC §2, M = 1) at gain 1. Without
+   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (docs/model.md §2, M = 1) at gain 1. Without
    * batch normalisation (which Liao et al. used) unit magnitudes make the hidden updates of a
    * 784-500-500-10 net ~1/E|W| ≈ 20× per layer larger than backprop's, hence the default.
    */
