@@ -6,11 +6,12 @@ import { elementwiseSuite } from "./elementwise.js";
 import { kernelsSuite } from "./kernels.js";
 import { microcircuitSuite } from "./microcircuit.js";
 import { mlpSuite } from "./mlp.js";
+import { spikingSuite } from "./spiking.js";
 import type { BenchSuite } from "./suite.js";
 
 export type { BenchSuite } from "./suite.js";
 
-export const SUITES: readonly BenchSuite[] = [kernelsSuite, elementwiseSuite, mlpSuite, microcircuitSuite, convSuite];
+export const SUITES: readonly BenchSuite[] = [kernelsSuite, elementwiseSuite, mlpSuite, microcircuitSuite, convSuite, spikingSuite];
 
 /** The `bench` command: one subcommand per suite. */
 export function benchCommand(): Command {

@@ -285,6 +285,51 @@ if (!haveChromium) {
     await page.close();
   });
 
+  d("the demo offers the spiking microcircuit: it trains, and the drawn digit gets output spike counts and a spike raster of every population", async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}web/`);
+    await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+    await page.selectOption("#rule", "spiking");
+    assert.is(await page.inputValue("#lr"), "0.5", "the rule's default learning rate");
+    await page.click("#reset");
+    await page.waitForFunction(() => (window as unknown as { demo: { model?: { rule: string } } }).demo.model?.rule === "spiking");
+    assert.ok((await page.textContent("#arch"))?.includes("spiking"));
+    await page.click("#start");
+    // One evaluation (after ≥ 1 000 examples = 100 windows of 10) shows training took place.
+    await page.waitForFunction(
+      () => {
+        const x = (window as unknown as { demo: DemoState & { history: { examples: number }[] } }).demo;
+        return x.errors.length > 0 || x.history.some((h) => h.examples >= 1000);
+      },
+      null,
+      { timeout: 120_000, polling: 250 },
+    );
+    await page.click("#pause");
+    const s1 = await demoState(page);
+    assert.equal(s1.errors, []);
+    assert.ok(s1.testError !== null && s1.testError < 0.8, `test error after ${s1.examples} examples: ${s1.testError}`);
+    const box = (await page.locator("#pad").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() => (window as unknown as { demo: { raster?: unknown } }).demo.raster, null, { timeout: 20_000 });
+    const shown = await page.evaluate(() => (window as unknown as { demo: { raster: { label: string; cells: number; steps: number; spikes: number }[]; counts: number[] } }).demo);
+    assert.equal(shown.raster.map((r) => r.label), ["input", "hidden 1", "hidden 2", "output"]);
+    assert.equal(shown.raster.map((r) => r.cells), [16, 16, 16, 10]);
+    assert.ok(shown.raster[0].spikes > 0 && shown.raster[3].spikes > 0, `the drawn stroke drives input and output cells: ${JSON.stringify(shown.raster)}`);
+    assert.is(shown.counts.length, 10);
+    assert.ok(shown.counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 50), `counts ${shown.counts}`);
+    assert.ok(await page.isVisible("#raster"), "the raster canvas is shown");
+    const guess = Number(await page.textContent("#guess"));
+    assert.is(shown.counts[guess], Math.max(...shown.counts), `guess ${guess} has the most output spikes (${shown.counts})`);
+    const rates = (await page.locator("#rates .v").allTextContents()).map(Number);
+    assert.ok(rates.every((r) => r >= 0 && r <= 1), `rates ${rates}`);
+    await page.screenshot({ path: path.join(root, "out", "browser-demo-spiking.png") });
+    assert.equal(problems(), []);
+    await page.close();
+  });
+
   d("?impl=scalar runs the scalar build and the page says so", async () => {
     const { page, problems } = await watchedPage(browser);
     await page.goto(`${server.url}web/?impl=scalar`);

@@ -173,8 +173,8 @@ for (let d = 0; d < 10; d++) {
   $("rates").append(k, bar, v);
   rateEls.push({ bar, v });
 }
-function showRates(rates) {
-  const top = rates ? rates.indexOf(Math.max(...rates)) : -1;
+function showRates(rates, guess) {
+  const top = rates ? (guess ?? rates.indexOf(Math.max(...rates))) : -1;
   rateEls.forEach(({ bar, v }, d) => {
     const r = rates ? rates[d] : 0;
     bar.style.width = `${Math.max(0, Math.min(1, r)) * 100}%`;
@@ -184,6 +184,30 @@ function showRates(rates) {
   $("guess").textContent = rates ? String(top) : "–";
 }
 clearPad();
+
+/** Spike rasters, one band per population (time → right, cells ↓), the settling steps shaded. */
+function drawRaster(raster, settle) {
+  const c = $("raster");
+  const g = c.getContext("2d");
+  const rows = raster.reduce((a, r) => a + r.cells, 0) + raster.length - 1;
+  const labelW = 52;
+  const h = c.height / rows;
+  const w = (c.width - labelW) / raster[0].steps;
+  g.clearRect(0, 0, c.width, c.height);
+  g.fillStyle = "#eef1f5";
+  g.fillRect(labelW, 0, settle * w, c.height);
+  g.font = "10px system-ui, sans-serif";
+  let y = 0;
+  raster.forEach((r, i) => {
+    g.fillStyle = "#5d6773";
+    g.fillText(r.label, 0, y + (r.cells * h) / 2 + 3);
+    g.fillStyle = ["#2563eb", "#15803d", "#9333ea", "#dc2626"][i % 4];
+    for (let t = 0; t < r.steps; t++) {
+      for (let j = 0; j < r.cells; j++) if (r.spikes[t * r.cells + j]) g.fillRect(labelW + t * w, y + j * h, Math.max(1, w - 0.5), Math.max(1, h - 0.5));
+    }
+    y += (r.cells + 1) * h;
+  });
+}
 
 // ---- controls ----------------------------------------------------------------------------------
 function settings() {
@@ -275,7 +299,13 @@ worker.addEventListener("message", (e) => {
     }
     case "prediction":
       predictPending = false;
-      showRates(Array.from(m.rates));
+      showRates(Array.from(m.rates), m.guess);
+      $("raster-box").hidden = !m.raster;
+      $("counts").hidden = !m.counts;
+      if (m.counts) $("counts").textContent = `output spike counts: ${Array.from(m.counts).join(" ")}`;
+      if (m.raster) drawRaster(m.raster, m.settle);
+      demo.raster = m.raster ? m.raster.map((r) => ({ label: r.label, cells: r.cells, steps: r.steps, spikes: r.spikes.reduce((a, b) => a + b, 0) })) : null;
+      demo.counts = m.counts ? Array.from(m.counts) : null;
       break;
     case "error":
       showError(m.message);

@@ -11,7 +11,11 @@ const RULES = {
   microcircuit: { kind: "microcircuit", lr: MICROCIRCUIT_MNIST.eta, config: (lr, seed) => ({ sizes: SIZES, maxBatch: BATCH, eta: lr, seed }) },
   bp: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "bp", lr, seed, maxBatch: BATCH }) },
   fa: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "fa", lr, seed, maxBatch: BATCH }) },
+  // The spiking microcircuit with sign-concordant feedback (docs/spiking.md): windows of 60 steps.
+  spiking: { kind: "spiking", lr: 0.5, config: (lr, seed) => ({ arch: SIZES, rule: "scfa-frsf", lr, seed, maxBatch: BATCH }) },
 };
+/** Cells per population shown in the spike raster of the drawn digit. */
+const RASTER_CELLS = 16;
 const GRID = 32;
 /**
  * Test and training error are measured after at least EVAL_MIN_EXAMPLES more training examples and
@@ -166,8 +170,25 @@ async function handle(m) {
       break;
     case "predict": {
       if (!model) break;
-      const rates = model.predict(m.x, 1).slice(0, 10);
-      post({ type: "prediction", rates }, [rates.buffer]);
+      const out = model.predict(m.x, 1).slice(0, 10);
+      if (model.kind !== "spiking") {
+        post({ type: "prediction", rates: out }, [out.buffer]);
+        break;
+      }
+      // Spike-count readout: counts in the learning part of the window (the integer part of the
+      // output), shown as rates per step; the guess is the argmax with ties broken by potential.
+      const { steps, settle } = model.config();
+      const counts = Float32Array.from(out, (v) => Math.floor(v));
+      const rates = counts.map((c) => c / (steps - settle));
+      const guess = argmaxRows(out, 1, 10)[0];
+      // Raster of a few cells per population: the most strongly driven input cells, the first
+      // cells of each hidden layer, and every output cell.
+      const order = Array.from(m.x.keys()).sort((a, b) => m.x[b] - m.x[a] || a - b).slice(0, RASTER_CELLS).sort((a, b) => a - b);
+      const raster = SIZES.map((n, p) => {
+        const r = model.raster(p, 0, p === 0 ? order : Math.min(RASTER_CELLS, n));
+        return { label: p === 0 ? "input" : p === SIZES.length - 1 ? "output" : `hidden ${p}`, steps: r.steps, cells: r.cells, spikes: r.spikes };
+      });
+      post({ type: "prediction", rates, counts, guess, raster, settle });
       break;
     }
     case "digest":

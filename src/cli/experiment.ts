@@ -7,6 +7,10 @@ import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
 import { writeJson, writeFileAtomic } from "../node/files.js";
+import { readCheckpoint } from "../node/checkpoint.js";
+import { loadDataset } from "../node/data.js";
+import { ValueError } from "../core/errors.js";
+import { scfaEquivalence } from "../experiments/yl22.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 
 function int(name: string, min: number) {
@@ -63,6 +67,63 @@ export function experimentCommand(): Command {
     });
     cmd.addCommand(sub);
   }
+  cmd.addCommand(scfaEquivalenceCommand());
   return cmd;
+}
+
+function scfaEquivalenceCommand(): Command {
+  return new Command("scfa-equivalence")
+    .description("Spiking microcircuit (Yang & Li 2022 design): angles of one window's ΔW to matched and analytic sign-concordant FA, FA and backprop, at init and after one epoch; angle against T; sign concordance")
+    .option("--json <file>", "write the results to this JSON file")
+    .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or scfa-equivalence.svg)")
+    .option("--seed <n>", "seed of the weights, dither and shuffling", int("seed", 0), 1)
+    .option("--dataset <name>", "data set (mnist, mnist-small, idx:DIR)", "mnist")
+    .option("--arch <sizes>", "layer sizes (default inputs-500-500-classes)", sizesArg)
+    .option("--rule <rule>", "feedback of the circuit: scfa-frsf (default), scfa-usf, scfa-brsf, fa, bp")
+    .option("--images <n>", "test images the angles are measured on", int("images", 1), 100)
+    .option("--repeats <n>", "dithered windows averaged for the trained analytic angle", int("repeats", 1), 10)
+    .option("--load <checkpoint>", "measure this trained spiking checkpoint instead of training one epoch here")
+    .option("--train-limit <n>", "train on the first n (shuffled) training examples instead of the whole epoch", int("train-limit", 1))
+    .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto")
+    .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; impl: "auto" | "simd" | "scalar" | "relaxed" }) => {
+      const core = await init({ impl: opts.impl });
+      const data = loadDataset(opts.dataset);
+      let trainedState;
+      let model: Record<string, unknown> = opts.rule ? { rule: opts.rule } : {};
+      if (opts.load) {
+        const ckpt = await readCheckpoint(opts.load);
+        if (ckpt.kind !== "spiking") throw new ValueError(`${opts.load} holds a '${ckpt.kind}' model, not a spiking one`);
+        trainedState = ckpt.tensors;
+        const { arch: _a, steps: _s, settle: _t, maxBatch: _m, seed: _d, ...rest } = ckpt.config;
+        model = { ...rest, ...model };
+        if (!opts.arch) opts.arch = ckpt.config.arch as number[];
+      }
+      const tty = process.stderr.isTTY;
+      let last = "";
+      const res = await scfaEquivalence(core, data, {
+        arch: opts.arch,
+        seed: opts.seed,
+        images: opts.images,
+        repeats: opts.repeats,
+        trainedState,
+        trainLimit: opts.trainLimit,
+        model,
+        onProgress: (f, what) => {
+          const line = `scfa-equivalence: ${what} ${Math.floor(f * 100)}%`;
+          if (line === last) return;
+          last = line;
+          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+        },
+      });
+      if (tty) process.stderr.write("\n");
+      const j = res.json as Record<string, unknown>;
+      const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
+      for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"]) console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
+      console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
+      if (opts.json) await writeJson(opts.json, { ...j, impl: core.impl, dataset: data.about });
+      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
+      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
+    });
 }
 

@@ -432,21 +432,32 @@ export class Spiking implements TrainableModel {
   }
 
   /**
-   * Spike raster of population p (0 = inputs) for sample `sample` of the last window: T × count
-   * values 0/1 (step-major) for the first `count` cells (default all).
+   * Spike raster of population p (0 = inputs) for sample `sample` of the last window: T × k values
+   * 0/1 (step-major) for the first `cells` cells (default all) or for the listed cells in order.
    */
-  raster(p: number, sample = 0, count?: number): { steps: number; cells: number; spikes: Uint8Array } {
+  raster(p: number, sample = 0, cells?: number | readonly number[]): { steps: number; cells: number; spikes: Uint8Array } {
     this.#live();
     const pop = this.#checkPop(p, sample);
-    const cells = Math.min(count ?? pop.n, pop.n);
+    const list = this.#cellList(pop, cells, "raster");
+    const k = list.length;
     const T = this.#cfg.steps;
     const S = pop.S.peek();
-    const out = new Uint8Array(T * cells);
+    const out = new Uint8Array(T * k);
     for (let t = 0; t < T; t++) {
       const o = (t * this.maxBatch + sample) * pop.S.stride;
-      for (let j = 0; j < cells; j++) out[t * cells + j] = S[o + j] > 0 ? 1 : 0;
+      for (let j = 0; j < k; j++) out[t * k + j] = S[o + list[j]] > 0 ? 1 : 0;
     }
-    return { steps: T, cells, spikes: out };
+    return { steps: T, cells: k, spikes: out };
+  }
+
+  #cellList(pop: Pop, cells: number | readonly number[] | undefined, op: string): number[] {
+    if (cells === undefined || typeof cells === "number") {
+      const k = Math.min(cells ?? pop.n, pop.n);
+      if (!Number.isInteger(k) || k < 0) throw new ValueError(`spiking.${op}: cells must be a count ≥ 0 or a list of cell indices, got ${cells}`);
+      return Array.from({ length: k }, (_, j) => j);
+    }
+    for (const j of cells) if (!Number.isInteger(j) || j < 0 || j >= pop.n) throw new ValueError(`spiking.${op}: cell ${j} is not in [0, ${pop.n - 1}]`);
+    return [...cells];
   }
 
   /**
