@@ -18,9 +18,9 @@ test("\"dendritic\" exports exactly the listed names", async () => {
     "digestState", "dtypeOf", "enableRelaxedSimd", "encodeCheckpoint", "encodeIdx", "encodeSafetensors",
     "fetchIdxDataset", "fetchMnistSmall", "gunzipIfNeeded", "init", "initSigma", "isGzip", "kernels",
     "layerRateFactor", "loadCheckpointInto", "mlpConfig", "mnistSmallFromDigits", "modelKinds", "mulberry32",
-    "parseIdx", "parseSchedule", "presetLayers", "registerModel", "scheduleScale", "scoreBatch",
-    "softRectifier", "spikingConfig", "steadyFactors", "teacher", "validateDataset", "yinYangClass",
-    "yinyang",
+    "parseIdx", "parseSchedule", "presetLayers", "registerModel", "resolveRun", "scheduleScale",
+    "scoreBatch", "softRectifier", "spikingConfig", "steadyFactors", "storedEncoding", "teacher",
+    "trainLimit", "validateDataset", "yinYangClass", "yinyang",
   ]);
 });
 

@@ -12,6 +12,7 @@ import { writeJson } from "../node/files.js";
 import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
+import { resolveRun, storedEncoding, trainLimit, type RunDefaults, type RunRequest } from "../train/resume.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
 import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
@@ -123,13 +124,16 @@ function explicit(cmd: Command, name: string): boolean {
   return src === "cli" || src === "env";
 }
 
+/** The run settings used when neither a flag nor a loaded checkpoint gives one. */
+const RUN_DEFAULTS: RunDefaults = { model: "microcircuit", dataset: "mnist-small", dataSeed: 1, batchSize: 10, seed: 1, shuffle: true, schedule: { kind: "constant" } };
+
 export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("Train a model on a data set; prints per-epoch validation and test error, optionally saves a checkpoint and a JSON summary")
-    .addOption(new Option("--model <kind>", "model kind (registered: see below)").default("microcircuit"))
+    .addOption(new Option("--model <kind>", "model kind (registered: see below)").default(RUN_DEFAULTS.model))
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
-    .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
-    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default(RUN_DEFAULTS.dataset))
+    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(RUN_DEFAULTS.dataSeed).argParser(intArg(0, 2 ** 32 - 1)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
@@ -196,17 +200,6 @@ function createFitting(
   return f.create(core, withArch(defaultArch(dataset)));
 }
 
-/** The pixel scaling and target encoding a checkpoint was trained with (metadata `encoding`). */
-function storedEncoding(ckpt: Checkpoint | undefined): EncodingOptions {
-  if (!ckpt?.metadata.encoding) return {};
-  try {
-    const e = JSON.parse(ckpt.metadata.encoding) as EncodingOptions;
-    return { pixelRange: e.pixelRange, oneHot: e.oneHot };
-  } catch {
-    throw new ValueError(`checkpoint metadata 'encoding' is not valid JSON: ${ckpt.metadata.encoding}`);
-  }
-}
-
 /** Every --set key must be a key of the model's full configuration. */
 function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): void {
   const known = Object.keys(model.config());
@@ -220,22 +213,26 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const core: Core = await init({ impl: chosenBuild(opts) });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
-  const resume = !!ckpt && !opts.resetTrainer && !!ckpt.trainer;
-
-  const kind = explicit(cmd, "model") || !ckpt ? (opts.model ?? "microcircuit") : ckpt.kind;
-  if (ckpt && kind !== ckpt.kind) throw new ValueError(`--model ${kind}: the checkpoint ${opts.load} holds a '${ckpt.kind}' model`);
-  const datasetName = explicit(cmd, "dataset") || !ckpt?.metadata.dataset ? (opts.dataset ?? "mnist-small") : ckpt.metadata.dataset;
-  const dataSeed = explicit(cmd, "dataSeed") || !ckpt?.metadata.data_seed ? opts.dataSeed : Number(ckpt.metadata.data_seed);
+  // Flags given on the command line win over the checkpoint, which wins over the defaults.
+  const request: RunRequest = {
+    model: explicit(cmd, "model") ? opts.model : undefined,
+    dataset: explicit(cmd, "dataset") ? opts.dataset : undefined,
+    dataSeed: explicit(cmd, "dataSeed") ? opts.dataSeed : undefined,
+    batchSize: opts.batch,
+    seed: opts.seed,
+    shuffle: explicit(cmd, "shuffle") ? opts.shuffle : undefined,
+    schedule: opts.lrSchedule,
+    limitTrain: opts.limit,
+    pixelRange: opts.pixelRange,
+    oneHot: opts.oneHot,
+    resetTrainer: opts.resetTrainer,
+  };
+  const run = resolveRun(ckpt, request, RUN_DEFAULTS, `the checkpoint ${opts.load}`);
+  const { kind, resume, batchSize, modelSeed, seed, shuffle, schedule, encoding } = run;
+  const datasetName = run.dataset;
+  const dataSeed = run.dataSeed;
   const dataset = loadDataset(datasetName, { seed: dataSeed });
-
-  const saved = resume ? ckpt!.trainer : undefined;
-  const batchSize = opts.batch ?? saved?.batchSize ?? 10;
-  const ckptSeed = typeof ckpt?.config.seed === "number" ? ckpt.config.seed : undefined;
-  const modelSeed = opts.seed ?? ckptSeed ?? 1;
-  const seed = opts.seed ?? saved?.seed ?? ckptSeed ?? 1;
-  const shuffle = explicit(cmd, "shuffle") || !saved ? opts.shuffle : saved.shuffle;
-  const schedule = opts.lrSchedule ?? saved?.schedule ?? { kind: "constant" };
-  const limit = opts.limit ?? (saved && saved.limitTrain < dataset.train.n ? saved.limitTrain : undefined);
+  const limit = trainLimit(run, request, dataset.train.n);
 
   const arch = opts.arch;
   if (arch && (arch[0] !== dataset.inputSize || arch[arch.length - 1] !== dataset.outputSize)) {
@@ -260,8 +257,6 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       checkCompatible(model, ckpt, opts.load!);
       model.importState(ckpt.tensors);
     }
-    const stored = storedEncoding(ckpt);
-    const encoding: EncodingOptions = { pixelRange: opts.pixelRange ?? stored.pixelRange, oneHot: opts.oneHot ?? stored.oneHot };
     const regression = dataset.task === "regression";
     const reporter = new ProgressReporter(opts.progress, regression);
     const trainer = new Trainer(model, dataset, {

@@ -4,3 +4,4 @@ export { Trainer, scheduleScale, parseSchedule, checkSchedule, scoreBatch, type 
 export { encodeCheckpoint, decodeCheckpoint, checkCompatible, loadCheckpointInto, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from "./checkpoint.js";
 export { encodeSafetensors, decodeSafetensors, dtypeOf, type DType, type Tensor as SafeTensor } from "./safetensors.js";
 export { digestState } from "./digest.js";
+export { resolveRun, trainLimit, storedEncoding, type RunRequest, type RunDefaults, type RunSettings } from "./resume.js";
