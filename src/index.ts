@@ -5,7 +5,7 @@
 export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
 export { detectFeatures, enableRelaxedSimd, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
-export { DendriticError, ShapeError, ValueError, DisposedError, NonFiniteError, FormatError, MissingDependencyError } from "./core/errors.js";
+export { DendriticError, ShapeError, ValueError, DisposedError, NonFiniteError, OutputError, FormatError, MissingDependencyError } from "./core/errors.js";
 export { Rng, SplitMix32, mulberry32 } from "./core/random.js";
 export * as kernels from "./kernels/index.js";
 

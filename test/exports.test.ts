@@ -11,7 +11,7 @@ test("\"dendritic\" exports exactly the listed names", async () => {
     "Arena", "BatchFiller", "BrainPropNet", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "Core",
     "DendriticError", "DisposedError", "FormatError", "IDX_FILES", "MICROCIRCUIT_MNIST", "MLP_DEFAULTS",
     "MNIST_SMALL_SPLIT", "Microcircuit", "MicrocircuitClassifier", "MissingDependencyError", "Mlp",
-    "Monitor", "NonFiniteError", "PATHWAYS", "PBR20", "Rng", "SCBS18", "SPIKING_DEFAULTS", "SPIKING_RULES",
+    "Monitor", "NonFiniteError", "OutputError", "PATHWAYS", "PBR20", "Rng", "SCBS18", "SPIKING_DEFAULTS", "SPIKING_RULES",
     "ShapeError", "Spiking", "SplitMix32", "Tensor", "Trainer", "VARIABLES", "ValueError", "YINYANG_CLASSES",
     "bars", "brainpropConfig", "ceil4", "checkCompatible", "checkLabels", "checkSchedule", "createModel",
     "datasetFromIdx", "datasetFromIdxBytes", "decodeCheckpoint", "decodeSafetensors", "detectFeatures",

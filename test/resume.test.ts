@@ -20,12 +20,12 @@ const ckpt = (withTrainer: boolean): Checkpoint => ({
   config: { seed: 7, arch: [4, 3] },
   tensors: {},
   trainer: withTrainer ? trainer : undefined,
-  metadata: { dataset: "yinyang", data_seed: "5", encoding: JSON.stringify({ pixelRange: "-1..1", oneHot: { on: 1, off: 0 } }) },
+  metadata: { dataset: "yinyang", data_seed: "5", classes: "27", encoding: JSON.stringify({ pixelRange: "-1..1", oneHot: { on: 1, off: 0 } }) },
 });
 
 test("without a checkpoint the request, else the defaults", () => {
   assert.equal(resolveRun(undefined, {}, DEFAULTS), {
-    kind: "microcircuit", dataset: "mnist-small", dataSeed: 1, resume: false, batchSize: 10, modelSeed: 1, seed: 1, shuffle: true,
+    kind: "microcircuit", dataset: "mnist-small", dataSeed: 1, classes: undefined, resume: false, batchSize: 10, modelSeed: 1, seed: 1, shuffle: true,
     schedule: { kind: "constant" }, encoding: { pixelRange: undefined, oneHot: undefined }, savedLimitTrain: undefined,
   });
   const r = resolveRun(undefined, { model: "mlp", dataset: "bars", dataSeed: 3, batchSize: 4, seed: 2, shuffle: false }, DEFAULTS);
@@ -36,6 +36,8 @@ test("resuming: the saved trainer state and the checkpoint's metadata replace th
   const r = resolveRun(ckpt(true), {}, DEFAULTS);
   assert.equal([r.kind, r.dataset, r.dataSeed, r.resume, r.batchSize, r.modelSeed, r.seed, r.shuffle], ["mlp", "yinyang", 5, true, 32, 7, 9, false]);
   assert.equal(r.schedule, { kind: "step", every: 5, factor: 0.5 });
+  assert.is(r.classes, 27);
+  assert.is(resolveRun(ckpt(true), { classes: 10 }, DEFAULTS).classes, 10);
   assert.equal(r.encoding, { pixelRange: "-1..1", oneHot: { on: 1, off: 0 } });
   assert.is(trainLimit(r, {}, 1000), 500, "a saved limit below the split size holds");
   assert.is(trainLimit(r, {}, 500), undefined, "a saved limit equal to the split is no limit");

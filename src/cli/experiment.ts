@@ -6,7 +6,7 @@ import path from "node:path";
 import { init } from "../core/core.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
-import { writeJson, writeFileAtomic } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { loadDataset } from "../node/data.js";
 import { ValueError } from "../core/errors.js";
@@ -45,6 +45,8 @@ export function experimentCommand(): Command {
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
     sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
+      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
       const core = await init({ impl: chosenBuild(opts) });
       process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
@@ -60,9 +62,8 @@ export function experimentCommand(): Command {
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeJson(opts.json, { ...res.json, impl: core.impl });
-      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      if (svgPath) await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl }, null, 2) + "\n", "results");
+      if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
     cmd.addCommand(sub);
@@ -86,6 +87,8 @@ function scfaEquivalenceCommand(): Command {
     .option("--train-limit <n>", "train on the first n (shuffled) training examples instead of the whole epoch", int("train-limit", 1))
     .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto")
     .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; impl: "auto" | "simd" | "scalar" | "relaxed" }) => {
+      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
+      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       const core = await init({ impl: opts.impl });
       const data = loadDataset(opts.dataset);
       let trainedState;
@@ -120,9 +123,8 @@ function scfaEquivalenceCommand(): Command {
       const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
       for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"]) console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
       console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
-      if (opts.json) await writeJson(opts.json, { ...j, impl: core.impl, dataset: data.about });
-      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
-      await writeFileAtomic(svgPath, await vegaLiteToSvg(res.plot));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, dataset: data.about }, null, 2) + "\n", "results");
+      await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { FormatError } from "../core/errors.js";
 import { curvesOf, curveSpec, FIELD, type CurvePoint, type Split } from "../plot/curves.js";
 import { vegaLiteToSvg } from "../plot/svg.js";
-import { writeFileAtomic } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 
 function splitsArg(v: string): Split[] {
   const s = v.split(",").map((x) => x.trim());
@@ -23,6 +23,7 @@ export function plotCommand(): Command {
     .option("--title <text>", "plot title")
     .option("--log-y", "logarithmic error axis", false)
     .action(async (files: string[], opts: { svg: string; splits: Split[]; title?: string; logY: boolean }) => {
+      checkOutputPaths({ "--svg": opts.svg });
       const points: CurvePoint[] = [];
       for (const file of files) {
         let text: string;
@@ -39,7 +40,7 @@ export function plotCommand(): Command {
         }
         points.push(...curvesOf(json, file, path.basename(file).replace(/\.json$/i, ""), opts.splits));
       }
-      await writeFileAtomic(opts.svg, await vegaLiteToSvg(curveSpec(points, { title: opts.title, logY: opts.logY })));
+      await writeOutput(opts.svg, await vegaLiteToSvg(curveSpec(points, { title: opts.title, logY: opts.logY })), "plot");
       console.error(`wrote ${opts.svg} (${files.length} runs, ${points.length} points)`);
     });
 }

@@ -23,7 +23,7 @@ export function epochLine(r: EpochRecord, epochs: number, regression: boolean): 
   if (regression) parts.push(`train mse ${num(r.trainMse)}`, `val mse ${num(r.valMse)}`, `test mse ${num(r.testMse)}`);
   else parts.push(`train err ${pct(r.trainError)}`, `val err ${pct(r.valError)}`, `test err ${pct(r.testError)}`);
   for (const [name, o] of Object.entries(r.readouts ?? {})) parts.push(`${name} readout val/test err ${pct(o.valError)}/${pct(o.testError)}`);
-  parts.push(`${Math.round(r.examplesPerS)} ex/s`, `${r.trainSeconds.toFixed(1)}s`);
+  if (r.examplesPerS !== undefined && r.trainSeconds !== undefined) parts.push(`${Math.round(r.examplesPerS)} ex/s`, `${r.trainSeconds.toFixed(1)}s`);
   if (r.lrScale !== 1) parts.push(`lr×${r.lrScale.toPrecision(3)}`);
   return parts.join(" | ");
 }

@@ -10,8 +10,8 @@
 // Every write is atomic (src/node/files.ts) and synchronous: a checkpoint is on disk before the
 // next mini-batch starts (a kill -9 at any moment leaves the last one whole).
 import { constants as osConstants } from "node:os";
-import { DendriticError, NonFiniteError, ValueError } from "../core/errors.js";
-import { writeFileAtomic, writeFileAtomicSync } from "../node/files.js";
+import { DendriticError, NonFiniteError, OutputError, ValueError } from "../core/errors.js";
+import { writeFileAtomicSync, writeOutput, writeOutputSync } from "../node/files.js";
 import { encodeCheckpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import type { EpochRecord, Progress, Trainer, TrainSummary } from "../train/trainer.js";
@@ -62,7 +62,8 @@ Outputs during a run:
 
 Exit codes:
   0        completed (all epochs, or stopped early by --patience)
-  1        error: bad arguments or input files, an output path that cannot be written, a failure
+  1        error: bad arguments or input files, an output path that cannot be written (checked
+           before training; a late write failure saves to a fallback file named in the error)
   3        diverged: a non-finite value appeared; F keeps the last good checkpoint
   129/130/143  interrupted by SIGHUP / SIGINT (Ctrl-C) / SIGTERM after saving (128 + signal number);
            a second signal exits at once without saving
@@ -96,10 +97,25 @@ export interface RunControlOptions extends Outputs {
   onStopSignal?: (sig: StopSignal) => void;
   /** Warnings (write failures that training survives); default stderr. */
   warn?: (line: string) => void;
+  /**
+   * Classification: the training error of always answering the most frequent class. An epoch
+   * after the first whose training error is statistically indistinguishable from it gets a warning.
+   */
+  chanceError?: number;
 }
 
 /** The final `--json` document: the trainer's summary plus how the run ended. */
-export type RunSummary = TrainSummary & { status: RunStatus; signal?: StopSignal; error?: string } & Record<string, unknown>;
+export type RunSummary = TrainSummary & { status: RunStatus; signal?: StopSignal; error?: string; warnings?: string[] } & Record<string, unknown>;
+
+/**
+ * The training error of the best constant answer (the most frequent label among the first n).
+ * Labels outside [0, classes) are ignored.
+ */
+export function chanceError(labels: ArrayLike<number>, n: number, classes: number): number {
+  const counts = new Array<number>(classes).fill(0);
+  for (let i = 0; i < n; i++) if (labels[i] >= 0 && labels[i] < classes) counts[labels[i]]++;
+  return n > 0 ? 1 - Math.max(...counts) / n : 0;
+}
 
 export class RunControl {
   private readonly o: RunControlOptions;
@@ -115,6 +131,9 @@ export class RunControl {
   private queuedSave?: { epoch: number; batch: number };
   private written?: { epoch: number; batch: number };
   private status: RunStatus = "running";
+  private readonly warnings: string[] = [];
+  /** Set by finish() when an output had to be written to a fallback file (or could not be written). */
+  outputError?: OutputError;
   private signal?: StopSignal;
   private error?: string;
   private handlers = new Map<StopSignal, () => void>();
@@ -164,6 +183,7 @@ export class RunControl {
   private epochEnded(rec: EpochRecord): void {
     const t = this.o.trainer;
     const state = t.state();
+    this.checkChance(rec, state.monitor.n);
     const jobs = new Map<Role, WriteJob>();
     if (this.o.saveBest && state.bestEpoch === rec.epoch) {
       jobs.set("best", { file: this.o.saveBest, data: encodeCheckpoint(this.o.model, undefined, { ...this.o.extra, best_epoch: String(rec.epoch) }) });
@@ -171,6 +191,20 @@ export class RunControl {
     if (this.o.save && this.saveDue(rec.epoch)) jobs.set("save", this.saveJob(this.o.save));
     if (this.o.json) jobs.set("json", this.jsonJob(this.o.json));
     this.queue(jobs);
+  }
+
+  /**
+   * Warns (once) when an epoch after the first trains at chance level: its running training error
+   * (measured on n examples) is within three binomial standard deviations of the error of always
+   * answering the most frequent class — the usual sign of a learning rate far too high or too low.
+   */
+  private checkChance(rec: EpochRecord, n: number): void {
+    const c = this.o.chanceError;
+    if (c === undefined || c <= 0 || rec.epoch < 2 || rec.trainError === undefined || n <= 0 || this.warnings.length) return;
+    if (rec.trainError < c - 3 * Math.sqrt((c * (1 - c)) / n)) return;
+    const w = `epoch ${rec.epoch}: the training error ${(100 * rec.trainError).toFixed(1)}% is at chance level (${(100 * c).toFixed(1)}%, always answering the most frequent class); the learning rate may be far too high or too low`;
+    this.warnings.push(w);
+    this.safeWarn(`warning: ${w}`);
   }
 
   private progressed(p: Progress): void {
@@ -209,6 +243,7 @@ export class RunControl {
     const out: RunSummary = { status: this.status, ...s, ...this.o.describe() };
     if (this.signal && this.status === "interrupted") out.signal = this.signal;
     if (this.error !== undefined) out.error = this.error;
+    if (this.warnings.length) out.warnings = [...this.warnings];
     return out;
   }
 
@@ -217,32 +252,38 @@ export class RunControl {
    * about a tenth of the run: after a write of d ms, the next one waits 9·d ms (epochs shorter
    * than that are checkpointed less often; the end of the run always writes).
    */
-  private queue(jobs: Map<Role, WriteJob>, force = false): void {
+  private queue(jobs: Map<Role, WriteJob>, force = false, final = false): OutputError[] {
     const merged = new Map<Role, WriteJob>();
     for (const r of ORDER) {
       const j = jobs.get(r) ?? this.pending.get(r);
       if (j) merged.set(r, j);
     }
     this.pending = merged;
-    if (!force && performance.now() < this.nextWriteAt) return;
+    const failed: OutputError[] = [];
+    if (!force && performance.now() < this.nextWriteAt) return failed;
     const t0 = performance.now();
     for (const job of this.pending.values()) {
+      const data = typeof job.data === "function" ? job.data() : job.data;
       try {
-        writeFileAtomicSync(job.file, typeof job.data === "function" ? job.data() : job.data);
+        if (final) writeOutputSync(job.file, data, job.holds ? "checkpoint" : "best checkpoint");
+        else writeFileAtomicSync(job.file, data);
         if (job.holds) this.written = job.holds;
       } catch (e) {
-        this.safeWarn(`warning: could not write ${job.file} (${describeError(e)}); training continues and retries at the next checkpoint`);
+        if (e instanceof OutputError) failed.push(e);
+        else this.safeWarn(`warning: could not write ${job.file} (${describeError(e)}); training continues and retries at the next checkpoint`);
       }
     }
     this.pending = new Map();
     const t1 = performance.now();
     this.nextWriteAt = t1 + 9 * (t1 - t0);
+    return failed;
   }
 
   /**
    * Ends the run: on completion or interruption writes the final --save (unless it already holds
    * this exact state); on divergence or failure writes no checkpoint (the files keep the last good
    * state); finalises the --json summary; removes the signal handlers. Returns the final summary.
+   * A final write that fails goes to a fallback file instead, reported in `outputError`.
    */
   async finish(outcome: { error?: unknown }): Promise<RunSummary> {
     const e = outcome.error;
@@ -258,14 +299,21 @@ export class RunControl {
       if (!q || q.epoch !== st.epoch || q.batch !== st.batch) jobs.set("save", this.saveJob(this.o.save));
     }
     this.pending.delete("json");
-    this.queue(jobs, true);
+    const failed = this.queue(jobs, true, true);
     // The final summary is written after the checkpoints so that it names the one on disk.
     let final: RunSummary = this.summary();
     if (this.o.json) {
       final = { ...final, checkpoint: this.checkpointInfo() };
-      await writeFileAtomic(this.o.json, JSON.stringify(final, null, 2) + "\n");
+      try {
+        await writeOutput(this.o.json, JSON.stringify(final, null, 2) + "\n", "summary");
+      } catch (e) {
+        if (!(e instanceof OutputError)) throw e;
+        failed.push(e);
+      }
     }
     this.dispose();
+    // Every output was written somewhere; the error says where.
+    if (failed.length) this.outputError = new OutputError(failed.map((e) => e.message).join("; "), failed[0].savedTo);
     return final;
   }
 

@@ -8,13 +8,13 @@ import type { Dataset, EncodingOptions } from "../data/dataset.js";
 import { modelFactory, modelKinds } from "../models/registry.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { DATASET_NAMES, loadDataset } from "../node/data.js";
-import { writeJson } from "../node/files.js";
+import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
 import { resolveRun, storedEncoding, trainLimit, type RunDefaults, type RunRequest } from "../train/resume.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
-import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
+import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, chanceError, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild } from "./runtime.js";
 import { MODEL_VOCABULARY, modelConfig, type CommonModelOptions } from "./models.js";
 
@@ -95,6 +95,7 @@ interface TrainOpts {
   rule?: string;
   dataset?: string;
   dataSeed: number;
+  classes?: number;
   arch?: number[];
   epochs: number;
   batch?: number;
@@ -134,6 +135,7 @@ export function trainCommand(): Command {
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
     .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default(RUN_DEFAULTS.dataset))
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(RUN_DEFAULTS.dataSeed).argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number)").default(10).argParser(intArg(0)))
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18)").argParser(intArg(1, 65536)))
@@ -210,6 +212,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
+  checkOutputPaths({ "--save": opts.save, "--save-best": opts.saveBest, "--json": opts.json });
   const core: Core = await init({ impl: chosenBuild(opts) });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
@@ -225,13 +228,14 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     limitTrain: opts.limit,
     pixelRange: opts.pixelRange,
     oneHot: opts.oneHot,
+    classes: opts.classes,
     resetTrainer: opts.resetTrainer,
   };
   const run = resolveRun(ckpt, request, RUN_DEFAULTS, `the checkpoint ${opts.load}`);
-  const { kind, resume, batchSize, modelSeed, seed, shuffle, schedule, encoding } = run;
+  const { kind, resume, batchSize, modelSeed, seed, shuffle, schedule, encoding, classes } = run;
   const datasetName = run.dataset;
   const dataSeed = run.dataSeed;
-  const dataset = loadDataset(datasetName, { seed: dataSeed });
+  const dataset = loadDataset(datasetName, { seed: dataSeed, classes });
   const limit = trainLimit(run, request, dataset.train.n);
 
   const arch = opts.arch;
@@ -282,7 +286,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       );
     }
 
-    const extra = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
+    const extra: Record<string, string> = { dataset: datasetName, data_seed: String(dataSeed), encoding: JSON.stringify(encoding) };
+    if (classes !== undefined) extra.classes = String(classes);
     const control = new RunControl({
       model,
       trainer,
@@ -293,6 +298,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       extra,
       describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
       onStopSignal: () => reporter.stopBar(),
+      chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
     });
     control.installSignalHandlers();
     let failure: unknown;
@@ -308,9 +314,11 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       const kept = control.lastWritten ? `; ${opts.save} keeps the last good checkpoint (after epoch ${control.lastWritten.epoch})` : "";
       const e = failure instanceof Error ? failure : new Error(String(failure));
       if (out.status === "diverged") e.message += ` (training diverged in epoch ${out.epochsRun + 1}${kept})`;
+      if (control.outputError) e.message += `; ${control.outputError.message}`;
       throw e;
     }
     if (opts.progress !== "none" || !opts.json) console.log(finalLine(out, regression, out.wallS as number));
+    if (control.outputError) throw control.outputError;
     if (out.status === "interrupted") {
       if (opts.save) console.log(`saved ${opts.save}; continue with --load ${opts.save}`);
       process.exitCode = signalExitCode(control.stoppedBy!);
@@ -338,6 +346,7 @@ interface EvalOpts {
   load: string;
   dataset?: string;
   dataSeed?: number;
+  classes?: number;
   split: "train" | "validation" | "test";
   pixelRange?: [number, number];
   oneHot?: [number, number];
@@ -352,6 +361,7 @@ export function evalCommand(): Command {
     .requiredOption("--load <file>", "checkpoint (safetensors) to evaluate")
     .option("--dataset <name>", `data set (default: the one it was trained on): ${DATASET_NAMES.join(", ")}`)
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (default: the checkpoint's)").argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the checkpoint's, else the largest label + 1, at least 10)").argParser(intArg(2, 256)))
     .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
@@ -359,11 +369,13 @@ export function evalCommand(): Command {
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
     .action(async (opts: EvalOpts) => {
+      checkOutputPaths({ "--json": opts.json });
       const core = await init({ impl: chosenBuild(opts) });
       const ckpt = await readCheckpoint(opts.load);
       const name = opts.dataset ?? ckpt.metadata.dataset;
       if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
-      const dataset = loadDataset(name, { seed: opts.dataSeed ?? (ckpt.metadata.data_seed ? Number(ckpt.metadata.data_seed) : 1) });
+      const classes = opts.classes ?? (ckpt.metadata.classes ? Number(ckpt.metadata.classes) : undefined);
+      const dataset = loadDataset(name, { seed: opts.dataSeed ?? (ckpt.metadata.data_seed ? Number(ckpt.metadata.data_seed) : 1), classes });
       const model = modelFactory(ckpt.kind).create(core, ckpt.config);
       try {
         checkCompatible(model, ckpt, opts.load);
@@ -381,7 +393,7 @@ export function evalCommand(): Command {
           console.log("confusion matrix (rows: true class, columns: predicted):");
           for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));
         }
-        if (opts.json) await writeJson(opts.json, result);
+        if (opts.json) await writeOutput(opts.json, JSON.stringify(result, null, 2) + "\n", "evaluation result");
       } finally {
         model.dispose();
       }

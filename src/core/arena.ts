@@ -11,6 +11,43 @@ import type { CoreExports } from "./wasm.js";
 
 export const ceil4 = (n: number): number => (n + 3) & ~3;
 
+/**
+ * The largest WebAssembly memory (wasm32): 65 536 pages of 64 KiB = 4 GiB. Addresses above 2 GiB
+ * are valid and handled as unsigned numbers throughout (`>>> 0` where they come out of the core).
+ */
+export const MEMORY_LIMIT_BYTES = 2 ** 32;
+/** The largest single block the core's allocator (AssemblyScript's TLSF) hands out: 1 GiB less its header. */
+export const MAX_TENSOR_BYTES = 2 ** 30 - 16;
+/** Allocator overhead per tensor (TLSF block header and alignment), for size estimates. */
+const BLOCK_OVERHEAD = 16;
+
+/** Bytes a rows × cols tensor occupies in memory (padded rows plus allocator overhead). */
+export function tensorBytes(rows: number, cols: number): number {
+  return rows * ceil4(cols) * 4 + BLOCK_OVERHEAD;
+}
+
+const inUse = new WeakMap<CoreExports, { bytes: number }>();
+
+/** Bytes currently held by all live tensors of a core (every arena of it). */
+export function bytesInUse(core: CoreExports): number {
+  return inUse.get(core)?.bytes ?? 0;
+}
+
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+
+/**
+ * Refuses, before anything is allocated, an object that needs `bytes` of WebAssembly memory when
+ * that would not fit under the 4 GiB limit next to what the core already holds. `what` names it.
+ */
+export function checkFits(core: CoreExports, bytes: number, what: string): void {
+  const used = bytesInUse(core);
+  if (bytes + used > MEMORY_LIMIT_BYTES) {
+    throw new ValueError(
+      `${what} needs ${gib(bytes)} of WebAssembly memory; the limit is ${gib(MEMORY_LIMIT_BYTES)}` + (used > 0 ? `, of which ${gib(used)} are held by other models and tensors` : ""),
+    );
+  }
+}
+
 export class Tensor {
   /** Byte address in linear memory (16-byte aligned). */
   readonly ptr: number;
@@ -133,11 +170,21 @@ export class Arena {
     assertInt(rows, "rows", 1);
     assertInt(cols, "cols", 1);
     const bytes = rows * ceil4(cols) * 4;
-    if (bytes > 2 ** 31 - 16) throw new ValueError(`tensor ${rows}×${cols} is too large for 32-bit WebAssembly memory`);
-    const ptr = core.alloc(bytes);
+    if (bytes > MAX_TENSOR_BYTES) throw new ValueError(`a ${rows}×${cols} tensor needs ${gib(bytes)}; a single tensor is limited to 1 GiB`);
+    let ptr: number;
+    try {
+      // The core returns a u32 address as an i32: above 2 GiB it arrives negative.
+      ptr = core.alloc(bytes) >>> 0;
+    } catch (e) {
+      // The allocator traps when memory.grow fails; its state is unchanged, so the core stays usable.
+      throw new ValueError(
+        `out of WebAssembly memory: a ${rows}×${cols} tensor (${gib(bytes)}) does not fit; ${gib(bytesInUse(core))} are in use, the limit is ${gib(MEMORY_LIMIT_BYTES)} (${(e as Error).message})`,
+      );
+    }
     if (ptr === 0 || ptr % 16 !== 0) throw new ValueError(`allocation of ${bytes} bytes failed (ptr ${ptr})`);
     const t = new Tensor(this, ptr, rows, cols);
     this.#live.add(t);
+    this.#count(tensorBytes(rows, cols));
     return t;
   }
   vector(n: number): Tensor {
@@ -151,10 +198,18 @@ export class Arena {
     return this.tensor(rows, cols).write(values);
   }
 
+  #count(delta: number): void {
+    const core = this.#core!;
+    let u = inUse.get(core);
+    if (!u) inUse.set(core, (u = { bytes: 0 }));
+    u.bytes += delta;
+  }
+
   /** @internal */
   release(t: Tensor): void {
     if (this.#core === null || !this.#live.delete(t)) return;
     this.#core.free(t.ptr);
+    this.#count(-tensorBytes(t.rows, t.cols));
   }
 
   dispose(): void {
@@ -163,6 +218,7 @@ export class Arena {
     for (const t of [...this.#live]) {
       this.#live.delete(t);
       core.free(t.ptr);
+      this.#count(-tensorBytes(t.rows, t.cols));
       t.dispose();
     }
     this.#core = null;

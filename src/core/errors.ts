@@ -23,6 +23,20 @@ export class NonFiniteError extends DendriticError {
   override name = "NonFiniteError";
 }
 
+/**
+ * An output file could not be written. When the content was saved elsewhere instead, `savedTo`
+ * names that file.
+ */
+export class OutputError extends DendriticError {
+  override name = "OutputError";
+  constructor(
+    message: string,
+    readonly savedTo?: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A file or its content does not have the expected format. */
 export class FormatError extends DendriticError {
   override name = "FormatError";

@@ -9,8 +9,9 @@ import { DendriticError } from "./errors.js";
  * Reads an AssemblyScript string: UTF-16LE code units whose byte length is the `rtSize` field of
  * the object header, 4 bytes before the payload (AssemblyScript runtime header layout).
  */
-function readString(memory: WebAssembly.Memory, ptr: number): string {
-  if (!ptr) return "";
+function readString(memory: WebAssembly.Memory, address: number): string {
+  if (!address) return "";
+  const ptr = address >>> 0;
   const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
   const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
   let s = "";

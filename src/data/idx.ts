@@ -92,16 +92,87 @@ export function encodeIdx(kind: IdxKind, dims: number[], data: Uint8Array): Uint
 }
 
 /**
- * Decompresses gzip bytes with the web-standard DecompressionStream (browsers, Node ≥ 18, Deno);
- * returns the input unchanged when it is not gzip. `name` prefixes errors.
+ * Deflate's largest expansion: a 258-byte match costs at least 2 bits, so compressed data grow at
+ * most ≈ 1032× (zlib technical details, "maximum compression factor"). Headroom for the gzip
+ * header and small files is added on top.
  */
-export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+export const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * The total size (header + payload) an IDX file declares, from its first bytes; undefined while
+ * fewer bytes than the header are available. Only the magic's element type 0x08 (one byte per
+ * value) is sized; other types give the header size (parseIdx then names the real problem).
+ */
+export function idxDeclaredSize(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const ndim = head[3];
+  const headerLen = 4 + 4 * ndim;
+  if (head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08 || ndim === 0) return 4;
+  if (head.length < headerLen) return undefined;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let n = 1;
+  for (let i = 0; i < ndim; i++) n *= v.getUint32(4 + 4 * i, false);
+  return headerLen + n;
+}
+
+/**
+ * Refuses a compressed IDX file whose header declares more bytes than its compressed size can
+ * possibly hold (a corrupt header, or a decompression bomb), before anything large is allocated.
+ */
+export function checkIdxDeclaredSize(declared: number, compressedBytes: number, name: string): void {
+  const most = MAX_DEFLATE_RATIO * compressedBytes + 4096;
+  if (declared > most) {
+    throw new FormatError(`${name}: the IDX header declares ${declared} bytes, more than ${compressedBytes} bytes of gzip data can hold (deflate expands at most ${MAX_DEFLATE_RATIO}×); corrupt header`);
+  }
+}
+
+/**
+ * Decompresses gzip bytes with the web-standard DecompressionStream (browsers, Node ≥ 18, Deno);
+ * returns the input unchanged when it is not gzip. `name` prefixes errors. With `idx`, the data are
+ * an IDX file: its header is checked as soon as it is decompressed, and decompression stops with
+ * a FormatError when the declared size is impossible or exceeded, so memory stays bounded by what
+ * the header declares.
+ */
+export async function gunzipIfNeeded(bytes: Uint8Array, name: string, idx = false): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   if (typeof DecompressionStream === "undefined") throw new FormatError(`${name}: gzip data, but this runtime has no DecompressionStream`);
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let declared: number | undefined;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
+      }
+      if (r.done) break;
+      chunks.push(r.value);
+      total += r.value.length;
+      if (idx && declared === undefined) {
+        declared = idxDeclaredSize(concat(chunks, Math.min(total, 4 + 4 * 255)));
+        if (declared !== undefined) checkIdxDeclaredSize(declared, bytes.length, name);
+      }
+      if (declared !== undefined && total > declared) {
+        throw new FormatError(`${name}: decompresses to more than the ${declared} bytes its IDX header declares (trailing bytes)`);
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
   }
+  return concat(chunks, total);
+}
+
+function concat(chunks: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    if (o >= n) break;
+    const part = c.subarray(0, n - o);
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
 }

@@ -26,7 +26,7 @@ export interface IdxDatasetOptions {
    * MNIST's 60 000). Default min(5000, ⌊train/12⌋), which is 5 000 for every 60 000-image set.
    */
   validation?: number;
-  /** Number of classes; labels must be below it. Default 10. */
+  /** Number of classes; labels must be below it. Default: the largest label + 1, at least 10. */
   classes?: number;
 }
 
@@ -42,12 +42,18 @@ export function datasetFromIdx(name: string, idx: IdxSet, options: IdxDatasetOpt
   if (si.rows !== ti.rows || si.cols !== ti.cols) {
     throw new FormatError(`${names.testImages} has ${si.rows}×${si.cols} images but ${names.trainImages} has ${ti.rows}×${ti.cols}`);
   }
-  const classes = options.classes ?? 10;
+  if (ti.count === 0) throw new FormatError(`${names.trainImages} has 0 images; a training file needs at least one`);
+  // Without an explicit count, the classes are 0 … the largest label of either file (at least 10,
+  // so MNIST-like subsets that lack a digit keep 10 outputs): EMNIST letters give 27, balanced 47.
+  let classes = options.classes;
+  if (classes === undefined) classes = Math.max(10, maxLabel(tl.labels) + 1, maxLabel(sl.labels) + 1);
   assertInt(classes, "classes", 2, 256);
   checkLabels(tl.labels, classes, names.trainLabels);
   checkLabels(sl.labels, classes, names.testLabels);
   const V = options.validation ?? Math.min(5000, Math.floor(ti.count / 12));
-  assertInt(V, "validation size", 0, ti.count - 1);
+  if (!Number.isInteger(V) || V < 0 || V > ti.count - 1) {
+    throw new ValueError(`validation size must be an integer in [0, ${ti.count - 1}] (${names.trainImages} has ${ti.count} images, at least one must remain for training), got ${V}`);
+  }
   const D = ti.rows * ti.cols;
   const T = ti.count - V;
   return {
@@ -63,13 +69,19 @@ export function datasetFromIdx(name: string, idx: IdxSet, options: IdxDatasetOpt
   };
 }
 
+function maxLabel(labels: Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > m) m = labels[i];
+  return m;
+}
+
 /** Parses the four IDX files' bytes (raw or gzipped) and builds the data set. Works in browsers. */
 export async function datasetFromIdxBytes(
   name: string,
   files: Record<keyof IdxSet, { bytes: Uint8Array; name: string }>,
   options: IdxDatasetOptions = {},
 ): Promise<Dataset> {
-  const raw = async (k: keyof IdxSet) => gunzipIfNeeded(files[k].bytes, files[k].name);
+  const raw = async (k: keyof IdxSet) => gunzipIfNeeded(files[k].bytes, files[k].name, true);
   const names = {
     trainImages: files.trainImages.name,
     trainLabels: files.trainLabels.name,

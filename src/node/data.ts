@@ -3,19 +3,24 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { FormatError, ValueError } from "../core/errors.js";
 import { isMissingPackage, missingDependency } from "../core/optional.js";
 import type { Dataset } from "../data/dataset.js";
 import { bars, teacher, yinyang } from "../data/generators.js";
-import { isGzip, parseIdx, type IdxImages, type IdxKind, type IdxLabels } from "../data/idx.js";
+import { MAX_DEFLATE_RATIO, checkIdxDeclaredSize, idxDeclaredSize, isGzip, parseIdx, type IdxImages, type IdxKind, type IdxLabels } from "../data/idx.js";
 import { IDX_FILES, datasetFromIdx, mnistSmallFromDigits, type IdxDatasetOptions, type IdxSet } from "../data/mnist.js";
 import { loadCifar10Dir } from "./cifar10.js";
 
 const require = createRequire(import.meta.url);
 
-/** Reads a file's bytes, decompressing gzip (by content, not by name). Errors name the file. */
-export function readMaybeGzip(file: string): Uint8Array {
+/**
+ * Reads a file's bytes, decompressing gzip (by content, not by name). Errors name the file. With
+ * `idx`, the content is an IDX file: its header is read from the first decompressed bytes and the
+ * decompression is bounded by the size it declares (a header claiming more than the compressed
+ * bytes can hold, or data beyond the declared size, is a FormatError before memory is spent).
+ */
+export function readMaybeGzip(file: string, idx = false): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -23,10 +28,32 @@ export function readMaybeGzip(file: string): Uint8Array {
     throw new FormatError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (!isGzip(bytes)) return bytes;
+  const name = path.basename(file);
+  let limit: number | undefined;
+  if (idx) {
+    // Decompress ever longer prefixes (a truncated prefix decompresses with a sync flush instead of
+    // an "unexpected end" error) until the IDX header is there; a prefix can expand at most
+    // MAX_DEFLATE_RATIO times, so this costs a few kilobytes for any real file.
+    for (let p = 256; ; p *= 4) {
+      const part = bytes.subarray(0, Math.min(p, bytes.length));
+      let head: Uint8Array;
+      try {
+        head = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_DEFLATE_RATIO * part.length + 1024 });
+      } catch (e) {
+        throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
+      }
+      limit = idxDeclaredSize(head);
+      if (limit !== undefined || part.length === bytes.length) break;
+    }
+    if (limit !== undefined) checkIdxDeclaredSize(limit, bytes.length, name);
+  }
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, limit === undefined ? {} : { maxOutputLength: Math.max(limit, 1) });
   } catch (e) {
-    throw new FormatError(`${path.basename(file)}: corrupt gzip data (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new FormatError(`${name}: decompresses to more than the ${limit} bytes its IDX header declares (trailing bytes)`);
+    }
+    throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
   }
 }
 
@@ -34,7 +61,7 @@ export function readMaybeGzip(file: string): Uint8Array {
 export function readIdxFile(file: string, kind: "images"): IdxImages;
 export function readIdxFile(file: string, kind: "labels"): IdxLabels;
 export function readIdxFile(file: string, kind: IdxKind): IdxImages | IdxLabels {
-  const bytes = readMaybeGzip(file);
+  const bytes = readMaybeGzip(file, true);
   return kind === "images" ? parseIdx(bytes, "images", path.basename(file)) : parseIdx(bytes, "labels", path.basename(file));
 }
 
@@ -111,6 +138,8 @@ export interface LoadOptions {
   barsSize?: number;
   /** Validation size for idx:DIR. */
   validation?: number;
+  /** Class count for idx:DIR (default: the largest label + 1, at least 10). */
+  classes?: number;
 }
 
 /** Loads a data set by its CLI name. */
@@ -118,7 +147,7 @@ export function loadDataset(spec: string, options: LoadOptions = {}): Dataset {
   if (spec.startsWith("idx:")) {
     const dir = spec.slice(4);
     if (!dir) throw new ValueError("--dataset idx:DIR needs a directory after 'idx:'");
-    return loadIdxDir(dir, { validation: options.validation });
+    return loadIdxDir(dir, { validation: options.validation, classes: options.classes });
   }
   if (spec.startsWith("cifar10:")) return loadCifar10Dir(spec.slice(8) || ".", { validation: options.validation });
   switch (spec) {

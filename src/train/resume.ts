@@ -18,6 +18,8 @@ export interface RunRequest {
   dataset?: string;
   /** Seed of generated data sets. */
   dataSeed?: number;
+  /** Number of classes of an IDX directory data set (metadata `classes`). */
+  classes?: number;
   batchSize?: number;
   /** Seed of the model (initialisation) and of the shuffle. */
   seed?: number;
@@ -47,6 +49,8 @@ export interface RunSettings {
   kind: string;
   dataset: string;
   dataSeed: number;
+  /** Number of classes of an IDX directory data set, when given or stored. */
+  classes?: number;
   /** True when the trainer continues from the checkpoint's trainer state. */
   resume: boolean;
   batchSize: number;
@@ -89,6 +93,7 @@ export function resolveRun(ckpt: Checkpoint | undefined, req: RunRequest, defaul
     kind,
     dataset: req.dataset ?? (ckpt?.metadata.dataset || defaults.dataset),
     dataSeed: req.dataSeed ?? (ckpt?.metadata.data_seed ? Number(ckpt.metadata.data_seed) : defaults.dataSeed),
+    classes: req.classes ?? (ckpt?.metadata.classes ? Number(ckpt.metadata.classes) : undefined),
     resume,
     batchSize: req.batchSize ?? saved?.batchSize ?? defaults.batchSize,
     modelSeed: req.seed ?? ckptSeed ?? defaults.seed,

@@ -135,8 +135,12 @@ export interface EvalResult {
 export interface EpochRecord {
   epoch: number; // 1-based
   lrScale: number;
-  trainSeconds: number;
-  examplesPerS: number;
+  /**
+   * Training time and throughput of the epoch. Checkpoints do not store them (identical runs give
+   * identical files), so epochs run before a resume lack them.
+   */
+  trainSeconds?: number;
+  examplesPerS?: number;
   /** Running training error / MSE on the monitored batches (before each of their learning steps). */
   trainError?: number;
   trainMse?: number;
@@ -240,6 +244,8 @@ export class Trainer extends EventTarget {
   private history: EpochRecord[] = [];
   private bestConfusion?: number[][];
   private monitor = { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 };
+  /** Examples trained in the epoch in progress by this process (the ones monitor.trainSeconds times). */
+  private timedExamples = 0;
   private stopRequested = false;
   private orderReady = false;
   // Counters of the current (or last) run() call, for summaries.
@@ -351,7 +357,9 @@ export class Trainer extends EventTarget {
     this.stoppedEarly = s.stoppedEarly;
     this.history = s.history.map((r) => ({ ...r }));
     this.bestConfusion = s.bestConfusion;
-    this.monitor = { ...s.monitor };
+    // Time spent before the checkpoint is not this process's: the epoch's rate counts from here.
+    this.monitor = { ...s.monitor, trainSeconds: 0 };
+    this.timedExamples = 0;
     this.orderReady = false;
     if (this.batch > 0) this.prepareOrder();
   }
@@ -422,7 +430,10 @@ export class Trainer extends EventTarget {
 
     while (this.epoch < o.epochs && !this.stoppedEarly && !this.stopRequested) {
       if (!this.orderReady) {
-        if (this.batch === 0) this.monitor = { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 };
+        if (this.batch === 0) {
+          this.monitor = { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 };
+          this.timedExamples = 0;
+        }
         this.prepareOrder();
       }
       const lrScale = scheduleScale(o.schedule, this.epoch);
@@ -448,6 +459,7 @@ export class Trainer extends EventTarget {
         this.model.trainBatch(batch);
         this.batch++;
         this.runTrained += n;
+        this.timedExamples += n;
         const t = now();
         if (t - lastProgress >= o.progressMs || this.batch === batches) {
           lastProgress = t;
@@ -491,7 +503,7 @@ export class Trainer extends EventTarget {
       epoch: this.epoch + 1,
       lrScale,
       trainSeconds: m.trainSeconds,
-      examplesPerS: m.trainSeconds > 0 ? this.nTrain / m.trainSeconds : 0,
+      examplesPerS: m.trainSeconds > 0 ? this.timedExamples / m.trainSeconds : 0,
     };
     if (m.n > 0 && d.task === "classification") rec.trainError = m.wrong / m.n;
     if (m.values > 0) rec.trainMse = m.sq / m.values;
