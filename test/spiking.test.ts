@@ -10,6 +10,8 @@ import { createModel } from "../src/models/registry.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.ts";
 import { DisposedError, ShapeError, ValueError } from "../src/core/errors.ts";
 import type { NamedArray } from "../src/train/model.ts";
+import { Trainer } from "../src/train/trainer.ts";
+import { bars } from "../src/data/generators.ts";
 
 let simd: Core;
 let scalar: Core;
@@ -587,6 +589,18 @@ det("bad configurations and inputs are rejected with the field named", () => {
   st["layers.0.W"] = { shape: [3, 5], data: new Float32Array(15) };
   assert.throws(() => m.importState(st), /'layers.0.W' must be a float32 array of shape \[3, 4\]/);
   assert.is(layerRateFactor(spikingConfig({ arch: [4, 3, 3, 2], steps: 60, settle: 10, gain: 4 }), 1), 1 / (50 * 16));
+  m.dispose();
+});
+
+det("trains through the Trainer on bars (9-30-3): error falls, the rate readout is reported beside the spike readout", async () => {
+  const data = bars({ size: 3, noise: 0.1, seed: 3, train: 600 });
+  const m = createModel(simd, "spiking", { arch: [9, 30, 3], maxBatch: 20, seed: 1, steps: 40 }) as Spiking;
+  const trainer = new Trainer(m, data, { epochs: 3, batchSize: 20, seed: 1, monitorEvery: 0 });
+  const before = trainer.evaluate("test").error!;
+  const s = await trainer.run();
+  assert.ok(s.testError! < Math.min(0.2, before), `test error ${before} → ${s.testError}`);
+  assert.ok(s.readouts?.rate?.testError !== undefined && s.readouts.rate.testError < 0.3, `rate readout ${JSON.stringify(s.readouts)}`);
+  assert.ok(s.epochs.every((e) => e.readouts?.rate?.valError !== undefined));
   m.dispose();
 });
 

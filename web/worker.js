@@ -181,11 +181,11 @@ async function handle(m) {
       const counts = Float32Array.from(out, (v) => Math.floor(v));
       const rates = counts.map((c) => c / (steps - settle));
       const guess = argmaxRows(out, 1, 10)[0];
-      // Raster of a few cells per population: the most strongly driven input cells, the first
-      // cells of each hidden layer, and every output cell.
-      const order = Array.from(m.x.keys()).sort((a, b) => m.x[b] - m.x[a] || a - b).slice(0, RASTER_CELLS).sort((a, b) => a - b);
+      // Raster of a few cells per population: the most active cells of the inputs and of each
+      // hidden layer in this window (ties by index), and every output cell.
+      const mostActive = (v) => Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b).slice(0, RASTER_CELLS).sort((a, b) => a - b);
       const raster = SIZES.map((n, p) => {
-        const r = model.raster(p, 0, p === 0 ? order : Math.min(RASTER_CELLS, n));
+        const r = model.raster(p, 0, p === SIZES.length - 1 ? n : mostActive(model.spikeCounts(p, "window")));
         return { label: p === 0 ? "input" : p === SIZES.length - 1 ? "output" : `hidden ${p}`, steps: r.steps, cells: r.cells, spikes: r.spikes };
       });
       post({ type: "prediction", rates, counts, guess, raster, settle });

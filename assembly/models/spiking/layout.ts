@@ -26,6 +26,8 @@ export const H_DITHER_STREAM = 19; // first RNG stream of the dither draws (one 
 export const H_BERNOULLI_STREAM = 20;
 export const H_BRSF_STREAM = 21; // first RNG stream of the brSF magnitude draws (one per weight layer)
 export const H_MAXB = 22; //     maxBatch (row count of every per-sample buffer)
+export const H_CELL_POS = 23; // i32 scratch, max n_p + 1: per-cell offsets of the transposed firing lists
+export const H_CELL_LIST = 24; // i32 scratch, maxBatch × max n_p: samples in which each cell fired (one step)
 
 export const F_EVENTS = 1; //    event-driven propagation and plasticity (else dense products)
 export const F_BERNOULLI = 2; // Bernoulli input spikes (else constant current into IF input cells)

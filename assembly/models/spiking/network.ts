@@ -21,7 +21,7 @@
 // as matrix products over all cells (gemm for the drive, rank-batch updates for ΔWᵀ).
 import * as K from "./layout";
 import {
-  thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, scatterRowsAdd, decayAdd,
+  thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
   addWherePositive, clampInto, signStep,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
@@ -104,6 +104,51 @@ export function spikingRates(d: usize, n: i32): void {
     for (let s = 0; s < n; s++) axpy(r + <usize>s * rowB(nout), b, 1, nout, 1);
     clampInto(r, r, n, nout, 0, 1);
   }
+}
+
+/**
+ * ΔWᵀ[i, :] += Σ_{b: cell i fired in sample b} zs_b for one step: the step's firing lists (per
+ * sample) are regrouped per presynaptic cell (a counting sort), so each row of ΔWᵀ is read and
+ * written once per step and the sample rows zs_b it adds come from a small, cache-resident block.
+ * Returns the number of presynaptic spikes.
+ */
+function plasticityStep(d: usize, dWT: usize, ZS: usize, IDX: usize, CNT: usize, n: i32, nin: i32, np: i32): i32 {
+  const pos = <usize>hdr(d, K.H_CELL_POS);
+  const list = <usize>hdr(d, K.H_CELL_LIST);
+  memory.fill(pos, 0, (<usize>(nin + 1)) << 2);
+  let total: i32 = 0;
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(CNT + ((<usize>b) << 2));
+    const ix = IDX + <usize>b * rowB(nin);
+    for (let k = 0; k < c; k++) {
+      const q = pos + ((<usize>(load<i32>(ix + ((<usize>k) << 2)) + 1)) << 2);
+      store<i32>(q, load<i32>(q) + 1);
+    }
+    total += c;
+  }
+  if (total == 0) return 0;
+  // pos[i] = start of cell i's samples; filling advances it to the start of cell i + 1.
+  for (let i = 1; i <= nin; i++) {
+    const q = pos + ((<usize>i) << 2);
+    store<i32>(q, load<i32>(q) + load<i32>(q - 4));
+  }
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(CNT + ((<usize>b) << 2));
+    const ix = IDX + <usize>b * rowB(nin);
+    for (let k = 0; k < c; k++) {
+      const q = pos + ((<usize>load<i32>(ix + ((<usize>k) << 2))) << 2);
+      const at = load<i32>(q);
+      store<i32>(list + ((<usize>at) << 2), b);
+      store<i32>(q, at + 1);
+    }
+  }
+  let start: i32 = 0;
+  for (let i = 0; i < nin; i++) {
+    const end = load<i32>(pos + ((<usize>i) << 2));
+    if (end > start) gatherRowsAdd(dWT + <usize>i * rowB(np), ZS, list + ((<usize>start) << 2), end - start, np);
+    start = end;
+  }
+  return total;
 }
 
 /**
@@ -308,13 +353,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       const step = <usize>(t * maxB);
       if (events) {
         scaleInto(ZS, Z, n, np, s);
-        const IDXin = ptr(d, p - 1, K.P_IDX) + step * rowB(nin);
-        const CNTin = ptr(d, p - 1, K.P_CNT) + (step << 2);
-        for (let b = 0; b < n; b++) {
-          const c = load<i32>(CNTin + ((<usize>b) << 2));
-          scatterRowsAdd(dWT, IDXin + <usize>b * rowB(nin), c, ZS + <usize>b * rowB(np), np);
-          ev += <f64>c;
-        }
+        ev += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
       } else {
         gerK(dWT, ptr(d, p - 1, K.P_S) + step * rowB(nin), Z, n, nin, np, s);
         ev += <f64>n * <f64>nin;

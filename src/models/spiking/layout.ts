@@ -3,7 +3,7 @@ export const HEADER = 32;
 export const H = {
   layers: 0, T: 1, T0: 2, flags: 3, feedback: 4, x: 5, rho: 6, seed: 7, lambda: 8, theta: 9, thetaE: 10,
   trace: 11, stats: 12, counts: 13, vT: 14, sT: 15, iT: 16, u: 17, ditherStream: 19, bernoulliStream: 20,
-  brsfStream: 21, maxBatch: 22,
+  brsfStream: 21, maxBatch: 22, cellPos: 23, cellList: 24,
 } as const;
 export const F = { events: 1, bernoulli: 2, dither: 4, noGate: 8, manhattan: 16 } as const;
 export const FB = { "scfa-frsf": 0, "scfa-usf": 1, "scfa-brsf": 2, fa: 3, bp: 4 } as const;

@@ -116,6 +116,9 @@ export class Spiking implements TrainableModel {
       const sT = arena.matrix(B, arch[L]);
       const iT = arena.vector(arch[L]);
       const u = c.input === "bernoulli" ? arena.matrix(B, arch[0]) : null;
+      const widest = Math.max(...arch.slice(0, L));
+      const cellPos = arena.vector(widest + 1);
+      const cellList = arena.matrix(B, widest);
       this.#pops = [];
       // Slots are collected here and written once at the end: allocations may grow the memory,
       // which detaches earlier views.
@@ -216,6 +219,8 @@ export class Spiking implements TrainableModel {
       d[H.bernoulliStream] = STREAM.bernoulli;
       d[H.brsfStream] = STREAM.brsf;
       d[H.maxBatch] = B;
+      d[H.cellPos] = cellPos.ptr;
+      d[H.cellList] = cellList.ptr;
       new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, d.length).set(d);
       if (c.rule !== "fa" && c.rule !== "scfa-brsf") this.#refresh(this.#desc.ptr);
     } catch (e) {
