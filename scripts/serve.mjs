@@ -79,6 +79,9 @@ export async function startServer({ port = 0, host = "127.0.0.1", log = false } 
     res.writeHead(200, {
       "content-type": MIME[path.extname(file)] ?? "application/octet-stream",
       "cache-control": "no-store",
+      // Cross-origin isolation: pages may then share WebAssembly memory with workers (the core's threads).
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
     });
     if (req.method === "HEAD") return void res.end();
     createReadStream(file).pipe(res);

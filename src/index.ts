@@ -4,6 +4,7 @@
 // The WebAssembly core, its memory and its errors
 export { init, Core } from "./core/core.js";
 export { Arena, Tensor, ceil4 } from "./core/arena.js";
+export { WorkerError, availableCores, sharedMemoryAvailable } from "./core/pool.js";
 export { detectFeatures, enableRelaxedSimd, type Impl, type ImplChoice, type InitOptions } from "./core/wasm.js";
 export { DendriticError, ShapeError, ValueError, DisposedError, NonFiniteError, OutputError, FormatError, MissingDependencyError } from "./core/errors.js";
 export { Rng, SplitMix32, mulberry32 } from "./core/random.js";

@@ -198,7 +198,7 @@ b.run();
 // ---- the demo page -----------------------------------------------------------------------------
 
 const d = suite("browser: the demo page trains in a Web Worker");
-type DemoState = { ready: boolean; batches: number; examples: number; testError: number | null; impl: string | null; errors: string[]; stopped?: { batches: number }; digest?: { digest: string; batches: number; impl: string } };
+type DemoState = { ready: boolean; batches: number; examples: number; testError: number | null; impl: string | null; threads: number | null; errors: string[]; stopped?: { batches: number }; digest?: { digest: string; batches: number; impl: string } };
 const demoState = (page: Page) => page.evaluate(() => {
   const x = (window as unknown as { demo: DemoState & { send?: unknown } }).demo;
   return JSON.parse(JSON.stringify({ ...x, send: undefined })) as DemoState;
@@ -237,6 +237,10 @@ if (!haveChromium) {
     const s0 = await demoState(page);
     assert.ok(badge?.includes(s0.impl!), `the page names the build (${badge})`);
     assert.ok(["wasm-simd", "wasm-relaxed"].includes(s0.impl!), `Chromium runs a SIMD build, got ${s0.impl}`);
+    // The demo server sends COOP/COEP, so the worker's core gets one thread per logical core.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.is(s0.threads, cores);
+    assert.ok(badge?.includes(`${cores} thread`), `the page shows the thread count (${badge})`);
     assert.is(await page.inputValue("#rule"), "microcircuit");
     await page.click("#start");
     // The microcircuit passes 50 % test error within the first 4 000 examples (400 mini-batches);

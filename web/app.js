@@ -11,7 +11,7 @@ const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "modu
 const send = (msg, transfer = []) => worker.postMessage(msg, transfer);
 
 // State the tests read (window.demo): progress and the last evaluation.
-const demo = (window.demo = { send, ready: false, batches: 0, examples: 0, testError: null, trainError: null, impl: null, errors: [], history: [] });
+const demo = (window.demo = { send, ready: false, batches: 0, examples: 0, testError: null, trainError: null, impl: null, threads: null, errors: [], history: [] });
 
 function showError(message) {
   demo.errors.push(message);
@@ -233,9 +233,10 @@ worker.addEventListener("message", (e) => {
   switch (m.type) {
     case "ready": {
       demo.impl = m.impl;
+      demo.threads = m.threads;
       demo.defaults = m.defaults;
       const b = $("build");
-      b.textContent = `${m.impl} build${m.features.simd ? "" : " (no SIMD in this browser)"}`;
+      b.textContent = `${m.impl} build, ${m.threads} thread${m.threads === 1 ? "" : "s"}${m.features.simd ? "" : " (no SIMD in this browser)"}`;
       b.className = `badge ${m.impl === "wasm-scalar" ? "scalar" : "simd"}`;
       b.title = `WebAssembly SIMD: ${m.features.simd ? "yes" : "no"}, relaxed SIMD: ${m.features.relaxedSimd ? "yes" : "no"}`;
       $("data").textContent = m.data;
@@ -316,4 +317,4 @@ worker.addEventListener("message", (e) => {
   }
 });
 
-send({ type: "init", impl: params.get("impl") ?? "auto" });
+send({ type: "init", impl: params.get("impl") ?? "auto", threads: params.has("threads") ? Number(params.get("threads")) : "auto" });

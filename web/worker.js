@@ -136,7 +136,7 @@ function start({ batches } = {}) {
 async function handle(m) {
   switch (m.type) {
     case "init": {
-      core = await init({ impl: m.impl ?? "auto" });
+      core = await init({ impl: m.impl ?? "auto", threads: m.threads ?? "auto" });
       dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation });
       const n = 1000;
       trainSubset = { n, x: dataset.train.x.subarray(0, n * 784), labels: dataset.train.labels.subarray(0, n) };
@@ -145,6 +145,7 @@ async function handle(m) {
         {
           type: "ready",
           impl: core.impl,
+          threads: core.threads,
           features: detectFeatures(),
           data: `mnist-small: ${dataset.train.n} train / ${dataset.validation.n} val / ${dataset.test.n} test`,
           defaults: Object.fromEntries(Object.entries(RULES).map(([k, v]) => [k, { lr: v.lr }])),

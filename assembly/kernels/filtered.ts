@@ -12,6 +12,7 @@
 // (P's and E's padding lanes are 0, so D's and W's stay 0).
 
 import { madd } from "./vec";
+import { parallelWorth, runParallel, setArg, setArgF, J_FILTERED_GEMM, J_FILTERED_GEMV } from "./pool";
 
 // @ts-ignore: decorator
 @inline function stride(cols: i32): usize {
@@ -39,13 +40,26 @@ import { madd } from "./vec";
  * Y k×m, W m×n, D m×n, E k×m, P k×n, X k×n. `accumulate` ≠ 0 adds to Y instead of overwriting it.
  */
 export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize, X: usize, k: i32, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32): void {
-  const sn = stride(n);
-  const sm = stride(m);
   if (k == 1) {
     filteredGerGemv(Y, W, D, E, P, X, m, n, alpha, beta, s, accumulate);
     return;
   }
-  for (let i = 0; i < m; i++) {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>k * <i64>m * <i64>n)) {
+      setArg(0, <i32>Y); setArg(1, <i32>W); setArg(2, <i32>D); setArg(3, <i32>E); setArg(4, <i32>P); setArg(5, <i32>X);
+      setArg(6, k); setArg(7, m); setArg(8, n); setArgF(9, alpha); setArgF(10, beta); setArgF(11, s); setArg(12, accumulate);
+      runParallel(J_FILTERED_GEMM);
+      return;
+    }
+  }
+  filteredGerGemmRange(Y, W, D, E, P, X, k, m, n, alpha, beta, s, accumulate, 0, m);
+}
+
+/** Rows i0 ≤ i < i1 of W and D (columns of Y) of filteredGerGemm with k ≥ 2; rows are independent. */
+export function filteredGerGemmRange(Y: usize, W: usize, D: usize, E: usize, P: usize, X: usize, k: i32, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32, i0: i32, i1: i32): void {
+  const sn = stride(n);
+  const sm = stride(m);
+  for (let i = i0; i < i1; i++) {
     const w = W + ((<usize>i * sn) << 2);
     const d = D + ((<usize>i * sn) << 2);
     // Phase 1: the filter and the weights of row i (row i of EᵀP is Σ_b E[b,i]·P[b,:]).
@@ -93,15 +107,28 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
 
 /** The k = 1 case of filteredGerGemm: D ← α·D + β·e pᵀ; W ← W + s·D; y (+)= W x, fully fused per row. */
 export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize, x: usize, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>m * <i64>n)) {
+      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>D); setArg(3, <i32>e); setArg(4, <i32>p); setArg(5, <i32>x);
+      setArg(6, m); setArg(7, n); setArgF(8, alpha); setArgF(9, beta); setArgF(10, s); setArg(11, accumulate);
+      runParallel(J_FILTERED_GEMV);
+      return;
+    }
+  }
+  filteredGerGemvRange(y, W, D, e, p, x, m, n, alpha, beta, s, accumulate, 0, m);
+}
+
+/** Rows i0 ≤ i < i1 of filteredGerGemv (i0, i1 even except i1 = m), each computed as by the whole call. */
+export function filteredGerGemvRange(y: usize, W: usize, D: usize, e: usize, p: usize, x: usize, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32, i0: i32, i1: i32): void {
   const sn = stride(n);
-  let i = 0;
+  let i = i0;
   if (ASC_FEATURE_SIMD) {
     // Rows in pairs: the presynaptic p and the input x are loaded once for both rows, and the two
     // rows' accumulators are the two independent chains that hide the add latency.
     const va = f32x4.splat(alpha);
     const vs = f32x4.splat(s);
     const rowBytes = sn << 2;
-    for (; i + 2 <= m; i += 2) {
+    for (; i + 2 <= i1; i += 2) {
       const w0 = W + ((<usize>i * sn) << 2), w1 = w0 + rowBytes;
       const d0 = D + ((<usize>i * sn) << 2), d1 = d0 + rowBytes;
       const vbe0 = f32x4.splat(beta * load<f32>(e + (<usize>i << 2)));
@@ -127,7 +154,7 @@ export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize
     }
   }
   // The last row of an odd m (SIMD), or every row (scalar build).
-  for (; i < m; i++) {
+  for (; i < i1; i++) {
     const w = W + ((<usize>i * sn) << 2);
     const d = D + ((<usize>i * sn) << 2);
     const be = beta * load<f32>(e + (<usize>i << 2));

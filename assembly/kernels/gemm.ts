@@ -6,6 +6,7 @@
 // `accumulate` 0 overwrites the output, 1 adds into it. The output must not overlap X or W (outputs
 // are stored while inputs are still being read).
 import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
+import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool";
 
 // ---------------------------------------------------------------------------------------------
 // gemmNT: every output is a dot product of a row of X with a row of W, both contiguous and both
@@ -154,13 +155,29 @@ import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
   store<f32>(y, accumulate ? load<f32>(y) + d : d);
 }
 
-/** Y (b×m) (+)= X (b×n) · Wᵀ with W m×n. */
+/** Y (b×m) (+)= X (b×n) · Wᵀ with W m×n. Large products are split over the thread pool (pool.ts). */
 export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>b * <i64>m * <i64>n)) {
+      setArg(0, <i32>Y); setArg(1, <i32>X); setArg(2, <i32>W); setArg(3, b); setArg(4, m); setArg(5, n); setArg(6, accumulate);
+      runParallel(J_GEMM_NT);
+      return;
+    }
+  }
+  gemmNTRange(Y, X, W, b, m, n, accumulate, 0, m);
+}
+
+/**
+ * Columns i0 ≤ i < i1 of Y (rows of W) of gemmNT; i0 and i1 multiples of 4 except i1 = m. Every
+ * output is computed exactly as by the whole product.
+ */
+export function gemmNTRange(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32, i0: i32, i1: i32): void {
   const sx = rowBytes(n); // X and W rows both have n columns
   const sy = rowBytes(m);
   const m4 = m & ~3;
+  const e4 = min(i1, m4);
   if (ASC_FEATURE_SIMD) {
-    for (let i = 0; i < m4; i += 4) {
+    for (let i = i0; i < e4; i += 4) {
       const w = W + (<usize>i) * sx;
       const yi = Y + ((<usize>i) << 2);
       let r = 0;
@@ -168,7 +185,7 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
       if (r < b) ntTile1x4(yi + (<usize>r) * sy, X + (<usize>r) * sx, w, sx, accumulate);
     }
     // The m % 4 tail rows of W, with tiles as wide as the register budget allows.
-    const t = m - m4;
+    const t = i1 == m ? m - m4 : 0;
     const w = W + (<usize>m4) * sx;
     const yi = Y + ((<usize>m4) << 2);
     let r = 0;
@@ -180,7 +197,7 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
     }
   } else {
     // Scalar twin, same loop order: W rows in blocks of 4, rows of X, k innermost.
-    for (let i = 0; i < m4; i += 4) {
+    for (let i = i0; i < e4; i += 4) {
       const w0 = W + (<usize>i) * sx, w1 = w0 + sx, w2 = w1 + sx, w3 = w2 + sx;
       for (let r = 0; r < b; r++) {
         const x = X + (<usize>r) * sx;
@@ -199,7 +216,7 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
         store<f32>(y, s0); store<f32>(y, s1, 4); store<f32>(y, s2, 8); store<f32>(y, s3, 12);
       }
     }
-    for (let i = m4; i < m; i++) {
+    for (let i = max(m4, i0); i < i1; i++) {
       const w = W + (<usize>i) * sx;
       for (let r = 0; r < b; r++) {
         const x = X + (<usize>r) * sx;
@@ -351,11 +368,28 @@ export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
 @inline const NN_PACK_MIN_BATCH = 32;
 const nnPanel: usize = memory.data(NN_KC * 64, 64);
 
-/** Y (b×n) (+)= X (b×m) · W with W m×n. */
+/** Y (b×n) (+)= X (b×m) · W with W m×n. Large products are split over the thread pool (pool.ts). */
 export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>b * <i64>m * <i64>n)) {
+      setArg(0, <i32>Y); setArg(1, <i32>X); setArg(2, <i32>W); setArg(3, b); setArg(4, m); setArg(5, n); setArg(6, accumulate);
+      runParallel(J_GEMM_NN);
+      return;
+    }
+  }
+  gemmNNRange(Y, X, W, b, m, n, accumulate, 0, <i32>rowBytes(n), nnPanel);
+}
+
+/**
+ * Byte columns j0 ≤ j < j1 of every row of Y of gemmNN (j0, j1 multiples of 64 except j1 = the
+ * padded row's bytes), packing W panels into `panel` (NN_KC × 64 bytes, owned by the calling thread).
+ * Every output is computed exactly as by the whole product.
+ */
+export function gemmNNRange(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32, j0: i32, j1: i32, panel: usize): void {
   const sx = rowBytes(m);
   const sw = rowBytes(n); // W and Y rows both have n columns
   const nb = sw; // bytes of a padded row of Y
+  if (j0 >= j1) return;
   if (ASC_FEATURE_SIMD) {
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
@@ -367,20 +401,21 @@ export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
       const xi = X + ((<usize>i0) << 2);
       const wi = W + (<usize>i0) * sw;
       // Column panels of 16 floats (64 B); the last panel of a row masks its padding lanes.
-      let j: usize = 0;
-      for (; j + 64 <= nb; j += 64) {
+      const jEnd = <usize>j1;
+      let j: usize = <usize>j0;
+      for (; j + 64 <= jEnd; j += 64) {
         const mask = j + 64 == nb ? tail : full;
         let w = wi + j;
         let ws = sw;
         if (packed) {
-          let src = w, dst = nnPanel;
-          const end = nnPanel + ((<usize>kc) << 6);
+          let src = w, dst = panel;
+          const end = panel + ((<usize>kc) << 6);
           do {
             v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
             v128.store(dst, v128.load(src, 32), 32); v128.store(dst, v128.load(src, 48), 48);
             src += sw; dst += 64;
           } while (dst < end);
-          w = nnPanel;
+          w = panel;
           ws = 64;
         }
         let r = 0;
@@ -388,19 +423,19 @@ export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, acc
         if (r < b) nnTile1x16(Y + (<usize>r) * sw + j, xi + (<usize>r) * sx, w, ws, kc, acc, mask);
       }
       // The last 1–3 vectors of a row: row pairs with a 3- or 2-vector tile, else 4 rows × 1 vector.
-      const left = (nb - j) >> 4;
+      const left = (jEnd - j) >> 4;
       let r = 0;
       if (left == 3) for (; r + 2 <= b; r += 2) nnTile2x12(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
       if (left == 2) for (; r + 2 <= b; r += 2) nnTile2x8(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
       if (left == 1) for (; r + 4 <= b; r += 4) nnTile4x4(Y + (<usize>r) * sw + j, sw, xi + (<usize>r) * sx, sx, wi + j, sw, kc, acc, tail);
       for (; r < b; r++) {
-        for (let jj = j; jj < nb; jj += 16) nnTile1x4(Y + (<usize>r) * sw + jj, xi + (<usize>r) * sx, wi + jj, sw, kc, acc, jj + 16 == nb ? tail : full);
+        for (let jj = j; jj < jEnd; jj += 16) nnTile1x4(Y + (<usize>r) * sw + jj, xi + (<usize>r) * sx, wi + jj, sw, kc, acc, jj + 16 == nb ? tail : full);
       }
     }
   } else {
     // Scalar twin, same loop order: 4-column groups (one vector), rows of X, rows of W innermost.
     // Padding columns of W are 0 and are read but never stored.
-    for (let j = 0; j < n; j += 4) {
+    for (let j = j0 >> 2; j < min(n, j1 >> 2); j += 4) {
       const live = min(n - j, 4);
       const wj = W + ((<usize>j) << 2);
       for (let r = 0; r < b; r++) {

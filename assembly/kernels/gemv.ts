@@ -7,6 +7,7 @@
 // Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
 // few, long, sequential streams rather than at register reuse.
 import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
+import { parallelWorth, runParallel, setArg, J_GEMV, J_GEMV_T } from "./pool";
 
 // ---------------------------------------------------------------------------------------------
 // gemv: dot products of 6 rows of W with x at a time, one vector step per trip with every row pointer
@@ -79,20 +80,32 @@ import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
 
 /** y[m] (+)= W x with W m×n, x length n. */
 export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>m * <i64>n)) {
+      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>x); setArg(3, m); setArg(4, n); setArg(5, accumulate);
+      runParallel(J_GEMV);
+      return;
+    }
+  }
+  gemvRange(y, W, x, m, n, accumulate, 0, m);
+}
+
+/** Rows i0 ≤ i < i1 of gemv (i0, i1 multiples of 6 except i1 = m), each computed as by the whole product. */
+export function gemvRange(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32, i0: i32, i1: i32): void {
   const sw = rowBytes(n);
-  const m4 = m & ~3;
   if (ASC_FEATURE_SIMD) {
-    let i = 0;
-    for (; i + 6 <= m; i += 6) dot6(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
-    if (i + 4 <= m) {
+    let i = i0;
+    for (; i + 6 <= i1; i += 6) dot6(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+    if (i + 4 <= i1) {
       dot4(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
       i += 4;
     }
-    for (; i < m; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+    for (; i < i1; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
   } else {
     // Scalar twin, same loop order: rows of W in blocks (of 4 here), k innermost.
     const nb = (<usize>n) << 2;
-    for (let i = 0; i < m4; i += 4) {
+    const m4 = i0 + ((i1 - i0) & ~3);
+    for (let i = i0; i < m4; i += 4) {
       const w0 = W + (<usize>i) * sw, w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
       for (let k: usize = 0; k < nb; k += 4) {
@@ -108,7 +121,7 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
       }
       store<f32>(yi, s0); store<f32>(yi, s1, 4); store<f32>(yi, s2, 8); store<f32>(yi, s3, 12);
     }
-    for (let i = m4; i < m; i++) {
+    for (let i = max(m4, i0); i < i1; i++) {
       const w = W + (<usize>i) * sw;
       let s: f32 = 0;
       for (let k: usize = 0; k < nb; k += 4) s += load<f32>(x + k) * load<f32>(w + k);
@@ -183,7 +196,23 @@ export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i
 
 /** y[n] (+)= Wᵀ x with W m×n, x length m. */
 export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>m * <i64>n)) {
+      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>x); setArg(3, m); setArg(4, n); setArg(5, accumulate);
+      runParallel(J_GEMV_T);
+      return;
+    }
+  }
+  gemvTRange(y, W, x, m, n, accumulate, 0, <i32>rowBytes(n));
+}
+
+/**
+ * Byte columns j0 ≤ j < j1 of gemvT (multiples of 96 except j1 = the padded row's bytes), each
+ * output computed as by the whole product.
+ */
+export function gemvTRange(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32, j0: i32, j1: i32): void {
   const sw = rowBytes(n);
+  if (j0 >= j1) return;
   if (ASC_FEATURE_SIMD) {
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
@@ -195,15 +224,16 @@ export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: 
       const acc = i0 > 0 ? 1 : accumulate;
       const wi = W + (<usize>i0) * sw;
       const xi = x + ((<usize>i0) << 2);
-      let j: usize = 0;
-      for (; j + 96 <= sw; j += 96) axpyPanel24(y + j, wi + j, xi, sw, mc, acc, j + 96 == sw ? tail : full);
-      for (; j + 64 <= sw; j += 64) axpyPanel16(y + j, wi + j, xi, sw, mc, acc, j + 64 == sw ? tail : full);
-      for (; j < sw; j += 16) axpyPanel4(y + j, wi + j, xi, sw, mc, acc, j + 16 == sw ? tail : full);
+      const jEnd = <usize>j1;
+      let j: usize = <usize>j0;
+      for (; j + 96 <= jEnd; j += 96) axpyPanel24(y + j, wi + j, xi, sw, mc, acc, j + 96 == sw ? tail : full);
+      for (; j + 64 <= jEnd; j += 64) axpyPanel16(y + j, wi + j, xi, sw, mc, acc, j + 64 == sw ? tail : full);
+      for (; j < jEnd; j += 16) axpyPanel4(y + j, wi + j, xi, sw, mc, acc, j + 16 == sw ? tail : full);
     }
   } else {
     // Scalar twin, same loop order: column groups of 4, rows of W innermost. Padding columns of W
     // are 0 and are read but never stored.
-    for (let j = 0; j < n; j += 4) {
+    for (let j = j0 >> 2; j < min(n, j1 >> 2); j += 4) {
       const live = min(n - j, 4);
       const yj = y + ((<usize>j) << 2);
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;

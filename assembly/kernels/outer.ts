@@ -5,6 +5,7 @@
 // and kept 0 on output. Pointers are byte addresses, sizes elements. W must not overlap the vectors or
 // matrices it is updated from.
 import { rowBytes, madd, lastMask } from "./vec";
+import { parallelWorth, runParallel, setArg, setArgF, J_GER, J_GER_K } from "./pool";
 
 // ---------------------------------------------------------------------------------------------
 // ger: rows of W in pairs sharing each load of c, 4 vectors (64 bytes) of each row per trip at
@@ -62,23 +63,35 @@ import { rowBytes, madd, lastMask } from "./vec";
   v128.store(w0, v128.and(madd(s0, v128.load(cp), v128.load(w0)), mask));
 }
 
-/** W (m×n) += eta · a cᵀ. */
+/** W (m×n) += eta · a cᵀ. Large updates are split over the thread pool (pool.ts). */
 export function ger(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>m * <i64>n)) {
+      setArg(0, <i32>W); setArg(1, <i32>a); setArg(2, <i32>c); setArg(3, m); setArg(4, n); setArgF(5, eta);
+      runParallel(J_GER);
+      return;
+    }
+  }
+  gerRange(W, a, c, m, n, eta, 0, m);
+}
+
+/** Rows i0 ≤ i < i1 of ger (i0, i1 even except i1 = m), each updated as by the whole call. */
+export function gerRange(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32, i0: i32, i1: i32): void {
   const sw = rowBytes(n);
   if (ASC_FEATURE_SIMD) {
     const last = sw - 16; // byte offset of the last vector of a row, stored masked
     const mask = lastMask(n);
-    let i = 0;
-    for (; i + 2 <= m; i += 2) {
+    let i = i0;
+    for (; i + 2 <= i1; i += 2) {
       const ap = a + ((<usize>i) << 2);
       gerRows2(W + (<usize>i) * sw, sw, c, last, f32x4.splat(eta * load<f32>(ap)), f32x4.splat(eta * load<f32>(ap, 4)), mask);
     }
-    if (i < m) gerRow(W + (<usize>i) * sw, c, last, f32x4.splat(eta * load<f32>(a + ((<usize>i) << 2))), mask);
+    if (i < i1) gerRow(W + (<usize>i) * sw, c, last, f32x4.splat(eta * load<f32>(a + ((<usize>i) << 2))), mask);
   } else {
     // Scalar twin, same loop order: rows of W in pairs sharing each c[j], j inner.
     const nb = (<usize>n) << 2;
-    let i = 0;
-    for (; i + 2 <= m; i += 2) {
+    let i = i0;
+    for (; i + 2 <= i1; i += 2) {
       const ap = a + ((<usize>i) << 2);
       const s0 = eta * load<f32>(ap), s1 = eta * load<f32>(ap, 4);
       const w0 = W + (<usize>i) * sw, w1 = w0 + sw;
@@ -88,7 +101,7 @@ export function ger(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32): voi
         store<f32>(w1 + k, load<f32>(w1 + k) + s1 * cv);
       }
     }
-    if (i < m) {
+    if (i < i1) {
       const s = eta * load<f32>(a + ((<usize>i) << 2));
       const w = W + (<usize>i) * sw;
       for (let k: usize = 0; k < nb; k += 4) store<f32>(w + k, load<f32>(w + k) + s * load<f32>(c + k));
@@ -162,15 +175,27 @@ export function ger(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32): voi
 
 /** W (m×n) += eta · Aᵀ C with A k×m, C k×n. */
 export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(<i64>k * <i64>m * <i64>n)) {
+      setArg(0, <i32>W); setArg(1, <i32>A); setArg(2, <i32>C); setArg(3, k); setArg(4, m); setArg(5, n); setArgF(6, eta);
+      runParallel(J_GER_K);
+      return;
+    }
+  }
+  gerKRange(W, A, C, k, m, n, eta, 0, m);
+}
+
+/** Rows i0 ≤ i < i1 of W of gerK (i0, i1 even except i1 = m), each updated as by the whole call. */
+export function gerKRange(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32, i0: i32, i1: i32): void {
   const sw = rowBytes(n); // W and C rows both have n columns
   const sa = rowBytes(m);
   if (ASC_FEATURE_SIMD) {
     const e = f32x4.splat(eta);
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
-    let i = 0;
+    let i = i0;
     // Row pairs outer so W is streamed once, front to back; C (k × n) is re-read from cache.
-    for (; i + 2 <= m; i += 2) {
+    for (; i + 2 <= i1; i += 2) {
       const w = W + (<usize>i) * sw;
       const ap = A + ((<usize>i) << 2);
       let j: usize = 0;
@@ -181,7 +206,7 @@ export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: 
         gerTile1x4(w + sw + j, sw, ap + 4, sa, C + j, k, e, mask);
       }
     }
-    if (i < m) {
+    if (i < i1) {
       const w = W + (<usize>i) * sw;
       const ap = A + ((<usize>i) << 2);
       let j: usize = 0;
@@ -190,7 +215,7 @@ export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: 
     }
   } else {
     // Scalar twin, same loop order: rows of W, 4-column groups, p (the k rows of A and C) innermost.
-    for (let i = 0; i < m; i++) {
+    for (let i = i0; i < i1; i++) {
       const w = W + (<usize>i) * sw;
       const ap = A + ((<usize>i) << 2);
       for (let j = 0; j < n; j += 4) {

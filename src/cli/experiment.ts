@@ -11,7 +11,7 @@ import { readCheckpoint } from "../node/checkpoint.js";
 import { loadDataset } from "../node/data.js";
 import { ValueError } from "../core/errors.js";
 import { scfaEquivalence } from "../experiments/yl22.js";
-import { buildOptions, chosenBuild } from "./runtime.js";
+import { buildOptions, chosenBuild, runtimeLabel, threadsOption } from "./runtime.js";
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -36,7 +36,8 @@ export function experimentCommand(): Command {
       .option("--no-svg", "write no plot (the plot needs the optional packages vega and vega-lite)")
       .option("--seed <n>", "seed for weights, inputs and noise", int("seed", 0), 1)
       .addOption(buildOptions()[0])
-      .addOption(buildOptions()[1]);
+      .addOption(buildOptions()[1])
+      .addOption(threadsOption());
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
     if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 0.1)", (v: string) => {
       const a = Number(v);
@@ -44,12 +45,12 @@ export function experimentCommand(): Command {
       return a;
     });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
+    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; threads: number | "auto"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
       const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
       checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
       if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
-      const core = await init({ impl: chosenBuild(opts) });
-      process.stderr.write(`${name}: seed ${opts.seed}, ${core.impl}\n`);
+      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+      process.stderr.write(`${name}: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
       const tty = process.stderr.isTTY;
       let last = -1;
       const onProgress = (f: number) => {
@@ -62,7 +63,9 @@ export function experimentCommand(): Command {
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl }, null, 2) + "\n", "results");
+      const threads = core.threads;
+      core.dispose();
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, threads }, null, 2) + "\n", "results");
       if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });
@@ -85,11 +88,14 @@ function scfaEquivalenceCommand(): Command {
     .option("--repeats <n>", "dithered windows averaged for the trained analytic angle", int("repeats", 1), 10)
     .option("--load <checkpoint>", "measure this trained spiking checkpoint instead of training one epoch here")
     .option("--train-limit <n>", "train on the first n (shuffled) training examples instead of the whole epoch", int("train-limit", 1))
-    .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto")
-    .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; impl: "auto" | "simd" | "scalar" | "relaxed" }) => {
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
+    .addOption(threadsOption())
+    .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; simd?: string; impl?: string; threads: number | "auto" }) => {
       const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
       checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
-      const core = await init({ impl: opts.impl });
+      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+      process.stderr.write(`scfa-equivalence: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
       const data = loadDataset(opts.dataset);
       let trainedState;
       let model: Record<string, unknown> = opts.rule ? { rule: opts.rule } : {};
@@ -123,7 +129,9 @@ function scfaEquivalenceCommand(): Command {
       const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
       for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"]) console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
       console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
-      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, dataset: data.about }, null, 2) + "\n", "results");
+      const threads = core.threads;
+      core.dispose();
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, threads, dataset: data.about }, null, 2) + "\n", "results");
       await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
       console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
     });

@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { experimentCommand } from "./experiment.js";
 import { plotCommand } from "./plot.js";
+import { sweepCommand, workerCommand } from "./sweep.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
 
@@ -29,5 +30,7 @@ export async function main(argv: string[], lazy: LazyCommand[] = []): Promise<vo
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(plotCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(workerCommand());
   await program.parseAsync(argv);
 }

@@ -1,7 +1,7 @@
 // `dendritic plot`: learning curves (error rate per epoch) from the JSON summaries `dendritic train
 // --json` writes, one line per file and split (src/plot/curves.ts), rendered to SVG with Vega-Lite.
 import { Command, InvalidArgumentError } from "commander";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { FormatError } from "../core/errors.js";
 import { curvesOf, curveSpec, FIELD, type CurvePoint, type Split } from "../plot/curves.js";
@@ -17,7 +17,7 @@ function splitsArg(v: string): Split[] {
 export function plotCommand(): Command {
   return new Command("plot")
     .description("Plot learning curves (error per epoch) from 'dendritic train --json' summaries as SVG")
-    .argument("<files...>", "JSON summaries written by dendritic train --json")
+    .argument("<files...>", "JSON summaries written by dendritic train --json, or sweep directories (dendritic sweep --out DIR: every finished job, coloured by configuration)")
     .requiredOption("--svg <file>", "write the plot here")
     .option("--splits <list>", "which error rates: val,test,train", splitsArg, ["val", "test"] as Split[])
     .option("--title <text>", "plot title")
@@ -25,7 +25,9 @@ export function plotCommand(): Command {
     .action(async (files: string[], opts: { svg: string; splits: Split[]; title?: string; logY: boolean }) => {
       checkOutputPaths({ "--svg": opts.svg });
       const points: CurvePoint[] = [];
-      for (const file of files) {
+      const runs: { file: string; run: string; group?: string }[] = [];
+      for (const f of files) runs.push(...(await expandSweepDir(f)));
+      for (const { file, run, group } of runs) {
         let text: string;
         try {
           text = await readFile(file, "utf8");
@@ -38,9 +40,37 @@ export function plotCommand(): Command {
         } catch (e) {
           throw new FormatError(`${file}: not valid JSON (${(e as Error).message})`);
         }
-        points.push(...curvesOf(json, file, path.basename(file).replace(/\.json$/i, ""), opts.splits));
+        const pts = curvesOf(json, file, run, opts.splits);
+        if (group !== undefined) for (const p of pts) p.group = group;
+        points.push(...pts);
       }
       await writeOutput(opts.svg, await vegaLiteToSvg(curveSpec(points, { title: opts.title, logY: opts.logY })), "plot");
-      console.error(`wrote ${opts.svg} (${files.length} runs, ${points.length} points)`);
+      console.error(`wrote ${opts.svg} (${runs.length} runs, ${points.length} points)`);
     });
+}
+
+/**
+ * A file stands for itself; a sweep directory (with sweep.json) for the summaries of its jobs that
+ * have one, labelled by configuration and seed.
+ */
+async function expandSweepDir(arg: string): Promise<{ file: string; run: string; group?: string }[]> {
+  const self = [{ file: arg, run: path.basename(arg).replace(/\.json$/i, "") }];
+  const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
+  if (!isDir) return self;
+  const recFile = path.join(arg, "sweep.json");
+  let rec: { jobs?: { id: string; label: string; config?: { seed?: number } }[] };
+  try {
+    rec = JSON.parse(await readFile(recFile, "utf8"));
+  } catch (e) {
+    throw new FormatError(`${arg}: a directory, but not a sweep directory (cannot read ${recFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!Array.isArray(rec.jobs)) throw new FormatError(`${recFile}: expected an array field 'jobs'`);
+  const out: { file: string; run: string; group?: string }[] = [];
+  for (const j of rec.jobs) {
+    const file = path.join(arg, j.id, "summary.json");
+    if (!(await stat(file).then(() => true, () => false))) continue;
+    out.push({ file, run: `${j.label}${j.config?.seed !== undefined ? ` seed ${j.config.seed}` : ""} (${j.id})`, group: j.label });
+  }
+  if (out.length === 0) throw new FormatError(`${arg}: no job of this sweep has a summary yet`);
+  return out;
 }

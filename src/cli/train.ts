@@ -15,7 +15,7 @@ import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../tra
 import { resolveRun, storedEncoding, trainLimit, type RunDefaults, type RunRequest } from "../train/resume.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
 import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, chanceError, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
-import { buildOptions, chosenBuild } from "./runtime.js";
+import { buildOptions, chosenBuild, runtimeLabel, threadsOption } from "./runtime.js";
 import { MODEL_VOCABULARY, modelConfig, type CommonModelOptions } from "./models.js";
 
 // ------------------------------------------------------------------------------------------------
@@ -116,6 +116,7 @@ interface TrainOpts {
   json?: string;
   simd: ImplChoice;
   impl?: ImplChoice;
+  threads: number | "auto";
   progress: ProgressMode;
   monitorEvery: number;
 }
@@ -158,6 +159,7 @@ export function trainCommand(): Command {
     .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
+    .addOption(threadsOption())
     .addHelpText("after", () => EXIT_HELP + modelHelp())
     .action(async (opts: TrainOpts, command: Command) => {
       await runTrain(opts, command);
@@ -213,7 +215,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
   checkOutputPaths({ "--save": opts.save, "--save-best": opts.saveBest, "--json": opts.json });
-  const core: Core = await init({ impl: chosenBuild(opts) });
+  const core: Core = await init({ impl: chosenBuild(opts), threads: opts.threads });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
   // Flags given on the command line win over the checkpoint, which wins over the defaults.
@@ -282,7 +284,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     if (opts.progress !== "none") {
       console.log(
         `${model.kind}${arch0 ? " " + arch0.join("-") : ""} on ${dataset.about}; batch ${batchSize}, ${shuffle ? `shuffled (seed ${seed})` : "not shuffled"}, ` +
-          `${core.impl}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}`,
+          `${runtimeLabel(core)}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}`,
       );
     }
 
@@ -296,7 +298,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       json: opts.json,
       every: opts.checkpointEvery,
       extra,
-      describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
+      describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, threads: core.threads, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
       onStopSignal: () => reporter.stopBar(),
       chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
     });
@@ -325,6 +327,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     }
   } finally {
     model.dispose();
+    core.dispose();
   }
 }
 
@@ -353,6 +356,7 @@ interface EvalOpts {
   json?: string;
   simd: ImplChoice;
   impl?: ImplChoice;
+  threads: number | "auto";
 }
 
 export function evalCommand(): Command {
@@ -368,9 +372,10 @@ export function evalCommand(): Command {
     .option("--json <file>", "write the result as JSON")
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
+    .addOption(threadsOption())
     .action(async (opts: EvalOpts) => {
       checkOutputPaths({ "--json": opts.json });
-      const core = await init({ impl: chosenBuild(opts) });
+      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
       const ckpt = await readCheckpoint(opts.load);
       const name = opts.dataset ?? ckpt.metadata.dataset;
       if (!name) throw new ValueError(`${opts.load} does not record its data set; give --dataset`);
@@ -386,9 +391,9 @@ export function evalCommand(): Command {
         const t = performance.now();
         const r = trainer.evaluate(opts.split, true);
         const seconds = (performance.now() - t) / 1000;
-        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config, impl: core.impl };
-        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${core.impl})`);
-        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples (${core.impl})`);
+        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config, impl: core.impl, threads: core.threads };
+        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${runtimeLabel(core)})`);
+        if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples (${runtimeLabel(core)})`);
         if (r.confusion) {
           console.log("confusion matrix (rows: true class, columns: predicted):");
           for (const row of r.confusion) console.log("  " + row.map((v) => String(v).padStart(5)).join(""));
@@ -396,6 +401,7 @@ export function evalCommand(): Command {
         if (opts.json) await writeOutput(opts.json, JSON.stringify(result, null, 2) + "\n", "evaluation result");
       } finally {
         model.dispose();
+        core.dispose();
       }
     });
 }

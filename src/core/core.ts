@@ -1,16 +1,35 @@
 import { Arena, Tensor } from "./arena.js";
 import { DendriticError, DisposedError, ShapeError } from "./errors.js";
+import type { ThreadPool } from "./pool.js";
 import { loadCore, type CoreExports, type Impl, type InitOptions } from "./wasm.js";
 
 /** A loaded WebAssembly core: the raw exports plus arenas that allocate in its memory. */
 export class Core {
   readonly impl: Impl;
   readonly exports: CoreExports;
+  #pool: ThreadPool | undefined;
 
   /** @internal use `init()` */
-  constructor(impl: Impl, exports: CoreExports) {
+  constructor(impl: Impl, exports: CoreExports, pool?: ThreadPool) {
     this.impl = impl;
     this.exports = exports;
+    this.#pool = pool;
+  }
+
+  /** Threads the large kernels are split over (1 without a pool, and after dispose()). */
+  get threads(): number {
+    return this.#pool && !this.#pool.disposed ? this.#pool.threads : 1;
+  }
+
+  /**
+   * Ends the core's worker threads (a no-op for a one-thread core). The core stays usable, on the
+   * calling thread only; a Node process exits on its own afterwards.
+   */
+  dispose(): void {
+    this.#pool?.dispose();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   get memory(): WebAssembly.Memory {
@@ -41,8 +60,9 @@ export class Core {
 /**
  * Loads the WebAssembly core. In Node the `.wasm` file is read from the package; in browsers it is
  * fetched relative to this module (or `options.wasmBase`) and compiled with instantiateStreaming.
+ * `options.threads` > 1 starts the worker pool (docs/threads.md).
  */
 export async function init(options: InitOptions = {}): Promise<Core> {
-  const { impl, exports } = await loadCore(options);
-  return new Core(impl, exports);
+  const { impl, exports, pool } = await loadCore(options);
+  return new Core(impl, exports, pool);
 }

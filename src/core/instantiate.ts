@@ -22,24 +22,46 @@ function readString(memory: WebAssembly.Memory, address: number): string {
 
 export type CoreSource = BufferSource | WebAssembly.Module | Response;
 
-export async function instantiateCore(source: CoreSource): Promise<WebAssembly.Instance> {
-  let memory: WebAssembly.Memory | undefined;
+/** Shared memory of a threads build: 16 pages to start (the builds' initial memory), at most 2 GiB (their declared maximum). */
+export const SHARED_INITIAL_PAGES = 16;
+export const SHARED_MAXIMUM_PAGES = 32768;
+
+/**
+ * Instantiates the core. The threads builds import their (shared) memory and the thread pool's
+ * fault handler: pass them as `shared`. A threads build given without them (e.g. `init({ wasm })`)
+ * gets a shared memory of its own and runs on one thread.
+ */
+export async function instantiateCore(
+  source: CoreSource,
+  shared?: { memory: WebAssembly.Memory; poolFault: (block: number) => never },
+): Promise<WebAssembly.Instance> {
+  const module =
+    source instanceof WebAssembly.Module
+      ? source
+      : typeof Response !== "undefined" && source instanceof Response
+        ? await WebAssembly.compileStreaming(source)
+        : await WebAssembly.compile(source as BufferSource);
+  if (!shared && WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) {
+    const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    shared = {
+      memory,
+      poolFault: () => {
+        throw new DendriticError("thread pool fault without a pool");
+      },
+    };
+  }
+  let memory: WebAssembly.Memory | undefined = shared?.memory;
   const imports: WebAssembly.Imports = {
     env: {
+      ...(shared ? { memory: shared.memory } : {}),
       abort(msg: number, file: number, line: number, column: number): never {
         const where = memory ? `${readString(memory, file)}:${line}:${column}` : `${line}:${column}`;
         throw new DendriticError(`WebAssembly core aborted: ${memory ? readString(memory, msg) : "(no message)"} at ${where}`);
       },
     },
+    ...(shared ? { dendritic: { poolFault: shared.poolFault } } : {}),
   };
-  let instance: WebAssembly.Instance;
-  if (source instanceof WebAssembly.Module) {
-    instance = await WebAssembly.instantiate(source, imports);
-  } else if (typeof Response !== "undefined" && source instanceof Response) {
-    instance = (await WebAssembly.instantiateStreaming(source, imports)).instance;
-  } else {
-    instance = (await WebAssembly.instantiate(source as BufferSource, imports)).instance;
-  }
+  const instance = await WebAssembly.instantiate(module, imports);
   memory = instance.exports.memory as WebAssembly.Memory;
   return instance;
 }

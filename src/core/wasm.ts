@@ -1,7 +1,8 @@
 // Loading the WebAssembly core in Node and in browsers (main thread or Web Worker).
 // Three builds exist (scripts/build-wasm.mjs); `init()` picks the best the runtime validates.
 import { DendriticError, ValueError } from "./errors.js";
-import { instantiateCore } from "./instantiate.js";
+import { SHARED_INITIAL_PAGES, SHARED_MAXIMUM_PAGES, instantiateCore } from "./instantiate.js";
+import { ThreadPool, availableCores, sharedMemoryAvailable } from "./pool.js";
 import type { WasmExports } from "./exports.generated.js";
 
 export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
@@ -21,8 +22,16 @@ export interface InitOptions {
    * `<script type="module">` alike.
    */
   wasmBase?: string | URL;
-  /** Bytes or a compiled module to use directly instead of loading a file. */
+  /** Bytes or a compiled module to use directly instead of loading a file (always one thread). */
   wasm?: BufferSource | WebAssembly.Module;
+  /**
+   * Threads the core's large kernels are split over: a number, or "auto" for the machine's logical
+   * cores. Default 1. More than one starts a pool of workers on the threads build of the chosen
+   * SIMD build (results are bit-identical for every thread count); `core.dispose()` ends them.
+   * Where shared memory is unavailable (a page that is not cross-origin isolated, the scalar build)
+   * the core runs on one thread and says so once on the console.
+   */
+  threads?: number | "auto";
 }
 
 /**
@@ -93,10 +102,14 @@ function chooseImpl(choice: ImplChoice): Impl {
   }
 }
 
-const FILE: Record<Impl, string> = {
+type Build = Impl | "wasm-simd-threads" | "wasm-relaxed-threads";
+
+const FILE: Record<Build, string> = {
   "wasm-simd": "dendritic.simd.wasm",
   "wasm-scalar": "dendritic.scalar.wasm",
   "wasm-relaxed": "dendritic.relaxed.wasm",
+  "wasm-simd-threads": "dendritic.simd-threads.wasm",
+  "wasm-relaxed-threads": "dendritic.relaxed-threads.wasm",
 };
 
 /**
@@ -104,8 +117,12 @@ const FILE: Record<Impl, string> = {
  * as a literal `new URL("…", import.meta.url)` because that is the form bundlers (Vite, webpack 5,
  * Parcel, esbuild with loaders) recognise and copy into their output as an asset.
  */
-function packagedUrl(impl: Impl): URL {
+function packagedUrl(impl: Build): URL {
   switch (impl) {
+    case "wasm-simd-threads":
+      return new URL("../../wasm/dendritic.simd-threads.wasm", import.meta.url);
+    case "wasm-relaxed-threads":
+      return new URL("../../wasm/dendritic.relaxed-threads.wasm", import.meta.url);
     case "wasm-simd":
       return new URL("../../wasm/dendritic.simd.wasm", import.meta.url);
     case "wasm-scalar":
@@ -138,19 +155,54 @@ async function loadBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
 export interface LoadedCore {
   impl: Impl;
   exports: CoreExports;
+  /** The worker pool when the core runs on more than one thread. */
+  pool?: ThreadPool;
+}
+
+/** The thread count asked for: 1 by default, the machine's cores for "auto". */
+export function resolveThreads(threads: number | "auto" | undefined): number {
+  if (threads === undefined) return 1;
+  if (threads === "auto") return availableCores();
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new ValueError(`threads must be an integer in [1, 256] or "auto"; got ${String(threads)}`);
+  }
+  return threads;
+}
+
+function locate(build: Build, options: InitOptions): URL {
+  return options.wasmBase !== undefined
+    ? new URL(FILE[build], new URL(String(options.wasmBase), isNode ? `file://${process.cwd()}/` : globalThis.location?.href))
+    : packagedUrl(build);
+}
+
+async function compileFrom(url: URL): Promise<WebAssembly.Module> {
+  const src = await loadBytesOrResponse(url);
+  if (src instanceof ArrayBuffer) return WebAssembly.compile(src);
+  const type = src.headers.get("content-type") ?? "";
+  return type.startsWith("application/wasm") ? WebAssembly.compileStreaming(src) : WebAssembly.compile(await src.arrayBuffer());
+}
+
+/** The reason a core asked for `threads` > 1 runs on one thread, or undefined when it can have them. */
+function noThreadsBecause(impl: Impl, options: InitOptions): string | undefined {
+  if (impl === "wasm-scalar") return "the scalar build has no threads";
+  if (options.wasm !== undefined) return "a core given as bytes or a module runs on one thread";
+  const shared = sharedMemoryAvailable();
+  return shared.ok ? undefined : shared.why;
 }
 
 export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
   const impl = chooseImpl(options.impl ?? "auto");
+  const threads = resolveThreads(options.threads);
+  if (threads > 1) {
+    const why = noThreadsBecause(impl, options);
+    if (why === undefined) return loadThreaded(impl, threads, options);
+    console.warn(`dendritic: running on one thread (${threads} asked for): ${why}`);
+  }
   let instance: WebAssembly.Instance;
   if (options.wasm !== undefined) {
     instance = await instantiateCore(options.wasm);
   } else {
-    const url =
-      options.wasmBase !== undefined
-        ? new URL(FILE[impl], new URL(String(options.wasmBase), isNode ? `file://${process.cwd()}/` : globalThis.location?.href))
-        : packagedUrl(impl);
-    const src = await loadBytesOrResponse(url);
+    const src = await loadBytesOrResponse(locate(impl, options));
     if (src instanceof ArrayBuffer) {
       instance = await instantiateCore(src);
     } else {
@@ -162,4 +214,14 @@ export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
   const exports = instance.exports as unknown as CoreExports;
   const actual: Impl = exports.relaxedSimdEnabled() ? "wasm-relaxed" : exports.simdEnabled() ? "wasm-simd" : "wasm-scalar";
   return { impl: options.wasm !== undefined ? actual : impl, exports };
+}
+
+
+async function loadThreaded(impl: Impl, threads: number, options: InitOptions): Promise<LoadedCore> {
+  const module = await compileFrom(locate(impl === "wasm-relaxed" ? "wasm-relaxed-threads" : "wasm-simd-threads", options));
+  const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+  const instance = await instantiateCore(module, { memory, poolFault: ThreadPool.faultHandler(() => memory) });
+  const exports = instance.exports as unknown as CoreExports;
+  const pool = await ThreadPool.start(module, memory, exports as unknown as Parameters<typeof ThreadPool.start>[2], threads);
+  return { impl, exports, pool };
 }

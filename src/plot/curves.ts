@@ -6,6 +6,8 @@ export type Split = "val" | "test" | "train";
 
 export interface CurvePoint {
   run: string;
+  /** Runs of one group (a sweep's configuration, over seeds) share a colour. */
+  group?: string;
   split: Split;
   epoch: number;
   /** Error rate in percent. */
@@ -35,8 +37,12 @@ export function curvesOf(summary: unknown, file: string, run: string, splits: Sp
   return points;
 }
 
-/** A Vega-Lite line chart of the curves: error (%) against epoch, colour = run, dash = split. */
+/**
+ * A Vega-Lite line chart of the curves: error (%) against epoch, colour = run, dash = split.
+ * When the points carry groups (a sweep's configurations), colour = group and each run is its own line.
+ */
 export function curveSpec(points: CurvePoint[], opts: { title?: string; logY?: boolean } = {}): Record<string, unknown> {
+  const grouped = points.some((p) => p.group !== undefined);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: opts.title ?? "error rate per epoch",
@@ -47,7 +53,8 @@ export function curveSpec(points: CurvePoint[], opts: { title?: string; logY?: b
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "epoch" },
       y: { field: "error", type: "quantitative", title: "error (%)", scale: opts.logY ? { type: "log" } : { zero: false } },
-      color: { field: "run", type: "nominal", title: "run" },
+      color: grouped ? { field: "group", type: "nominal", title: "configuration" } : { field: "run", type: "nominal", title: "run" },
+      ...(grouped ? { detail: { field: "run", type: "nominal" } } : {}),
     },
     // Lines carry the split legend (drawn as dashed strokes); dots mark the epochs of short runs.
     layer: [

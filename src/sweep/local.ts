@@ -1,0 +1,124 @@
+// Runs a sweep's jobs on this machine, N at a time, each in its own child process. Finished jobs
+// (a completed summary in their directory) are skipped; interrupted ones resume from their
+// checkpoint; failures are retried; Ctrl-C / SIGTERM / SIGHUP stop every job at its next
+// mini-batch with a checkpoint saved, so the same command continues where it stopped.
+import type { ChildProcess } from "node:child_process";
+import { formatDuration } from "../cli/progress.js";
+import { metricsOf, type JobRecord } from "./results.js";
+import { isComplete, jobPaths, readSummary, startJob, type Outcome } from "./run.js";
+import type { SweepJob } from "./spec.js";
+
+export interface LocalOptions {
+  workers: number;
+  /** Further attempts after a failure that may be transient (crash, kill). */
+  retries: number;
+  /** Threads per job (passed as `train --threads`), 0: not passed. */
+  threads: number;
+  /** Total epochs of each job (by id). */
+  epochs: (job: SweepJob) => number;
+  /** Called after every change of a job's record (to rewrite sweep.json). */
+  changed: () => Promise<void>;
+  log: (line: string) => void;
+}
+
+/** Marks the jobs whose directory already holds a finished summary as done. Returns how many. */
+export async function markFinished(jobs: SweepJob[], records: JobRecord[], outDir: string, epochs: (j: SweepJob) => number): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < jobs.length; i++) {
+    const s = await readSummary(jobPaths(outDir, jobs[i].id).summary);
+    if (isComplete(s, epochs(jobs[i]))) {
+      records[i].status = "done";
+      records[i].metrics = metricsOf(s!);
+      delete records[i].error;
+      n++;
+    }
+  }
+  return n;
+}
+
+export function describeOutcome(o: Outcome, wallS?: number): string {
+  if (o.status === "done") {
+    const s = o.summary;
+    const m = typeof s.testError === "number" ? `test error ${(100 * s.testError).toFixed(2)} %` : typeof s.testMse === "number" ? `test MSE ${s.testMse.toPrecision(4)}` : "no test metric";
+    return `done: ${m} at epoch ${s.bestEpoch ?? "?"} of ${s.epochsRun ?? "?"}${wallS === undefined ? "" : `, ${formatDuration(wallS)}`}`;
+  }
+  return o.status === "failed" ? `failed: ${o.error}` : "interrupted (checkpoint saved)";
+}
+
+/** Runs the records that are not done. Resolves with true when stopped by a signal. */
+export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: string, opts: LocalOptions): Promise<boolean> {
+  const todo: number[] = [];
+  records.forEach((r, i) => {
+    if (r.status !== "done") todo.push(i);
+  });
+  const total = todo.length;
+  let finished = 0;
+  const running = new Map<number, ChildProcess>();
+  let stopping = false;
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stopping) opts.log(`${sig}: stopping ${running.size} running job(s) after their current mini-batch (checkpoints are saved; run the same command to continue)`);
+    stopping = true;
+    for (const child of running.values()) child?.kill("SIGINT");
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
+
+  try {
+    await new Promise<void>((resolveAll, rejectAll) => {
+      const next = () => {
+        if (stopping && running.size === 0) return resolveAll();
+        while (!stopping && running.size < opts.workers && todo.length > 0) {
+          const i = todo.shift()!;
+          launch(i).catch(rejectAll);
+        }
+        if (todo.length === 0 && running.size === 0) resolveAll();
+      };
+      const launch = async (i: number) => {
+        const job = jobs[i];
+        const rec = records[i];
+        rec.attempts++;
+        rec.status = "running";
+        running.set(i, undefined as unknown as ChildProcess);
+        const t0 = performance.now();
+        let outcome: Outcome;
+        try {
+          const run = await startJob(job, outDir, { epochs: opts.epochs(job), threads: opts.threads, attempt: rec.attempts });
+          running.set(i, run.child);
+          if (stopping) run.child.kill("SIGINT");
+          await opts.changed();
+          outcome = await run.done;
+        } catch (e) {
+          outcome = { status: "failed", error: (e as Error).message, permanent: true };
+        }
+        running.delete(i);
+        const wallS = (performance.now() - t0) / 1000;
+        if (outcome.status === "done") {
+          rec.status = "done";
+          rec.metrics = metricsOf(outcome.summary);
+          delete rec.error;
+        } else if (outcome.status === "interrupted") {
+          rec.status = "interrupted";
+        } else if (!outcome.permanent && rec.attempts <= opts.retries && !stopping) {
+          rec.status = "pending";
+          rec.error = outcome.error;
+          todo.unshift(i);
+          opts.log(`${job.id}: attempt ${rec.attempts} failed (${outcome.error}); retrying`);
+        } else {
+          rec.status = "failed";
+          rec.error = outcome.error;
+        }
+        if (rec.status !== "pending") {
+          finished++;
+          opts.log(`[${finished}/${total}] ${job.id} (${rec.label}) ${describeOutcome(outcome, wallS)}`);
+        }
+        await opts.changed();
+        next();
+      };
+      next();
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+  return stopping;
+}
