@@ -43,6 +43,11 @@ export async function loadBuilds(only?: readonly string[]): Promise<Builds> {
       out.skipped.push({ name, reason: `this runtime (Node ${process.version}) does not validate ${path.basename(file)}` });
       continue;
     }
+    // The threads builds import a shared memory that only the thread pool provides (init({ threads })).
+    if (WebAssembly.Module.imports(new WebAssembly.Module(bytes)).some((i) => i.kind === "memory")) {
+      out.skipped.push({ name, reason: `${path.basename(file)} imports shared memory; its kernels are tested through the thread pool` });
+      continue;
+    }
     out.loaded.push({ name, core: await init({ wasm: bytes }) });
   }
   return out;
