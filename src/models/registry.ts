@@ -1,41 +1,28 @@
-// Model kinds the trainer, CLI and checkpoints can build by name.
+// Model kinds the trainer, CLI and checkpoints can build by name. The built-in kinds are listed
+// once, in BUILTIN; a library user adds one with registerModel.
 import type { Core } from "../core/core.js";
 import { ValueError } from "../core/errors.js";
 import type { TrainableModel } from "../train/model.js";
+import { brainpropFactory } from "./brainprop/index.js";
+import { microcircuitFactory } from "./microcircuit/index.js";
+import { mlpFactory } from "./mlp/index.js";
+import { spikingFactory } from "./spiking/index.js";
 
 export interface ModelFactory {
   kind: string;
   description: string;
   /**
    * Builds a model from a JSON configuration (the same object `model.config()` returns, or a
-   * partial one from the CLI with defaults filled in). Must validate every field and throw a
-   * ValueError naming the field on bad values.
+   * partial one with defaults filled in). Must validate every field and throw a ValueError naming
+   * the field on bad values.
    */
   create(core: Core, config: Record<string, unknown>): TrainableModel;
-  /**
-   * Optional: model-specific configuration keys with a one-line description each, listed by
-   * `dendritic train --help` and settable with `--set key=value`.
-   */
-  options?: Record<string, string>;
-  /**
-   * Optional: maps the CLI's common flags to this model's configuration. Without it the CLI uses
-   * the keys `arch` (layer sizes, inputs first), `rule`, `lr`, `seed` and `maxBatch`, setting only
-   * those the user gave (seed and maxBatch always).
-   */
-  cliConfig?(common: CommonModelOptions): Record<string, unknown>;
 }
 
-/** The CLI's model-independent flags (src/cli/train.ts), before they become a model configuration. */
-export interface CommonModelOptions {
-  arch?: number[];
-  rule?: string;
-  lr?: number;
-  seed: number;
-  /** At least the training batch size. */
-  maxBatch: number;
-}
+/** The models that ship with dendritic, in the order the CLI lists them. Adding a model is one line here. */
+const BUILTIN: readonly ModelFactory[] = [mlpFactory, microcircuitFactory, brainpropFactory, spikingFactory];
 
-const factories = new Map<string, ModelFactory>();
+const factories = new Map<string, ModelFactory>(BUILTIN.map((f) => [f.kind, f]));
 
 export function registerModel(f: ModelFactory): void {
   factories.set(f.kind, f);

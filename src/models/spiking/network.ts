@@ -17,7 +17,8 @@
 import type { Core } from "../../core/core.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../../train/model.js";
+import type { Batch } from "../../data/batch.js";
+import type { NamedArray, TrainableModel } from "../../train/model.js";
 import { F, FB, H, HEADER, P, POP_SLOTS, ST, STATS_SLOTS, STREAM } from "./layout.js";
 import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig } from "./params.js";
 
