@@ -79,7 +79,7 @@ export async function benchSpiking(o: { quick?: boolean; rounds?: number; clock?
     const b = filler.fill(data.test, null, k * BATCH, BATCH);
     return { n: BATCH, x: b.x.slice(0, BATCH * ARCH[0]), labels: Int32Array.from(b.labels!.subarray(0, BATCH)) };
   });
-  const cfg = { arch: ARCH, steps: 60, settle: 10, rule: "scfa-frsf", maxBatch: BATCH, seed: 1 };
+  const cfg = { arch: ARCH, steps: 60, settle: 10, rule: "scfa-frsf" as const, maxBatch: BATCH, seed: 1 };
   const events = new Spiking(core, { ...cfg, propagation: "events" });
   const dense = new Spiking(core, { ...cfg, propagation: "dense" });
   const mlp = new Mlp(core, { arch: ARCH, rule: "frsf", lr: 0.1, maxBatch: BATCH, seed: 1 });

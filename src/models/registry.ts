@@ -7,6 +7,31 @@ import { brainpropFactory } from "./brainprop/index.js";
 import { microcircuitFactory } from "./microcircuit/index.js";
 import { mlpFactory } from "./mlp/index.js";
 import { spikingFactory } from "./spiking/index.js";
+import type { BrainPropNet, BrainPropOptions } from "./brainprop/index.js";
+import type { MicrocircuitClassifier, MicrocircuitClassifierOptions } from "./microcircuit/index.js";
+import type { Mlp, MlpOptions } from "./mlp/index.js";
+import type { Spiking, SpikingOptions } from "./spiking/index.js";
+
+/** The configuration each built-in model kind takes (in TypeScript, a wrong field or value is a compile error). */
+export interface ModelConfigs {
+  microcircuit: MicrocircuitClassifierOptions;
+  mlp: MlpOptions;
+  brainprop: BrainPropOptions;
+  spiking: SpikingOptions;
+}
+
+/** The class createModel returns for each built-in kind. */
+export interface Models {
+  microcircuit: MicrocircuitClassifier;
+  mlp: Mlp;
+  brainprop: BrainPropNet;
+  spiking: Spiking;
+}
+
+export type ModelKind = keyof ModelConfigs;
+
+/** A built-in model's configuration tagged with its kind: a union discriminated by `kind`. */
+export type ModelSpec = { [K in ModelKind]: { kind: K } & ModelConfigs[K] }[ModelKind];
 
 export interface ModelFactory {
   kind: string;
@@ -32,6 +57,15 @@ export function modelKinds(): string[] {
   return [...factories.keys()];
 }
 
+/**
+ * Builds a model by kind. For the built-in kinds the configuration is typed (`ModelConfigs`) and the
+ * result is the model's class; kinds added with registerModel take and return the general types.
+ */
+export function createModel<K extends string>(
+  core: Core,
+  kind: K,
+  config: K extends ModelKind ? ModelConfigs[K] : Record<string, unknown>,
+): K extends ModelKind ? Models[K] : TrainableModel;
 export function createModel(core: Core, kind: string, config: Record<string, unknown>): TrainableModel {
   const f = factories.get(kind);
   if (!f) throw new ValueError(`unknown model '${kind}'; available: ${modelKinds().join(", ") || "(none registered)"}`);

@@ -6,7 +6,7 @@ import type { ModelFactory } from "../registry.js";
 import { BrainPropNet } from "./network.js";
 
 export { BrainPropNet, type StepStats } from "./network.js";
-export { PBR20, brainpropConfig, presetLayers, type BrainPropConfig, type LayerSpec, type Padding, type Rule } from "./params.js";
+export { PBR20, brainpropConfig, presetLayers, type BrainPropConfig, type BrainPropOptions, type LayerSpec, type Padding, type Rule } from "./params.js";
 
 export const brainpropFactory: ModelFactory = {
   kind: "brainprop",

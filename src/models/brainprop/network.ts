@@ -18,7 +18,7 @@ import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, as
 import type { Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import { BatchNorm, Dense, Dropout, Relu, Scratch, Spatial, STREAM_ACTIONS, STREAM_WEIGHTS, type Act, type Ctx, type Layer } from "./layers.js";
-import { brainpropConfig, type BrainPropConfig, type LayerSpec } from "./params.js";
+import { brainpropConfig, type BrainPropConfig, type BrainPropOptions, type LayerSpec } from "./params.js";
 
 /** Statistics of the last training step. */
 export interface StepStats {
@@ -54,7 +54,7 @@ export class BrainPropNet implements TrainableModel {
   private disposed = false;
   last: StepStats = { n: 0, rewarded: 0, explored: 0, loss: NaN };
 
-  constructor(core: Core, config: Record<string, unknown> = {}) {
+  constructor(core: Core, config: BrainPropOptions = {}) {
     const cfg = brainpropConfig(config);
     this.cfg = cfg;
     const ex = core.exports;

@@ -13,6 +13,9 @@ export type LayerSpec =
   | { type: "batchnorm"; momentum?: number; eps?: number }
   | { type: "dropout"; rate: number };
 
+/** What `new BrainPropNet(core, options)` and `createModel(core, "brainprop", options)` take (defaults fill the rest). */
+export type BrainPropOptions = Partial<BrainPropConfig>;
+
 export interface BrainPropConfig {
   /** "brainprop" (PBR20) or "bp" (backprop with softmax cross-entropy on the same network). */
   rule: Rule;

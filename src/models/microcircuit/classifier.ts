@@ -9,6 +9,9 @@ import { Microcircuit, perLayer } from "./network.js";
 import { PATHWAYS, SCBS18, steadyFactors, type Activation, type Pathway } from "./params.js";
 
 /** Configuration of the "microcircuit" model kind (all fields JSON; defaults: the MNIST protocol of SCBS18; docs/model.md §1.10). */
+/** What `new MicrocircuitClassifier(core, options)` and `createModel(core, "microcircuit", options)` take (MICROCIRCUIT_MNIST fills the rest). */
+export type MicrocircuitClassifierOptions = Partial<MicrocircuitClassifierConfig>;
+
 export interface MicrocircuitClassifierConfig {
   sizes: number[];
   seed: number;
@@ -100,7 +103,7 @@ export class MicrocircuitClassifier implements TrainableModel {
   #uLow: number;
   #uHigh: number;
 
-  constructor(core: Core, config: Record<string, unknown> = {}) {
+  constructor(core: Core, config: MicrocircuitClassifierOptions = {}) {
     const c = parseClassifierConfig(config);
     this.#cfg = c;
     const N = c.sizes.length - 1;

@@ -55,12 +55,18 @@ export class Monitor {
   readonly intervalSteps: number;
   readonly capacity: number;
   readonly width: number;
+  /** Euler step length of the network, ms (the time axis of times()). */
+  readonly dtMs: number;
+  /** The network's step clock when the monitor was made: records fall on the multiples of intervalSteps after it. */
+  readonly startStep: number;
   #buf: Tensor;
   #net: MonitorHost;
   #slot: number;
 
   /** @internal */
-  constructor(net: MonitorHost, slot: number, buf: Tensor, variable: Variable, layer: number, index: number, intervalSteps: number, capacity: number, width: number) {
+  constructor(net: MonitorHost, slot: number, buf: Tensor, variable: Variable, layer: number, index: number, intervalSteps: number, capacity: number, width: number, startStep = 0, dtMs = 0.1) {
+    this.startStep = startStep;
+    this.dtMs = dtMs;
     this.#net = net;
     this.#slot = slot;
     this.#buf = buf;
@@ -85,6 +91,21 @@ export class Monitor {
       const r = i % this.capacity;
       out.push(raw.slice(r * this.width, (r + 1) * this.width));
     }
+    return out;
+  }
+  /**
+   * The simulated time of each retained record in ms, oldest first (aligned with read() and
+   * values()): the network's Euler-step clock runs only during present(), and a monitor records at
+   * every step that is a multiple of intervalSteps, so record i made since creation is at step
+   * (⌊startStep / intervalSteps⌋ + 1 + i)·intervalSteps.
+   */
+  times(): Float64Array {
+    const written = this.written;
+    const count = Math.min(written, this.capacity);
+    const I = this.intervalSteps;
+    const first = Math.floor(this.startStep / I) + 1;
+    const out = new Float64Array(count);
+    for (let j = 0; j < count; j++) out[j] = (first + written - count + j) * I * this.dtMs;
     return out;
   }
   /** Scalar monitors (width 1) as one array, oldest first. */

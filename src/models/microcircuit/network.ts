@@ -13,7 +13,7 @@ import { SplitMix32 } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
 import { alignment, type Alignment } from "./diagnostics.js";
 import {
-  H_NLAYERS, H_MAXBATCH, H_ACT, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_MON_COUNT, H_MON_TABLE, H_STATUS_STEP, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, F_GAMMA, F_BETA, F_THETA, LAYER0, LREC, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_TMP, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, M_WRITTEN, MREC, P_NUDGE, P_LEARN, P_SWITCH, MAX_MONITORS,
+  H_NLAYERS, H_MAXBATCH, H_ACT, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_MON_TABLE, H_STATUS_STEP, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, F_GAMMA, F_BETA, F_THETA, LAYER0, LREC, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_TMP, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, M_WRITTEN, MREC, P_NUDGE, P_LEARN, P_SWITCH, MAX_MONITORS,
 } from "./layout.js";
 import { Monitor, VARIABLES, VARIABLE_DESCRIPTION, type Variable } from "./monitor.js";
 import { ACT_CODE, PATHWAYS, SCBS18, steadyFactors, type Activation, type InitSpec, type MicrocircuitOptions, type Pathway, type SteadyFactors } from "./params.js";
@@ -471,7 +471,11 @@ export class Microcircuit {
   #writeInput(x: ArrayLike<number>, b: number, what: string): void {
     assertInt(b, `${what}: batch`, 1, this.maxBatch);
     const n0 = this.sizes[0];
-    if (x.length < b * n0) throw new ShapeError(`${what}: x must hold batch·n_0 = ${b}×${n0} = ${b * n0} values, got ${x.length}`);
+    // Exactly b patterns: more values than batch·n_0 would otherwise be silently ignored.
+    if (x.length !== b * n0) {
+      const hint = x.length > b * n0 && x.length % n0 === 0 ? ` (${x.length / n0} patterns: pass { batch: ${x.length / n0} } and a maxBatch that large)` : "";
+      throw new ShapeError(`${what}: x must hold batch·n_0 = ${b}×${n0} = ${b * n0} values, got ${x.length}${hint}`);
+    }
     checkFiniteInput(x, b * n0, what);
     const v = this.#x.peek();
     const s = this.#x.stride;
@@ -479,7 +483,7 @@ export class Microcircuit {
   }
   #writeTarget(t: ArrayLike<number>, b: number, what: string): void {
     const nN = this.sizes[this.depth];
-    if (t.length < b * nN) throw new ShapeError(`${what}: target must hold batch·n_N = ${b}×${nN} = ${b * nN} values, got ${t.length}`);
+    if (t.length !== b * nN) throw new ShapeError(`${what}: target must hold batch·n_N = ${b}×${nN} = ${b * nN} values, got ${t.length}`);
     const v = this.#t.peek();
     const s = this.#t.stride;
     for (let r = 0; r < b; r++) {
@@ -596,7 +600,7 @@ export class Microcircuit {
     const ti = new Int32Array(this.#core.memory.buffer, this.#monTable.ptr + slot * MREC * 4, MREC);
     ti.set([code, layer, index, intervalSteps, flat.ptr, width, capacity, 0]);
     this.#di()[H_MON_COUNT] = slot + 1;
-    const m = new Monitor(this, slot, flat, variable, layer, index, intervalSteps, capacity, width);
+    const m = new Monitor(this, slot, flat, variable, layer, index, intervalSteps, capacity, width, this.#di()[H_STEPS_LO], this.params.dtMs);
     this.#monitors.push(m);
     return m;
   }

@@ -28,7 +28,7 @@ import {
   RULE_BP, RULE_FA, RULE_DFA, RULE_USF, RULE_FRSF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, ACT_LINEAR,
   LOSS_SOFTMAX_CE, LOSS_MSE, STREAMS_PER_LAYER,
 } from "./layout.js";
-import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpRule } from "./params.js";
+import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpOptions, type MlpRule } from "./params.js";
 
 const RULE_CODE: Readonly<Record<MlpRule, number>> = { bp: RULE_BP, fa: RULE_FA, dfa: RULE_DFA, usf: RULE_USF, frsf: RULE_FRSF, brsf: RULE_BRSF };
 const ACT_CODE: Readonly<Record<string, number>> = { logistic: ACT_LOGISTIC, relu: ACT_RELU, tanh: ACT_TANH, linear: ACT_LINEAR, softmax: ACT_LINEAR };
@@ -102,7 +102,7 @@ export class Mlp implements TrainableModel {
   /** Variates one brSF draw takes from each layer's stream (the largest layer's n_out · n_in; noise.ts indexing). */
   readonly #drawSize: number;
 
-  constructor(core: Core, config: Record<string, unknown> | MlpConfig) {
+  constructor(core: Core, config: MlpOptions) {
     const c = mlpConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;

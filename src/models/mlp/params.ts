@@ -8,6 +8,9 @@ export type MlpOutputActivation = MlpActivation | "linear" | "softmax";
 export type MlpLoss = "softmax-ce" | "mse";
 export type MlpInit = "glorot-uniform" | "glorot-normal" | "he-normal" | "uniform" | "normal";
 
+/** What `new Mlp(core, options)` and `createModel(core, "mlp", options)` take: `arch`, and any other field (defaults fill the rest). */
+export type MlpOptions = Partial<MlpConfig> & Pick<MlpConfig, "arch">;
+
 export interface MlpConfig {
   /** Layer sizes [n_0 (inputs), n_1, …, n_L (outputs)], at least two entries. */
   arch: number[];

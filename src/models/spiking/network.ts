@@ -20,7 +20,7 @@ import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } f
 import type { Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import { F, FB, H, HEADER, P, POP_SLOTS, ST, STATS_SLOTS, STREAM } from "./layout.js";
-import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig } from "./params.js";
+import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
 type Fn = (...args: number[]) => number;
 
@@ -85,7 +85,7 @@ export class Spiking implements TrainableModel {
   #lastN = 0;
   #lastLearn = false;
 
-  constructor(core: Core, config: Record<string, unknown> | SpikingConfig) {
+  constructor(core: Core, config: SpikingOptions) {
     const c = spikingConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;
