@@ -139,9 +139,11 @@ export class MicrocircuitClassifier implements TrainableModel {
   }
 
   trainBatch(batch: Batch): void {
-    const { n, x } = batch;
+    const { n } = batch;
     assertInt(n, "trainBatch: n", 1, this.maxBatch);
     const nN = this.outputSize;
+    // The batch's buffers may be sized for a larger batch: the network takes exactly n patterns.
+    const x = batch.x.subarray(0, n * this.inputSize);
     if (batch.labels !== undefined) {
       const t = this.#target;
       t.fill(this.#uLow, 0, n * nN);
@@ -150,9 +152,9 @@ export class MicrocircuitClassifier implements TrainableModel {
         if (!Number.isInteger(y) || y < 0 || y >= nN) throw new ValueError(`trainBatch: label ${r} is ${y}, expected an integer in [0, ${nN - 1}]`);
         t[r * nN + y] = this.#uHigh;
       }
-      this.net.steadyState(x, t, { batch: n, sweeps: this.#cfg.sweeps });
+      this.net.steadyState(x, t.subarray(0, n * nN), { batch: n, sweeps: this.#cfg.sweeps });
     } else if (batch.targets !== undefined) {
-      this.net.steadyState(x, batch.targets, { batch: n, sweeps: this.#cfg.sweeps });
+      this.net.steadyState(x, batch.targets.subarray(0, n * nN), { batch: n, sweeps: this.#cfg.sweeps });
     } else {
       throw new ValueError("trainBatch: the batch has neither labels nor targets");
     }
