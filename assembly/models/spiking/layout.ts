@@ -56,8 +56,8 @@ export const P_A = 9; //         drive scratch, maxBatch × n_p
 export const P_U = 10; //        error-pair integrators, maxBatch × n_p
 export const P_I = 11; //        error-pair input current, maxBatch × n_p
 export const P_C = 12; //        net error spikes (E⁺ − E⁻) of every learning step, (T − T₀) × maxBatch × n_p
-export const P_EIDX = 13; //     list of pairs with C ≠ 0 at the latest step, maxBatch × stride_p (i32)
-export const P_ECNT = 14; //     its lengths, maxBatch (i32)
+export const P_EIDX = 13; //     lists of pairs with C ≠ 0 of every learning step, (T − T₀) × maxBatch × stride_p (i32)
+export const P_ECNT = 14; //     their lengths, (T − T₀) × maxBatch (i32)
 export const P_F = 15; //        feedback contacts in forward orientation, n_p × n_{p−1}: F = B_pᵀ (p ≥ 2)
 export const P_R = 16; //        contact magnitudes R, same orientation (frSF, brSF, FA)
 export const P_DWT = 17; //      accumulated ΔWᵀ, n_{p−1} × n_p
@@ -68,6 +68,8 @@ export const P_GAIN = 21; //     f32 g_p (hidden populations)
 export const P_SCALE = 22; //    f32 feedback magnitude scale s_p (uSF magnitude; brSF draws |N(0, s_p²)|)
 export const P_RATE = 23; //     clip-rate readout, maxBatch × n_p
 export const P_ZS = 24; //       scaled adjoint row scratch, maxBatch × n_p
+export const P_DW = 26; //       ΔW accumulated from error events, n_p × n_{p−1}
+export const P_XT = 27; //       presynaptic traces x/a of the error-event accumulation, maxBatch × n_{p−1}
 
 // f64 counters per window, at H_STATS + p · STATS_SLOTS (summed over the batch).
 export const STATS_SLOTS = 8;

@@ -10,7 +10,7 @@ export const FB = { "scfa-frsf": 0, "scfa-usf": 1, "scfa-brsf": 2, fa: 3, bp: 4 
 export const POP_SLOTS = 32;
 export const P = {
   n: 0, V: 1, S: 2, IDX: 3, CNT: 4, Nlearn: 5, Nall: 6, WT: 7, b: 8, A: 9, U: 10, I: 11, C: 12, EIDX: 13,
-  ECNT: 14, F: 15, R: 16, dWT: 17, db: 18, Z: 19, eta: 20, gain: 21, scale: 22, rate: 23, ZS: 24,
+  ECNT: 14, F: 15, R: 16, dWT: 17, db: 18, Z: 19, eta: 20, gain: 21, scale: 22, rate: 23, ZS: 24, DW: 26, XT: 27,
 } as const;
 export const STATS_SLOTS = 8;
 export const ST = { spikes: 0, ePlus: 1, eMinus: 2, fwdEvents: 3, fbEvents: 4, plastEvents: 5, dense: 6 } as const;

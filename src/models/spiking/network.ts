@@ -160,8 +160,10 @@ export class Spiking implements TrainableModel {
           d[slot(p, P.U)] = arena.matrix(B, n).ptr;
           d[slot(p, P.I)] = arena.matrix(B, n).ptr;
           d[slot(p, P.C)] = pop.C.ptr;
-          d[slot(p, P.EIDX)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.ECNT)] = arena.vector(B).ptr;
+          d[slot(p, P.EIDX)] = arena.matrix(Tl * B, n).ptr;
+          d[slot(p, P.ECNT)] = arena.matrix(Tl, B).ptr;
+          d[slot(p, P.DW)] = arena.matrix(n, nin).ptr;
+          d[slot(p, P.XT)] = arena.matrix(B, nin).ptr;
           d[slot(p, P.dWT)] = pop.dWT.ptr;
           d[slot(p, P.db)] = pop.db.ptr;
           d[slot(p, P.Z)] = arena.matrix(B, n).ptr;
