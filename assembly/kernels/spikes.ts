@@ -186,6 +186,95 @@ export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: 
   }
 }
 
+/** y ← y − Σ_k M[idx[k], :] (one row of y), subtracting the listed rows in list order (gatherRowsAdd's twin). */
+export function gatherRowsSub(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+  const stride = (<usize>((cols + 3) & ~3)) << 2;
+  if (ASC_FEATURE_SIMD) {
+    let k = 0;
+    for (; k + 4 <= count; k += 4) {
+      const ik = idx + ((<usize>k) << 2);
+      const r0 = M + <usize>load<i32>(ik) * stride;
+      const r1 = M + <usize>load<i32>(ik, 4) * stride;
+      const r2 = M + <usize>load<i32>(ik, 8) * stride;
+      const r3 = M + <usize>load<i32>(ik, 12) * stride;
+      for (let c: usize = 0; c < stride; c += 16) {
+        let a = v128.load(y + c);
+        a = f32x4.sub(a, v128.load(r0 + c));
+        a = f32x4.sub(a, v128.load(r1 + c));
+        a = f32x4.sub(a, v128.load(r2 + c));
+        a = f32x4.sub(a, v128.load(r3 + c));
+        v128.store(y + c, a);
+      }
+    }
+    for (; k < count; k++) {
+      const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
+      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, f32x4.sub(v128.load(y + c), v128.load(r + c)));
+    }
+  } else {
+    for (let c: usize = 0; c < stride; c += 4) {
+      let a = load<f32>(y + c);
+      for (let k = 0; k < count; k++) a -= load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+      store<f32>(y + c, a);
+    }
+  }
+}
+
+/** Ascending list of the columns with x > split in one row; returns its length. */
+export function listAbove(idx: usize, x: usize, cols: i32, split: f32): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(split);
+    for (let c = 0; c < n4; c += 4) count = appendLanes(idx, count, c, i32x4.bitmask(f32x4.gt(v128.load(x + ((<usize>c) << 2)), sv)));
+  } else {
+    for (let c = 0; c < n4; c++) {
+      if (load<f32>(x + ((<usize>c) << 2)) > split) {
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Splits one row of spikes s (0/1) by the drive x against `split`: `add` lists the columns that
+ * fired with x ≤ split, `sub` the columns with x > split that stayed silent (both ascending). With
+ * base = Σ_{x > split} M[i, :], the drive Σ_{fired} M[i, :] = base + Σ_add − Σ_sub: for cells that
+ * fire on most steps the silent ones are the fewer. Lengths go to counts[0] and counts[1].
+ */
+export function splitFired(add: usize, sub: usize, s: usize, x: usize, cols: i32, split: f32, counts: usize): void {
+  let na = 0;
+  let ns = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(split);
+    const zero = f32x4.splat(0);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      const fired = i32x4.bitmask(f32x4.gt(v128.load(s + o), zero));
+      const high = i32x4.bitmask(f32x4.gt(v128.load(x + o), sv));
+      na = appendLanes(add, na, c, fired & ~high);
+      ns = appendLanes(sub, ns, c, high & ~fired);
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      const fired = load<f32>(s + o) > 0;
+      const high = load<f32>(x + o) > split;
+      if (fired && !high) {
+        store<i32>(add + ((<usize>na) << 2), c);
+        na++;
+      } else if (high && !fired) {
+        store<i32>(sub + ((<usize>ns) << 2), c);
+        ns++;
+      }
+    }
+  }
+  store<i32>(counts, na);
+  store<i32>(counts, ns, 4);
+}
+
 /** y ← y + Σ_k w[idx[k]] · M[idx[k], :] (one row of y; w indexed by the same list, e.g. signed counts). */
 export function gatherRowsAxpy(y: usize, M: usize, idx: usize, w: usize, count: i32, cols: i32): void {
   const stride = (<usize>((cols + 3) & ~3)) << 2;

@@ -28,6 +28,11 @@ export const H_BRSF_STREAM = 21; // first RNG stream of the brSF magnitude draws
 export const H_MAXB = 22; //     maxBatch (row count of every per-sample buffer)
 export const H_CELL_POS = 23; // i32 scratch, max n_p + 1: per-cell offsets of the transposed firing lists
 export const H_CELL_LIST = 24; // i32 scratch, maxBatch × max n_p: samples in which each cell fired (one step)
+export const H_SPLIT = 25; //    f32 input drive above which an input cell counts as mostly firing
+export const H_ADD = 26; //      i32 lists, maxBatch × n_0: input cells that fired with drive ≤ split (one step)
+export const H_SUB = 27; //      i32 lists, maxBatch × n_0: input cells with drive > split that stayed silent
+export const H_SPLITCNT = 28; // i32, maxBatch × 2: lengths of those lists
+export const H_BASE = 29; //     drive of layer 1 from its mostly-firing inputs plus bias, maxBatch × n_1
 
 export const F_EVENTS = 1; //    event-driven propagation and plasticity (else dense products)
 export const F_BERNOULLI = 2; // Bernoulli input spikes (else constant current into IF input cells)
@@ -80,3 +85,4 @@ export const ST_FWD_EVENTS = 3; // synaptic events of the forward pass into p: p
 export const ST_FB_EVENTS = 4; //  synaptic events of the error pathway into p: error events × n_p
 export const ST_PLAST_EVENTS = 5; // row updates of the plasticity accumulation: presynaptic spikes × n_p
 export const ST_DENSE = 6; //    multiply-adds a dense implementation does for the same three parts
+export const ST_WORK = 7; //     row-element additions the event path did for the same three parts

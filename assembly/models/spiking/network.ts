@@ -23,6 +23,7 @@ import * as K from "./layout";
 import {
   thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
   addWherePositive, clampInto, signStep, errorRowsAxpy, groupByCell, gatherCellRows, countSpikes, sumListed,
+  gatherRowsSub, listAbove, splitFired,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
@@ -224,6 +225,27 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
 
   const n0 = pop(d, 0, K.P_N);
   const X = <usize>hdr(d, K.H_X);
+  // Event mode, layer 1: the drive from input cells whose drive x exceeds `split` (they fire on most
+  // steps) is summed once per window into base_b (with the bias); each step then adds the rows of
+  // the other inputs that fired and subtracts those of the mostly-firing inputs that stayed silent.
+  const split = hdrF(d, K.H_SPLIT);
+  const n1 = pop(d, 1, K.P_N);
+  const BASE = <usize>hdr(d, K.H_BASE);
+  const ADD = <usize>hdr(d, K.H_ADD);
+  const SUB = <usize>hdr(d, K.H_SUB);
+  const SPLITCNT = <usize>hdr(d, K.H_SPLITCNT);
+  if (events) {
+    let high: i32 = 0;
+    for (let b = 0; b < n; b++) {
+      const row = BASE + <usize>b * rowB(n1);
+      const list = ADD + <usize>b * rowB(n0);
+      const c = listAbove(list, X + <usize>b * rowB(n0), n0, split);
+      copy(row, ptr(d, 1, K.P_B), 1, n1);
+      gatherRowsAdd(row, ptr(d, 1, K.P_WT), list, c, n1);
+      high += c;
+    }
+    statAdd(d, 1, K.ST_WORK, <f64>high * <f64>n1);
+  }
   for (let t = 0; t < T; t++) {
     const learnStep = learn != 0 && t >= T0;
     // Input cells.
@@ -265,13 +287,30 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
         const IDXin = ptr(d, p - 1, K.P_IDX) + step * rowB(nin);
         const CNTin = ptr(d, p - 1, K.P_CNT) + (step << 2);
         let ev: i32 = 0;
-        for (let b = 0; b < n; b++) copy(A + <usize>b * rowB(np), bias, 1, np);
-        for (let b = 0; b < n; b++) {
-          const c = load<i32>(CNTin + ((<usize>b) << 2));
-          gatherRowsAdd(A + <usize>b * rowB(np), ptr(d, p, K.P_WT), IDXin + <usize>b * rowB(nin), c, np);
-          ev += c;
-        }
+        for (let b = 0; b < n; b++) ev += load<i32>(CNTin + ((<usize>b) << 2));
         statAdd(d, p, K.ST_FWD_EVENTS, <f64>ev * <f64>np);
+        if (p == 1) {
+          const Sin = ptr(d, 0, K.P_S) + step * rowB(n0);
+          let work: i32 = 0;
+          for (let b = 0; b < n; b++) {
+            const o = <usize>b * rowB(n0);
+            const cnt = SPLITCNT + ((<usize>b) << 3);
+            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, cnt);
+            const y = A + <usize>b * rowB(np);
+            copy(y, BASE + <usize>b * rowB(np), 1, np);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(cnt), np);
+            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(cnt, 4), np);
+            work += load<i32>(cnt) + load<i32>(cnt, 4);
+          }
+          statAdd(d, p, K.ST_WORK, <f64>work * <f64>np);
+        } else {
+          for (let b = 0; b < n; b++) {
+            const y = A + <usize>b * rowB(np);
+            copy(y, bias, 1, np);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), IDXin + <usize>b * rowB(nin), load<i32>(CNTin + ((<usize>b) << 2)), np);
+          }
+          statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
+        }
       } else {
         for (let b = 0; b < n; b++) copy(A + <usize>b * rowB(np), bias, 1, np);
         gemmNN(A, ptr(d, p - 1, K.P_S) + step * rowB(nin), ptr(d, p, K.P_WT), n, nin, np, 1);
@@ -315,6 +354,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
             ev += c;
           }
           statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
+          if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
         }
         statAdd(d, p, K.ST_DENSE, <f64>n * <f64>nup * <f64>np);
         scaleInto(A, A, n, np, popF(d, p, K.P_GAIN));
@@ -369,9 +409,9 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     // forward). Event mode takes the one with less work for this window's counts (both builds
     // take the same one: the counts are integers).
     let ev: f64;
+    const preSpikes = load<f64>(<usize>hdr(d, K.H_STATS) + ((<usize>((p - 1) * K.STATS_SLOTS + K.ST_SPIKES)) << 3));
     if (events) {
       const errEntries = errorEntries(d, p, n, T - T0, maxB);
-      const preSpikes = load<f64>(<usize>hdr(d, K.H_STATS) + ((<usize>((p - 1) * K.STATS_SLOTS + K.ST_SPIKES)) << 3));
       const costErr = (<f64>errEntries + <f64>(T * n)) * <f64>nin + 3 * <f64>np * <f64>nin;
       if (costErr < preSpikes * <f64>np) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
       else ev = plasticityBySpikes(d, p, n, T, T0, maxB, nin, np, decay, s);
@@ -384,7 +424,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       }
       ev = <f64>T * <f64>n * <f64>nin * <f64>np;
     }
-    statAdd(d, p, K.ST_PLAST_EVENTS, ev);
+    statAdd(d, p, K.ST_PLAST_EVENTS, <f64>preSpikes * <f64>np);
+    if (events) statAdd(d, p, K.ST_WORK, ev);
     statAdd(d, p, K.ST_DENSE, <f64>T * <f64>n * <f64>nin * <f64>np);
     // Δb = η_p/n · Σ_t Σ_b c_b(t): integer counts summed exactly, then scaled once.
     for (let t = T0; t < T; t++) {

@@ -58,6 +58,12 @@ export interface WindowStats {
   plasticityEvents: number[];
   /** Multiply-adds a dense implementation of the same window does. */
   denseOps: number[];
+  /**
+   * Row-element additions the event-driven path did for the same three parts (0 in dense mode):
+   * below the synaptic events where it takes shortcuts (the mostly-firing inputs' drive summed
+   * once per window, plasticity accumulated per error event when those are fewer).
+   */
+  work: number[];
 }
 
 export class Spiking implements TrainableModel {
@@ -118,6 +124,10 @@ export class Spiking implements TrainableModel {
       const widest = Math.max(...arch.slice(0, L));
       const cellPos = arena.vector(widest + 1);
       const cellList = arena.matrix(B, widest);
+      const addList = arena.matrix(B, arch[0]);
+      const subList = arena.matrix(B, arch[0]);
+      const splitCnt = arena.vector(2 * B);
+      const base = arena.matrix(B, arch[1]);
       this.#pops = [];
       // Slots are collected here and written once at the end: allocations may grow the memory,
       // which detaches earlier views.
@@ -222,6 +232,11 @@ export class Spiking implements TrainableModel {
       d[H.maxBatch] = B;
       d[H.cellPos] = cellPos.ptr;
       d[H.cellList] = cellList.ptr;
+      f[H.split] = 0.5;
+      d[H.add] = addList.ptr;
+      d[H.sub] = subList.ptr;
+      d[H.splitCnt] = splitCnt.ptr;
+      d[H.base] = base.ptr;
       new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, d.length).set(d);
       if (c.rule !== "fa" && c.rule !== "scfa-brsf") this.#refresh(this.#desc.ptr);
     } catch (e) {
@@ -434,6 +449,7 @@ export class Spiking implements TrainableModel {
       feedbackEvents: col(ST.fbEvents),
       plasticityEvents: col(ST.plastEvents),
       denseOps: col(ST.dense),
+      work: col(ST.work),
     };
   }
 
