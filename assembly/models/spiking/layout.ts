@@ -39,6 +39,8 @@ export const F_BERNOULLI = 2; // Bernoulli input spikes (else constant current i
 export const F_DITHER = 4; //    random initial potentials
 export const F_NO_GATE = 8; //   hidden error pairs ungated (G ≡ 1)
 export const F_MANHATTAN = 16; // Batch Manhattan updates W ← W + η·sign(ΣΔW) (else plain SGD)
+export const F_ACC_SPIKES = 32; // event path: Hebbian sum per presynaptic spike always
+export const F_ACC_ERRORS = 64; // event path: Hebbian sum per error event always (neither: the cheaper)
 
 export const FB_FRSF = 0;
 export const FB_USF = 1;

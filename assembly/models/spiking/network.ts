@@ -413,7 +413,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     if (events) {
       const errEntries = errorEntries(d, p, n, T - T0, maxB);
       const costErr = (<f64>errEntries + <f64>(T * n)) * <f64>nin + 3 * <f64>np * <f64>nin;
-      if (costErr < preSpikes * <f64>np) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
+      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < preSpikes * <f64>np);
+      if (byErrors) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
       else ev = plasticityBySpikes(d, p, n, T, T0, maxB, nin, np, decay, s);
     } else {
       fillConst(Z, n, np, 0);

@@ -6,7 +6,7 @@ export const H = {
   brsfStream: 21, maxBatch: 22, cellPos: 23, cellList: 24, split: 25, add: 26, sub: 27, splitCnt: 28,
   base: 29,
 } as const;
-export const F = { events: 1, bernoulli: 2, dither: 4, noGate: 8, manhattan: 16 } as const;
+export const F = { events: 1, bernoulli: 2, dither: 4, noGate: 8, manhattan: 16, accSpikes: 32, accErrors: 64 } as const;
 export const FB = { "scfa-frsf": 0, "scfa-usf": 1, "scfa-brsf": 2, fa: 3, bp: 4 } as const;
 export const POP_SLOTS = 32;
 export const P = {

@@ -211,7 +211,8 @@ export class Spiking implements TrainableModel {
         (c.input === "bernoulli" ? F.bernoulli : 0) |
         (c.dither ? F.dither : 0) |
         (c.gate === "none" ? F.noGate : 0) |
-        (c.update === "manhattan" ? F.manhattan : 0);
+        (c.update === "manhattan" ? F.manhattan : 0) |
+        (c.accumulation === "spikes" ? F.accSpikes : c.accumulation === "errors" ? F.accErrors : 0);
       d[H.feedback] = FB[c.rule];
       d[H.x] = this.#x.ptr;
       d[H.rho] = this.#rho.ptr;
