@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expandSpec, jobId, parseSpecText, SpecError } from "../src/sweep/spec.ts";
 import { summarise, type JobRecord } from "../src/sweep/results.ts";
-import { freePort, RedisServer } from "./helpers/redis.ts";
+import { freePort, RedisServer } from "./support/redis.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dendritic.js");

@@ -1,4 +1,4 @@
-// `dendritic bench mlp`: training speed (examples/s) of the docs/model.md §2 baselines on 784-500-500-10,
+// `dendritic bench mlp`: training speed (examples/s) of the baselines of docs/model.md §2 on 784-500-500-10,
 // mini-batch 10, logistic hidden units, softmax cross-entropy, biases, plain SGD — through the public API (Mlp.trainBatch, including the copy of each batch into
 // WebAssembly memory). Every rule runs on the SIMD build (and relaxed SIMD where the runtime
 // validates it); backprop also runs on the scalar build and as plain JavaScript (Float32Array,
@@ -12,11 +12,8 @@
 // rates mostly measure the scheduler. Both are single-thread rates.
 import { add, suite } from "benny";
 import { writeFile } from "node:fs/promises";
-import { init, type Core } from "../core/core.js";
-import { detectFeatures, type Impl } from "../core/wasm.js";
-import { ValueError } from "../core/errors.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { Mlp, type MlpRule } from "../models/mlp.js";
+import { detectFeatures, init, Mlp, mulberry32, ValueError, type Core, type Impl, type MlpRule } from "dendritic";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
 
 export type MlpBenchImpl = Impl | "js";
 
@@ -33,20 +30,9 @@ const BATCH = 10;
 const POOL = 100;
 const RULES: MlpRule[] = ["bp", "fa", "dfa", "usf", "frsf", "brsf"];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** MNIST-like inputs in [0, 1) and labels 0–9. */
 function data(): { x: Float32Array; labels: Int32Array } {
-  const next = rng(7);
+  const next = mulberry32(7);
   const x = Float32Array.from({ length: POOL * BATCH * ARCH[0] }, next);
   const labels = Int32Array.from({ length: POOL * BATCH }, () => Math.floor(next() * 10));
   return { x, labels };
@@ -69,7 +55,7 @@ function wasmCase(core: Core, rule: MlpRule, momentum: number, d: ReturnType<typ
 /** Backprop step in plain JavaScript on the same net (the reference formulas of docs/model.md §2, unpadded). */
 function jsCase(d: ReturnType<typeof data>): { step: () => void; dispose: () => void } {
   const L = ARCH.length - 1;
-  const next = rng(3);
+  const next = mulberry32(3);
   const W = ARCH.slice(1).map((nOut, l) => {
     const a = Math.sqrt(6 / (ARCH[l] + nOut));
     return Float32Array.from({ length: nOut * ARCH[l] }, () => (2 * next() - 1) * a);
@@ -217,7 +203,7 @@ export function formatMlpTable(results: MlpBenchResult[]): string {
   return alignColumns(rows, 3);
 }
 
-registerBenchSuite({
+export const mlpSuite: BenchSuite = {
   name: "mlp",
   description: "training examples/s of BP, FA, DFA, uSF, frSF, brSF on 784-500-500-10, batch 10, logistic, softmax-CE (plus scalar and plain-JS backprop)",
   options(cmd) {
@@ -250,4 +236,4 @@ registerBenchSuite({
       console.log(`wrote ${opts.json}`);
     }
   },
-});
+};

@@ -7,11 +7,8 @@
 // AssemblyScript calls), so the numbers exclude the TypeScript wrappers' argument checks.
 import { add, suite } from "benny";
 import { writeFile } from "node:fs/promises";
-import { init, type Core } from "../core/core.js";
-import { detectFeatures, type Impl } from "../core/wasm.js";
-import { ceil4 } from "../core/arena.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { ValueError } from "../core/errors.js";
+import { ceil4, detectFeatures, init, mulberry32, ValueError, type Core, type Impl } from "dendritic";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
 
 export type ElementwiseBenchImpl = Impl | "js";
 
@@ -26,26 +23,15 @@ export interface ElementwiseResult {
 const KERNELS = ["logistic", "logisticGrad", "softRect", "tanh", "relu", "compartmentStep", "lowpass", "axpy", "gaussian", "uniform", "sumAbs", "allFinite"] as const;
 type Kernel = (typeof KERNELS)[number];
 const SHAPES: [number, number][] = [[1, 500], [10, 500]];
-// docs/model.md §1.9: dt, g_lk, g_B, g_A, σ; soft rectifier γ, β, θ; τ_w = 30 ms
+// SCBS18 (docs/model.md §1.9): dt, g_lk, g_B, g_A, σ; soft rectifier γ, β, θ; τ_w = 30 ms
 const DT = 0.1, GL = 0.1, GB = 1, GA = 0.8, SIGMA = 0.1, GAMMA = 0.1, BETA = 1, THETA = 3, A_LP = DT / 30;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 type Raw = (...args: number[]) => number | void;
 
 /** The kernel call through the raw export on tensors allocated once. */
 function wasmCase(core: Core, k: Kernel, rows: number, cols: number): () => void {
   const arena = core.arena();
-  const next = rng(42);
+  const next = mulberry32(42);
   const t = () => arena.from(rows, cols, Array.from({ length: rows * cols }, () => 8 * next() - 4));
   const [y, x, v, w] = [t(), t(), t(), t()];
   const f = (name: string) => core.fn<Raw>(name);
@@ -100,7 +86,7 @@ function jsGaussian(y: Float32Array, rows: number, cols: number): void {
 }
 
 function jsCase(k: Kernel, rows: number, cols: number): () => void {
-  const next = rng(42);
+  const next = mulberry32(42);
   const st = ceil4(cols);
   const t = () => {
     const a = new Float32Array(rows * st);
@@ -241,7 +227,7 @@ export function formatElementwiseTable(results: ElementwiseResult[]): string {
   return alignColumns(rows, 3);
 }
 
-registerBenchSuite({
+export const elementwiseSuite: BenchSuite = {
   name: "elementwise",
   description: "throughput of the elementwise and noise kernels (wasm-simd, wasm-scalar, wasm-relaxed where available, plain JS) at 1×500 and 10×500",
   options(cmd) {
@@ -262,4 +248,4 @@ registerBenchSuite({
       console.log(`wrote ${opts.json}`);
     }
   },
-});
+};

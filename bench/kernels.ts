@@ -9,11 +9,14 @@
 import { add, suite } from "benny";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { init, type Core } from "../core/core.js";
-import { detectFeatures, type Impl } from "../core/wasm.js";
-import { ceil4 } from "../core/arena.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { ValueError } from "../core/errors.js";
+import { ceil4, detectFeatures, init, mulberry32, ValueError, type Core, type Impl } from "dendritic";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+
+/** Benchmark operands: mulberry32 mapped to [−1, 1), so every implementation sees the same numbers. */
+function signed(seed: number): () => number {
+  const u = mulberry32(seed);
+  return () => 2 * u() - 1;
+}
 
 export type BenchImpl = Impl | "js";
 
@@ -61,18 +64,6 @@ function workloads(): Workload[] {
 const PEAK_STEPS = 100_000;
 const PEAK_A = 0.999, PEAK_B = 0.001; // c → b/(1 − a) = 1: finite and normal for any number of steps
 
-/** Deterministic values in [-1, 1) (mulberry32) so every implementation sees the same numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
-
 /** Operand shapes (rows, cols) of a workload: [output, input1, input2] in the kernel's argument order. */
 function operands(w: Workload): [number, number][] {
   const s = w.shape;
@@ -97,7 +88,7 @@ function wasmCase(core: Core, w: Workload): () => void {
     return () => f(w.shape[0], PEAK_A, PEAK_B);
   }
   const arena = core.arena();
-  const next = rng(42);
+  const next = signed(42);
   const [o, p, q] = operands(w).map(([r, c]) => arena.from(r, c, Array.from({ length: r * c }, next)));
   const s = w.shape;
   switch (w.kernel) {
@@ -209,7 +200,7 @@ function jsPeak(steps: number, a: number, b: number): number {
 
 function jsCase(w: Workload): () => void {
   if (w.kernel === "peak") return () => jsPeak(w.shape[0], PEAK_A, PEAK_B);
-  const next = rng(42);
+  const next = signed(42);
   const [o, p, q] = operands(w).map(([r, c]) => padded(r, c, next));
   const s = w.shape;
   switch (w.kernel) {
@@ -339,7 +330,7 @@ export function formatKernelTable(results: KernelResult[]): string {
   return alignColumns(rows, 4);
 }
 
-registerBenchSuite({
+export const kernelsSuite: BenchSuite = {
   name: "kernels",
   description: "GFLOP/s of the linear-algebra kernels (wasm-simd, wasm-scalar, wasm-relaxed where available, plain JS) at the model sizes and 1024³",
   options(cmd) {
@@ -367,4 +358,4 @@ registerBenchSuite({
       console.log(`wrote ${opts.json}`);
     }
   },
-});
+};

@@ -2,7 +2,7 @@
 // - eulerStepsPerS: full dynamics of one sample (batch 1) with noise (σ = 0.1) and plasticity with
 //   the τ_w filter on every default-plastic pathway (W^up, W^IP, W^PI), one present() call per
 //   sample of the measurement (1000 steps at 30-50-10, 50 steps at 784-500-500-10);
-// - steadyExamplesPerS: fast steady-state training (docs/model.md §1.8) of 784-500-500-10 at mini-batch 10
+// - steadyExamplesPerS: fast steady-state training (SCBS18; docs/model.md §1.8) of 784-500-500-10 at mini-batch 10
 //   with the MNIST configuration (MicrocircuitClassifier.trainBatch, including the copy of the batch
 //   into WebAssembly memory).
 // Every case runs on the SIMD build (and relaxed SIMD where the runtime validates it); the scalar
@@ -11,11 +11,9 @@
 // wall-clock rates, each case also reports its rate per second of this process's CPU time
 // (process.cpuUsage around every call), which stays meaningful on a machine shared with other work.
 import { add, suite } from "benny";
-import { init, type Core } from "../core/core.js";
-import { detectFeatures, type Impl } from "../core/wasm.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { Microcircuit, MicrocircuitClassifier } from "../models/microcircuit.js";
-import { writeJson } from "../node/files.js";
+import { detectFeatures, init, Microcircuit, MicrocircuitClassifier, mulberry32, type Core, type Impl } from "dendritic";
+import { writeJson } from "dendritic/node";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
 
 interface Case {
   name: string;
@@ -31,21 +29,10 @@ interface Case {
   calls: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 function eulerCase(core: Core, impl: Impl, sizes: number[], steps: number): Case {
   const g = { dist: "glorot", gain: 1 } as const;
   const net = new Microcircuit(core, { sizes, sigma: 0.1, seed: 1, start: "selfPredicting", init: { up: g, down: g, ip: g, pi: g } });
-  const next = rng(5);
+  const next = mulberry32(5);
   const pool = Array.from({ length: 16 }, () => Float32Array.from({ length: sizes[0] }, next));
   const target = Float32Array.from({ length: sizes.at(-1)! }, () => next() * 2 - 1);
   let i = 0;
@@ -58,7 +45,7 @@ function eulerCase(core: Core, impl: Impl, sizes: number[], steps: number): Case
 
 function steadyCase(core: Core, impl: Impl): Case {
   const m = new MicrocircuitClassifier(core, { sizes: [784, 500, 500, 10], maxBatch: 10, seed: 1 });
-  const next = rng(7);
+  const next = mulberry32(7);
   const POOL = 100;
   const x = Float32Array.from({ length: POOL * 10 * 784 }, next);
   const labels = Int32Array.from({ length: POOL * 10 }, () => Math.floor(next() * 10));
@@ -129,7 +116,7 @@ export async function benchMicrocircuit(options: { quick?: boolean; rounds?: num
   };
 }
 
-registerBenchSuite({
+export const microcircuitSuite: BenchSuite = {
   name: "microcircuit",
   description: "SCBS18 microcircuit: Euler steps/s (30-50-10, 784-500-500-10; noise and τ_w-filtered plasticity on) and steady-state examples/s (784-500-500-10, batch 10)",
   options(cmd) {
@@ -143,4 +130,4 @@ registerBenchSuite({
     console.log(JSON.stringify({ eulerStepsPerS: r.eulerStepsPerS, steadyExamplesPerS: r.steadyExamplesPerS, cpuTime: r.cpuTime }));
     if (opts.json) await writeJson(opts.json, r);
   },
-});
+};

@@ -1,8 +1,8 @@
 // Feedforward nets trained by backprop (BP), feedback alignment (FA, Lillicrap et al. 2016), direct
 // feedback alignment (DFA, Nøkland 2016) and sign-concordant feedback alignment (uSF, frSF, brSF;
-// Liao, Leibo & Poggio 2016) — the baselines of docs/model.md §2. The equations are in assembly/models/mlp.ts;
-// this file validates the configuration, owns the buffers and crosses into WebAssembly once per
-// mini-batch.
+// Liao, Leibo & Poggio 2016) — the baselines of docs/model.md §2. The equations are in
+// assembly/models/mlp/; this file owns the buffers, writes the descriptor (layout.ts) and crosses
+// into WebAssembly once per mini-batch.
 //
 // State names (exportState / importState, checkpoints), l = 0 … L−1 indexes the weight layers,
 // layer l maps n_l inputs to n_{l+1} outputs (arch = [n_0, …, n_L]):
@@ -10,197 +10,28 @@
 //   layers.l.b   [n_{l+1}]       biases (biases: true)
 //   layers.l.vW  [n_{l+1}, n_l]  momentum of W (momentum > 0)
 //   layers.l.vb  [n_{l+1}]       momentum of b (momentum > 0 and biases: true)
-//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  docs/model.md §2's B_l, carries δ of layer l's output back to its input
-//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  docs/model.md §2's B, projects the output error e onto layer l's output
+//   layers.l.B   FA, l ≥ 1:      [n_l, n_{l+1}]  the B_l of docs/model.md §2, carries δ of layer l's output back to its input
+//                DFA, l ≤ L−2:   [n_{l+1}, n_L]  the B of docs/model.md §2, projects the output error e onto layer l's output
 //   layers.l.M   frSF, l ≥ 1:    [n_l, n_{l+1}]  fixed magnitudes, B_l = M ⊙ sign(W_l)ᵀ
 //   rng.seed     Uint32 [1]      key of the brSF magnitude draws (brSF only; the configured seed)
 //   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
 // uSF and brSF feedback is derived from W (and the counter), so it is not stored.
-import type { Core } from "../core/core.js";
-import { checkFits, tensorBytes, type Arena, type Tensor } from "../core/arena.js";
-import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../train/model.js";
-import { registerModel } from "./registry.js";
+import type { Core } from "../../core/core.js";
+import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
+import type { CoreExports } from "../../core/wasm.js";
+import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
+import type { Batch } from "../../data/batch.js";
+import type { NamedArray, TrainableModel } from "../../train/model.js";
+import {
+  HEADER, LAYER_SLOTS, H_LAYERS, H_LOSS, H_RULE, H_ACT, H_OUT_ACT, H_BIASES, H_X, H_T, H_COEF, H_SEED,
+  L_IN, L_OUT, L_W, L_B, L_VW, L_VB, L_FB, L_M, L_A, L_H, L_D, L_G, L_SCALE, L_STREAM,
+  RULE_BP, RULE_FA, RULE_DFA, RULE_USF, RULE_FRSF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, ACT_LINEAR,
+  LOSS_SOFTMAX_CE, LOSS_MSE, STREAMS_PER_LAYER,
+} from "./layout.js";
+import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpOptions, type MlpRule } from "./params.js";
 
-export type MlpRule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
-export type MlpActivation = "logistic" | "relu" | "tanh";
-export type MlpOutputActivation = MlpActivation | "linear" | "softmax";
-export type MlpLoss = "softmax-ce" | "mse";
-export type MlpInit = "glorot-uniform" | "glorot-normal" | "he-normal" | "uniform" | "normal";
-
-export interface MlpConfig {
-  /** Layer sizes [n_0 (inputs), n_1, …, n_L (outputs)], at least two entries. */
-  arch: number[];
-  /** Hidden-layer nonlinearity φ. */
-  activation: MlpActivation;
-  /** "softmax-ce": softmax output, cross-entropy; "mse": squared error ½‖h_L − t‖² per example. */
-  loss: MlpLoss;
-  /** Output nonlinearity: "softmax" with softmax-ce (the only choice); linear/logistic/relu/tanh with mse. */
-  outputActivation: MlpOutputActivation;
-  rule: MlpRule;
-  /** SGD learning rate η (scaled by setLearningRateScale). */
-  lr: number;
-  /** Momentum μ ∈ [0, 1): v ← μ v + g, W ← W − η v. 0 is plain SGD (no velocity buffers). */
-  momentum: number;
-  /** Forward-weight initialisation (see initScale / initGain). */
-  init: MlpInit;
-  /** Half-width of "uniform" or standard deviation of "normal"; ignored by the fan-based schemes. */
-  initScale: number;
-  /**
-   * Multiplies the fan-based schemes. Default 4 for logistic units (Glorot & Bengio 2010's factor
-   * for the sigmoid; on MNIST it is also better on the validation split for every rule), else 1.
-   */
-  initGain: number;
-  /**
-   * Scale of the feedback pathways relative to the forward initialisation. FA/DFA: B drawn from
-   * the same scheme as the forward weights of its shape, times this gain. SCFA: magnitudes have
-   * mean s_l = feedbackGain · E|W_l| under the initial distribution (uSF M = s_l; frSF, brSF
-   * M ~ U(0, 2 s_l)), so sign feedback starts at the size of the forward weights it mirrors.
-   */
-  feedbackGain: number;
-  /**
-   * Base of the SCFA magnitudes: "init" (default) s_l = feedbackGain · E|W_l| at initialisation;
-   * "unit" s_l = feedbackGain, so uSF is literally B = sign(W)ᵀ (docs/model.md §2, M = 1) at gain 1. Without
-   * batch normalisation (which Liao et al. used) unit magnitudes make the hidden updates of a
-   * 784-500-500-10 net ~1/E|W| ≈ 20× per layer larger than backprop's, hence the default.
-   */
-  scfaMagnitude: "init" | "unit";
-  /** Biases on every layer. */
-  biases: boolean;
-  /** Seed of the initialisation and of the brSF draws (integer in [0, 2³²−1]). */
-  seed: number;
-  /** Largest mini-batch (buffers are sized for it). */
-  maxBatch: number;
-  /** Target coding for class labels under mse: target for the true class and for the others. */
-  targetOn: number;
-  targetOff: number;
-}
-
-export const MLP_DEFAULTS: Readonly<Omit<MlpConfig, "arch" | "outputActivation">> = Object.freeze({
-  activation: "logistic",
-  loss: "softmax-ce",
-  rule: "bp",
-  lr: 0.1,
-  momentum: 0,
-  init: "glorot-uniform",
-  initScale: 0.1,
-  initGain: 4, // logistic units; 1 for the other activations (parseConfig)
-  feedbackGain: 1,
-  scfaMagnitude: "init",
-  biases: true,
-  seed: 1,
-  maxBatch: 100,
-  targetOn: 1,
-  targetOff: 0,
-});
-
-const RULES: MlpRule[] = ["bp", "fa", "dfa", "usf", "frsf", "brsf"];
-const ACTIVATIONS: MlpActivation[] = ["logistic", "relu", "tanh"];
-const LOSSES: MlpLoss[] = ["softmax-ce", "mse"];
-const INITS: MlpInit[] = ["glorot-uniform", "glorot-normal", "he-normal", "uniform", "normal"];
-const FIELDS = new Set([
-  "arch", "activation", "loss", "outputActivation", "rule", "lr", "momentum", "init", "initScale",
-  "initGain", "feedbackGain", "scfaMagnitude", "biases", "seed", "maxBatch", "targetOn", "targetOff",
-]);
-
-// Codes shared with assembly/models/mlp.ts.
-const RULE_CODE: Record<MlpRule, number> = { bp: 0, fa: 1, dfa: 2, usf: 3, frsf: 4, brsf: 5 };
-const ACT_CODE: Record<string, number> = { logistic: 0, relu: 1, tanh: 2, linear: 3, softmax: 3 };
-const H = { layers: 0, loss: 1, rule: 2, act: 3, outAct: 4, biases: 5, x: 6, t: 7, coef: 8, seed: 9 } as const;
-const HEADER = 16;
-const S = { nIn: 0, nOut: 1, W: 2, b: 3, vW: 4, vb: 5, fb: 6, M: 7, a: 8, h: 9, d: 10, g: 11, scale: 12, stream: 13 } as const;
-const LAYER_SLOTS = 16;
-/** RNG streams per layer: 0 forward weights, 1 FA/DFA feedback, 2 frSF magnitudes, 3 brSF draws. */
-const STREAMS_PER_LAYER = 4;
-
-const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
-
-function pick<T extends string>(cfg: Record<string, unknown>, field: string, allowed: readonly T[], dflt: T): T {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    throw new ValueError(`mlp config: ${field} must be one of ${allowed.join(", ")}; got ${show(v)}`);
-  }
-  return v as T;
-}
-
-function num(cfg: Record<string, unknown>, field: string, dflt: number, ok: (x: number) => boolean, expect: string): number {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-    throw new ValueError(`mlp config: ${field} must be ${expect}; got ${show(v)}`);
-  }
-  return v;
-}
-
-/** Validates a (partial) configuration and fills in defaults. Errors name the field. */
-export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {
-  if (cfg === null || typeof cfg !== "object") throw new ValueError("mlp config must be an object");
-  for (const k of Object.keys(cfg)) {
-    if (!FIELDS.has(k) && !(k === "kind" && cfg.kind === "mlp")) {
-      throw new ValueError(`mlp config: unknown field '${k}'; known fields: ${[...FIELDS].join(", ")}`);
-    }
-  }
-  const arch = cfg.arch;
-  if (!Array.isArray(arch) || arch.length < 2 || !arch.every((n) => Number.isInteger(n) && n >= 1 && n <= 65536)) {
-    throw new ValueError(`mlp config: arch must be an array of at least two layer sizes (integers in [1, 65536]); got ${show(arch)}`);
-  }
-  const loss = pick(cfg, "loss", LOSSES, MLP_DEFAULTS.loss);
-  const outputActivation =
-    loss === "softmax-ce"
-      ? pick(cfg, "outputActivation", ["softmax"] as const, "softmax")
-      : pick(cfg, "outputActivation", ["linear", ...ACTIVATIONS] as const, "linear");
-  const rule = pick(cfg, "rule", RULES, MLP_DEFAULTS.rule);
-  const biases = cfg.biases ?? MLP_DEFAULTS.biases;
-  if (typeof biases !== "boolean") throw new ValueError(`mlp config: biases must be true or false; got ${show(biases)}`);
-  const activation = pick(cfg, "activation", ACTIVATIONS, MLP_DEFAULTS.activation);
-  return {
-    arch: [...(arch as number[])],
-    activation,
-    loss,
-    outputActivation,
-    rule,
-    lr: num(cfg, "lr", MLP_DEFAULTS.lr, (x) => x > 0, "a finite number > 0"),
-    momentum: num(cfg, "momentum", MLP_DEFAULTS.momentum, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
-    init: pick(cfg, "init", INITS, MLP_DEFAULTS.init),
-    initScale: num(cfg, "initScale", MLP_DEFAULTS.initScale, (x) => x > 0, "a finite number > 0"),
-    initGain: num(cfg, "initGain", activation === "logistic" ? MLP_DEFAULTS.initGain : 1, (x) => x > 0, "a finite number > 0"),
-    feedbackGain: num(cfg, "feedbackGain", MLP_DEFAULTS.feedbackGain, (x) => x > 0, "a finite number > 0"),
-    scfaMagnitude: pick(cfg, "scfaMagnitude", ["init", "unit"] as const, MLP_DEFAULTS.scfaMagnitude),
-    biases,
-    seed: num(cfg, "seed", MLP_DEFAULTS.seed, (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff, "an integer in [0, 2^32 − 1]"),
-    maxBatch: num(cfg, "maxBatch", MLP_DEFAULTS.maxBatch, (x) => Number.isInteger(x) && x >= 1 && x <= 65536, "an integer in [1, 65536]"),
-    targetOn: num(cfg, "targetOn", MLP_DEFAULTS.targetOn, () => true, "a finite number"),
-    targetOff: num(cfg, "targetOff", MLP_DEFAULTS.targetOff, () => true, "a finite number"),
-  };
-}
-
-interface InitLaw {
-  kind: "uniform" | "normal";
-  /** Half-width (uniform) or standard deviation (normal). */
-  scale: number;
-  /** E|w| under the law. */
-  meanAbs: number;
-}
-
-/** The initial distribution of a rows × cols weight matrix (fanIn = cols, fanOut = rows). */
-function initLaw(c: MlpConfig, fanOut: number, fanIn: number): InitLaw {
-  const law = (kind: "uniform" | "normal", scale: number): InitLaw => ({
-    kind,
-    scale,
-    meanAbs: kind === "uniform" ? scale / 2 : scale * Math.sqrt(2 / Math.PI),
-  });
-  switch (c.init) {
-    case "glorot-uniform": // Glorot & Bengio 2010: U(−a, a), a = √(6 / (fan_in + fan_out))
-      return law("uniform", c.initGain * Math.sqrt(6 / (fanIn + fanOut)));
-    case "glorot-normal": // Glorot & Bengio 2010: N(0, 2 / (fan_in + fan_out))
-      return law("normal", c.initGain * Math.sqrt(2 / (fanIn + fanOut)));
-    case "he-normal": // He et al. 2015: N(0, 2 / fan_in)
-      return law("normal", c.initGain * Math.sqrt(2 / fanIn));
-    case "uniform":
-      return law("uniform", c.initScale);
-    case "normal":
-      return law("normal", c.initScale);
-  }
-}
+const RULE_CODE: Readonly<Record<MlpRule, number>> = { bp: RULE_BP, fa: RULE_FA, dfa: RULE_DFA, usf: RULE_USF, frsf: RULE_FRSF, brsf: RULE_BRSF };
+const ACT_CODE: Readonly<Record<string, number>> = { logistic: ACT_LOGISTIC, relu: ACT_RELU, tanh: ACT_TANH, linear: ACT_LINEAR, softmax: ACT_LINEAR };
 
 interface Layer {
   nIn: number;
@@ -217,8 +48,6 @@ interface Layer {
   d: Tensor;
   g: Tensor;
 }
-
-type Fn = (...args: number[]) => number;
 
 interface StateEntry {
   name: string;
@@ -268,20 +97,19 @@ export class Mlp implements TrainableModel {
   /** brSF draw counter (64-bit as two u32 halves). */
   #ctr = new Uint32Array(2);
   #steps = 0;
-  readonly #step: Fn;
-  readonly #forward: Fn;
+  readonly #step: CoreExports["mlpStep"];
+  readonly #forward: CoreExports["mlpForward"];
   /** Variates one brSF draw takes from each layer's stream (the largest layer's n_out · n_in; noise.ts indexing). */
   readonly #drawSize: number;
 
-  constructor(core: Core, config: Record<string, unknown> | MlpConfig) {
+  constructor(core: Core, config: MlpOptions) {
     const c = mlpConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;
-    this.#step = core.fn<Fn>("mlpStep");
-    this.#forward = core.fn<Fn>("mlpForward");
-    const uniform = core.fn<Fn>("uniform");
-    const gaussian = core.fn<Fn>("gaussian");
-    const scaleInto = core.fn<Fn>("scaleInto");
+    const ex = core.exports;
+    this.#step = ex.mlpStep;
+    this.#forward = ex.mlpForward;
+    const { uniform, gaussian, scaleInto } = ex;
     const arch = c.arch;
     const L = arch.length - 1;
     const nL = arch[L];
@@ -350,33 +178,33 @@ export class Mlp implements TrainableModel {
       this.#drawSize = drawSize;
       const d = new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, HEADER + L * LAYER_SLOTS);
       const f = new Float32Array(d.buffer, d.byteOffset, d.length);
-      d[H.layers] = L;
-      d[H.loss] = c.loss === "softmax-ce" ? 0 : 1;
-      d[H.rule] = RULE_CODE[c.rule];
-      d[H.act] = ACT_CODE[c.activation];
-      d[H.outAct] = ACT_CODE[c.outputActivation];
-      d[H.biases] = c.biases ? 1 : 0;
-      d[H.x] = this.#x.ptr;
-      d[H.t] = this.#t.ptr;
-      d[H.coef] = coef.ptr;
-      d[H.seed] = c.seed | 0;
+      d[H_LAYERS] = L;
+      d[H_LOSS] = c.loss === "softmax-ce" ? LOSS_SOFTMAX_CE : LOSS_MSE;
+      d[H_RULE] = RULE_CODE[c.rule];
+      d[H_ACT] = ACT_CODE[c.activation];
+      d[H_OUT_ACT] = ACT_CODE[c.outputActivation];
+      d[H_BIASES] = c.biases ? 1 : 0;
+      d[H_X] = this.#x.ptr;
+      d[H_T] = this.#t.ptr;
+      d[H_COEF] = coef.ptr;
+      d[H_SEED] = c.seed | 0;
       const p = (t: Tensor | null) => (t === null ? 0 : t.ptr);
       this.#layers.forEach((ly, l) => {
         const o = HEADER + l * LAYER_SLOTS;
-        d[o + S.nIn] = ly.nIn;
-        d[o + S.nOut] = ly.nOut;
-        d[o + S.W] = ly.W.ptr;
-        d[o + S.b] = p(ly.b);
-        d[o + S.vW] = p(ly.vW);
-        d[o + S.vb] = p(ly.vb);
-        d[o + S.fb] = p(ly.fb);
-        d[o + S.M] = p(ly.M);
-        d[o + S.a] = ly.a.ptr;
-        d[o + S.h] = ly.h.ptr;
-        d[o + S.d] = ly.d.ptr;
-        d[o + S.g] = ly.g.ptr;
-        f[o + S.scale] = scales[l];
-        d[o + S.stream] = STREAMS_PER_LAYER * l + 3;
+        d[o + L_IN] = ly.nIn;
+        d[o + L_OUT] = ly.nOut;
+        d[o + L_W] = ly.W.ptr;
+        d[o + L_B] = p(ly.b);
+        d[o + L_VW] = p(ly.vW);
+        d[o + L_VB] = p(ly.vb);
+        d[o + L_FB] = p(ly.fb);
+        d[o + L_M] = p(ly.M);
+        d[o + L_A] = ly.a.ptr;
+        d[o + L_H] = ly.h.ptr;
+        d[o + L_D] = ly.d.ptr;
+        d[o + L_G] = ly.g.ptr;
+        f[o + L_SCALE] = scales[l];
+        d[o + L_STREAM] = STREAMS_PER_LAYER * l + 3;
       });
     } catch (e) {
       arena.dispose();
@@ -463,7 +291,7 @@ export class Mlp implements TrainableModel {
   }
 
   #seed(): number {
-    return this.#descI32()[H.seed] >>> 0;
+    return this.#descI32()[H_SEED] >>> 0;
   }
 
   #advanceCounter(): void {
@@ -595,7 +423,7 @@ export class Mlp implements TrainableModel {
     }
     if (this.#cfg.rule === "brsf") {
       this.#ctr.set(state["rng.counter"].data as Uint32Array);
-      this.#descI32()[H.seed] = state["rng.seed"].data[0] | 0;
+      this.#descI32()[H_SEED] = state["rng.seed"].data[0] | 0;
     }
   }
 
@@ -608,23 +436,3 @@ export class Mlp implements TrainableModel {
     this.dispose();
   }
 }
-
-registerModel({
-  kind: "mlp",
-  description: "feedforward net trained by backprop, FA, DFA or sign-concordant FA (uSF, frSF, brSF)",
-  create: (core, config) => new Mlp(core, config),
-  options: {
-    activation: "hidden units: logistic (default), relu, tanh",
-    loss: "softmax-ce (default) or mse",
-    outputActivation: "softmax with softmax-ce; linear (default), logistic, relu, tanh with mse",
-    momentum: "SGD momentum μ in [0, 1) (default 0)",
-    init: "glorot-uniform (default), glorot-normal, he-normal, uniform, normal",
-    initGain: "multiplies the fan-based init scale (default 4 for logistic units, Glorot & Bengio 2010; 1 otherwise)",
-    initScale: "half-width (uniform) or σ (normal) for init uniform/normal (default 0.1)",
-    feedbackGain: "scale of FA/DFA feedback and SCFA magnitudes relative to the forward init (default 1)",
-    scfaMagnitude: "SCFA magnitude base: init (default, mean |W| at init) or unit (uSF B = sign(W)ᵀ)",
-    biases: "true (default) or false",
-    targetOn: "target of the true class under mse (default 1)",
-    targetOff: "target of the other classes under mse (default 0)",
-  },
-});

@@ -1,8 +1,9 @@
 // Small deterministic models in plain TypeScript that implement TrainableModel, for testing the
 // trainer, checkpoints and CLI independently of the WebAssembly models.
 import { ShapeError, ValueError } from "../../src/core/errors.ts";
-import type { Batch, NamedArray, TrainableModel } from "../../src/train/model.ts";
-import { Rng } from "../../src/train/rng.ts";
+import type { Batch } from "../../src/data/batch.ts";
+import type { NamedArray, TrainableModel } from "../../src/train/model.ts";
+import { Rng } from "../../src/core/random.ts";
 
 export interface TinyConfig {
   arch: number[]; // [inputs, outputs]

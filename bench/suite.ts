@@ -1,5 +1,8 @@
-import { Command } from "commander";
-import { ValueError } from "../core/errors.js";
+// What every benchmark suite shares: its shape for the `bench` command and the table/option helpers.
+// Suites import the library through its package name ("dendritic"), as a user would, so they
+// measure the public API and never reach into src/.
+import type { Command } from "commander";
+import { ValueError } from "dendritic";
 
 /** A benchmark suite the `bench` command can run; each writes its own JSON shape. */
 export interface BenchSuite {
@@ -8,26 +11,6 @@ export interface BenchSuite {
   /** Adds suite-specific options to its subcommand. */
   options?(cmd: Command): void;
   run(opts: Record<string, unknown> & { json?: string; quick?: boolean }): Promise<void>;
-}
-
-const suites: BenchSuite[] = [];
-
-export function registerBenchSuite(s: BenchSuite): void {
-  suites.push(s);
-}
-
-export function benchCommand(): Command {
-  const cmd = new Command("bench").description("Run a benchmark suite (single thread) and optionally write its results as JSON");
-  for (const s of suites) {
-    const sub = new Command(s.name)
-      .description(s.description)
-      .option("--json <file>", "write the results to this JSON file")
-      .option("--quick", "shorter runs (smoke test, noisier numbers)", false);
-    s.options?.(sub);
-    sub.action(async (opts) => s.run(opts));
-    cmd.addCommand(sub);
-  }
-  return cmd;
 }
 
 /** `--rounds`: undefined when not given, else a positive integer (ValueError otherwise). */

@@ -1,10 +1,14 @@
-// A small seeded generator for data generation and shuffling, with a state that checkpoints can
-// store and restore exactly (four u32 words).
+// The project's seeded generators, in one place:
+// - `Rng`: data generation and shuffling, with a state that checkpoints can store and restore
+//   exactly (four u32 words);
+// - `SplitMix32`: the stream that draws initial weights (a model's seed → its weights);
+// - `mulberry32`: a one-word stream for test operands and benchmark inputs (reproducible numbers,
+//   no state to save).
 //
-// xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number generators", 2018,
+// Rng is xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number generators", 2018,
 // reference code at prng.di.unimi.it), seeded through splitmix32 so that nearby seeds give
 // unrelated streams and the all-zero state cannot occur.
-import { ValueError, assertInt } from "../core/errors.js";
+import { ValueError, assertInt } from "./errors.js";
 
 export class Rng {
   private s: Uint32Array;
@@ -12,15 +16,8 @@ export class Rng {
   constructor(seed: number) {
     assertInt(seed, "seed", 0, 2 ** 32 - 1);
     this.s = new Uint32Array(4);
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      // splitmix32 (the 32-bit variant of Steele, Lea & Flood's SplitMix, constants from MurmurHash3's fmix32)
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
+    const sm = new SplitMix32(seed);
+    for (let i = 0; i < 4; i++) this.s[i] = sm.nextU32();
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
   }
 
@@ -89,4 +86,52 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * splitmix32: the 32-bit variant of Steele, Lea & Flood's SplitMix (golden-ratio increment, output
+ * mixed with MurmurHash3's fmix32 constants). Draws initial weights and seeds `Rng`.
+ */
+export class SplitMix32 {
+  #x: number;
+  constructor(seed: number) {
+    this.#x = seed >>> 0;
+  }
+  /** Next u32. */
+  nextU32(): number {
+    this.#x = (this.#x + 0x9e3779b9) >>> 0;
+    let z = this.#x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+}
+
+/**
+ * mulberry32 (Tommy Ettinger, 2017): a uniform stream in [0, 1) from one u32 of state. Test operands
+ * and benchmark inputs come from it, so a failure or a figure can be reproduced from its seed.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** mulberry32 mapped to [-1, 1) (exactly 2u − 1). */
+export function mulberry32Signed(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => 2 * next() - 1;
 }

@@ -17,13 +17,9 @@
 // process), which leaves out the time spent waiting for a core on a shared machine; "wall" uses
 // performance.now(). Both are single-thread rates.
 import { writeFile } from "node:fs/promises";
-import { init, type Core } from "../core/core.js";
-import { ValueError } from "../core/errors.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { Spiking } from "../models/spiking/network.js";
-import { Mlp } from "../models/mlp.js";
-import { loadDataset } from "../node/data.js";
-import { BatchFiller } from "../data/dataset.js";
+import { BatchFiller, init, Mlp, Spiking, ValueError, type Core } from "dendritic";
+import { loadDataset } from "dendritic/node";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 100;
@@ -147,7 +143,7 @@ export async function benchSpiking(
     return { n: BATCH, x: b.x.slice(0, BATCH * ARCH[0]), labels: Int32Array.from(b.labels!.subarray(0, BATCH)) };
   };
   const batches = Array.from({ length: POOL }, (_, k) => take(data.test, k * BATCH));
-  const cfg = { arch: ARCH, steps: 60, settle: 10, rule: "scfa-frsf", maxBatch: BATCH, seed: 1 };
+  const cfg = { arch: ARCH, steps: 60, settle: 10, rule: "scfa-frsf" as const, maxBatch: BATCH, seed: 1 };
   const events = new Spiking(core, { ...cfg, propagation: "events" });
   const dense = new Spiking(core, { ...cfg, propagation: "dense" });
   const mlp = new Mlp(core, { arch: ARCH, rule: "frsf", lr: 0.1, maxBatch: BATCH, seed: 1 });
@@ -228,7 +224,7 @@ export function formatSpikingTable(r: SpikingBenchResult): string {
   return alignColumns(rows, 1);
 }
 
-registerBenchSuite({
+export const spikingSuite: BenchSuite = {
   name: "spiking",
   description: "spiking microcircuit 784-500-500-10, T = 60, batch 100: windows/s (event-driven vs dense) at initialisation and after one epoch, synaptic events/s, dense work avoided, epoch time vs the rate model",
   options(cmd) {
@@ -274,4 +270,4 @@ registerBenchSuite({
       console.log(`wrote ${opts.json}`);
     }
   },
-});
+};

@@ -11,61 +11,24 @@
 //             plain SGD W ← W − η g, or momentum v ← μ v + g, W ← W − η v.
 //
 // Every feedback matrix is stored in the orientation of the forward matrix it replaces (the
-// transpose of docs/model.md §2's B), so all rules run the same gemmNN: BP reads W_{l+1} where FA reads
+// transpose of the B of docs/model.md §2), so all rules run the same gemmNN: BP reads W_{l+1} where FA reads
 // Bᵀ_{l+1}, and DFA reads its n_L × n_l projection. The TypeScript side transposes on export.
 //
 // A whole mini-batch step (forward, backward, update) is one call; the net is described by a table
-// of i32 fields in linear memory written once by src/models/mlp.ts.
-import { gemmNT, gemmNN } from "../kernels/gemm";
-import { gemvT } from "../kernels/gemv";
-import { gerK } from "../kernels/outer";
+// of i32 fields in linear memory written once by src/models/mlp/network.ts (slots in layout.ts).
+import { gemmNT, gemmNN } from "../../kernels/gemm";
+import { gemvT } from "../../kernels/gemv";
+import { gerK } from "../../kernels/outer";
 import {
   logistic, relu, reluGrad, tanhAct, tanhGrad, axpy, scaleInto, sub, mul, copy, fillConst, allFinite,
-} from "../kernels/elementwise";
-import { uniform } from "../kernels/noise";
-import { softmaxRows } from "../kernels/softmax";
-import { signMul, signScale } from "../kernels/sign";
+} from "../../kernels/elementwise";
+import { uniform } from "../../kernels/noise";
+import { softmaxRows } from "../../kernels/softmax";
+import { signMul, signScale } from "../../kernels/sign";
 
-// Descriptor header (i32 slots). Must match src/models/mlp.ts.
-const H_LAYERS = 0; //       number of weight layers L
-const H_LOSS = 1; //         0 softmax cross-entropy, 1 squared error
-const H_RULE = 2; //         RULE_*
-const H_ACT = 3; //          hidden activation ACT_*
-const H_OUT_ACT = 4; //      output activation for squared error ACT_*
-const H_BIASES = 5; //       1 if every layer has a bias
-const H_X = 6; //            input batch, maxBatch × n_0
-const H_T = 7; //            targets, maxBatch × n_L
-const H_COEF = 8; //         scratch vector of length maxBatch (bias-gradient weights)
-const H_SEED = 9; //         RNG seed (brSF magnitudes)
-const HEADER = 16;
-// Per-layer slots, at HEADER + l·LAYER_SLOTS.
-const L_IN = 0; //           n_{l−1}
-const L_OUT = 1; //          n_l
-const L_W = 2; //            W_l, n_l × n_{l−1}
-const L_B = 3; //            b_l, 1 × n_l (0 without biases)
-const L_VW = 4; //           momentum of W_l (0 without momentum)
-const L_VB = 5; //           momentum of b_l
-const L_FB = 6; //           feedback in forward orientation: FA/SCFA n_l × n_{l−1}; DFA n_L × n_l
-const L_M = 7; //            SCFA magnitudes, n_l × n_{l−1} (frSF, brSF)
-const L_A = 8; //            pre-activations a_l, maxBatch × n_l
-const L_H = 9; //            activations h_l, maxBatch × n_l
-const L_D = 10; //           errors δ_l, maxBatch × n_l
-const L_G = 11; //           φ′(a_l), maxBatch × n_l
-const L_SCALE = 12; //       SCFA magnitude scale s_l (f32 bits): uSF M = s_l; brSF M ~ U(0, 2 s_l)
-const L_STREAM = 13; //      RNG stream of this layer's brSF magnitudes
-const LAYER_SLOTS = 16;
-
-const RULE_BP = 0;
-const RULE_FA = 1;
-const RULE_DFA = 2;
-const RULE_USF = 3;
-const RULE_FRSF = 4;
-const RULE_BRSF = 5;
-
-const ACT_LOGISTIC = 0;
-const ACT_RELU = 1;
-const ACT_TANH = 2;
-const ACT_LINEAR = 3;
+import {
+  H_LAYERS, H_LOSS, H_RULE, H_ACT, H_OUT_ACT, H_BIASES, H_X, H_T, H_COEF, H_SEED, HEADER, L_IN, L_OUT, L_W, L_B, L_VW, L_VB, L_FB, L_M, L_A, L_H, L_D, L_G, L_SCALE, L_STREAM, LAYER_SLOTS, RULE_FA, RULE_DFA, RULE_USF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, LOSS_SOFTMAX_CE,
+} from "./layout";
 
 // @ts-ignore: decorator
 @inline function hdr(d: usize, slot: i32): i32 {
@@ -116,7 +79,7 @@ export function mlpForward(d: usize, n: i32): i32 {
       for (let r = 0; r < n; r++) axpy(a + <usize>r * rowBytes, b, 1, nOut, 1);
     }
     if (l < L - 1) activate(hdr(d, H_ACT), h, a, n, nOut);
-    else if (hdr(d, H_LOSS) == 0) softmaxRows(h, a, n, nOut);
+    else if (hdr(d, H_LOSS) == LOSS_SOFTMAX_CE) softmaxRows(h, a, n, nOut);
     else activate(hdr(d, H_OUT_ACT), h, a, n, nOut);
     if (!allFinite(a, n, nOut)) return code(l, 1);
     hPrev = h;
@@ -193,7 +156,7 @@ export function mlpStep(d: usize, n: i32, lr: f32, mu: f32, ctrLo: u32, ctrHi: u
   const aTop = <usize>lay(d, top, L_A);
   const hTop = <usize>lay(d, top, L_H);
   sub(dTop, hTop, <usize>hdr(d, H_T), n, nTop);
-  if (hdr(d, H_LOSS) != 0) {
+  if (hdr(d, H_LOSS) != LOSS_SOFTMAX_CE) {
     const gTop = <usize>lay(d, top, L_G);
     activationGrad(hdr(d, H_OUT_ACT), gTop, aTop, hTop, n, nTop);
     mul(dTop, dTop, gTop, n, nTop);

@@ -1,4 +1,4 @@
-// `dendritic bench conv`: training speed (examples/s) of the docs/model.md §3 convolutional MNIST network
+// `dendritic bench conv`: training speed (examples/s) of the convolutional MNIST network of PBR20 (docs/model.md §3)
 // (32@3×3 s1 same → ReLU → BN → 32@3×3 s2 same → ReLU → BN → dropout 0.3 → dense 500 → ReLU →
 // dropout 0.3 → dense 10, no biases) at mini-batch 128, single thread, through the public API
 // (BrainPropNet.trainBatch, including the copy of each batch into WebAssembly memory):
@@ -10,14 +10,15 @@
 //     identity for the filter gradient), so the whole step runs in its WebAssembly.
 // Rounds run every case once in turn, so all see the same machine noise; samples are pooled.
 import { add, suite } from "benny";
+// Types only (erased): TensorFlow.js is a devDependency, loaded at run time when the suite compares with it.
+import type * as tfjs from "@tensorflow/tfjs";
+import type * as tfjsWasm from "@tensorflow/tfjs-backend-wasm";
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import os from "node:os";
-import { init, type Core } from "../core/core.js";
-import { DendriticError } from "../core/errors.js";
-import { alignColumns, parseRounds, registerBenchSuite } from "../cli/bench.js";
-import { BrainPropNet, PBR20 } from "../models/brainprop.js";
+import { BrainPropNet, DendriticError, init, mulberry32, PBR20, type Core } from "dendritic";
+import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
 
 const BATCH = PBR20.batch;
 const POOL = 8;
@@ -32,19 +33,8 @@ interface Case {
   seconds: number[];
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 function data() {
-  const next = rng(11);
+  const next = mulberry32(11);
   const x = Float32Array.from({ length: POOL * BATCH * SIDE * SIDE }, next);
   const labels = Int32Array.from({ length: POOL * BATCH }, () => Math.floor(next() * 10));
   return { x, labels };
@@ -67,9 +57,8 @@ function oursCase(core: Core, rule: "brainprop" | "bp", d: ReturnType<typeof dat
   };
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
-  let tf: any, wasm: any;
+  let tf: typeof tfjs, wasm: typeof tfjsWasm;
   try {
     tf = await import("@tensorflow/tfjs");
     wasm = await import("@tensorflow/tfjs-backend-wasm");
@@ -93,8 +82,8 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
         const [sh, sw] = Array.isArray(strides) ? strides : [strides, strides];
         const [fh, fw, cin, cout] = filterShape;
         return tf.tidy(() => {
-          const X = tf.engine().makeTensorFromTensorInfo(inputs.x);
-          const DY = tf.engine().makeTensorFromTensorInfo(inputs.dy);
+          const X = tf.engine().makeTensorFromTensorInfo(inputs.x) as tfjs.Tensor4D;
+          const DY = tf.engine().makeTensorFromTensorInfo(inputs.dy) as tfjs.Tensor4D;
           const [, H, W] = X.shape;
           const [, Ho, Wo] = DY.shape;
           let pt = 0, pl = 0, pb = 0, pr = 0;
@@ -127,7 +116,7 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
   m.add(tf.layers.dropout({ rate: PBR20.dropout }));
   m.add(tf.layers.dense({ units: 10, useBias: false, kernelInitializer: init() }));
   m.compile({ optimizer: tf.train.sgd(PBR20.lr), loss: tf.losses.softmaxCrossEntropy });
-  const xs: any[] = [], ys: any[] = [];
+  const xs: tfjs.Tensor[] = [], ys: tfjs.Tensor[] = [];
   for (let k = 0; k < POOL; k++) {
     xs.push(tf.tensor4d(d.x.subarray(k * BATCH * SIDE * SIDE, (k + 1) * BATCH * SIDE * SIDE), [BATCH, SIDE, SIDE, 1]));
     ys.push(tf.oneHot(tf.tensor1d(d.labels.subarray(k * BATCH, (k + 1) * BATCH), "int32"), 10));
@@ -182,9 +171,9 @@ export async function benchConv(options: { quick?: boolean; rounds?: number; tfj
   });
 }
 
-registerBenchSuite({
+export const convSuite: BenchSuite = {
   name: "conv",
-  description: "training examples/s of the docs/model.md §3 conv-MNIST net at batch 128 (BrainProp, backprop) beside TensorFlow.js's WASM backend",
+  description: "training examples/s of PBR20's conv-MNIST net (docs/model.md §3) at batch 128 (BrainProp, backprop) beside TensorFlow.js's WASM backend",
   options(cmd) {
     cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)").option("--no-tfjs", "skip the TensorFlow.js comparison");
   },
@@ -200,7 +189,7 @@ registerBenchSuite({
     if (opts.json) {
       const out = {
         suite: "conv",
-        network: "docs/model.md §3 conv MNIST: 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases",
+        network: "PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases",
         batch: BATCH,
         threads: 1,
         node: process.version,
@@ -213,4 +202,4 @@ registerBenchSuite({
       console.error(`wrote ${String(opts.json)}`);
     }
   },
-});
+};
