@@ -15,14 +15,100 @@
 // nothing else carries from one mini-batch to the next. scfa-usf and scfa-brsf feedback is derived
 // from W (and the window counter); bp feedback is W itself.
 import type { Core } from "../../core/core.js";
+import type { CoreExports } from "../../core/wasm.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
 import type { Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
-import { F, FB, H, HEADER, P, POP_SLOTS, ST, STATS_SLOTS, STREAM } from "./layout.js";
+import {
+  FB_BP,
+  FB_BRSF,
+  FB_FA,
+  FB_FRSF,
+  FB_USF,
+  F_ACC_ERRORS,
+  F_ACC_SPIKES,
+  F_BERNOULLI,
+  F_DITHER,
+  F_EVENTS,
+  F_MANHATTAN,
+  F_NO_GATE,
+  HEADER,
+  H_ADD,
+  H_BASE,
+  H_BERNOULLI_STREAM,
+  H_BRSF_STREAM,
+  H_CELL_LIST,
+  H_CELL_POS,
+  H_COUNTS,
+  H_DITHER_STREAM,
+  H_FEEDBACK,
+  H_FLAGS,
+  H_IT,
+  H_LAMBDA,
+  H_LAYERS,
+  H_MAXB,
+  H_RHO,
+  H_SEED,
+  H_SPLIT,
+  H_SPLITCNT,
+  H_ST,
+  H_STATS,
+  H_SUB,
+  H_T,
+  H_T0,
+  H_THETA,
+  H_THETA_E,
+  H_TRACE,
+  H_U,
+  H_VT,
+  H_X,
+  POP_SLOTS,
+  P_A,
+  P_B,
+  P_C,
+  P_CNT,
+  P_DB,
+  P_DW,
+  P_DWT,
+  P_ECNT,
+  P_EIDX,
+  P_ETA,
+  P_F,
+  P_GAIN,
+  P_I,
+  P_IDX,
+  P_N,
+  P_NALL,
+  P_NLEARN,
+  P_R,
+  P_RATE,
+  P_S,
+  P_SCALE,
+  P_U,
+  P_V,
+  P_WT,
+  P_XT,
+  P_Z,
+  P_ZS,
+  STATS_SLOTS,
+  STREAM_BERNOULLI,
+  STREAM_BRSF,
+  STREAM_DITHER,
+  STREAM_PER_LAYER,
+  ST_DENSE,
+  ST_EMINUS,
+  ST_EPLUS,
+  ST_FB_EVENTS,
+  ST_FWD_EVENTS,
+  ST_PLAST_EVENTS,
+  ST_SPIKES,
+  ST_WORK,
+} from "./layout.js";
+
+const FEEDBACK_CODE = { "scfa-frsf": FB_FRSF, "scfa-usf": FB_USF, "scfa-brsf": FB_BRSF, fa: FB_FA, bp: FB_BP } as const;
 import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
-type Fn = (...args: number[]) => number;
 
 interface Pop {
   n: number;
@@ -82,9 +168,9 @@ export class Spiking implements TrainableModel {
   readonly #x: Tensor;
   readonly #rho: Tensor;
   readonly #stats: Tensor;
-  readonly #window: Fn;
-  readonly #rates: Fn;
-  readonly #refresh: Fn;
+  readonly #window: CoreExports["spikingWindow"];
+  readonly #rates: CoreExports["spikingRates"];
+  readonly #refresh: CoreExports["spikingRefreshFeedback"];
   #lrScale = 1;
   #windows = 0;
   /** Samples in the window the buffers hold (for monitors). */
@@ -95,13 +181,11 @@ export class Spiking implements TrainableModel {
     const c = spikingConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;
-    this.#window = core.fn<Fn>("spikingWindow");
-    this.#rates = core.fn<Fn>("spikingRates");
-    this.#refresh = core.fn<Fn>("spikingRefreshFeedback");
-    const gaussian = core.fn<Fn>("gaussian");
-    const uniform = core.fn<Fn>("uniform");
-    const scaleInto = core.fn<Fn>("scaleInto");
-    const signMul = core.fn<Fn>("signMul");
+    const ex = core.exports;
+    this.#window = ex.spikingWindow;
+    this.#rates = ex.spikingRates;
+    this.#refresh = ex.spikingRefreshFeedback;
+    const { gaussian, uniform, scaleInto, signMul } = ex;
     const arch = c.arch;
     const L = arch.length - 1;
     const B = c.maxBatch;
@@ -147,56 +231,56 @@ export class Spiking implements TrainableModel {
           Nall: arena.matrix(B, n),
           rate: arena.matrix(B, n),
         };
-        d[slot(p, P.n)] = n;
-        d[slot(p, P.V)] = pop.V.ptr;
-        d[slot(p, P.S)] = pop.S.ptr;
-        d[slot(p, P.IDX)] = pop.IDX.ptr;
-        d[slot(p, P.CNT)] = pop.CNT.ptr;
-        d[slot(p, P.Nlearn)] = pop.Nlearn.ptr;
-        d[slot(p, P.Nall)] = pop.Nall.ptr;
-        d[slot(p, P.rate)] = pop.rate.ptr;
+        d[slot(p, P_N)] = n;
+        d[slot(p, P_V)] = pop.V.ptr;
+        d[slot(p, P_S)] = pop.S.ptr;
+        d[slot(p, P_IDX)] = pop.IDX.ptr;
+        d[slot(p, P_CNT)] = pop.CNT.ptr;
+        d[slot(p, P_NLEARN)] = pop.Nlearn.ptr;
+        d[slot(p, P_NALL)] = pop.Nall.ptr;
+        d[slot(p, P_RATE)] = pop.rate.ptr;
         if (p >= 1) {
           const nin = arch[p - 1];
           const sigma = initSigma(c, nin);
           pop.WT = arena.matrix(nin, n);
-          gaussian(pop.WT.ptr, nin, n, c.seed, STREAM.perLayer * p, 0, 0);
+          gaussian(pop.WT.ptr, nin, n, c.seed, STREAM_PER_LAYER * p, 0, 0);
           scaleInto(pop.WT.ptr, pop.WT.ptr, nin, n, sigma);
           pop.b = arena.vector(n);
           pop.C = arena.matrix(Tl * B, n);
           pop.dWT = arena.matrix(nin, n);
           pop.db = arena.vector(n);
-          d[slot(p, P.WT)] = pop.WT.ptr;
-          d[slot(p, P.b)] = pop.b.ptr;
-          d[slot(p, P.A)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.U)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.I)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.C)] = pop.C.ptr;
-          d[slot(p, P.EIDX)] = arena.matrix(Tl * B, n).ptr;
-          d[slot(p, P.ECNT)] = arena.matrix(Tl, B).ptr;
-          d[slot(p, P.DW)] = arena.matrix(n, nin).ptr;
-          d[slot(p, P.XT)] = arena.matrix(B, nin).ptr;
-          d[slot(p, P.dWT)] = pop.dWT.ptr;
-          d[slot(p, P.db)] = pop.db.ptr;
-          d[slot(p, P.Z)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.ZS)] = arena.matrix(B, n).ptr;
-          f[slot(p, P.eta)] = layerRateFactor(c, p);
-          f[slot(p, P.gain)] = c.gain;
+          d[slot(p, P_WT)] = pop.WT.ptr;
+          d[slot(p, P_B)] = pop.b.ptr;
+          d[slot(p, P_A)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_U)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_I)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_C)] = pop.C.ptr;
+          d[slot(p, P_EIDX)] = arena.matrix(Tl * B, n).ptr;
+          d[slot(p, P_ECNT)] = arena.matrix(Tl, B).ptr;
+          d[slot(p, P_DW)] = arena.matrix(n, nin).ptr;
+          d[slot(p, P_XT)] = arena.matrix(B, nin).ptr;
+          d[slot(p, P_DWT)] = pop.dWT.ptr;
+          d[slot(p, P_DB)] = pop.db.ptr;
+          d[slot(p, P_Z)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_ZS)] = arena.matrix(B, n).ptr;
+          f[slot(p, P_ETA)] = layerRateFactor(c, p);
+          f[slot(p, P_GAIN)] = c.gain;
           if (p >= 2) {
             // Contacts from the pairs of population p to those of p − 1, in forward orientation (n_p × n_{p−1}).
             const s = c.feedbackScale * sigma;
             pop.F = arena.matrix(n, nin);
-            d[slot(p, P.F)] = pop.F.ptr;
-            f[slot(p, P.scale)] = c.rule === "scfa-usf" ? s * Math.sqrt(2 / Math.PI) : s;
+            d[slot(p, P_F)] = pop.F.ptr;
+            f[slot(p, P_SCALE)] = c.rule === "scfa-usf" ? s * Math.sqrt(2 / Math.PI) : s;
             if (c.rule === "scfa-frsf" || c.rule === "scfa-brsf" || c.rule === "fa") {
               pop.R = arena.matrix(n, nin);
-              d[slot(p, P.R)] = pop.R.ptr;
+              d[slot(p, P_R)] = pop.R.ptr;
               if (c.rule !== "scfa-brsf") {
-                gaussian(pop.R.ptr, n, nin, c.seed, STREAM.perLayer * p + 1, 0, 0);
+                gaussian(pop.R.ptr, n, nin, c.seed, STREAM_PER_LAYER * p + 1, 0, 0);
                 signMul(pop.R.ptr, pop.R.ptr, pop.R.ptr, n, nin); // |z|
                 scaleInto(pop.R.ptr, pop.R.ptr, n, nin, s);
               }
               if (c.rule === "fa") {
-                uniform(pop.F.ptr, n, nin, c.seed, STREAM.perLayer * p + 2, 0, 0, -1, 1);
+                uniform(pop.F.ptr, n, nin, c.seed, STREAM_PER_LAYER * p + 2, 0, 0, -1, 1);
                 signMul(pop.F.ptr, pop.R.ptr, pop.F.ptr, n, nin);
               }
             }
@@ -204,41 +288,41 @@ export class Spiking implements TrainableModel {
         }
         this.#pops.push(pop);
       }
-      d[H.layers] = L;
-      d[H.T] = T;
-      d[H.T0] = c.settle;
-      d[H.flags] =
-        (c.propagation === "events" ? F.events : 0) |
-        (c.input === "bernoulli" ? F.bernoulli : 0) |
-        (c.dither ? F.dither : 0) |
-        (c.gate === "none" ? F.noGate : 0) |
-        (c.update === "manhattan" ? F.manhattan : 0) |
-        (c.accumulation === "spikes" ? F.accSpikes : c.accumulation === "errors" ? F.accErrors : 0);
-      d[H.feedback] = FB[c.rule];
-      d[H.x] = this.#x.ptr;
-      d[H.rho] = this.#rho.ptr;
-      d[H.seed] = c.seed | 0;
-      f[H.lambda] = c.cell === "lif" ? Math.exp(-1 / c.tauMs) : 1;
-      f[H.theta] = c.threshold;
-      f[H.thetaE] = c.errorThreshold;
-      f[H.trace] = 1 / c.traceSteps;
-      d[H.stats] = this.#stats.ptr;
-      d[H.counts] = counts.ptr;
-      d[H.vT] = vT.ptr;
-      d[H.sT] = sT.ptr;
-      d[H.iT] = iT.ptr;
-      d[H.u] = u ? u.ptr : 0;
-      d[H.ditherStream] = STREAM.dither;
-      d[H.bernoulliStream] = STREAM.bernoulli;
-      d[H.brsfStream] = STREAM.brsf;
-      d[H.maxBatch] = B;
-      d[H.cellPos] = cellPos.ptr;
-      d[H.cellList] = cellList.ptr;
-      f[H.split] = 0.5;
-      d[H.add] = addList.ptr;
-      d[H.sub] = subList.ptr;
-      d[H.splitCnt] = splitCnt.ptr;
-      d[H.base] = base.ptr;
+      d[H_LAYERS] = L;
+      d[H_T] = T;
+      d[H_T0] = c.settle;
+      d[H_FLAGS] =
+        (c.propagation === "events" ? F_EVENTS : 0) |
+        (c.input === "bernoulli" ? F_BERNOULLI : 0) |
+        (c.dither ? F_DITHER : 0) |
+        (c.gate === "none" ? F_NO_GATE : 0) |
+        (c.update === "manhattan" ? F_MANHATTAN : 0) |
+        (c.accumulation === "spikes" ? F_ACC_SPIKES : c.accumulation === "errors" ? F_ACC_ERRORS : 0);
+      d[H_FEEDBACK] = FEEDBACK_CODE[c.rule];
+      d[H_X] = this.#x.ptr;
+      d[H_RHO] = this.#rho.ptr;
+      d[H_SEED] = c.seed | 0;
+      f[H_LAMBDA] = c.cell === "lif" ? Math.exp(-1 / c.tauMs) : 1;
+      f[H_THETA] = c.threshold;
+      f[H_THETA_E] = c.errorThreshold;
+      f[H_TRACE] = 1 / c.traceSteps;
+      d[H_STATS] = this.#stats.ptr;
+      d[H_COUNTS] = counts.ptr;
+      d[H_VT] = vT.ptr;
+      d[H_ST] = sT.ptr;
+      d[H_IT] = iT.ptr;
+      d[H_U] = u ? u.ptr : 0;
+      d[H_DITHER_STREAM] = STREAM_DITHER;
+      d[H_BERNOULLI_STREAM] = STREAM_BERNOULLI;
+      d[H_BRSF_STREAM] = STREAM_BRSF;
+      d[H_MAXB] = B;
+      d[H_CELL_POS] = cellPos.ptr;
+      d[H_CELL_LIST] = cellList.ptr;
+      f[H_SPLIT] = 0.5;
+      d[H_ADD] = addList.ptr;
+      d[H_SUB] = subList.ptr;
+      d[H_SPLITCNT] = splitCnt.ptr;
+      d[H_BASE] = base.ptr;
       new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, d.length).set(d);
       if (c.rule !== "fa" && c.rule !== "scfa-brsf") this.#refresh(this.#desc.ptr);
     } catch (e) {
@@ -444,14 +528,14 @@ export class Spiking implements TrainableModel {
     return {
       samples: this.#lastN,
       steps: this.#cfg.steps,
-      spikes: col(ST.spikes),
-      errorPlus: col(ST.ePlus),
-      errorMinus: col(ST.eMinus),
-      forwardEvents: col(ST.fwdEvents),
-      feedbackEvents: col(ST.fbEvents),
-      plasticityEvents: col(ST.plastEvents),
-      denseOps: col(ST.dense),
-      work: col(ST.work),
+      spikes: col(ST_SPIKES),
+      errorPlus: col(ST_EPLUS),
+      errorMinus: col(ST_EMINUS),
+      forwardEvents: col(ST_FWD_EVENTS),
+      feedbackEvents: col(ST_FB_EVENTS),
+      plasticityEvents: col(ST_PLAST_EVENTS),
+      denseOps: col(ST_DENSE),
+      work: col(ST_WORK),
     };
   }
 
