@@ -4,6 +4,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, type Core } from "../src/index.ts";
+import { mulberry32 } from "../src/core/random.ts";
 import { Spiking, layerRateFactor, spikingConfig } from "../src/models/spiking/index.ts";
 import { angleDeg, equivalenceAngles, signConcordance } from "../src/models/spiking/diagnostics.ts";
 import { createModel } from "../src/models/registry.ts";
@@ -16,19 +17,6 @@ import { bars } from "../src/data/generators.ts";
 let simd: Core;
 let scalar: Core;
 
-// mulberry32: test data independent of the library's generators.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Fn = (...a: number[]) => number;
 
 // ---------------------------------------------------------------------------------------------
 const kernels = suite("spiking: event kernels against closed forms");
@@ -50,7 +38,7 @@ kernels("sigma-delta pair: net spikes × θ_e = integral of the input − the re
       const counts = a.vector(4);
       const net = new Float64Array(cols);
       const steps = 200;
-      const sd = core.fn<Fn>("sigmaDeltaRow");
+      const sd = core.exports.sigmaDeltaRow;
       let plus = 0;
       let minus = 0;
       for (let t = 0; t < steps; t++) {
@@ -86,7 +74,7 @@ kernels("IF cell with reset by subtraction: rate = clip(drive, 0, 1) within 1/T 
     const A = a.from(1, cols, drives);
     const S = a.vector(cols);
     const idx = a.vector(cols);
-    const th = core.fn<Fn>("thresholdRow");
+    const th = core.exports.thresholdRow;
     const T = 500;
     const count = new Float64Array(cols);
     for (let t = 0; t < T; t++) {
@@ -120,7 +108,7 @@ kernels("event gathers and scatters equal the dense sums, and SIMD = scalar bit 
   const results: Float32Array[][] = [];
   for (const core of [simd, scalar]) {
     const a = core.arena();
-    const r = rng(5);
+    const r = mulberry32(5);
     const rows = 13;
     const cols = 37;
     const M = a.from(rows, cols, Array.from({ length: rows * cols }, () => r() * 2 - 1));
@@ -130,12 +118,12 @@ kernels("event gathers and scatters equal the dense sums, and SIMD = scalar bit 
     const w = a.from(1, rows, Array.from({ length: rows }, (_, i) => (i % 3) - 1));
     const y = a.from(1, cols, Array.from({ length: cols }, () => r()));
     const y0 = y.read();
-    core.fn<Fn>("gatherRowsAdd")(y.ptr, M.ptr, idx.ptr, list.length, cols);
+    core.exports.gatherRowsAdd(y.ptr, M.ptr, idx.ptr, list.length, cols);
     const y2 = a.from(1, cols, y0);
-    core.fn<Fn>("gatherRowsAxpy")(y2.ptr, M.ptr, idx.ptr, w.ptr, list.length, cols);
+    core.exports.gatherRowsAxpy(y2.ptr, M.ptr, idx.ptr, w.ptr, list.length, cols);
     const x = a.from(1, cols, Array.from({ length: cols }, () => r()));
     const M2 = a.from(rows, cols, M.read());
-    core.fn<Fn>("scatterRowsAdd")(M2.ptr, idx.ptr, list.length, x.ptr, cols);
+    core.exports.scatterRowsAdd(M2.ptr, idx.ptr, list.length, x.ptr, cols);
     const m = M.read();
     const wv = w.read();
     const xv = x.read();
@@ -397,7 +385,7 @@ const equiv = suite("spiking: equivalence to sign-concordant FA at test size (ch
 
 /** A synthetic 4-class task on 48 sparse inputs (20 % active, intensities 0.6–1 like pen strokes): labels from a fixed random linear map. */
 function task(n: number, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const nin = 48;
   const K = 4;
   const M = Array.from({ length: K * nin }, () => r() * 2 - 1);

@@ -150,11 +150,17 @@ export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i3
 // Sparse gathers and scatters over the rows of a matrix M (rows of `cols` floats, stride ceil4).
 // Each output element is summed over the list in list order, in both builds.
 
+// @ts-ignore: decorator
+@inline function addOrSub(a: v128, b: v128, negate: bool): v128 {
+  return negate ? f32x4.sub(a, b) : f32x4.add(a, b);
+}
+
 /**
- * y ← y + Σ_k M[idx[k], :] (one row of y). The SIMD path streams four listed rows at a time past
- * the accumulating row (which stays in L1), adding them in list order.
+ * y ← y ± Σ_k M[idx[k], :] (one row of y), the listed rows added (or subtracted) in list order.
+ * The SIMD path streams four listed rows at a time past the accumulating row (which stays in L1).
  */
-export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+// @ts-ignore: decorator
+@inline function gatherRowsSigned(y: usize, M: usize, idx: usize, count: i32, cols: i32, negate: bool): void {
   const stride = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
     let k = 0;
@@ -166,57 +172,37 @@ export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: 
       const r3 = M + <usize>load<i32>(ik, 12) * stride;
       for (let c: usize = 0; c < stride; c += 16) {
         let a = v128.load(y + c);
-        a = f32x4.add(a, v128.load(r0 + c));
-        a = f32x4.add(a, v128.load(r1 + c));
-        a = f32x4.add(a, v128.load(r2 + c));
-        a = f32x4.add(a, v128.load(r3 + c));
+        a = addOrSub(a, v128.load(r0 + c), negate);
+        a = addOrSub(a, v128.load(r1 + c), negate);
+        a = addOrSub(a, v128.load(r2 + c), negate);
+        a = addOrSub(a, v128.load(r3 + c), negate);
         v128.store(y + c, a);
       }
     }
     for (; k < count; k++) {
       const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
-      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, f32x4.add(v128.load(y + c), v128.load(r + c)));
+      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, addOrSub(v128.load(y + c), v128.load(r + c), negate));
     }
   } else {
     for (let c: usize = 0; c < stride; c += 4) {
       let a = load<f32>(y + c);
-      for (let k = 0; k < count; k++) a += load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+      for (let k = 0; k < count; k++) {
+        const m = load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+        a = negate ? a - m : a + m;
+      }
       store<f32>(y + c, a);
     }
   }
 }
 
-/** y ← y − Σ_k M[idx[k], :] (one row of y), subtracting the listed rows in list order (gatherRowsAdd's twin). */
+/** y ← y + Σ_k M[idx[k], :] (one row of y), in list order. */
+export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+  gatherRowsSigned(y, M, idx, count, cols, false);
+}
+
+/** y ← y − Σ_k M[idx[k], :] (one row of y), in list order. */
 export function gatherRowsSub(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
-  const stride = (<usize>((cols + 3) & ~3)) << 2;
-  if (ASC_FEATURE_SIMD) {
-    let k = 0;
-    for (; k + 4 <= count; k += 4) {
-      const ik = idx + ((<usize>k) << 2);
-      const r0 = M + <usize>load<i32>(ik) * stride;
-      const r1 = M + <usize>load<i32>(ik, 4) * stride;
-      const r2 = M + <usize>load<i32>(ik, 8) * stride;
-      const r3 = M + <usize>load<i32>(ik, 12) * stride;
-      for (let c: usize = 0; c < stride; c += 16) {
-        let a = v128.load(y + c);
-        a = f32x4.sub(a, v128.load(r0 + c));
-        a = f32x4.sub(a, v128.load(r1 + c));
-        a = f32x4.sub(a, v128.load(r2 + c));
-        a = f32x4.sub(a, v128.load(r3 + c));
-        v128.store(y + c, a);
-      }
-    }
-    for (; k < count; k++) {
-      const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
-      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, f32x4.sub(v128.load(y + c), v128.load(r + c)));
-    }
-  } else {
-    for (let c: usize = 0; c < stride; c += 4) {
-      let a = load<f32>(y + c);
-      for (let k = 0; k < count; k++) a -= load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
-      store<f32>(y + c, a);
-    }
-  }
+  gatherRowsSigned(y, M, idx, count, cols, true);
 }
 
 /** Ascending list of the columns with x > split in one row; returns its length. */

@@ -107,6 +107,7 @@ import {
 } from "./layout.js";
 
 const FEEDBACK_CODE = { "scfa-frsf": FB_FRSF, "scfa-usf": FB_USF, "scfa-brsf": FB_BRSF, fa: FB_FA, bp: FB_BP } as const;
+import { checkStateTensors, readStateTensors, transposed, writeStateTensors, type StateEntry } from "../state.js";
 import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
 
@@ -428,7 +429,7 @@ export class Spiking implements TrainableModel {
     const dW: Float32Array[] = [];
     const db: Float32Array[] = [];
     for (let p = 1; p < this.#pops.length; p++) {
-      dW.push(transpose(this.#pops[p].dWT!.read(), this.#pops[p - 1].n, this.#pops[p].n));
+      dW.push(transposed(this.#pops[p].dWT!.read(), this.#pops[p - 1].n, this.#pops[p].n));
       db.push(this.#pops[p].db!.read());
     }
     return { dW, db };
@@ -613,14 +614,14 @@ export class Spiking implements TrainableModel {
     this.#live();
     const p = l + 1;
     if (!Number.isInteger(l) || l < 1 || p >= this.#pops.length) throw new ValueError(`spiking.feedback: layer must be in [1, ${this.#pops.length - 2}], got ${l}`);
-    return transpose(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
+    return transposed(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
   }
 
   // ----------------------------------------------------------------------------------------------
   // State.
 
-  #stateTensors(): { name: string; t: Tensor; transpose: boolean; shape: number[] }[] {
-    const out: { name: string; t: Tensor; transpose: boolean; shape: number[] }[] = [];
+  #stateTensors(): StateEntry[] {
+    const out: StateEntry[] = [];
     const rule = this.#cfg.rule;
     for (let p = 1; p < this.#pops.length; p++) {
       const l = p - 1;
@@ -636,11 +637,7 @@ export class Spiking implements TrainableModel {
 
   exportState(): Record<string, NamedArray> {
     this.#live();
-    const state: Record<string, NamedArray> = {};
-    for (const { name, t, transpose: tr, shape } of this.#stateTensors()) {
-      const v = t.read();
-      state[name] = { shape: [...shape], data: tr ? transpose(v, t.rows, t.cols) : v };
-    }
+    const state = readStateTensors(this.#stateTensors());
     state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#cfg.seed) };
     state["rng.window"] = { shape: [1], data: Uint32Array.of(this.#windows >>> 0) };
     return state;
@@ -649,30 +646,11 @@ export class Spiking implements TrainableModel {
   importState(state: Record<string, NamedArray>): void {
     this.#live();
     const want = this.#stateTensors();
-    const names = new Set([...want.map((w) => w.name), "rng.seed", "rng.window"]);
-    for (const k of Object.keys(state)) {
-      if (!names.has(k)) throw new ShapeError(`spiking.importState: '${k}' is not part of this model (rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")})`);
-    }
-    for (const { name, t, shape } of want) {
-      const a = state[name];
-      if (a === undefined) throw new ShapeError(`spiking.importState: missing '${name}'`);
-      if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
-        throw new ShapeError(`spiking.importState: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
-      }
-      if (!a.data.every(Number.isFinite)) throw new NonFiniteError(`spiking.importState: '${name}' holds non-finite values`);
-    }
-    for (const name of ["rng.seed", "rng.window"]) {
-      const c = state[name];
-      if (c === undefined) throw new ShapeError(`spiking.importState: missing '${name}'`);
-      if (!(c.data instanceof Uint32Array) || c.data.length !== 1) throw new ShapeError(`spiking.importState: '${name}' must be a uint32 array of shape [1]`);
-    }
+    checkStateTensors("spiking.importState", `rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}`, want, state, { "rng.seed": 1, "rng.window": 1 }, true);
     if (state["rng.seed"].data[0] !== this.#cfg.seed) {
       throw new ValueError(`spiking.importState: rng.seed ${state["rng.seed"].data[0]} differs from the configured seed ${this.#cfg.seed}`);
     }
-    for (const { name, t, transpose: tr } of want) {
-      const v = state[name].data as Float32Array;
-      t.write(tr ? transpose(v, t.cols, t.rows) : v);
-    }
+    writeStateTensors(want, state);
     this.#windows = state["rng.window"].data[0];
     if (this.#cfg.rule !== "fa") this.#refresh(this.#desc.ptr);
   }
@@ -687,12 +665,6 @@ export class Spiking implements TrainableModel {
   }
 }
 
-/** Transpose of a rows × cols row-major array. */
-function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = v[i * cols + j];
-  return out;
-}
 
 /** The first n rows of a tensor, unpadded. */
 function rows(t: Tensor, n: number): Float32Array {
