@@ -17,6 +17,7 @@
 // process), which leaves out the time spent waiting for a core on a shared machine; "wall" uses
 // performance.now(). Both are single-thread rates.
 import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { BatchFiller, init, Mlp, Spiking, ValueError, type Core } from "dendritic";
 import { loadDataset } from "dendritic/node";
 import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
@@ -224,6 +225,59 @@ export function formatSpikingTable(r: SpikingBenchResult): string {
   return alignColumns(rows, 1);
 }
 
+const WORKLOAD = {
+  arch: ARCH,
+  steps: 60,
+  settle: 10,
+  batch: BATCH,
+  rule: "scfa-frsf",
+  data: "MNIST: test images for the windows, the training set in order for the epoch",
+};
+
+/** One row per timed case: seconds per call (window, step or whole epoch) as median, min, max. */
+function resultRows(r: SpikingBenchResult) {
+  const stats = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    return { median: median(s), min: s[0], max: s[s.length - 1] };
+  };
+  const row = (kase: string, seconds: number[]) => ({ suite: "spiking", case: kase, build: r.impl, threads: 1, unit: `s (${r.clock})`, ...stats(seconds) });
+  const rows = [];
+  for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+    for (const [k, v] of Object.entries(st.samples)) rows.push(row(k === "mlp" ? "rate model step" : `${k} window, ${label}`, v));
+  }
+  rows.push(row(`spiking epoch (${r.epoch.batches} mini-batches)`, [r.epoch.spikingSeconds]));
+  rows.push(row(`rate model epoch (${r.epoch.batches} mini-batches)`, [r.epoch.mlpSeconds]));
+  return rows;
+}
+
+/** The ratios and counts the suite exists for, from the same run. */
+function derived(r: SpikingBenchResult) {
+  const state = (st: SpikingStateResult) => ({
+    eventOverDense: st.eventOverDense,
+    synapticEventsPerWindow: st.synapticEventsPerWindow,
+    synapticEventsPerS: st.synapticEventsPerS,
+    workPerWindow: st.workPerWindow,
+    denseOpsPerWindow: st.denseOpsPerWindow,
+    denseWorkAvoided: st.denseWorkAvoided,
+    firingRates: st.firingRates,
+    errorRates: st.errorRates,
+  });
+  return { initial: state(r.init), trained: state(r.trained), epochRatio: r.epoch.ratio, epoch: r.epoch };
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
 export const spikingSuite: BenchSuite = {
   name: "spiking",
   description: "spiking microcircuit 784-500-500-10, T = 60, batch 100: windows/s (event-driven vs dense) at initialisation and after one epoch, synaptic events/s, dense work avoided, epoch time vs the rate model",
@@ -255,17 +309,9 @@ export const spikingSuite: BenchSuite = {
     console.log(
       `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
     );
-    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST; ${r.impl}, single thread, ${r.clock} clock, Node ${process.version}, ${new Date().toISOString()}`);
+    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST; ${r.impl}, single thread, ${r.clock} clock, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}, ${new Date().toISOString()}`);
     if (opts.json) {
-      const doc = {
-        windowsPerS: r.init.windowsPerS.events,
-        impl: r.impl,
-        clock: r.clock,
-        workload: { arch: ARCH, steps: 60, settle: 10, batch: BATCH, rule: "scfa-frsf", data: "MNIST (test images for the windows, training images for the epoch)" },
-        node: process.version,
-        date: new Date().toISOString(),
-        results: r,
-      };
+      const doc = { results: resultRows(r), machine: machineInfo(), workload: WORKLOAD, derived: derived(r) };
       await writeFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
       console.log(`wrote ${opts.json}`);
     }
