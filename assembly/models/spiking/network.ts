@@ -23,7 +23,7 @@ import * as K from "./layout";
 import {
   thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
   addWherePositive, clampInto, signStep, errorRowsAxpy, groupByCell, gatherCellRows, countSpikes, sumListed,
-  gatherRowsSub, listAbove, splitFired,
+  gatherRowsSub, listAbove, splitFired, gatherCellRowsSub,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
@@ -133,22 +133,59 @@ function errorEntries(d: usize, p: i32, n: i32, Tl: i32, maxB: i32): i32 {
 
 /**
  * ΔWᵀ_p += s · Σ_t s_{p−1}(t)ᵀ z(t), z(t) = c(t)·[t ≥ T₀] + (1 − a) z(t + 1), walking the window
- * backwards: one row of ΔWᵀ per presynaptic spike. Returns the synaptic events (row updates × n_p).
+ * backwards: one row of ΔWᵀ per presynaptic spike. Layer 1 splits its inputs as the forward pass
+ * does: a mostly-firing input i of sample b adds Σ_t zs_b(t) once and subtracts zs_b(t) at the steps
+ * where it stayed silent. Returns the row-element additions done.
  */
 function plasticityBySpikes(d: usize, p: i32, n: i32, T: i32, T0: i32, maxB: i32, nin: i32, np: i32, decay: f32, s: f32): f64 {
   const Z = ptr(d, p, K.P_Z);
   const ZS = ptr(d, p, K.P_ZS);
   const dWT = ptr(d, p, K.P_DWT);
+  const pos = <usize>hdr(d, K.H_CELL_POS);
+  const list = <usize>hdr(d, K.H_CELL_LIST);
+  const split = p == 1;
+  // Layer 1: Σ_t zs(t) per sample accumulates in the drive scratch A (free once the window has run).
+  const ZSUM = ptr(d, p, K.P_A);
+  const X = <usize>hdr(d, K.H_X);
+  const ADD = <usize>hdr(d, K.H_ADD);
+  const SUB = <usize>hdr(d, K.H_SUB);
+  const ADDCNT = <usize>hdr(d, K.H_SPLITCNT);
+  const SUBCNT = ADDCNT + ((<usize>maxB) << 2);
+  const th = hdrF(d, K.H_SPLIT);
   fillConst(Z, n, np, 0);
-  let ev: f64 = 0;
+  if (split) fillConst(ZSUM, n, np, 0);
+  let rowsDone: f64 = 0;
   for (let t = T - 1; t >= 0; t--) {
     if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
     else scaleInto(Z, Z, n, np, decay);
     const step = <usize>(t * maxB);
     scaleInto(ZS, Z, n, np, s);
-    ev += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
+    if (split) {
+      axpy(ZSUM, ZS, n, np, 1);
+      const S = ptr(d, 0, K.P_S) + step * rowB(nin);
+      for (let b = 0; b < n; b++) {
+        const o = <usize>b * rowB(nin);
+        splitFired(ADD + o, SUB + o, S + o, X + o, nin, th, ADDCNT + ((<usize>b) << 2), SUBCNT + ((<usize>b) << 2));
+      }
+      const na = groupByCell(pos, list, ADD, rowB(nin), ADDCNT, n, nin);
+      if (na > 0) gatherCellRows(dWT, ZS, pos, list, nin, np);
+      const ns = groupByCell(pos, list, SUB, rowB(nin), SUBCNT, n, nin);
+      if (ns > 0) gatherCellRowsSub(dWT, ZS, pos, list, nin, np);
+      rowsDone += <f64>(na + ns);
+    } else {
+      rowsDone += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
+    }
   }
-  return ev * <f64>np;
+  if (split) {
+    for (let b = 0; b < n; b++) {
+      const o = <usize>b * rowB(nin);
+      store<i32>(ADDCNT + ((<usize>b) << 2), listAbove(ADD + o, X + o, nin, th));
+    }
+    const nh = groupByCell(pos, list, ADD, rowB(nin), ADDCNT, n, nin);
+    if (nh > 0) gatherCellRows(dWT, ZSUM, pos, list, nin, np);
+    rowsDone += <f64>nh;
+  }
+  return rowsDone * <f64>np;
 }
 
 /**
@@ -234,6 +271,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
   const ADD = <usize>hdr(d, K.H_ADD);
   const SUB = <usize>hdr(d, K.H_SUB);
   const SPLITCNT = <usize>hdr(d, K.H_SPLITCNT);
+  let inputRows: f64 = 0; // rows of W_1 the split forward pass added or subtracted (plasticity's cost estimate)
   if (events) {
     let high: i32 = 0;
     for (let b = 0; b < n; b++) {
@@ -245,6 +283,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       high += c;
     }
     statAdd(d, 1, K.ST_WORK, <f64>high * <f64>n1);
+    inputRows += <f64>high;
   }
   for (let t = 0; t < T; t++) {
     const learnStep = learn != 0 && t >= T0;
@@ -294,15 +333,17 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
           let work: i32 = 0;
           for (let b = 0; b < n; b++) {
             const o = <usize>b * rowB(n0);
-            const cnt = SPLITCNT + ((<usize>b) << 3);
-            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, cnt);
+            const addCnt = SPLITCNT + ((<usize>b) << 2);
+            const subCnt = addCnt + ((<usize>maxB) << 2);
+            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, addCnt, subCnt);
             const y = A + <usize>b * rowB(np);
             copy(y, BASE + <usize>b * rowB(np), 1, np);
-            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(cnt), np);
-            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(cnt, 4), np);
-            work += load<i32>(cnt) + load<i32>(cnt, 4);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(addCnt), np);
+            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(subCnt), np);
+            work += load<i32>(addCnt) + load<i32>(subCnt);
           }
           statAdd(d, p, K.ST_WORK, <f64>work * <f64>np);
+          inputRows += <f64>work;
         } else {
           for (let b = 0; b < n; b++) {
             const y = A + <usize>b * rowB(np);
@@ -413,7 +454,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     if (events) {
       const errEntries = errorEntries(d, p, n, T - T0, maxB);
       const costErr = (<f64>errEntries + <f64>(T * n)) * <f64>nin + 3 * <f64>np * <f64>nin;
-      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < preSpikes * <f64>np);
+      const costSpikes = (p == 1 ? inputRows : preSpikes) * <f64>np;
+      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < costSpikes);
       if (byErrors) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
       else ev = plasticityBySpikes(d, p, n, T, T0, maxB, nin, np, decay, s);
     } else {
