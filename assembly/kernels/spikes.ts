@@ -146,6 +146,52 @@ export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i3
   return count;
 }
 
+/**
+ * sigmaDeltaRow with the input formed on the fly: x = g·a where gate[c] > 0 (or everywhere when
+ * gate = 0), else 0 — the gain is applied before the gate, as a separate scale and masked add would.
+ */
+export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const tv = f32x4.splat(theta);
+    const nt = f32x4.splat(-theta);
+    const gv = f32x4.splat(g);
+    const zero = f32x4.splat(0);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      let x = f32x4.mul(gv, v128.load(a + o));
+      if (gate != 0) x = v128.and(x, f32x4.gt(v128.load(gate + o), zero));
+      const y = f32x4.add(v128.load(u + o), x);
+      v128.store(u + o, y);
+      let bits = i32x4.bitmask(v128.or(f32x4.ge(y, tv), f32x4.le(y, nt)));
+      v128.store(q + o, zero);
+      while (bits != 0) {
+        const l = ctz(bits);
+        const lo = o + ((<usize>l) << 2);
+        quantiseLane(u + lo, q + lo, theta, counts);
+        store<i32>(idx + ((<usize>count) << 2), c + l);
+        count++;
+        bits &= bits - 1;
+      }
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      const x = gate == 0 || load<f32>(gate + o) > 0 ? g * load<f32>(a + o) : <f32>0;
+      const y = load<f32>(u + o) + x;
+      store<f32>(u + o, y);
+      store<f32>(q + o, 0);
+      if (y >= theta || y <= -theta) {
+        quantiseLane(u + o, q + o, theta, counts);
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Sparse gathers and scatters over the rows of a matrix M (rows of `cols` floats, stride ceil4).
 // Each output element is summed over the list in list order, in both builds.

@@ -23,7 +23,7 @@ import * as K from "./layout";
 import {
   thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
   addWherePositive, clampInto, signStep, errorRowsAxpy, groupByCell, gatherCellRows, countSpikes, sumListed,
-  gatherRowsSub, listAbove, splitFired, gatherCellRowsSub,
+  gatherRowsSub, listAbove, splitFired, gatherCellRowsSub, sigmaDeltaGainRow,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
@@ -378,33 +378,43 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     const tl = t - T0;
     for (let p = 1; p <= L; p++) {
       const np = pop(d, p, K.P_N);
-      const I = ptr(d, p, K.P_I);
+      const U = ptr(d, p, K.P_U);
+      const C = ptr(d, p, K.P_C) + <usize>(tl * maxB) * rowB(np);
+      const EIDX = ptr(d, p, K.P_EIDX) + <usize>(tl * maxB) * rowB(np);
+      const ECNT = ptr(d, p, K.P_ECNT) + ((<usize>(tl * maxB)) << 2);
+      store<i32>(counts, 0);
+      store<i32>(counts, 0, 4);
       if (p < L) {
+        // Hidden pairs: u ← u + g·G·Σ_k B_jk c_k(t − 1). A sample whose upper pairs were all quiet
+        // adds nothing, and |u| < θ_e after every step, so its pairs stay quiet too.
         const nup = pop(d, p + 1, K.P_N);
         const A = ptr(d, p, K.P_A);
-        fillConst(A, n, np, 0);
-        if (tl > 0) {
-          const Cup = ptr(d, p + 1, K.P_C) + <usize>((tl - 1) * maxB) * rowB(nup);
-          const EIDX = ptr(d, p + 1, K.P_EIDX) + <usize>((tl - 1) * maxB) * rowB(nup);
-          const ECNT = ptr(d, p + 1, K.P_ECNT) + ((<usize>((tl - 1) * maxB)) << 2);
-          const F = ptr(d, p + 1, K.P_F);
-          let ev: i32 = 0;
-          for (let b = 0; b < n; b++) {
-            const c = load<i32>(ECNT + ((<usize>b) << 2));
-            gatherRowsAxpy(A + <usize>b * rowB(np), F, EIDX + <usize>b * rowB(nup), Cup + <usize>b * rowB(nup), c, np);
-            ev += c;
+        const gain = popF(d, p, K.P_GAIN);
+        const gate = (flags & K.F_NO_GATE) != 0 ? <usize>0 : ptr(d, p, K.P_NALL);
+        const Cup = ptr(d, p + 1, K.P_C) + <usize>((tl - 1) * maxB) * rowB(nup);
+        const EIDXup = ptr(d, p + 1, K.P_EIDX) + <usize>((tl - 1) * maxB) * rowB(nup);
+        const ECNTup = ptr(d, p + 1, K.P_ECNT) + ((<usize>((tl - 1) * maxB)) << 2);
+        const F = ptr(d, p + 1, K.P_F);
+        let ev: i32 = 0;
+        for (let b = 0; b < n; b++) {
+          const o = <usize>b * rowB(np);
+          const c = tl > 0 ? load<i32>(ECNTup + ((<usize>b) << 2)) : 0;
+          let e: i32 = 0;
+          if (c == 0) fillConst(C + o, 1, np, 0);
+          else {
+            fillConst(A + o, 1, np, 0);
+            gatherRowsAxpy(A + o, F, EIDXup + <usize>b * rowB(nup), Cup + <usize>b * rowB(nup), c, np);
+            e = sigmaDeltaGainRow(U + o, C + o, EIDX + o, A + o, gate == 0 ? 0 : gate + o, np, thetaE, gain, counts);
           }
-          statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
-          if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
+          store<i32>(ECNT + ((<usize>b) << 2), e);
+          ev += c;
         }
+        statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
+        if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
         statAdd(d, p, K.ST_DENSE, <f64>n * <f64>nup * <f64>np);
-        scaleInto(A, A, n, np, popF(d, p, K.P_GAIN));
-        if (flags & K.F_NO_GATE) copy(I, A, n, np);
-        else {
-          fillConst(I, n, np, 0);
-          addWherePositive(I, A, ptr(d, p, K.P_NALL), n, np);
-        }
       } else {
+        // Output pairs: u ← u + s^teacher(t) − s^P(t).
+        const I = ptr(d, p, K.P_I);
         const VT = <usize>hdr(d, K.H_VT);
         const ST = <usize>hdr(d, K.H_ST);
         const IT = <usize>hdr(d, K.H_IT);
@@ -414,17 +424,10 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
           thresholdRow(VT + o, ST + o, IT, RHO + o, np, 1, 1);
         }
         sub(I, ST, ptr(d, p, K.P_S) + <usize>(t * maxB) * rowB(np), n, np);
-      }
-      const U = ptr(d, p, K.P_U);
-      const C = ptr(d, p, K.P_C) + <usize>(tl * maxB) * rowB(np);
-      const EIDX = ptr(d, p, K.P_EIDX) + <usize>(tl * maxB) * rowB(np);
-      const ECNT = ptr(d, p, K.P_ECNT) + ((<usize>(tl * maxB)) << 2);
-      store<i32>(counts, 0);
-      store<i32>(counts, 0, 4);
-      for (let b = 0; b < n; b++) {
-        const o = <usize>b * rowB(np);
-        const c = sigmaDeltaRow(U + o, C + o, EIDX + o, I + o, np, thetaE, counts);
-        store<i32>(ECNT + ((<usize>b) << 2), c);
+        for (let b = 0; b < n; b++) {
+          const o = <usize>b * rowB(np);
+          store<i32>(ECNT + ((<usize>b) << 2), sigmaDeltaRow(U + o, C + o, EIDX + o, I + o, np, thetaE, counts));
+        }
       }
       statAdd(d, p, K.ST_EPLUS, <f64>load<i32>(counts));
       statAdd(d, p, K.ST_EMINUS, <f64>load<i32>(counts, 4));
