@@ -108,49 +108,8 @@ export function bernoulliRow(s: usize, idx: usize, u: usize, p: usize, cols: i32
   return k;
 }
 
-export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i32, theta: f32, counts: usize): i32 {
-  let count = 0;
-  const n4 = (cols + 3) & ~3;
-  if (ASC_FEATURE_SIMD) {
-    const tv = f32x4.splat(theta);
-    const nt = f32x4.splat(-theta);
-    const zero = f32x4.splat(0);
-    for (let c = 0; c < n4; c += 4) {
-      const o = (<usize>c) << 2;
-      const y = f32x4.add(v128.load(u + o), v128.load(x + o));
-      v128.store(u + o, y);
-      let bits = i32x4.bitmask(v128.or(f32x4.ge(y, tv), f32x4.le(y, nt)));
-      v128.store(q + o, zero);
-      while (bits != 0) {
-        const l = ctz(bits);
-        const lo = o + ((<usize>l) << 2);
-        quantiseLane(u + lo, q + lo, theta, counts);
-        store<i32>(idx + ((<usize>count) << 2), c + l);
-        count++;
-        bits &= bits - 1;
-      }
-    }
-  } else {
-    for (let c = 0; c < n4; c++) {
-      const o = (<usize>c) << 2;
-      const y = load<f32>(u + o) + load<f32>(x + o);
-      store<f32>(u + o, y);
-      store<f32>(q + o, 0);
-      if (y >= theta || y <= -theta) {
-        quantiseLane(u + o, q + o, theta, counts);
-        store<i32>(idx + ((<usize>count) << 2), c);
-        count++;
-      }
-    }
-  }
-  return count;
-}
-
-/**
- * sigmaDeltaRow with the input formed on the fly: x = g·a where gate[c] > 0 (or everywhere when
- * gate = 0), else 0 — the gain is applied before the gate, as a separate scale and masked add would.
- */
-export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize): i32 {
+// @ts-ignore: decorator
+@inline function sigmaDeltaCore(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize, scaled: bool): i32 {
   let count = 0;
   const n4 = (cols + 3) & ~3;
   if (ASC_FEATURE_SIMD) {
@@ -160,8 +119,11 @@ export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate
     const zero = f32x4.splat(0);
     for (let c = 0; c < n4; c += 4) {
       const o = (<usize>c) << 2;
-      let x = f32x4.mul(gv, v128.load(a + o));
-      if (gate != 0) x = v128.and(x, f32x4.gt(v128.load(gate + o), zero));
+      let x = v128.load(a + o);
+      if (scaled) {
+        x = f32x4.mul(gv, x);
+        if (gate != 0) x = v128.and(x, f32x4.gt(v128.load(gate + o), zero));
+      }
       const y = f32x4.add(v128.load(u + o), x);
       v128.store(u + o, y);
       let bits = i32x4.bitmask(v128.or(f32x4.ge(y, tv), f32x4.le(y, nt)));
@@ -178,7 +140,8 @@ export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate
   } else {
     for (let c = 0; c < n4; c++) {
       const o = (<usize>c) << 2;
-      const x = gate == 0 || load<f32>(gate + o) > 0 ? g * load<f32>(a + o) : <f32>0;
+      let x = load<f32>(a + o);
+      if (scaled) x = gate == 0 || load<f32>(gate + o) > 0 ? g * x : <f32>0;
       const y = load<f32>(u + o) + x;
       store<f32>(u + o, y);
       store<f32>(q + o, 0);
@@ -190,6 +153,18 @@ export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate
     }
   }
   return count;
+}
+
+export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i32, theta: f32, counts: usize): i32 {
+  return sigmaDeltaCore(u, q, idx, x, 0, cols, theta, 1, counts, false);
+}
+
+/**
+ * sigmaDeltaRow with the input formed on the fly: x = g·a where gate[c] > 0 (or everywhere when
+ * gate = 0), else 0 — the gain is applied before the gate, as a separate scale and masked add would.
+ */
+export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize): i32 {
+  return sigmaDeltaCore(u, q, idx, a, gate, cols, theta, g, counts, true);
 }
 
 // ------------------------------------------------------------------------------------------------
