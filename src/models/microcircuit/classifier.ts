@@ -177,8 +177,13 @@ export class MicrocircuitClassifier implements TrainableModel {
     this.net.setLearningRateScale(factor);
   }
 
+  /**
+   * The weights, plasticity filters and noise counter. The fast mode computes every example's
+   * steady state from its input alone, so no neuron state carries from one call to the next and
+   * none is stored: a classifier given this state trains and predicts bit-identically.
+   */
   exportState(): Record<string, NamedArray> {
-    return this.net.exportState();
+    return this.net.exportState({ neurons: false });
   }
   importState(state: Record<string, NamedArray>): void {
     this.net.importState(state);
