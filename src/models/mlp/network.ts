@@ -28,6 +28,7 @@ import {
   RULE_BP, RULE_FA, RULE_DFA, RULE_USF, RULE_FRSF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, ACT_LINEAR,
   LOSS_SOFTMAX_CE, LOSS_MSE, STREAMS_PER_LAYER,
 } from "./layout.js";
+import { checkStateTensors, readStateTensors, writeStateTensors, type StateEntry } from "../state.js";
 import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpOptions, type MlpRule } from "./params.js";
 
 const RULE_CODE: Readonly<Record<MlpRule, number>> = { bp: RULE_BP, fa: RULE_FA, dfa: RULE_DFA, usf: RULE_USF, frsf: RULE_FRSF, brsf: RULE_BRSF };
@@ -47,14 +48,6 @@ interface Layer {
   h: Tensor;
   d: Tensor;
   g: Tensor;
-}
-
-interface StateEntry {
-  name: string;
-  t: Tensor;
-  /** Exported as the transpose of the stored tensor (feedback stored in forward orientation). */
-  transpose: boolean;
-  shape: number[];
 }
 
 /** WebAssembly memory (bytes) an Mlp with this configuration allocates. */
@@ -368,17 +361,7 @@ export class Mlp implements TrainableModel {
 
   exportState(): Record<string, NamedArray> {
     this.#live();
-    const state: Record<string, NamedArray> = {};
-    for (const { name, t, transpose, shape } of this.#stateTensors()) {
-      const v = t.read();
-      if (!transpose) {
-        state[name] = { shape: [...shape], data: v };
-      } else {
-        const tr = new Float32Array(v.length);
-        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[j * t.rows + i] = v[i * t.cols + j];
-        state[name] = { shape: [...shape], data: tr };
-      }
-    }
+    const state = readStateTensors(this.#stateTensors());
     if (this.#cfg.rule === "brsf") {
       state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#seed()) };
       state["rng.counter"] = { shape: [2], data: this.#ctr.slice() };
@@ -389,38 +372,10 @@ export class Mlp implements TrainableModel {
   importState(state: Record<string, NamedArray>): void {
     this.#live();
     const want = this.#stateTensors();
-    const names = new Set(want.map((w) => w.name));
-    if (this.#cfg.rule === "brsf") {
-      names.add("rng.seed");
-      names.add("rng.counter");
-    }
-    for (const k of Object.keys(state)) {
-      if (!names.has(k)) throw new ShapeError(`mlp.importState: '${k}' is not part of this model (rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}, momentum ${this.#cfg.momentum}, biases ${this.#cfg.biases})`);
-    }
-    // Validate everything before writing anything, so a failed import leaves the model unchanged.
-    for (const { name, t, shape } of want) {
-      const a = state[name];
-      if (a === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
-      if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
-        throw new ShapeError(`mlp.importState: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
-      }
-    }
-    if (this.#cfg.rule === "brsf") {
-      for (const [name, len] of [["rng.seed", 1], ["rng.counter", 2]] as const) {
-        const c = state[name];
-        if (c === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
-        if (!(c.data instanceof Uint32Array) || c.data.length !== len) throw new ShapeError(`mlp.importState: '${name}' must be a uint32 array of shape [${len}]`);
-      }
-    }
-    for (const { name, t, transpose } of want) {
-      const v = state[name].data as Float32Array;
-      if (!transpose) t.write(v);
-      else {
-        const tr = new Float32Array(v.length);
-        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[i * t.cols + j] = v[j * t.rows + i];
-        t.write(tr);
-      }
-    }
+    const counters: Record<string, number> = this.#cfg.rule === "brsf" ? { "rng.seed": 1, "rng.counter": 2 } : {};
+    const c = this.#cfg;
+    checkStateTensors("mlp.importState", `rule ${c.rule}, arch ${c.arch.join("-")}, momentum ${c.momentum}, biases ${c.biases}`, want, state, counters);
+    writeStateTensors(want, state);
     if (this.#cfg.rule === "brsf") {
       this.#ctr.set(state["rng.counter"].data as Uint32Array);
       this.#descI32()[H_SEED] = state["rng.seed"].data[0] | 0;
