@@ -20,7 +20,7 @@ import type { Core } from "../../core/core.js";
 import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch } from "../../data/batch.js";
+import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import {
   HEADER, LAYER_SLOTS, H_LAYERS, H_LOSS, H_RULE, H_ACT, H_OUT_ACT, H_BIASES, H_X, H_T, H_COEF, H_SEED,
@@ -242,7 +242,7 @@ export class Mlp implements TrainableModel {
     const ce = this.#cfg.loss === "softmax-ce";
     const { labels, targets } = batch;
     if (labels !== undefined && (ce || targets === undefined)) {
-      if (labels.length < n) throw new ShapeError(`mlp.trainBatch: batch.labels holds ${labels.length} labels, need ${n}`);
+      checkExamples("mlp.trainBatch", "batch.labels", labels, n, 1);
       const on = ce ? 1 : this.#cfg.targetOn;
       const off = ce ? 0 : this.#cfg.targetOff;
       for (let r = 0; r < n; r++) {
@@ -252,7 +252,7 @@ export class Mlp implements TrainableModel {
         view[r * stride + y] = on;
       }
     } else if (targets !== undefined) {
-      if (targets.length < n * k) throw new ShapeError(`mlp.trainBatch: batch.targets holds ${targets.length} values, need n × outputSize = ${n * k}`);
+      checkExamples("mlp.trainBatch", "batch.targets", targets, n, k);
       if (stride === k) view.set(targets.subarray(0, n * k));
       else for (let r = 0; r < n; r++) view.set(targets.subarray(r * k, (r + 1) * k), r * stride);
     } else {
@@ -263,7 +263,7 @@ export class Mlp implements TrainableModel {
   #checkBatch(op: string, x: Float32Array, n: number, limit: number): void {
     if (!Number.isInteger(n) || n < 1 || n > limit) throw new ValueError(`${op}: n must be an integer in [1, ${limit}], got ${n}`);
     if (!(x instanceof Float32Array)) throw new ShapeError(`${op}: x must be a Float32Array`);
-    if (x.length < n * this.inputSize) throw new ShapeError(`${op}: x holds ${x.length} values, need n × inputSize = ${n * this.inputSize}`);
+    checkExamples(op, "x", x, n, this.inputSize);
   }
 
   trainBatch(batch: Batch): void {

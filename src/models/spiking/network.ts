@@ -18,7 +18,7 @@ import type { Core } from "../../core/core.js";
 import type { CoreExports } from "../../core/wasm.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch } from "../../data/batch.js";
+import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import {
   FB_BP,
@@ -351,7 +351,7 @@ export class Spiking implements TrainableModel {
   #checkBatch(op: string, x: Float32Array, n: number, limit: number): void {
     if (!Number.isInteger(n) || n < 1 || n > limit) throw new ValueError(`${op}: n must be an integer in [1, ${limit}], got ${n}`);
     if (!(x instanceof Float32Array)) throw new ShapeError(`${op}: x must be a Float32Array`);
-    if (x.length < n * this.inputSize) throw new ShapeError(`${op}: x holds ${x.length} values, need n × inputSize = ${n * this.inputSize}`);
+    checkExamples(op, "x", x, n, this.inputSize);
   }
 
   #loadInputs(op: string, x: Float32Array, start: number, n: number): void {
@@ -375,7 +375,7 @@ export class Spiking implements TrainableModel {
     const stride = this.#rho.stride;
     const { labels, targets } = batch;
     if (labels !== undefined) {
-      if (labels.length < n) throw new ShapeError(`spiking.trainBatch: batch.labels holds ${labels.length} labels, need ${n}`);
+      checkExamples("spiking.trainBatch", "batch.labels", labels, n, 1);
       for (let r = 0; r < n; r++) {
         const y = labels[r];
         if (!Number.isInteger(y) || y < 0 || y >= k) throw new ValueError(`spiking.trainBatch: batch.labels[${r}] must be a class in [0, ${k - 1}], got ${y}`);
@@ -383,7 +383,7 @@ export class Spiking implements TrainableModel {
         view[r * stride + y] = this.#cfg.rhoOn;
       }
     } else if (targets !== undefined) {
-      if (targets.length < n * k) throw new ShapeError(`spiking.trainBatch: batch.targets holds ${targets.length} values, need n × outputSize = ${n * k}`);
+      checkExamples("spiking.trainBatch", "batch.targets", targets, n, k);
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < k; j++) {
           const v = targets[r * k + j];
