@@ -20,4 +20,4 @@ export * from "./kernels/transpose";
 export { simdPeak } from "./kernels/peak";
 export * from "./kernels/spikes";
 export { spikingWindow, spikingRates, spikingRefreshFeedback } from "./models/spiking/network";
-export { poolBind, poolThreads, poolGeneration, poolWait, poolWork, simdPeakThreads } from "./kernels/pool";
+export { poolBind, poolThreads, poolGeneration, poolWait, poolWork, simdPeakThreads, poolNop } from "./kernels/pool";
