@@ -101,6 +101,10 @@ export async function watchedPage(br: Browser): Promise<{ page: Page; problems: 
     if (r.url().endsWith(".wasm")) wasmRequests.push(new URL(r.url()).pathname);
   });
   page.on("requestfailed", (r) => found.push(`request failed: ${r.url()}`));
+  // Includes the workers' requests: a 404 shows in the browser's console as an error.
+  page.on("response", (r) => {
+    if (r.status() >= 400) found.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   return { page, problems: () => found, wasmRequests };
 }
 
@@ -284,7 +288,49 @@ if (!haveChromium) {
     assert.is(labels.length, 32);
     assert.ok(labels.every((l) => /^[0-9]$/.test(l)), `grid labels ${labels}`);
     await page.screenshot({ path: path.join(root, "out", "browser-demo.png") });
+    // "Download weights": a checkpoint file that loadModel in Node turns back into the same model.
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click("#download")]);
+    assert.match(download.suggestedFilename(), /^dendritic-microcircuit-\d+\.safetensors$/);
+    const bytes = readFileSync((await download.path())!);
+    await page.waitForFunction(() => (window as unknown as { demo: { checkpoint?: unknown } }).demo.checkpoint, null, { timeout: 10_000 });
+    const sent = (await page.evaluate(() => (window as unknown as { demo: { checkpoint: { digest: string; bytes: number } } }).demo.checkpoint));
+    assert.is(bytes.length, sent.bytes);
+    const { loadModel, digestState, init } = await import("../src/index.ts");
+    const loaded = await loadModel(bytes, { core: await init({ impl: "simd" }), name: download.suggestedFilename() });
+    assert.is(loaded.kind, "microcircuit");
+    assert.is(await digestState(loaded.exportState()), sent.digest, "the file holds the worker's weights, filters and RNG state");
+    loaded.dispose();
+    // The log-scale switch redraws the error chart without an error.
+    await page.click("#log-error");
+    assert.ok(await page.isChecked("#log-error"));
     console.log(`  demo: ${s1.batches} mini-batches, test error ${(100 * s1.testError!).toFixed(1)} %, page event-loop round trip ${pageLatencyMs} ms, screenshot out/browser-demo.png`);
+    assert.equal(problems(), []);
+    await page.close();
+  });
+
+  d("at 390 px wide the demo is one column: nothing is wider than the screen, every button stays inside its panel", async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}web/`);
+    await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.ready, null, { timeout: 30_000 });
+    // The spiking rule's raster and its rule name are the widest content: show them too.
+    await page.selectOption("#rule", "spiking");
+    await page.evaluate(() => void (document.getElementById("raster-box")!.hidden = false));
+    const layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      outside: [...document.querySelectorAll("button")]
+        .filter((b) => {
+          const r = b.getBoundingClientRect();
+          const p = b.closest(".panel")!.getBoundingClientRect();
+          return r.left < p.left || r.right > p.right;
+        })
+        .map((b) => b.id),
+      plotWidths: [...document.querySelectorAll(".plot > div")].map((e) => e.clientWidth),
+    }));
+    assert.is(layout.scrollWidth, 390);
+    assert.equal(layout.outside, []);
+    assert.ok(layout.plotWidths.every((w) => w >= 300), `plot widths ${layout.plotWidths}`);
+    await page.screenshot({ path: path.join(root, "out", "browser-demo-390.png"), fullPage: true });
     assert.equal(problems(), []);
     await page.close();
   });

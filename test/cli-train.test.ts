@@ -4,14 +4,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { encodeIdx } from "../src/data/idx.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { evalCommand, trainCommand } from "../src/cli/train.ts";
 import { registerModel } from "../src/models/registry.ts";
 import { readCheckpoint } from "../src/node/checkpoint.ts";
-import { TinyLinear } from "./helpers/tiny-models.ts";
+import { TinyLinear } from "./support/tiny-models.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "dendritic.js"), ...args], { encoding: "utf8" });
@@ -151,6 +151,38 @@ c("without --arch: the data set's default architecture when the model's own does
     await train("--model", model, "--dataset", "yinyang", "--epochs", "1", "--limit", "100", "--json", json);
     assert.equal(JSON.parse(readFileSync(json, "utf8")).modelConfig[key], [4, 30, 3], model);
   }
+});
+
+c("data-set defaults: the microcircuit learns Bars in 3 epochs without tuning (the MNIST rate leaves it at chance)", async () => {
+  const json = path.join(dir, "bars-defaults.json");
+  await train("--dataset", "bars", "--epochs", "3", "--json", json);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.modelConfig.eta, 0.2);
+  assert.ok(s.testError <= 0.02, `test error ${s.testError}`);
+  await train("--dataset", "bars", "--epochs", "3", "--lr", "0.025", "--json", json);
+  assert.ok(JSON.parse(readFileSync(json, "utf8")).testError > 0.2, "the MNIST rate is far too slow on Bars (the reason for the default)");
+});
+
+c("data-set defaults apply to what the user did not set: yinyang epochs, batch, rates; flags and --set win", async () => {
+  const json = path.join(dir, "yy-defaults.json");
+  await train("--dataset", "yinyang", "--limit", "50", "--json", json);
+  let s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.epochs.length, 100);
+  assert.is(s.batchSize, 1);
+  assert.is(s.modelConfig.eta, 0.2);
+  assert.equal(s.modelConfig.etaLayerFactors, [16, 1]);
+  await train("--dataset", "yinyang", "--limit", "50", "--epochs", "2", "--batch", "5", "--lr", "0.3", "--set", "etaLayerFactors=[4,1]", "--json", json);
+  s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.epochs.length, 2);
+  assert.is(s.batchSize, 5);
+  assert.is(s.modelConfig.eta, 0.3);
+  assert.equal(s.modelConfig.etaLayerFactors, [4, 1]);
+  await train("--dataset", "teacher", "--limit", "50", "--epochs", "1", "--json", json);
+  assert.is(JSON.parse(readFileSync(json, "utf8")).modelConfig.readout, "potential");
+  await train("--model", "brainprop", "--dataset", "yinyang", "--limit", "50", "--epochs", "1", "--json", json);
+  s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.modelConfig.initStd, 0.5);
+  assert.equal(s.modelConfig.input, [1, 1, 4], "a dense arch on flat data takes a flat input");
 });
 
 c("--load with a different --arch or unknown/bad --set values fails with a clear error", async () => {

@@ -5,16 +5,17 @@
 // (Pushing the allocator past 2 GiB commits ≈ 2 GiB of RAM for the duration of this file.)
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { MEMORY_LIMIT_BYTES, type Arena } from "../src/core/arena.ts";
+import { MEMORY_LIMIT_BYTES, bytesInUse, type Arena } from "../src/core/arena.ts";
 import { init, type Core } from "../src/core/core.ts";
 import { ValueError } from "../src/core/errors.ts";
 import { gemv } from "../src/kernels/linalg.ts";
 import { createModel } from "../src/models/registry.ts";
-import "../src/models/mlp.ts";
-import "../src/models/microcircuit.ts";
-import "../src/models/brainprop.ts";
-import type { Batch, TrainableModel } from "../src/train/model.ts";
-import { Rng } from "../src/train/rng.ts";
+import { mlpMemoryBytes } from "../src/models/mlp/network.ts";
+import "../src/models/microcircuit/index.ts";
+import "../src/models/brainprop/index.ts";
+import type { Batch } from "../src/data/batch.ts";
+import type { TrainableModel } from "../src/train/model.ts";
+import { Rng } from "../src/core/random.ts";
 
 const h = suite("WebAssembly memory above 2 GiB");
 let low: Core;
@@ -83,6 +84,27 @@ h("mlp, microcircuit and brainprop built past 2 GiB train bit-identically to the
       for (const m of models) m.dispose();
     }
   }
+});
+
+h("an mlp that needs more than 4 GiB is refused at construction with its size and the limit, allocating nothing; the core stays usable", () => {
+  const before = bytesInUse(high.exports);
+  const grown = high.memory.buffer.byteLength;
+  const config = { arch: [784, 15000, 15000, 15000, 15000, 10], momentum: 0.9 };
+  assert.throws(
+    () => createModel(high, "mlp", config),
+    (e: Error) => e instanceof ValueError && /^mlp 784-15000-15000-15000-15000-10 \(rule bp, momentum, maxBatch \d+\) needs 5\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/.test(e.message),
+  );
+  assert.is(bytesInUse(high.exports), before);
+  assert.is(high.memory.buffer.byteLength, grown, "nothing was allocated");
+  // Without the 2 GiB filler it still does not fit; with it, a 3.4 GiB model (alone it would fit) does not either.
+  assert.throws(() => createModel(low, "mlp", config), /needs 5\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB$/);
+  assert.throws(() => createModel(high, "mlp", { arch: [784, 15000, 15000, 15000, 10], momentum: 0.9 }), /needs 3\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/);
+  // The estimate is exactly what the constructor allocates.
+  const small = { arch: [7, 13, 11, 3], rule: "frsf", momentum: 0.5, maxBatch: 6 };
+  const m = createModel(high, "mlp", small);
+  assert.is(bytesInUse(high.exports) - before, mlpMemoryBytes(small));
+  m.dispose();
+  assert.is(bytesInUse(high.exports), before);
 });
 
 h("a tensor larger than the allocator's 1 GiB block is a ValueError naming its size", () => {

@@ -140,4 +140,21 @@ p("CLI commands that need an optional package say in one line which to install (
   assert.match(plain.stdout, /"/);
 });
 
+p("the shipped .d.ts compile for a TypeScript consumer with skipLibCheck false and lib ES2022 + DOM (WebAssembly's types live in the DOM lib), without and with @types/node, and the type fixtures hold", () => {
+  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+  const common = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, noEmit: true };
+  const configs = {
+    "tsconfig.browser.json": { compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: [] }, files: ["types/browser.ts"] },
+    "tsconfig.node.json": { compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: ["node"], typeRoots: [path.join(root, "node_modules", "@types")] }, files: ["types/node.ts"] },
+  };
+  spawnSync("mkdir", ["-p", path.join(proj, "types")]);
+  for (const f of readdirSync(path.join(root, "test", "types"))) writeFileSync(path.join(proj, "types", f), readFileSync(path.join(root, "test", "types", f)));
+  writeFileSync(path.join(proj, "package.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(proj, "package.json"), "utf8")), type: "module" }));
+  for (const [name, config] of Object.entries(configs)) {
+    writeFileSync(path.join(proj, name), JSON.stringify(config, null, 2));
+    const r = run(process.execPath, [tsc, "-p", name], proj);
+    assert.is(r.status, 0, `${name}:\n${r.stdout}${r.stderr}`);
+  }
+});
+
 p.run();

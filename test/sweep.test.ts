@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expandSpec, jobId, parseSpecText, SpecError } from "../src/sweep/spec.ts";
 import { summarise, type JobRecord } from "../src/sweep/results.ts";
-import { freePort, RedisServer } from "./helpers/redis.ts";
+import { freePort, RedisServer } from "./support/redis.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dendritic.js");
@@ -71,10 +71,15 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** A job's train summary without the fields that measure time. */
+/**
+ * A job's train summary without the fields that measure time, and without the thread count it ran
+ * with (cores ÷ workers differs between a 1-worker and a 2-worker sweep; results are bit-identical
+ * for every thread count, so the metrics must still agree).
+ */
 function metricsOnly(file: string): unknown {
   const s = JSON.parse(readFileSync(file, "utf8"));
   delete s.wallS;
+  delete s.threads;
   delete s.examplesPerS;
   delete s.checkpoint?.file; // the job's own directory
   for (const e of s.epochs ?? []) {

@@ -2,6 +2,7 @@
 // All training happens in worker.js, so this thread only draws and never blocks.
 import uPlot from "../node_modules/uplot/dist/uPlot.esm.js";
 import { toMnistInput } from "./pad.js";
+import { downloadBlob } from "../dist/index.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -25,7 +26,9 @@ worker.addEventListener("messageerror", () => showError("worker sent a message t
 
 // ---- plots -------------------------------------------------------------------------------------
 const plots = {};
-function makePlot(id, series, yOpts = {}) {
+/** Axis ticks as 950, 1.2k, 12k: short enough never to be clipped by the axis width. */
+const compact = (u, vals) => vals.map((v) => (v == null ? "" : Math.abs(v) >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(+v.toFixed(3))));
+function makePlot(id, series, yOpts = {}, data = [[], ...series.map(() => [])]) {
   const el = $(id);
   const opts = {
     width: el.clientWidth || 600,
@@ -34,30 +37,41 @@ function makePlot(id, series, yOpts = {}) {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: false }, y: yOpts.scale ?? {} },
     axes: [
-      { label: "examples seen", labelSize: 18, size: 34 },
-      { size: 52, ...(yOpts.axis ?? {}) },
+      { label: "examples seen", labelSize: 18, size: 34, values: compact },
+      { size: 48, values: compact, ...(yOpts.axis ?? {}) },
     ],
     series: [{ label: "examples" }, ...series],
   };
-  const data = [[], ...series.map(() => [])];
-  const u = new uPlot(opts, data, el);
-  plots[id] = { u, data };
-  new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: 170 })).observe(el);
+  plots[id]?.observer.disconnect();
+  plots[id]?.u.destroy();
+  el.replaceChildren();
+  const u = new uPlot(opts, yOpts.view ? yOpts.view(data) : data, el);
+  const observer = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: 170 }));
+  observer.observe(el);
+  plots[id] = { u, data, view: yOpts.view, observer };
   return plots[id];
 }
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"];
 
-function resetPlots(apicalLayers) {
-  for (const p of Object.values(plots)) p.u.destroy();
-  for (const id of ["plot-error", "plot-apical", "plot-speed"]) $(id).replaceChildren();
+/** The error chart, linear (0 to a multiple of 10 %) or logarithmic (zero errors left out). */
+function makeErrorPlot(data) {
+  const log = $("log-error").checked;
   makePlot(
     "plot-error",
     [
       { label: "train (1 000 training digits)", stroke: COLORS[0], width: 2 },
       { label: "test (1 000 test digits)", stroke: COLORS[1], width: 2 },
     ],
-    { scale: { range: (u, min, max) => [0, Math.max(10, Math.ceil(max / 10) * 10)] } },
+    log
+      ? { scale: { distr: 3, range: (u, min, max) => [Math.min(1, 10 ** Math.floor(Math.log10(min || 1))), 100] }, view: (d) => [d[0], ...d.slice(1).map((ys) => ys.map((y) => (y > 0 ? y : null)))] }
+      : { scale: { range: (u, min, max) => [0, Math.max(10, Math.ceil(max / 10) * 10)] } },
+    data,
   );
+}
+$("log-error").addEventListener("change", () => makeErrorPlot(plots["plot-error"].data));
+
+function resetPlots(apicalLayers) {
+  makeErrorPlot(undefined);
   const layers = Math.max(apicalLayers, 1);
   makePlot(
     "plot-apical",
@@ -71,7 +85,7 @@ function pushPoint(id, x, ys) {
   const p = plots[id];
   p.data[0].push(x);
   ys.forEach((y, i) => p.data[i + 1].push(y));
-  p.u.setData(p.data);
+  p.u.setData(p.view ? p.view(p.data) : p.data);
 }
 
 // ---- test digit grid ---------------------------------------------------------------------------
@@ -216,6 +230,7 @@ function settings() {
 $("start").addEventListener("click", () => send({ type: "start" }));
 $("pause").addEventListener("click", () => send({ type: "pause" }));
 $("reset").addEventListener("click", () => send({ type: "reset", ...settings() }));
+$("download").addEventListener("click", () => send({ type: "save" }));
 $("rule").addEventListener("change", () => {
   const d = demo.defaults?.[$("rule").value];
   if (d) $("lr").value = String(d.lr);
@@ -224,6 +239,7 @@ function setRunning(running) {
   $("start").disabled = running;
   $("pause").disabled = !running;
   $("reset").disabled = false;
+  $("download").disabled = false;
   $("status").textContent = running ? "training" : "paused";
 }
 
@@ -307,6 +323,11 @@ worker.addEventListener("message", (e) => {
       if (m.raster) drawRaster(m.raster, m.settle);
       demo.raster = m.raster ? m.raster.map((r) => ({ label: r.label, cells: r.cells, steps: r.steps, spikes: r.spikes.reduce((a, b) => a + b, 0) })) : null;
       demo.counts = m.counts ? Array.from(m.counts) : null;
+      break;
+    case "checkpoint":
+      // The worker's checkpointBlob(model): offered as a file, and kept for the tests.
+      downloadBlob(m.blob, m.name);
+      demo.checkpoint = { name: m.name, bytes: m.blob.size, digest: m.digest };
       break;
     case "error":
       showError(m.message);

@@ -6,7 +6,7 @@ let bench = null;
 self.onmessage = async (e) => {
   try {
     if (e.data.type === "init") {
-      const dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation });
+      const dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation, gzip: true });
       bench = await createBench(e.data.impl, dataset);
       postMessage({ impl: bench.impl });
     } else if (e.data.type === "run") {

@@ -1,13 +1,13 @@
 // The demo's training thread: loads the WebAssembly core and the embedded 10 000-digit MNIST
 // (gzipped IDX, decompressed with DecompressionStream), and trains with the library's own Trainer,
 // which yields to the event loop every ~50 ms so pause, reset and drawing predictions get through.
-import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState, ValueError } from "../dist/index.js";
+import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, checkpointBlob, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState, ValueError } from "../dist/index.js";
 
 const SIZES = [784, 500, 500, 10];
 const BATCH = 10;
 /** Per-rule model configurations (the learning rate and seed come from the page). */
 const RULES = {
-  // SPEC §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
+  // SCBS18; docs/model.md §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
   microcircuit: { kind: "microcircuit", lr: MICROCIRCUIT_MNIST.eta, config: (lr, seed) => ({ sizes: SIZES, maxBatch: BATCH, eta: lr, seed }) },
   bp: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "bp", lr, seed, maxBatch: BATCH }) },
   fa: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "fa", lr, seed, maxBatch: BATCH }) },
@@ -30,6 +30,7 @@ let dataset = null;
 let trainSubset = null;
 let model = null;
 let trainer = null;
+let currentRule = null;
 let running = null; // the promise of trainer.run() while training
 let trained = { batches: 0, examples: 0 };
 let nextEval = EVAL_MIN_EXAMPLES;
@@ -108,6 +109,7 @@ async function reset({ rule: r, lr, seed }) {
   model?.dispose();
   model = null;
   model = createModel(core, spec.kind, spec.config(lr, seed));
+  currentRule = r;
   trainer = new Trainer(model, dataset, { epochs: 1_000_000, batchSize: BATCH, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0, onProgress });
   trained = { batches: 0, examples: 0 };
   progressMark = null;
@@ -137,7 +139,8 @@ async function handle(m) {
   switch (m.type) {
     case "init": {
       core = await init({ impl: m.impl ?? "auto", threads: m.threads ?? "auto" });
-      dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation });
+      // scripts/build-web-data.mjs writes gzipped files only: ask for those names (no 404s).
+      dataset = await fetchIdxDataset("mnist-small", new URL("./data/", import.meta.url), { validation: MNIST_SMALL_SPLIT.validation, gzip: true });
       const n = 1000;
       trainSubset = { n, x: dataset.train.x.subarray(0, n * 784), labels: dataset.train.labels.subarray(0, n) };
       const gridImages = dataset.test.x.slice(0, GRID * 784);
@@ -190,6 +193,15 @@ async function handle(m) {
         return { label: p === 0 ? "input" : p === SIZES.length - 1 ? "output" : `hidden ${p}`, steps: r.steps, cells: r.cells, spikes: r.spikes };
       });
       post({ type: "prediction", rates, counts, guess, raster, settle });
+      break;
+    }
+    case "save": {
+      // Between two mini-batches (the trainer yields to this queue), so the state is consistent.
+      if (!model) break;
+      const state = model.exportState(); // a copy, taken in the same task as the blob
+      const blob = checkpointBlob(model, { metadata: { dataset: "mnist-small", examples_seen: String(trained.examples) } });
+      const digest = await digestState(state);
+      post({ type: "checkpoint", blob, digest, name: `dendritic-${currentRule}-${trained.examples}.safetensors` });
       break;
     }
     case "digest":

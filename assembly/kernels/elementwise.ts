@@ -192,7 +192,7 @@ export function logisticGrad(y: usize, x: usize, rows: i32, cols: i32): void {
   mapUnary(OP_LOGISTIC_GRAD, y, x, rows, cols, 0, 0, 0);
 }
 
-/** y = γ·log(1 + exp(β(x − θ))) (soft rectifier, SPEC §1.9), finite for every finite input. */
+/** y = γ·log(1 + exp(β(x − θ))) (soft rectifier, SCBS18; docs/model.md §1.9), finite for every finite input. */
 export function softRect(y: usize, x: usize, rows: i32, cols: i32, gamma: f32, beta: f32, theta: f32): void {
   mapUnary(OP_SOFTRECT, y, x, rows, cols, gamma, beta, theta);
 }
@@ -279,7 +279,7 @@ export function tanhGrad(y: usize, x: usize, rows: i32, cols: i32): void {
 }
 
 /**
- * Forward-Euler step of a conductance-based compartment (SCBS18 §1.3, SPEC §1.3):
+ * Forward-Euler step of a conductance-based compartment (SCBS18; docs/model.md §1.3):
  *   u ← u + dt·(−gL·u + g1·(v1 − u) + g2·(v2 − u) + σ·ξ)
  * with σξ inside the derivative (increment dt·σ·ξ), as all published re-implementations do.
  * Evaluated as u ← a·u + dt·g1·v1 + dt·g2·v2 + dt·σ·ξ with a = 1 − dt(gL + g1 + g2) (a and the
@@ -305,7 +305,7 @@ export function compartmentStep(
   }
 }
 
-/** Low-pass filter update D ← D + a·(G − D) (SPEC §1.5 with a = dt/τ_w; also the input filter §1.3). */
+/** Low-pass filter update D ← D + a·(G − D) (SCBS18; docs/model.md §1.5 with a = dt/τ_w; also the input filter §1.3). */
 export function lowpass(D: usize, G: usize, rows: i32, cols: i32, a: f32): void {
   const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {

@@ -1,4 +1,4 @@
-// A 9-30-3 dendritic microcircuit learns the 3×3 bars task (SPEC §5) in a Web Worker.
+// A 9-30-3 dendritic microcircuit learns the 3×3 bars task (docs/model.md §5) in a Web Worker.
 import { init, createModel, Trainer, bars } from "dendritic";
 
 try {

@@ -1,12 +1,17 @@
-// `dendritic experiment <name>`: the SCBS18 experiments of SPEC §1.10, each writing its numbers as
+// `dendritic experiment <name>`: the SCBS18 experiments of docs/model.md §1.10, each writing its numbers as
 // JSON and the paper's curve as SVG.
 import { Command, InvalidArgumentError } from "commander";
 
 import path from "node:path";
 import { init } from "../core/core.js";
+import { existsSync, readFileSync } from "node:fs";
+import { barsExperiment, yinyangExperiment, type ClassifyExperimentResult, type FullDynamicsSnapshot } from "../experiments/classify.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
+import { bars, yinyang } from "../data/generators.js";
+import type { NamedArray } from "../train/model.js";
+import { decodeSafetensors, encodeSafetensors } from "../train/safetensors.js";
 import { loadPlotting, vegaLiteToSvg } from "../plot/svg.js";
-import { checkOutputPaths, writeOutput } from "../node/files.js";
+import { checkOutputPaths, writeOutput, writeOutputSync } from "../node/files.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { loadDataset } from "../node/data.js";
 import { ValueError } from "../core/errors.js";
@@ -27,7 +32,7 @@ function sizesArg(v: string): number[] {
 }
 
 export function experimentCommand(): Command {
-  const cmd = new Command("experiment").description("Run an SCBS18 experiment (SPEC §1.10); writes JSON and an SVG plot");
+  const cmd = new Command("experiment").description("Run an SCBS18 experiment (docs/model.md §1.10); writes JSON and an SVG plot");
   for (const [name, e] of Object.entries(EXPERIMENTS)) {
     const sub = new Command(name)
       .description(e.description)
@@ -39,7 +44,7 @@ export function experimentCommand(): Command {
       .addOption(buildOptions()[1])
       .addOption(threadsOption());
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
-    if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 0.1)", (v: string) => {
+    if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 1)", (v: string) => {
       const a = Number(v);
       if (!Number.isFinite(a) || a < 0) throw new InvalidArgumentError(`--top-down-scale must be a number ≥ 0, got '${v}'`);
       return a;
@@ -71,8 +76,114 @@ export function experimentCommand(): Command {
     });
     cmd.addCommand(sub);
   }
+  cmd.addCommand(classifyCommand("bars", "Bars 3×3 (9-30-3) in full dynamics until 100 % test accuracy; time to reach it", 5));
+  cmd.addCommand(classifyCommand("yinyang", "Yin-Yang (4-30-3 or 4-120-3) in full dynamics with the learning lag; accuracy curve and decision regions (SVG)", 10));
   cmd.addCommand(scfaEquivalenceCommand());
   return cmd;
+}
+
+interface ClassifyOpts {
+  json?: string;
+  svg?: string | false;
+  seed: number;
+  dataSeed: number;
+  sizes?: number[];
+  epochs: number;
+  learningLag?: number;
+  save?: string;
+  simd?: string;
+  impl?: string;
+}
+
+/** A snapshot as safetensors: the network state as tensors, the run (curve, counters, options) in the metadata. */
+function writeSnapshot(file: string, s: FullDynamicsSnapshot, run: Record<string, unknown>): void {
+  const bytes = encodeSafetensors(s.state as Record<string, { shape: number[]; data: Float32Array }>, {
+    run: JSON.stringify(run),
+    progress: JSON.stringify({ epochsDone: s.epochsDone, patterns: s.patterns, wallS: s.wallS, curve: s.curve }),
+  });
+  writeOutputSync(file, bytes, "snapshot");
+}
+
+function readSnapshot(file: string, run: Record<string, unknown>): FullDynamicsSnapshot {
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
+  if (!metadata.run || !metadata.progress) throw new ValueError(`${file}: not a snapshot of 'dendritic experiment' (metadata 'run'/'progress' missing)`);
+  const saved = JSON.parse(metadata.run) as Record<string, unknown>;
+  for (const k of Object.keys(run)) {
+    if (k !== "epochs" && JSON.stringify(saved[k]) !== JSON.stringify(run[k])) {
+      throw new ValueError(`${file}: saved with ${k} = ${JSON.stringify(saved[k])}, this run has ${JSON.stringify(run[k])}; use another --save file or the same options`);
+    }
+  }
+  const p = JSON.parse(metadata.progress) as Omit<FullDynamicsSnapshot, "state">;
+  const state: Record<string, NamedArray> = {};
+  for (const [k, t] of Object.entries(tensors)) state[k] = { shape: t.shape, data: t.data as Float32Array };
+  return { ...p, state };
+}
+
+function classifyCommand(name: "bars" | "yinyang", description: string, epochs: number): Command {
+  return new Command(name)
+    .description(description)
+    .option("--json <file>", "write the results to this JSON file")
+    .option("--svg <file>", "write the accuracy curve here (default: the JSON path with .svg, or <name>.svg)")
+    .option("--seed <n>", "seed of the network", int("seed", 0), 1)
+    .option("--data-seed <n>", "seed of the generated data set", int("data-seed", 0), 1)
+    .option("--sizes <a-b-c>", `layer sizes (default ${name === "bars" ? "9-30-3" : "4-30-3"})`, sizesArg)
+    .option("--epochs <n>", `training epochs (default ${epochs})`, int("epochs", 1), epochs)
+    .option("--learning-lag <ms>", "plasticity off for this long after each pattern switch (default 20)", (v: string) => {
+      const a = Number(v);
+      if (!Number.isFinite(a) || a < 0 || a >= 100) throw new InvalidArgumentError(`--learning-lag must be a number in [0, 100) ms, got '${v}'`);
+      return a;
+    })
+    .option("--save <file>", "snapshot (safetensors) after every epoch; if the file exists the run resumes from it")
+    .option("--no-svg", "write no plots (they need the optional packages vega and vega-lite)")
+    .addOption(buildOptions()[0])
+    .addOption(buildOptions()[1])
+    .action(async (opts: ClassifyOpts) => {
+      if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plots; or pass --no-svg)`);
+      const base = opts.json ? opts.json.replace(/\.json$/i, "") : name;
+      const svgPath = opts.svg === false ? undefined : (opts.svg ?? `${base}.svg`);
+      const plotPaths: Record<string, string | undefined> = { "--svg": svgPath };
+      if (opts.svg !== false && name === "yinyang") plotPaths["decision regions"] = `${base}-regions.svg`;
+      // Refuse unwritable or clashing paths before the (long) run, not after it.
+      checkOutputPaths({ "--json": opts.json, "--save": opts.save, ...plotPaths });
+      const core = await init({ impl: chosenBuild(opts) });
+      const data = name === "bars" ? bars({ seed: opts.dataSeed }) : yinyang({ seed: opts.dataSeed });
+      const run = { experiment: name, seed: opts.seed, dataSeed: opts.dataSeed, sizes: opts.sizes ?? null, learningLag: opts.learningLag ?? null, epochs: opts.epochs };
+      let resume: FullDynamicsSnapshot | undefined;
+      if (opts.save && existsSync(opts.save)) {
+        resume = readSnapshot(opts.save, run);
+        console.error(`resuming ${opts.save} after epoch ${resume.epochsDone}`);
+      }
+      const tty = process.stderr.isTTY;
+      let last = -1;
+      const onProgress = (f: number) => {
+        const pct = Math.floor(f * 100);
+        if (pct === last || (!tty && pct % 5 !== 0)) return;
+        last = pct;
+        process.stderr.write(tty ? `\r${name}: ${pct}%` : `${name}: ${pct}%\n`);
+      };
+      const onEpoch = (s: FullDynamicsSnapshot) => {
+        const c = s.curve[s.curve.length - 1];
+        process.stderr.write(`${tty ? "\n" : ""}epoch ${s.epochsDone}: validation ${(100 * c.validationAccuracy).toFixed(2)} %, test ${(100 * c.testAccuracy).toFixed(2)} % (${s.wallS.toFixed(0)} s)\n`);
+        if (opts.save) writeSnapshot(opts.save, s, run);
+      };
+      const o = { seed: opts.seed, sizes: opts.sizes, epochs: opts.epochs, learningLagMs: opts.learningLag, resume, onEpoch, onProgress };
+      const res: ClassifyExperimentResult = name === "bars" ? barsExperiment(core, data, o) : yinyangExperiment(core, data, o);
+      if (tty) process.stderr.write("\n");
+      const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string" || (typeof v === "object" && v !== null && !Array.isArray(v) && name === "bars")));
+      console.log(JSON.stringify(summary, null, 2));
+      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` }, null, 2) + "\n", "results");
+      const written = [opts.json].filter(Boolean) as string[];
+      if (svgPath) {
+        await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
+        written.push(svgPath);
+        for (const [suffix, plot] of Object.entries(res.plots)) {
+          const p = `${base}-${suffix}.svg`;
+          await writeOutput(p, await vegaLiteToSvg(plot), "plot");
+          written.push(p);
+        }
+      }
+      if (written.length) console.error(`wrote ${written.map((p) => path.relative(process.cwd(), path.resolve(p))).join(", ")}`);
+    });
 }
 
 function scfaEquivalenceCommand(): Command {

@@ -8,6 +8,7 @@
 // - a vector is a 1 × n tensor.
 import { DisposedError, ShapeError, ValueError, assertInt } from "./errors.js";
 import type { CoreExports } from "./wasm.js";
+import "./disposable.js";
 
 export const ceil4 = (n: number): number => (n + 3) & ~3;
 

@@ -1,4 +1,4 @@
-// The IDX file format of MNIST (LeCun et al., yann.lecun.com/exdb/mnist; SPEC §5): a 4-byte magic
+// The IDX file format of MNIST (LeCun et al., yann.lecun.com/exdb/mnist; docs/model.md §5): a 4-byte magic
 // number (two zero bytes, a type code, the number of dimensions), then each dimension as a
 // big-endian u32, then the payload. Only type 0x08 (unsigned byte) occurs in MNIST-like data sets;
 // images have 3 dimensions (0x00000803), labels 1 (0x00000801).

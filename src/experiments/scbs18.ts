@@ -1,8 +1,9 @@
-// The experiments SCBS18 reports for the dendritic microcircuit (SPEC §1.10), as functions that
+// The experiments SCBS18 reports for the dendritic microcircuit (docs/model.md §1.10), as functions that
 // return their numbers and a Vega-Lite specification of the curve the paper shows.
 import type { Core } from "../core/core.js";
-import { ValueError, assertInt } from "../core/errors.js";
-import { InitRng, Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
+import { ValueError, assertFinite, assertInt } from "../core/errors.js";
+import { SplitMix32 } from "../core/random.js";
+import { Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit/index.js";
 
 export interface ExperimentResult {
   /** JSON-serialisable numbers (the fields the issue names plus the traces). */
@@ -17,7 +18,13 @@ export interface ExperimentOptions {
   patterns?: number;
   /** Layer sizes (alignment). */
   sizes?: number[];
-  /** Scale a of the fixed top-down weights B ~ U(−a, a) (regression; default 0.1 like the other student weights). */
+  /**
+   * Scale a of the fixed top-down weights B ~ U(−a, a) (regression). Default 1: U(−1, 1), SCBS18's
+   * range for every weight of the association experiment and the range a public re-implementation
+   * of the regression figure uses for B; at 0.1 (like the student's plastic weights) the apical
+   * error is 10× weaker and the hidden layer learns too slowly to separate from the control
+   * (docs/experiments/regression.md).
+   */
   topDownScale?: number;
   /** Progress callback: fraction done in [0, 1]. */
   onProgress?: (fraction: number) => void;
@@ -26,7 +33,7 @@ export interface ExperimentOptions {
 const U = (s: number): InitSpec => ({ dist: "uniform", scale: s });
 const STEPS = Math.round(SCBS18.presentMs / SCBS18.dtMs);
 
-function uniformVec(rng: InitRng, n: number, lo = 0, hi = 1): Float32Array {
+function uniformVec(rng: SplitMix32, n: number, lo = 0, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 function mean(a: ArrayLike<number>, from = 0, to = a.length): number {
@@ -55,7 +62,7 @@ class Probe {
 }
 
 /**
- * SPS learning (SPEC §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
+ * SPS learning (SCBS18; docs/model.md §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
  * plastic at SCBS18's SPS rates, σ = 0.1, random inputs U(0, 1) for 100 ms each, no target.
  */
 export function spsExperiment(core: Core, o: ExperimentOptions = {}): ExperimentResult {
@@ -69,7 +76,7 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
   try {
     const perPattern = 10;
     const mon = net.monitor("apical", { layer: 1, intervalSteps: STEPS / perPattern, capacity: patterns * perPattern });
-    const rng = new InitRng(seed + 1000);
+    const rng = new SplitMix32(seed + 1000);
     const t0 = performance.now();
     for (let p = 0; p < patterns; p++) {
       net.present(uniformVec(rng, 30), { learn: true });
@@ -125,7 +132,7 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
   const net = new Microcircuit(core, options);
   const probe = new Probe(core, net, options);
   try {
-    const rng = new InitRng(seed + 2000);
+    const rng = new SplitMix32(seed + 2000);
     const x = uniformVec(rng, 30);
     const target = uniformVec(rng, 10, -1, 1);
     const rmse = (u: ArrayLike<number>) => Math.sqrt(mean(Float64Array.from(u, (v, i) => (v - target[i]) ** 2)));
@@ -176,14 +183,16 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
 /**
  * Nonlinear regression (SCBS18 Fig. 2): a student 30-50-10 learns a fixed random 30-20-10 teacher
  * with the soft rectifier; inputs U(0, 1) for 100 ms each, σ = 0.3, student weights U(−0.1, 0.1),
- * B fixed; control: the same student with only the output layer learning.
+ * B fixed U(−1, 1) (see `topDownScale`); control: the same student with only the output layer learning.
  */
 export function regressionExperiment(core: Core, o: ExperimentOptions = {}): ExperimentResult {
   const seed = o.seed ?? 1;
   const patterns = o.patterns ?? 20000;
   assertInt(patterns, "patterns", 100);
-  const rng = new InitRng(seed + 3000);
-  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SPEC §1.9).
+  const topDownScale = o.topDownScale ?? 1;
+  assertFinite(topDownScale, "topDownScale");
+  const rng = new SplitMix32(seed + 3000);
+  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SCBS18; docs/model.md §1.9).
   const sr = activationF64("softRect");
   const T1 = Float64Array.from({ length: 20 * 30 }, () => rng.uniform(-1, 1) * 2);
   const T2 = Float64Array.from({ length: 10 * 20 }, () => rng.uniform(-1, 1) * 2);
@@ -202,7 +211,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const test = Array.from({ length: 200 }, () => uniformVec(rng, 30));
   const testY = test.map(teacher);
   const base: MicrocircuitOptions = {
-    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(o.topDownScale ?? 0.1), ip: U(0.1), pi: U(0.1) },
+    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(topDownScale), ip: U(0.1), pi: U(0.1) },
     eta: { up: [SCBS18.etaUpHidden, SCBS18.etaUpOutput], ip: SCBS18.etaIPTask, pi: SCBS18.etaPIRegression },
   };
   const shallowOpts: MicrocircuitOptions = { ...base, eta: { ...base.eta, up: [0, SCBS18.etaUpOutput] } };
@@ -224,7 +233,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
       curve.push({ pattern: p, model: "shallow (output layer only)", testMSE: testMSE(1) });
     };
     record(0);
-    const trainRng = new InitRng(seed + 4000);
+    const trainRng = new SplitMix32(seed + 4000);
     const t0 = performance.now();
     for (let p = 1; p <= patterns; p++) {
       const x = uniformVec(trainRng, 30);
@@ -249,7 +258,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
         experiment: "regression", teacher: "30-20-10 soft rectifier (γ 0.1, β 1, θ 3), weights U(-2, 2)", student: "30-50-10 logistic",
         seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
         testMSE: last("microcircuit"), shallowTestMSE: last("shallow (output layer only)"), initialTestMSE: curve[0].testMSE, targetVariance: targetVar, wallS,
-        topDownScale: o.topDownScale ?? 0.1,
+        topDownScale,
         protocol: "σ 0.3; student weights U(-0.1, 0.1), B fixed U(-topDownScale, topDownScale); η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
         curve,
       },
@@ -270,7 +279,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
 }
 
 /**
- * Alignment with backprop and feedback alignment (SPEC §1.7): from the exact self-predicting
+ * Alignment with backprop and feedback alignment (SCBS18; docs/model.md §1.7): from the exact self-predicting
  * state, the angle between the microcircuit's hidden-layer update (steady state with a target) and
  * the backprop update of the equivalent feedforward net (B = W^upᵀ) or the FA update built from a
  * random B, averaged over random inputs and targets, as a function of the nudging conductance g_som.
@@ -290,7 +299,7 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
     for (const regime of ["symmetric B (vs backprop)", "random B (vs feedback alignment)"]) {
       const symmetric = regime.startsWith("symmetric");
       const net = new Microcircuit(core, { sizes, seed, sigma: 0, gSom, topDown: symmetric ? "symmetric" : "random", start: "selfPredicting", init: { up: U(1), down: U(1), ip: U(1), pi: U(1) } });
-      const rng = new InitRng(seed + 5000);
+      const rng = new SplitMix32(seed + 5000);
       let s = 0;
       for (let i = 0; i < samples; i++) {
         const a = net.alignment(uniformVec(rng, sizes[0]), uniformVec(rng, sizes.at(-1)!, -1, 1));
@@ -330,6 +339,6 @@ export const EXPERIMENTS = {
   sps: { run: spsExperiment, description: "learning the self-predicting state (30-20-10): apical potential vs time" },
   association: { run: associationExperiment, description: "single input/target association from the self-predicting state (SCBS18 Fig. 1)" },
   regression: { run: regressionExperiment, description: "student 30-50-10 learns a 30-20-10 soft-rectifier teacher, vs an output-layer-only control (SCBS18 Fig. 2)" },
-  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SPEC §1.7)" },
+  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SCBS18; docs/model.md §1.7)" },
 } as const;
 export type ExperimentName = keyof typeof EXPERIMENTS;

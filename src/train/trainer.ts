@@ -6,7 +6,7 @@
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import { BatchFiller, type Dataset, type EncodingOptions, type Split, type SplitName } from "../data/dataset.js";
 import type { TrainableModel } from "./model.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/random.js";
 
 /** Learning-rate scale per epoch (0-based), applied through model.setLearningRateScale. */
 export type Schedule =
@@ -101,8 +101,20 @@ export interface TrainerOptions {
   keepBest?: boolean;
   /** Minimum milliseconds between progress events (default 100). */
   progressMs?: number;
+  /**
+   * Aborting it stops training after the current mini-batch: run() rejects with the signal's
+   * reason (an "AbortError" DOMException unless given another), and the trainer state stays
+   * consistent, so state() can be checkpointed and a later run() continues exactly.
+   */
+  signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   onEpoch?: (r: EpochRecord) => void;
+}
+
+/** Per-call options of run() and epochs(). */
+export interface RunOptions {
+  /** Aborts this call as TrainerOptions.signal does (either signal aborts). */
+  signal?: AbortSignal;
 }
 
 export interface Progress {
@@ -219,6 +231,27 @@ const yieldToEventLoop = (): Promise<void> =>
     }
     setTimeout(r, 0);
   });
+
+/** The events a Trainer dispatches, with the type of each event's `detail`. */
+export interface TrainerEventMap {
+  /** During an epoch, at most every `progressMs`. */
+  progress: CustomEvent<Progress>;
+  /** After each epoch's evaluation. */
+  epoch: CustomEvent<EpochRecord>;
+  /** When run() (or an epochs() loop) finishes, with the summary it returns. */
+  done: CustomEvent<TrainSummary>;
+}
+
+type TrainerListener<K extends keyof TrainerEventMap> = (this: Trainer, ev: TrainerEventMap[K]) => unknown;
+
+// Typed overloads of EventTarget's methods (merged into the class below): `e.detail` is a
+// Progress, an EpochRecord or a TrainSummary according to the event name.
+export interface Trainer {
+  addEventListener<K extends keyof TrainerEventMap>(type: K, listener: TrainerListener<K> | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof TrainerEventMap>(type: K, listener: TrainerListener<K> | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
 
 export class Trainer extends EventTarget {
   readonly model: TrainableModel;
@@ -412,8 +445,33 @@ export class Trainer extends EventTarget {
     this.dispatchEvent(new CustomEvent("progress", { detail: p }));
   }
 
-  /** Trains until `epochs` are done, early stopping triggers, or stop() is called. */
-  async run(): Promise<TrainSummary> {
+  /**
+   * Trains until `epochs` are done, early stopping triggers, or stop() is called, and resolves with
+   * the summary. An aborted signal (options or TrainerOptions) rejects it with the signal's reason.
+   */
+  async run(options: RunOptions = {}): Promise<TrainSummary> {
+    const it = this.loop(options.signal);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * The same training as run(), one epoch at a time: `for await (const epoch of trainer.epochs())`
+   * receives each epoch's record after its evaluation; training waits while the loop body runs.
+   * Leaving the loop (break, return, throw) stops at that epoch boundary, where the state is
+   * consistent and a later run() or epochs() continues.
+   */
+  epochs(options: RunOptions = {}): AsyncGenerator<EpochRecord, TrainSummary, void> {
+    return this.loop(options.signal);
+  }
+
+  private async *loop(callSignal: AbortSignal | undefined): AsyncGenerator<EpochRecord, TrainSummary, void> {
+    const signals = [this.options.signal, callSignal].filter((x): x is AbortSignal => x !== undefined);
+    const aborted = () => signals.find((x) => x.aborted);
+    const first = aborted();
+    if (first) throw first.reason;
     const t0 = now();
     const o = this.options;
     const d = this.dataset;
@@ -428,7 +486,7 @@ export class Trainer extends EventTarget {
     let lastYield = now();
     let lastProgress = -Infinity;
 
-    while (this.epoch < o.epochs && !this.stoppedEarly && !this.stopRequested) {
+    while (this.epoch < o.epochs && !this.stoppedEarly && !this.stopRequested && !aborted()) {
       if (!this.orderReady) {
         if (this.batch === 0) {
           this.monitor = { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 };
@@ -483,20 +541,22 @@ export class Trainer extends EventTarget {
           await yieldToEventLoop();
           lastYield = segStart = now();
         }
-        // A stop request ends the epoch early unless it is complete (then it is evaluated first).
-        if (this.stopRequested && this.batch < batches) break;
+        // A stop request or an abort ends the epoch early unless it is complete (then it is evaluated first).
+        if ((this.stopRequested || aborted()) && this.batch < batches) break;
       }
       closeSegment(now());
       if (this.batch < batches) break;
-      this.finishEpoch(lrScale);
+      yield this.finishEpoch(lrScale);
     }
+    const abort = aborted();
+    if (abort && this.epoch < o.epochs && !this.stoppedEarly) throw abort.reason;
     const interrupted = this.stopRequested && this.epoch < o.epochs && !this.stoppedEarly;
     const s = this.snapshot(interrupted);
     this.dispatchEvent(new CustomEvent("done", { detail: s }));
     return s;
   }
 
-  private finishEpoch(lrScale: number): void {
+  private finishEpoch(lrScale: number): EpochRecord {
     const d = this.dataset;
     const m = this.monitor;
     const rec: EpochRecord = {
@@ -544,6 +604,7 @@ export class Trainer extends EventTarget {
     }
     this.options.onEpoch?.(rec);
     this.dispatchEvent(new CustomEvent("epoch", { detail: rec }));
+    return { ...rec };
   }
 
   /**

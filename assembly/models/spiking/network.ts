@@ -91,7 +91,7 @@ function drawBrsf(d: usize, w: u32): void {
   spikingRefreshFeedback(d);
 }
 
-/** Clip-rate readout r_p = clip(W_p r_{p−1} + b_p, 0, 1), r_0 = x, for n samples (SPEC rate limit). */
+/** Clip-rate readout r_p = clip(W_p r_{p−1} + b_p, 0, 1), r_0 = x, for n samples (YL22; docs/model.md §4). */
 export function spikingRates(d: usize, n: i32): void {
   const L = hdr(d, K.H_LAYERS);
   copy(ptr(d, 0, K.P_RATE), <usize>hdr(d, K.H_X), n, pop(d, 0, K.P_N));
@@ -176,7 +176,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
   const streamOff = evalSet ? L + 2 : 0;
   const ditherStream = <u32>(hdr(d, K.H_DITHER_STREAM) + streamOff);
 
-  // Window start: potentials (dithered), counters, integrators and accumulators reset (SPEC protocol).
+  // Window start: potentials (dithered), counters, integrators and accumulators reset (YL22; docs/model.md §4).
   memory.fill(<usize>hdr(d, K.H_STATS), 0, <usize>((L + 1) * K.STATS_SLOTS) << 3);
   for (let p = 0; p <= L; p++) {
     const np = pop(d, p, K.P_N);

@@ -5,7 +5,7 @@
 // gates) or those of the clip-rate net r^l = clip(W^l r^{l−1} + b^l, 0, 1), f′ = 1[a > 0] ("analytic"),
 // and B = sign(W)ᵀ ⊙ R (SCFA), random signs ⊙ R (FA) or Wᵀ (backprop). Plain float64 JavaScript,
 // independent of the WebAssembly core.
-import { Rng } from "../../train/rng.js";
+import { Rng } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
 
 export interface RateNet {

@@ -17,9 +17,10 @@
 import type { Core } from "../../core/core.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../../train/model.js";
+import type { Batch } from "../../data/batch.js";
+import type { NamedArray, TrainableModel } from "../../train/model.js";
 import { F, FB, H, HEADER, P, POP_SLOTS, ST, STATS_SLOTS, STREAM } from "./layout.js";
-import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig } from "./params.js";
+import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
 type Fn = (...args: number[]) => number;
 
@@ -84,7 +85,7 @@ export class Spiking implements TrainableModel {
   #lastN = 0;
   #lastLearn = false;
 
-  constructor(core: Core, config: Record<string, unknown> | SpikingConfig) {
+  constructor(core: Core, config: SpikingOptions) {
     const c = spikingConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;

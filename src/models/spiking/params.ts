@@ -9,6 +9,9 @@ import { ValueError } from "../../core/errors.js";
 export type SpikingRule = "scfa-frsf" | "scfa-usf" | "scfa-brsf" | "fa" | "bp";
 export const SPIKING_RULES: readonly SpikingRule[] = ["scfa-frsf", "scfa-usf", "scfa-brsf", "fa", "bp"];
 
+/** What `new Spiking(core, options)` and `createModel(core, "spiking", options)` take (defaults fill the rest). */
+export type SpikingOptions = Partial<SpikingConfig>;
+
 export interface SpikingConfig {
   /** Layer sizes [inputs, hidden…, outputs]. */
   arch: number[];
