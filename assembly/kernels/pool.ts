@@ -66,6 +66,23 @@ export function poolBind(block: usize, n: i32, id: i32, canWait: i32): void {
   mayWait = canWait != 0;
 }
 
+/**
+ * Sets the layer of the label alone (the host calls it before a layer's kernels when the model's
+ * layers are driven from TypeScript, as BrainProp's are; the kernels then name the variable).
+ */
+export function poolLayer(layer: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0) store<i32>(slot(S_LABEL_LAYER), layer);
+  }
+}
+
+/** Sets the variable of the label, keeping its layer (see poolLabel). */
+export function poolName(name: string): void {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0) store<u32>(slot(S_LABEL_NAME), <u32>changetype<usize>(name));
+  }
+}
+
 /** Threads a parallel kernel uses in this instance (1 without a pool). */
 export function poolThreads(): i32 {
   return pool == 0 ? 1 : threads;
@@ -227,16 +244,16 @@ function runRange(job: i32, lo: i32, hi: i32, t: i32): void {
 function claim(owner: i32, gen: i32, front: bool): i32 {
   const p = claimWord(owner);
   let w = atomic.load<i64>(p);
-  for (;;) {
-    if (<i32>(w >>> 32) != gen) return -1;
+  while (<i32>(w >>> 32) == gen) {
     const next = <i32>(w & 0xffff);
     const end = <i32>((w >>> 16) & 0xffff);
-    if (next >= end) return -1;
+    if (next >= end) break;
     const v = front ? word(gen, next + 1, end) : word(gen, next, end - 1);
     const seen = atomic.cmpxchg<i64>(p, w, v);
     if (seen == w) return front ? next : end - 1;
     w = seen;
   }
+  return -1;
 }
 
 /** Thread t's part of job `gen`: its own chunks, then (when stealing is on) the others' leftovers. */
@@ -271,6 +288,17 @@ function waitIdle(): void {
   }
 }
 
+/** Spins until every chunk of job `gen` has been claimed (a thread that claims one is counted in S_ACTIVE first). */
+function waitClaimed(gen: i32, nt: i32): void {
+  for (let t = 1; t < nt; t++) {
+    const p = claimWord(t);
+    for (;;) {
+      const w = atomic.load<i64>(p);
+      if (<i32>(w >>> 32) != gen || <i32>(w & 0xffff) >= <i32>((w >>> 16) & 0xffff)) break;
+    }
+  }
+}
+
 /**
  * Runs the job whose arguments are in the block on every thread of the pool, this (calling) thread
  * included, and returns when all its chunks are done. A worker whose chunk threw makes this call
@@ -284,6 +312,8 @@ function runParallel(job: i32): void {
     // and workers: close its ranges and let the workers leave it before the block is rewritten.
     for (let t = 0; t < nt; t++) atomic.store<i64>(claimWord(t), word(old, 0, 0));
     waitIdle();
+    // That call threw already: a worker's fault recorded in its job is moot.
+    atomic.store<i32>(slot(S_FAULT), 0);
     const gen = old + 1;
     store<i32>(slot(S_JOB), job);
     setExtent(job);
@@ -297,6 +327,9 @@ function runParallel(job: i32): void {
     atomic.store<i32>(slot(S_GEN), gen);
     atomic.notify(slot(S_GEN), nt - 1);
     work(0, nt, gen);
+    // Without stealing (and for the jobs that never steal) other threads' chunks may not all be
+    // claimed yet; with it, work() has claimed whatever was left.
+    if (load<i32>(slot(S_STEAL)) == 0 || job == J_PEAK || job == J_NOP) waitClaimed(gen, nt);
     waitIdle();
     // The host reads the label, clears it and the fault, and throws.
     if (atomic.load<i32>(slot(S_FAULT)) != 0) hostPoolFault(pool);
