@@ -13,10 +13,11 @@
 // Clocks: "cpu" (default) times each sample with process.cpuUsage() (user + system time of this
 // process), which leaves out the time spent waiting for a core on a shared machine; "wall" uses
 // performance.now(). Both are single-thread rates.
-import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { BatchFiller, init, Mlp, Spiking, ValueError, type Core } from "dendritic";
 import { loadDataset } from "dendritic/node";
 import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+import { machine, parseBuilds, parseThreads, report, variantOptions, type BenchResult } from "./variants.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 100;
@@ -63,11 +64,11 @@ function timeOnce(clock: "cpu" | "wall", f: () => void): number {
   return (performance.now() - t0) / 1000;
 }
 
-export async function benchSpiking(o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; log?: (l: string) => void } = {}): Promise<SpikingBenchResult> {
+export async function benchSpiking(o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; threads?: number; log?: (l: string) => void } = {}): Promise<SpikingBenchResult> {
   const clock = o.clock ?? "cpu";
   const rounds = o.rounds ?? (o.quick ? 1 : 3);
   const log = o.log ?? ((l: string) => console.error(l));
-  const core: Core = await init({ impl: o.impl ?? "auto" });
+  const core: Core = await init({ impl: o.impl ?? "auto", threads: o.threads ?? 1 });
   let data;
   try {
     data = loadDataset("mnist");
@@ -112,6 +113,7 @@ export async function benchSpiking(o: { quick?: boolean; rounds?: number; clock?
     for (const c of cases) for (let k = 0; k < reps[c.name]; k++) c.seconds.push(timeOnce(clock, c.step));
   }
   for (const c of cases) c.dispose();
+  core.dispose();
   const t = Object.fromEntries(cases.map((c) => [c.name, median(c.seconds)]));
   const total = counts.forward + counts.feedback + counts.plasticity;
   return {
@@ -145,33 +147,35 @@ export const spikingSuite: BenchSuite = {
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)")
-      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu")
-      .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
+      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu");
+    variantOptions(cmd, "relaxed");
   },
   async run(opts) {
-    const rounds = parseRounds(opts.rounds);
+    const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
     if (opts.clock !== "wall" && opts.clock !== "cpu") throw new ValueError(`--clock must be wall or cpu, got ${String(opts.clock)}`);
-    const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: opts.impl as "auto" });
-    console.log(formatSpikingTable(r));
-    const M = (x: number) => (x / 1e6).toFixed(0);
-    console.log(
-      `synaptic events per window ${M(r.synapticEventsPerWindow.total)} M (forward ${M(r.synapticEventsPerWindow.forward)} M, error pathway ${M(r.synapticEventsPerWindow.feedback)} M, plasticity ${M(r.synapticEventsPerWindow.plasticity)} M); ` +
-        `${(r.synapticEventsPerS / 1e9).toFixed(2)} G events/s; dense work avoided ${(100 * r.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${r.eventOverDense.toFixed(2)}×; ` +
-        `spiking epoch ÷ rate-model epoch ${r.epochRatio.toFixed(1)}×; firing rates ${r.firingRates.map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
-    );
-    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST test images; ${r.impl}, single thread, ${r.clock} clock, Node ${process.version}, ${new Date().toISOString()}`);
-    if (opts.json) {
-      const doc = {
-        windowsPerS: r.windowsPerS.events,
-        impl: r.impl,
-        clock: r.clock,
-        workload: { arch: ARCH, steps: 60, settle: 10, batch: BATCH, rule: "scfa-frsf", data: "MNIST test images" },
-        node: process.version,
-        date: new Date().toISOString(),
-        results: r,
-      };
-      await writeFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
+    const load = os.loadavg();
+    // The suite interleaves its cases on one variant; the variants run one after another.
+    const results: BenchResult[] = [];
+    for (const build of parseBuilds(opts.simd)) {
+      for (const threads of parseThreads(opts.threads)) {
+        if (build === "scalar" && threads > 1) continue;
+        const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: build, threads });
+        console.log(`${r.impl} ×${threads}`);
+        console.log(formatSpikingTable(r));
+        const M = (x: number) => (x / 1e6).toFixed(0);
+        console.log(
+          `synaptic events per window ${M(r.synapticEventsPerWindow.total)} M (forward ${M(r.synapticEventsPerWindow.forward)} M, error pathway ${M(r.synapticEventsPerWindow.feedback)} M, plasticity ${M(r.synapticEventsPerWindow.plasticity)} M); ` +
+            `${(r.synapticEventsPerS / 1e9).toFixed(2)} G events/s; dense work avoided ${(100 * r.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${r.eventOverDense.toFixed(2)}×; ` +
+            `spiking epoch ÷ rate-model epoch ${r.epochRatio.toFixed(1)}×; firing rates ${r.firingRates.map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
+        );
+        const names: Record<string, [string, string]> = { events: ["training window, events", "windows/s"], dense: ["training window, dense", "windows/s"], predict: ["test window, events", "windows/s"], mlp: ["rate model (mlp frSF) step", "steps/s"] };
+        for (const [k, secs] of Object.entries(r.samples)) {
+          const v = secs.map((t) => 1 / t).sort((x, z) => x - z);
+          results.push({ suite: "spiking", case: names[k]?.[0] ?? k, build: r.impl, threads, unit: names[k]?.[1] ?? "calls/s", median: median(v), min: v[0], max: v[v.length - 1] });
+        }
+      }
     }
+    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST test images`);
+    await report(results, machine(opts.clock, rounds, load), opts.json);
   },
 };
