@@ -36,18 +36,40 @@ function drawNoise(net: usize, b: i32): void {
     gaussian(lp(L, L_XIP), chunk * b, n, <u32>seed, <u32>(2 * k), <u32>lo, <u32>(lo >> 32));
     if (k < N) gaussian(lp(L, L_XII), chunk * b, li(L, L_NNEXT), <u32>seed, <u32>(2 * k + 1), <u32>lo, <u32>(lo >> 32));
   }
-  // Each stream used at most chunk·b·max(n) counters; advance past the widest population.
+  lo += chunkCounters(net, b);
+  seti(net, H_NOISE_LO, <i32><u32>lo);
+  seti(net, H_NOISE_HI, <i32><u32>(lo >> 32));
+  seti(net, H_CHUNK_POS, 0);
+  seti(net, H_CHUNK_B, b);
+}
+
+/** Counters one chunk of b rows uses per stream: chunk·b·max(n) over every population (the widest). */
+function chunkCounters(net: usize, b: i32): u64 {
+  const N = geti(net, H_NLAYERS);
   let widest = 0;
   for (let k = 1; k <= N; k++) {
     const L = lay(net, k);
     if (li(L, L_N) > widest) widest = li(L, L_N);
     if (li(L, L_NNEXT) > widest) widest = li(L, L_NNEXT);
   }
-  lo += <u64>chunk * <u64>b * <u64>widest;
+  return <u64>geti(net, H_CHUNK) * <u64>b * <u64>widest;
+}
+
+/**
+ * After a restore of the noise counter, the chunk position and the chunk's batch size (a saved
+ * state): redraws the chunk in use, whose first H_CHUNK_POS steps were already consumed, so the
+ * remaining steps receive the values the saved network would have drawn. The counter is left
+ * where the saved network had it (past the chunk).
+ */
+export function mcRestoreNoise(net: usize): void {
+  const b = geti(net, H_CHUNK_B);
+  const pos = geti(net, H_CHUNK_POS);
+  if (b <= 0 || pos >= geti(net, H_CHUNK)) return;
+  const lo = (<u64><u32>geti(net, H_NOISE_LO) | (<u64><u32>geti(net, H_NOISE_HI) << 32)) - chunkCounters(net, b);
   seti(net, H_NOISE_LO, <i32><u32>lo);
   seti(net, H_NOISE_HI, <i32><u32>(lo >> 32));
-  seti(net, H_CHUNK_POS, 0);
-  seti(net, H_CHUNK_B, b);
+  drawNoise(net, b);
+  seti(net, H_CHUNK_POS, pos);
 }
 
 /**
