@@ -16,11 +16,11 @@
 // Clocks: "cpu" (default) times each sample with process.cpuUsage() (user + system time of this
 // process), which leaves out the time spent waiting for a core on a shared machine; "wall" uses
 // performance.now(). Both are single-thread rates.
-import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { BatchFiller, init, Mlp, Spiking, ValueError, type Core } from "dendritic";
 import { loadDataset } from "dendritic/node";
 import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+import { machine, parseBuilds, parseThreads, report, variantOptions, type BenchResult } from "./variants.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 100;
@@ -126,12 +126,12 @@ function stateResult(t: Record<string, number>, c: ReturnType<typeof windowCount
 }
 
 export async function benchSpiking(
-  o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; epochBatches?: number; log?: (l: string) => void } = {},
+  o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; threads?: number; epochBatches?: number; log?: (l: string) => void } = {},
 ): Promise<SpikingBenchResult> {
   const clock = o.clock ?? "cpu";
   const rounds = o.rounds ?? (o.quick ? 1 : 3);
   const log = o.log ?? ((l: string) => console.error(l));
-  const core: Core = await init({ impl: o.impl ?? "auto" });
+  const core: Core = await init({ impl: o.impl ?? "auto", threads: o.threads ?? 1 });
   let data;
   try {
     data = loadDataset("mnist");
@@ -211,6 +211,7 @@ export async function benchSpiking(
     events.dispose();
     dense.dispose();
     mlp.dispose();
+    core.dispose();
   }
 }
 
@@ -225,59 +226,6 @@ export function formatSpikingTable(r: SpikingBenchResult): string {
   return alignColumns(rows, 1);
 }
 
-const WORKLOAD = {
-  arch: ARCH,
-  steps: 60,
-  settle: 10,
-  batch: BATCH,
-  rule: "scfa-frsf",
-  data: "MNIST: test images for the windows, the training set in order for the epoch",
-};
-
-/** One row per timed case: seconds per call (window, step or whole epoch) as median, min, max. */
-function resultRows(r: SpikingBenchResult) {
-  const stats = (v: number[]) => {
-    const s = [...v].sort((a, b) => a - b);
-    return { median: median(s), min: s[0], max: s[s.length - 1] };
-  };
-  const row = (kase: string, seconds: number[]) => ({ suite: "spiking", case: kase, build: r.impl, threads: 1, unit: `s (${r.clock})`, ...stats(seconds) });
-  const rows = [];
-  for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
-    for (const [k, v] of Object.entries(st.samples)) rows.push(row(k === "mlp" ? "rate model step" : `${k} window, ${label}`, v));
-  }
-  rows.push(row(`spiking epoch (${r.epoch.batches} mini-batches)`, [r.epoch.spikingSeconds]));
-  rows.push(row(`rate model epoch (${r.epoch.batches} mini-batches)`, [r.epoch.mlpSeconds]));
-  return rows;
-}
-
-/** The ratios and counts the suite exists for, from the same run. */
-function derived(r: SpikingBenchResult) {
-  const state = (st: SpikingStateResult) => ({
-    eventOverDense: st.eventOverDense,
-    synapticEventsPerWindow: st.synapticEventsPerWindow,
-    synapticEventsPerS: st.synapticEventsPerS,
-    workPerWindow: st.workPerWindow,
-    denseOpsPerWindow: st.denseOpsPerWindow,
-    denseWorkAvoided: st.denseWorkAvoided,
-    firingRates: st.firingRates,
-    errorRates: st.errorRates,
-  });
-  return { initial: state(r.init), trained: state(r.trained), epochRatio: r.epoch.ratio, epoch: r.epoch };
-}
-
-function machineInfo() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? "unknown",
-    cores: cpus.length,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    loadAverage: os.loadavg(),
-    node: process.version,
-    platform: `${os.platform()} ${os.arch()}`,
-    date: new Date().toISOString(),
-  };
-}
-
 export const spikingSuite: BenchSuite = {
   name: "spiking",
   description: "spiking microcircuit 784-500-500-10, T = 60, batch 100: windows/s (event-driven vs dense) at initialisation and after one epoch, synaptic events/s, dense work avoided, epoch time vs the rate model",
@@ -285,8 +233,8 @@ export const spikingSuite: BenchSuite = {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)")
       .option("--epoch-batches <n>", `mini-batches of the timed epoch (default ${EPOCH_BATCHES}, the whole MNIST training set; 20 with --quick)`)
-      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu")
-      .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
+      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu");
+    variantOptions(cmd, "relaxed");
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds);
@@ -296,24 +244,42 @@ export const spikingSuite: BenchSuite = {
       epochBatches = Number(opts.epochBatches);
       if (!Number.isInteger(epochBatches) || epochBatches < 1) throw new ValueError(`--epoch-batches must be a positive integer, got ${String(opts.epochBatches)}`);
     }
-    const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: opts.impl as "auto", epochBatches });
-    console.log(formatSpikingTable(r));
-    const M = (x: number) => (x / 1e6).toFixed(0);
-    for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+    const load = os.loadavg();
+    const results: BenchResult[] = [];
+    // The suite interleaves its cases on one variant; the variants (--simd × --threads) run one after another.
+    for (const build of parseBuilds(opts.simd)) for (const threads of parseThreads(opts.threads)) {
+      if (build === "scalar" && threads > 1) continue;
+      const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: build, threads, epochBatches });
+      console.log(`${r.impl} ×${threads}`);
+      console.log(formatSpikingTable(r));
+      const M = (x: number) => (x / 1e6).toFixed(0);
+      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+        console.log(
+          `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
+            `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
+            `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates.slice(1).map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
+        );
+      }
       console.log(
-        `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
-          `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
-          `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates.slice(1).map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
+        `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
       );
+      // One record per timed case, in calls per second (windows or steps).
+      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+        for (const [k, secs] of Object.entries(st.samples)) {
+          const v = secs.map((t) => 1 / t).sort((x, z) => x - z);
+          const kase = k === "mlp" ? "rate model (mlp frSF) step" : `${k === "predict" ? "test" : "training"} window, ${k === "dense" ? "dense" : "events"} (${label})`;
+          results.push({ suite: "spiking", case: kase, build: r.impl, threads, unit: k === "mlp" ? "steps/s" : "windows/s", median: median(v), min: v[0], max: v[v.length - 1] });
+        }
+      }
+      // The epoch (one sample each) and the ratios the suite exists for, from the same run.
+      const one = (kase: string, unit: string, v: number): BenchResult => ({ suite: "spiking", case: kase, build: r.impl, threads, unit, median: v, min: v, max: v });
+      results.push(one(`epoch, spiking (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.spikingSeconds));
+      results.push(one(`epoch, rate model (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.mlpSeconds));
+      results.push(one("epoch, spiking ÷ rate model", "ratio", r.epoch.ratio));
+      results.push(one("training window, events ÷ dense speed (initial)", "ratio", r.init.eventOverDense));
+      results.push(one("training window, events ÷ dense speed (trained)", "ratio", r.trained.eventOverDense));
     }
-    console.log(
-      `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
-    );
-    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST; ${r.impl}, single thread, ${r.clock} clock, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}, ${new Date().toISOString()}`);
-    if (opts.json) {
-      const doc = { results: resultRows(r), machine: machineInfo(), workload: WORKLOAD, derived: derived(r) };
-      await writeFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
-    }
+    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST`);
+    await report(results, machine(opts.clock, rounds ?? (opts.quick ? 1 : 3), load), opts.json);
   },
 };
