@@ -131,7 +131,7 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
   };
   try {
     const classify = (x: Float32Array, n: number): Uint8Array => {
-      probe.importState(net.exportState());
+      probe.importState(net.exportState({ neurons: false }));
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i += probeBatch) {
         const b = Math.min(probeBatch, n - i);

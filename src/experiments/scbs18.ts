@@ -52,7 +52,7 @@ class Probe {
     this.#probe = new Microcircuit(core, { ...options, sigma: 0 });
   }
   output(x: ArrayLike<number>, sweeps = 60): Float32Array {
-    this.#probe.importState(this.#src.exportState());
+    this.#probe.importState(this.#src.exportState({ neurons: false }));
     this.#probe.steadyState(x, null, { sweeps, learn: false });
     return this.#probe.state("uP", this.#probe.depth);
   }

@@ -21,6 +21,7 @@ import {
 } from "./layout";
 import { phi, phiScaled, dendrite, addRows, checkSomata, checkWeights } from "./cells";
 import { recordMonitors } from "./monitor";
+import { poolLabel } from "../../kernels/pool";
 
 /** Draws the next chunk of noise for every population (counter-based: the values do not depend on the chunking). */
 function drawNoise(net: usize, b: i32): void {
@@ -35,18 +36,40 @@ function drawNoise(net: usize, b: i32): void {
     gaussian(lp(L, L_XIP), chunk * b, n, <u32>seed, <u32>(2 * k), <u32>lo, <u32>(lo >> 32));
     if (k < N) gaussian(lp(L, L_XII), chunk * b, li(L, L_NNEXT), <u32>seed, <u32>(2 * k + 1), <u32>lo, <u32>(lo >> 32));
   }
-  // Each stream used at most chunk·b·max(n) counters; advance past the widest population.
+  lo += chunkCounters(net, b);
+  seti(net, H_NOISE_LO, <i32><u32>lo);
+  seti(net, H_NOISE_HI, <i32><u32>(lo >> 32));
+  seti(net, H_CHUNK_POS, 0);
+  seti(net, H_CHUNK_B, b);
+}
+
+/** Counters one chunk of b rows uses per stream: chunk·b·max(n) over every population (the widest). */
+function chunkCounters(net: usize, b: i32): u64 {
+  const N = geti(net, H_NLAYERS);
   let widest = 0;
   for (let k = 1; k <= N; k++) {
     const L = lay(net, k);
     if (li(L, L_N) > widest) widest = li(L, L_N);
     if (li(L, L_NNEXT) > widest) widest = li(L, L_NNEXT);
   }
-  lo += <u64>chunk * <u64>b * <u64>widest;
+  return <u64>geti(net, H_CHUNK) * <u64>b * <u64>widest;
+}
+
+/**
+ * After a restore of the noise counter, the chunk position and the chunk's batch size (a saved
+ * state): redraws the chunk in use, whose first H_CHUNK_POS steps were already consumed, so the
+ * remaining steps receive the values the saved network would have drawn. The counter is left
+ * where the saved network had it (past the chunk).
+ */
+export function mcRestoreNoise(net: usize): void {
+  const b = geti(net, H_CHUNK_B);
+  const pos = geti(net, H_CHUNK_POS);
+  if (b <= 0 || pos >= geti(net, H_CHUNK)) return;
+  const lo = (<u64><u32>geti(net, H_NOISE_LO) | (<u64><u32>geti(net, H_NOISE_HI) << 32)) - chunkCounters(net, b);
   seti(net, H_NOISE_LO, <i32><u32>lo);
   seti(net, H_NOISE_HI, <i32><u32>(lo >> 32));
-  seti(net, H_CHUNK_POS, 0);
-  seti(net, H_CHUNK_B, b);
+  drawNoise(net, b);
+  seti(net, H_CHUNK_POS, pos);
 }
 
 /**
@@ -162,6 +185,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       const fl = li(L, L_FLAGS);
       const preOld = k == 1 ? r0old : lp(lay(net, k - 1), L_RPOLD);
       const preNew = k == 1 ? r0 : lp(lay(net, k - 1), L_RP);
+      poolLabel(k, "W^up");
       if (plastic && (fl & PLASTIC_UP)) {
         filteredGerGemm(lp(L, L_VB), lp(L, L_WUP), lp(L, L_DUP), lp(L, L_EUP), preOld, preNew, b, n, np, alpha, beta, dt * lf(L, L_ETA_UP), 0);
         if (fl & BIAS_UP) filteredThreshold(net, lp(L, L_VB), lp(L, L_BUP), lp(L, L_DBUP), lp(L, L_EUP), lp(L, L_SUM), b, n, aW, dt * lf(L, L_ETA_UP));
@@ -170,18 +194,21 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       }
       if (k < N) {
         const Lu = lay(net, k + 1);
+        poolLabel(k, "W^IP");
         if (plastic && (fl & PLASTIC_IP)) {
           filteredGerGemm(lp(L, L_VI), lp(L, L_WIP), lp(L, L_DIP), lp(L, L_EIP), lp(L, L_RPOLD), lp(L, L_RP), b, nn, n, alpha, beta, dt * lf(L, L_ETA_IP), 0);
           if (fl & BIAS_IP) filteredThreshold(net, lp(L, L_VI), lp(L, L_BIP), lp(L, L_DBIP), lp(L, L_EIP), lp(L, L_SUMI), b, nn, aW, dt * lf(L, L_ETA_IP));
         } else {
           dendrite(net, lp(L, L_VI), lp(L, L_RP), lp(L, L_WIP), fl & BIAS_IP ? lp(L, L_BIP) : 0, b, nn, n, 0);
         }
+        poolLabel(k, "B");
         if (plastic && (fl & PLASTIC_DN)) {
           filteredGerGemm(lp(L, L_VAB), lp(L, L_B), lp(L, L_DB), lp(L, L_EDN), lp(Lu, L_RPOLD), lp(Lu, L_RP), b, n, nn, alpha, beta, dt * lf(L, L_ETA_DN), 0);
         } else {
           dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
         }
         copy(lp(L, L_VA), lp(L, L_VAB), b, n);
+        poolLabel(k, "W^PI");
         if (plastic && (fl & PLASTIC_PI)) {
           filteredGerGemm(lp(L, L_VA), lp(L, L_WPI), lp(L, L_DPI), lp(L, L_EPI), lp(L, L_RIOLD), lp(L, L_RI), b, n, nn, alpha, beta, dt * lf(L, L_ETA_PI), 1);
         } else {

@@ -2,4 +2,4 @@
 // side: layout (shared descriptor), cells (φ, dendrites, checks), steady (fast steady-state mode),
 // dynamics (Euler steps of the full dynamics), monitor (recording during a presentation).
 export { mcFastForward, mcFastTrain, mcSyncDendrites } from "./steady";
-export { mcPresent, mcClearFilters } from "./dynamics";
+export { mcPresent, mcClearFilters, mcRestoreNoise } from "./dynamics";

@@ -4,6 +4,9 @@
 import { ValueError } from "../../core/errors.js";
 import type { Microcircuit } from "./network.js";
 import { SCBS18, type Activation } from "./params.js";
+import { angleDeg } from "../angle.js";
+
+export { angleDeg };
 
 /** Angles (degrees) of the microcircuit's hidden updates to the backprop and FA updates, per hidden layer and overall. */
 export interface Alignment {
@@ -17,19 +20,6 @@ function outer(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(a.length * b.length);
   for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) out[i * b.length + j] = a[i] * b[j];
   return out;
-}
-/** Angle in degrees between two vectors (flattened matrices). */
-export function angleDeg(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  if (aa === 0 || bb === 0) return NaN;
-  return (Math.acos(Math.max(-1, Math.min(1, ab / Math.sqrt(aa * bb)))) * 180) / Math.PI;
 }
 
 /** φ and φ′ in float64 (diagnostics). */

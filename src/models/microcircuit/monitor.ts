@@ -57,15 +57,14 @@ export class Monitor {
   readonly width: number;
   /** Euler step length of the network, ms (the time axis of times()). */
   readonly dtMs: number;
-  /** The network's step clock when the monitor was made: records fall on the multiples of intervalSteps after it. */
-  readonly startStep: number;
+  #startStep: number;
   #buf: Tensor;
   #net: MonitorHost;
   #slot: number;
 
   /** @internal */
   constructor(net: MonitorHost, slot: number, buf: Tensor, variable: Variable, layer: number, index: number, intervalSteps: number, capacity: number, width: number, startStep = 0, dtMs = 0.1) {
-    this.startStep = startStep;
+    this.#startStep = startStep;
     this.dtMs = dtMs;
     this.#net = net;
     this.#slot = slot;
@@ -76,6 +75,17 @@ export class Monitor {
     this.intervalSteps = intervalSteps;
     this.capacity = capacity;
     this.width = width;
+  }
+  /**
+   * The network's step clock when the monitor was made (or when importState() set the clock):
+   * records fall on the multiples of intervalSteps after it.
+   */
+  get startStep(): number {
+    return this.#startStep;
+  }
+  /** @internal The network's clock was set to `step` and the records were cleared (importState). */
+  _restart(step: number): void {
+    this.#startStep = step;
   }
   /** Records written since creation (older ones are overwritten once more than `capacity` exist). */
   get written(): number {

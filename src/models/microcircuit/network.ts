@@ -9,14 +9,18 @@ import type { Core } from "../../core/core.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../../core/errors.js";
+import { checkExamples } from "../../data/batch.js";
 import { SplitMix32 } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
 import { alignment, type Alignment } from "./diagnostics.js";
 import {
-  H_NLAYERS, H_MAXBATCH, H_ACT, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_MON_TABLE, H_STATUS_STEP, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, F_GAMMA, F_BETA, F_THETA, LAYER0, LREC, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_TMP, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, M_WRITTEN, MREC, P_NUDGE, P_LEARN, P_SWITCH, MAX_MONITORS,
+  H_NLAYERS, H_MAXBATCH, H_ACT, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_MON_TABLE, H_STATUS_STEP, H_CHUNK_B, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, F_GAMMA, F_BETA, F_THETA, LAYER0, LREC, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_TMP, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, M_WRITTEN, MREC, P_NUDGE, P_LEARN, P_SWITCH, MAX_MONITORS,
 } from "./layout.js";
 import { Monitor, VARIABLES, VARIABLE_DESCRIPTION, type Variable } from "./monitor.js";
 import { ACT_CODE, PATHWAYS, SCBS18, steadyFactors, type Activation, type InitSpec, type MicrocircuitOptions, type Pathway, type SteadyFactors } from "./params.js";
+
+/** The step clocks and noise position in exportState(), besides the noise counter. */
+const CLOCK_NAMES = ["noise.chunk", "clock.steps", "clock.syncedRows"] as const;
 
 /** Descriptor slot of each per-layer state buffer, by the name it has in `LayerBuffers.state`. */
 const STATE_SLOT: Readonly<Record<string, number>> = {
@@ -547,7 +551,7 @@ export class Microcircuit {
     const n0 = this.sizes[0];
     const nN = this.sizes[this.depth];
     assertInt(n, "predict: n", 0);
-    if (x.length < n * n0) throw new ShapeError(`predict: x must hold n·n_0 = ${n}×${n0} values, got ${x.length}`);
+    checkExamples("predict", "x", x, n, n0);
     checkFiniteInput(x, n * n0, "predict");
     out ??= new Float32Array(n * nN);
     if (out.length < n * nN) throw new ShapeError(`predict: out must hold n·n_N = ${n * nN} values, got ${out.length}`);
@@ -619,15 +623,13 @@ export class Microcircuit {
     return alignment(this, x, target, sweeps);
   }
 
-  /** Every weight and filter state by stable name, plus the noise counter (see README). */
-  exportState(): Record<string, NamedArray> {
-    this.#live();
-    const out: Record<string, NamedArray> = {};
-    const N = this.depth;
+  /** The weights and plasticity filters by state name (docs/checkpoints.md). */
+  #weightEntries(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
     const put = (name: string, t: Tensor | null) => {
-      if (t) out[name] = { shape: t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols], data: t.read() };
+      if (t) out.push([name, t]);
     };
-    for (let k = 1; k <= N; k++) {
+    for (let k = 1; k <= this.depth; k++) {
       const lb = this.#layers[k - 1];
       put(`layer${k}.Wup`, lb.Wup);
       put(`layer${k}.Wup.filter`, lb.Dup);
@@ -642,47 +644,122 @@ export class Microcircuit {
       put(`layer${k}.thresholdIP`, lb.bIP);
       put(`layer${k}.thresholdIP.filter`, lb.DbIP);
     }
-    const di = this.#di();
-    out["noise.counter"] = { shape: [2], data: Uint32Array.from([di[H_NOISE_LO] >>> 0, di[H_NOISE_HI] >>> 0]) };
     return out;
   }
 
+  /**
+   * The neuron state by state name, maxBatch rows each: every somatic and dendritic potential and
+   * rate that the next Euler step reads (u^P, v^B, v^A, its top-down part B φ(u^P_{k+1}), φ(u^P);
+   * u^I, v^I, φ(u^I) of hidden layers) and the input filter r_0. The buffers a step overwrites
+   * before reading (rates of the previous step, induction terms, scratch) are not state.
+   */
+  #neuronEntries(): [string, Tensor][] {
+    const out: [string, Tensor][] = [["input.r0", this.#r0]];
+    for (let k = 1; k <= this.depth; k++) {
+      const st = this.#layers[k - 1].state;
+      out.push([`layer${k}.uP`, st.UP], [`layer${k}.vB`, st.VB], [`layer${k}.rP`, st.RP]);
+      if (k < this.depth) out.push([`layer${k}.vA`, st.VA], [`layer${k}.vA.topDown`, st.VAB], [`layer${k}.uI`, st.UI], [`layer${k}.vI`, st.VI], [`layer${k}.rI`, st.RI]);
+    }
+    return out;
+  }
+
+  /** Names of the neuron state and clocks in exportState(): absent from older checkpoints, which then load with the neurons at rest. */
+  neuronStateNames(): string[] {
+    this.#live();
+    return [...this.#neuronEntries().map(([name]) => name), ...CLOCK_NAMES];
+  }
+
+  /**
+   * Everything that determines the network's future, by stable name (docs/checkpoints.md): weights
+   * and plasticity filters; the neuron state (potentials, rates, input filter; maxBatch rows); the
+   * noise generator (counter, position in the drawn chunk and the chunk's batch size); the step
+   * clocks (steps since the last pattern switch for the learning lag, total Euler steps for
+   * monitors) and how many rows of dendritic potentials are in step with the weights. A network
+   * built with the same options and given this state continues bit-identically.
+   * `{ neurons: false }`: only the weights, filters and noise counter — what a network with
+   * another maxBatch (a probe evaluating many patterns at once) can import.
+   */
+  exportState(opts: { neurons?: boolean } = {}): Record<string, NamedArray> {
+    this.#live();
+    const out: Record<string, NamedArray> = {};
+    for (const [name, t] of this.#weightEntries()) out[name] = { shape: t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols], data: t.read() };
+    const di = this.#di();
+    out["noise.counter"] = { shape: [2], data: Uint32Array.of(di[H_NOISE_LO] >>> 0, di[H_NOISE_HI] >>> 0) };
+    if (opts.neurons === false) return out;
+    for (const [name, t] of this.#neuronEntries()) out[name] = { shape: [t.rows, t.cols], data: t.read() };
+    out["noise.chunk"] = { shape: [2], data: Uint32Array.of(di[H_CHUNK_POS] >>> 0, di[H_CHUNK_B] >>> 0) };
+    out["clock.steps"] = { shape: [2], data: Uint32Array.of(di[H_SINCE_SWITCH] >>> 0, di[H_STEPS_LO] >>> 0) };
+    out["clock.syncedRows"] = { shape: [1], data: Uint32Array.of(this.#syncedBatch) };
+    return out;
+  }
+
+  /**
+   * Restores exportState()'s output. Everything is checked before anything is written (a failed
+   * import leaves the network unchanged). A state without the neuron state and clocks (a checkpoint
+   * written before they were stored) is accepted: weights, filters and the noise counter are
+   * restored and the neurons start at rest, as after reset().
+   */
   importState(state: Record<string, NamedArray>): void {
     this.#live();
-    const mine = this.exportState();
-    for (const [name, cur] of Object.entries(mine)) {
+    const weights = this.#weightEntries();
+    const neurons = this.#neuronEntries();
+    const di = this.#di();
+    const f32 = (name: string, t: Tensor, shape: number[]) => {
       const s = state[name];
       if (s === undefined) throw new ShapeError(`importState: missing tensor '${name}'`);
-      if (s.shape.length !== cur.shape.length || s.shape.some((d, i) => d !== cur.shape[i])) {
-        throw new ShapeError(`importState: tensor '${name}' has shape [${s.shape.join(", ")}], this network expects [${cur.shape.join(", ")}]`);
+      if (!(s.data instanceof Float32Array)) throw new ShapeError(`importState: tensor '${name}' must be float32, got ${s.data?.constructor?.name}`);
+      if (s.shape.length !== shape.length || s.shape.some((d, i) => d !== shape[i]) || s.data.length !== t.length) {
+        throw new ShapeError(`importState: tensor '${name}' has shape [${s.shape.join(", ")}], this network expects [${shape.join(", ")}]`);
       }
-    }
-    for (const name of Object.keys(state)) if (!(name in mine)) throw new ShapeError(`importState: unexpected tensor '${name}' (architecture or options differ)`);
-    const N = this.depth;
-    const get = (name: string, t: Tensor | null) => {
-      if (t) t.write(state[name].data);
     };
-    for (let k = 1; k <= N; k++) {
-      const lb = this.#layers[k - 1];
-      get(`layer${k}.Wup`, lb.Wup);
-      get(`layer${k}.Wup.filter`, lb.Dup);
-      get(`layer${k}.thresholdUp`, lb.bUp);
-      get(`layer${k}.thresholdUp.filter`, lb.DbUp);
-      get(`layer${k}.B`, lb.B);
-      get(`layer${k}.B.filter`, lb.DB);
-      get(`layer${k}.WPI`, lb.WPI);
-      get(`layer${k}.WPI.filter`, lb.DPI);
-      get(`layer${k}.WIP`, lb.WIP);
-      get(`layer${k}.WIP.filter`, lb.DIP);
-      get(`layer${k}.thresholdIP`, lb.bIP);
-      get(`layer${k}.thresholdIP.filter`, lb.DbIP);
+    const u32 = (name: string, len: number) => {
+      const s = state[name];
+      if (s === undefined) throw new ShapeError(`importState: missing tensor '${name}'`);
+      if (!(s.data instanceof Uint32Array) || s.data.length !== len) throw new ShapeError(`importState: tensor '${name}' must be a uint32 array of shape [${len}]`);
+      return s.data;
+    };
+    const known = new Set([...weights.map(([n]) => n), ...neurons.map(([n]) => n), "noise.counter", ...CLOCK_NAMES]);
+    for (const name of Object.keys(state)) if (!known.has(name)) throw new ShapeError(`importState: unexpected tensor '${name}' (architecture or options differ)`);
+    for (const [name, t] of weights) f32(name, t, t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols]);
+    const counter = u32("noise.counter", 2);
+    // The neuron state and clocks come as a whole, or not at all (older checkpoints).
+    const dynamic = [...neurons.map(([n]) => n), ...CLOCK_NAMES];
+    const present = dynamic.filter((n) => n in state);
+    if (present.length > 0 && present.length < dynamic.length) {
+      throw new ShapeError(`importState: the neuron state is incomplete: missing ${dynamic.filter((n) => !(n in state)).slice(0, 5).join(", ")} (a state holds all of ${dynamic.join(", ")}, or none of them)`);
     }
-    const c = state["noise.counter"].data;
-    const di = this.#di();
-    di[H_NOISE_LO] = c[0] | 0;
-    di[H_NOISE_HI] = c[1] | 0;
-    di[H_CHUNK_POS] = di[H_CHUNK];
-    this.#syncedBatch = 0;
+    const withNeurons = present.length > 0;
+    let chunk: Uint32Array | undefined, steps: Uint32Array | undefined, synced: Uint32Array | undefined;
+    if (withNeurons) {
+      for (const [name, t] of neurons) f32(name, t, [t.rows, t.cols]);
+      chunk = u32("noise.chunk", 2);
+      steps = u32("clock.steps", 2);
+      synced = u32("clock.syncedRows", 1);
+      if (chunk[0] > di[H_CHUNK] || chunk[1] > this.maxBatch) throw new ShapeError(`importState: noise.chunk (${chunk[0]}, ${chunk[1]}) does not fit this network (chunk of ${di[H_CHUNK]} steps, maxBatch ${this.maxBatch})`);
+      if (synced[0] > this.maxBatch) throw new ShapeError(`importState: clock.syncedRows ${synced[0]} exceeds maxBatch ${this.maxBatch}`);
+    }
+    for (const [name, t] of weights) t.write(state[name].data);
+    di[H_NOISE_LO] = counter[0] | 0;
+    di[H_NOISE_HI] = counter[1] | 0;
+    if (withNeurons) {
+      for (const [name, t] of neurons) t.write(state[name].data);
+      di[H_CHUNK_POS] = chunk![0] | 0;
+      di[H_CHUNK_B] = chunk![1] | 0;
+      di[H_SINCE_SWITCH] = steps![0] | 0;
+      di[H_STEPS_LO] = steps![1] | 0;
+      this.#ex.mcRestoreNoise(this.#desc.ptr);
+      this.#syncedBatch = synced![0];
+      // The clock jumped: existing monitors start over, with records on the restored clock.
+      this.#monitors.forEach((m, slot) => {
+        new Int32Array(this.#core.memory.buffer, this.#monTable.ptr + slot * MREC * 4, MREC)[M_WRITTEN] = 0;
+        m._restart(steps![1]);
+      });
+    } else {
+      for (const [, t] of neurons) t.fill(0);
+      di[H_CHUNK_POS] = di[H_CHUNK];
+      di[H_SINCE_SWITCH] = 0;
+      this.#sync(this.maxBatch);
+    }
   }
 
   dispose(): void {

@@ -20,7 +20,7 @@ import type { Core } from "../../core/core.js";
 import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch } from "../../data/batch.js";
+import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import {
   HEADER, LAYER_SLOTS, H_LAYERS, H_LOSS, H_RULE, H_ACT, H_OUT_ACT, H_BIASES, H_X, H_T, H_COEF, H_SEED,
@@ -28,6 +28,7 @@ import {
   RULE_BP, RULE_FA, RULE_DFA, RULE_USF, RULE_FRSF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, ACT_LINEAR,
   LOSS_SOFTMAX_CE, LOSS_MSE, STREAMS_PER_LAYER,
 } from "./layout.js";
+import { checkStateTensors, readStateTensors, writeStateTensors, type StateEntry } from "../state.js";
 import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpOptions, type MlpRule } from "./params.js";
 
 const RULE_CODE: Readonly<Record<MlpRule, number>> = { bp: RULE_BP, fa: RULE_FA, dfa: RULE_DFA, usf: RULE_USF, frsf: RULE_FRSF, brsf: RULE_BRSF };
@@ -47,14 +48,6 @@ interface Layer {
   h: Tensor;
   d: Tensor;
   g: Tensor;
-}
-
-interface StateEntry {
-  name: string;
-  t: Tensor;
-  /** Exported as the transpose of the stored tensor (feedback stored in forward orientation). */
-  transpose: boolean;
-  shape: number[];
 }
 
 /** WebAssembly memory (bytes) an Mlp with this configuration allocates. */
@@ -249,7 +242,7 @@ export class Mlp implements TrainableModel {
     const ce = this.#cfg.loss === "softmax-ce";
     const { labels, targets } = batch;
     if (labels !== undefined && (ce || targets === undefined)) {
-      if (labels.length < n) throw new ShapeError(`mlp.trainBatch: batch.labels holds ${labels.length} labels, need ${n}`);
+      checkExamples("mlp.trainBatch", "batch.labels", labels, n, 1);
       const on = ce ? 1 : this.#cfg.targetOn;
       const off = ce ? 0 : this.#cfg.targetOff;
       for (let r = 0; r < n; r++) {
@@ -259,7 +252,7 @@ export class Mlp implements TrainableModel {
         view[r * stride + y] = on;
       }
     } else if (targets !== undefined) {
-      if (targets.length < n * k) throw new ShapeError(`mlp.trainBatch: batch.targets holds ${targets.length} values, need n × outputSize = ${n * k}`);
+      checkExamples("mlp.trainBatch", "batch.targets", targets, n, k);
       if (stride === k) view.set(targets.subarray(0, n * k));
       else for (let r = 0; r < n; r++) view.set(targets.subarray(r * k, (r + 1) * k), r * stride);
     } else {
@@ -270,7 +263,7 @@ export class Mlp implements TrainableModel {
   #checkBatch(op: string, x: Float32Array, n: number, limit: number): void {
     if (!Number.isInteger(n) || n < 1 || n > limit) throw new ValueError(`${op}: n must be an integer in [1, ${limit}], got ${n}`);
     if (!(x instanceof Float32Array)) throw new ShapeError(`${op}: x must be a Float32Array`);
-    if (x.length < n * this.inputSize) throw new ShapeError(`${op}: x holds ${x.length} values, need n × inputSize = ${n * this.inputSize}`);
+    checkExamples(op, "x", x, n, this.inputSize);
   }
 
   trainBatch(batch: Batch): void {
@@ -368,17 +361,7 @@ export class Mlp implements TrainableModel {
 
   exportState(): Record<string, NamedArray> {
     this.#live();
-    const state: Record<string, NamedArray> = {};
-    for (const { name, t, transpose, shape } of this.#stateTensors()) {
-      const v = t.read();
-      if (!transpose) {
-        state[name] = { shape: [...shape], data: v };
-      } else {
-        const tr = new Float32Array(v.length);
-        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[j * t.rows + i] = v[i * t.cols + j];
-        state[name] = { shape: [...shape], data: tr };
-      }
-    }
+    const state = readStateTensors(this.#stateTensors());
     if (this.#cfg.rule === "brsf") {
       state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#seed()) };
       state["rng.counter"] = { shape: [2], data: this.#ctr.slice() };
@@ -389,38 +372,10 @@ export class Mlp implements TrainableModel {
   importState(state: Record<string, NamedArray>): void {
     this.#live();
     const want = this.#stateTensors();
-    const names = new Set(want.map((w) => w.name));
-    if (this.#cfg.rule === "brsf") {
-      names.add("rng.seed");
-      names.add("rng.counter");
-    }
-    for (const k of Object.keys(state)) {
-      if (!names.has(k)) throw new ShapeError(`mlp.importState: '${k}' is not part of this model (rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}, momentum ${this.#cfg.momentum}, biases ${this.#cfg.biases})`);
-    }
-    // Validate everything before writing anything, so a failed import leaves the model unchanged.
-    for (const { name, t, shape } of want) {
-      const a = state[name];
-      if (a === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
-      if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
-        throw new ShapeError(`mlp.importState: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
-      }
-    }
-    if (this.#cfg.rule === "brsf") {
-      for (const [name, len] of [["rng.seed", 1], ["rng.counter", 2]] as const) {
-        const c = state[name];
-        if (c === undefined) throw new ShapeError(`mlp.importState: missing '${name}'`);
-        if (!(c.data instanceof Uint32Array) || c.data.length !== len) throw new ShapeError(`mlp.importState: '${name}' must be a uint32 array of shape [${len}]`);
-      }
-    }
-    for (const { name, t, transpose } of want) {
-      const v = state[name].data as Float32Array;
-      if (!transpose) t.write(v);
-      else {
-        const tr = new Float32Array(v.length);
-        for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) tr[i * t.cols + j] = v[j * t.rows + i];
-        t.write(tr);
-      }
-    }
+    const counters: Record<string, number> = this.#cfg.rule === "brsf" ? { "rng.seed": 1, "rng.counter": 2 } : {};
+    const c = this.#cfg;
+    checkStateTensors("mlp.importState", `rule ${c.rule}, arch ${c.arch.join("-")}, momentum ${c.momentum}, biases ${c.biases}`, want, state, counters);
+    writeStateTensors(want, state);
     if (this.#cfg.rule === "brsf") {
       this.#ctr.set(state["rng.counter"].data as Uint32Array);
       this.#descI32()[H_SEED] = state["rng.seed"].data[0] | 0;
