@@ -21,7 +21,7 @@
 //
 // The block's layout is src/core/pool-layout.ts (shared with the host, src/core/pool.ts).
 import {
-  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, CLAIMS,
+  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, CLAIMS,
   THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP,
 } from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
@@ -41,9 +41,6 @@ import { simdPeak } from "./peak";
 // @ts-ignore: decorator
 @inline const CHUNKS_PER_THREAD = 8;
 
-/** Spins on an atomic before sleeping in memory.atomic.wait32. */
-// @ts-ignore: decorator
-@inline const SPINS = 1 << 16;
 
 // Per instance (each thread has its own instance and so its own globals).
 let pool: usize = 0;
@@ -282,7 +279,7 @@ function waitIdle(): void {
   let spins = 0;
   let active = atomic.load<i32>(slot(S_ACTIVE));
   while (active != 0) {
-    if (spins < SPINS || !mayWait) spins++;
+    if (spins < load<i32>(slot(S_SPINS)) || !mayWait) spins++;
     else memory.atomic.wait32(slot(S_ACTIVE), active, -1);
     active = atomic.load<i32>(slot(S_ACTIVE));
   }
@@ -355,7 +352,7 @@ export function poolWait(seen: i32): i32 {
     let spins = 0;
     let gen = atomic.load<i32>(slot(S_GEN));
     while (gen == seen) {
-      if (spins < SPINS) spins++;
+      if (spins < load<i32>(slot(S_SPINS))) spins++;
       else memory.atomic.wait32(slot(S_GEN), seen, -1);
       gen = atomic.load<i32>(slot(S_GEN));
     }

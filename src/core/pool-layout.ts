@@ -30,6 +30,8 @@ export const S_SCRATCH = 32;
 export const S_STEAL = 33;
 /** Chunks of the current job. */
 export const S_CHUNKS = 34;
+/** Spins on an atomic before a thread sleeps in memory.atomic.wait32 (set by the host). */
+export const S_SPINS = 35;
 
 // ---- byte offsets ----
 /** The first worker fault's message (UTF-8), at most MSG_MAX bytes. */
