@@ -1,6 +1,11 @@
 // The WebAssembly export surface: numbers only (pointers, element counts, scalars).
 // Parameter order everywhere: outputs, inputs, sizes (elements), scalars.
 export * from "./memory";
+
+// Kernels (assembly/kernels/): the TypeScript layer calls them directly (src/kernels/) and the kernel
+// tests check each against a float64 reference. Some (convolution, batch norm, dropout, locally
+// connected, softmax, sign, transpose, philox) are called from TypeScript only by the tests, and the
+// models reach them from inside the module; they are exported so they can be tested one by one.
 export * from "./kernels/conv";
 export * from "./kernels/batchnorm";
 export * from "./kernels/dropout";
@@ -12,11 +17,16 @@ export * from "./kernels/elementwise";
 export * from "./kernels/noise";
 export * from "./kernels/softmax";
 export * from "./kernels/sign";
-export * from "./models/mlp";
-export * from "./models/convnet";
 export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";
-export * from "./models/microcircuit";
 export * from "./kernels/transpose";
+
+// Models (assembly/models/): whole layer-steps, presentations and mini-batches in the papers' symbols.
+export * from "./models/mlp";
+export * from "./models/brainprop";
+export * from "./models/microcircuit";
+
+// Benchmark-only: the register-only multiply-add ceiling that `dendritic bench kernels` reports as
+// `peak`. No model or library function calls it.
 export { simdPeak } from "./kernels/peak";
 export * from "./kernels/spikes";
 export { spikingWindow, spikingRates, spikingRefreshFeedback } from "./models/spiking/network";

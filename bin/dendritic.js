@@ -11,7 +11,20 @@ try {
   throw err;
 }
 
-main(process.argv).catch((err) => {
+// The benchmarks live outside the library (bench/, compiled to dist/bench/) and run on benny, an
+// optional package: they load only when `dendritic bench` is invoked.
+const bench = {
+  name: "bench",
+  description: "Run a benchmark suite (single thread) and optionally write its results as JSON",
+  async load() {
+    const { importOptional } = await import("../dist/core/optional.js");
+    await importOptional("benny", "dendritic bench");
+    const { benchCommand } = await import("../dist/bench/index.js");
+    return benchCommand();
+  },
+};
+
+main(process.argv, [bench]).catch((err) => {
   // Errors the library raises on purpose are reported without a stack trace.
   const ours = err && typeof err.name === "string" && /Error$/.test(err.name) && err.name !== "Error" && err.name !== "TypeError";
   console.error(`dendritic: ${ours ? `${err.name}: ${err.message}` : err?.stack ?? err}`);

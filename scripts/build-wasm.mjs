@@ -1,14 +1,21 @@
-// Compiles assembly/index.ts into the WebAssembly builds the loader chooses from at run time:
-//   wasm/dendritic.simd.wasm    128-bit SIMD (default wherever WebAssembly.validate accepts SIMD)
-//   wasm/dendritic.scalar.wasm  no v128 at all; kernels take their scalar twins (ASC_FEATURE_SIMD = false)
-//   wasm/dendritic.relaxed.wasm SIMD + relaxed-SIMD (fused multiply-add); loaded only where the
-//                               runtime validates relaxed-SIMD (Node 20: after init() sets the flag)
-//   wasm/dendritic.simd-threads.wasm, wasm/dendritic.relaxed-threads.wasm
-//                               the SIMD and relaxed builds on shared, imported memory with atomics:
-//                               the thread pool's builds (assembly/kernels/pool.ts, src/core/pool.ts)
-// Usage: node scripts/build-wasm.mjs [--only simd|scalar|relaxed|simd-threads|relaxed-threads] [--out DIR] [--debug]
+// Compiles assembly/index.ts into every target of asconfig.json, one after another:
+//   simd     wasm/dendritic.simd.wasm     128-bit SIMD (default wherever WebAssembly.validate accepts SIMD)
+//   scalar   wasm/dendritic.scalar.wasm   no v128 at all; kernels take their scalar twins (ASC_FEATURE_SIMD = false)
+//   relaxed  wasm/dendritic.relaxed.wasm  SIMD + relaxed-SIMD (fused multiply-add); loaded only where the
+//                                         runtime validates relaxed-SIMD without flags
+//   simd-threads, relaxed-threads         the SIMD and relaxed builds on shared, imported memory with
+//                                         atomics: the thread pool's builds (assembly/kernels/pool.ts,
+//                                         src/core/pool.ts); shared memory declares its 2 GiB maximum
+//   debug    wasm/dendritic.debug.wasm    SIMD, unoptimised, assertions on, with a .wat listing
+// A new build is one more entry in asconfig.json's "targets"; this script needs no change.
+//
+// The compiler also writes each target's declarations (asc --bindings raw: a .d.ts beside the
+// .wasm). From the first one this script generates src/core/exports.generated.ts, the typed
+// WebAssembly export surface the TypeScript layer calls (CoreExports), so an export's name and
+// parameters are declared once, in assembly/.
+// Usage: node scripts/build-wasm.mjs [--only NAME[,NAME…]] [--out DIR]
 import asc from "assemblyscript/asc";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -18,36 +25,61 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const outDir = path.resolve(root, opt("--out") ?? "wasm");
-const only = opt("--only");
-const debug = args.includes("--debug");
+const config = path.join(root, "asconfig.json");
+const { targets } = JSON.parse(await readFile(config, "utf8"));
+const only = opt("--only")?.split(",");
+for (const name of only ?? []) {
+  if (!(name in targets)) {
+    console.error(`build-wasm: --only ${name}: asconfig.json has no such target (targets: ${Object.keys(targets).join(", ")})`);
+    process.exit(1);
+  }
+}
+const outDir = opt("--out") && path.resolve(opt("--out"));
 
-const common = [
-  path.join(root, "assembly/index.ts"),
-  "--runtime", "minimal",
-  "--initialMemory", "16",
-  "--noAssert",
-  ...(debug ? ["--debug", "-O0"] : ["-O3", "--shrinkLevel", "0"]),
-];
-const targets = {
-  simd: ["--enable", "simd"],
-  scalar: ["--disable", "simd"],
-  relaxed: ["--enable", "simd", "--enable", "relaxed-simd"],
-  // Shared memory must declare its maximum: 2 GiB (32768 pages), the arena's tensor limit.
-  "simd-threads": ["--enable", "simd", "--enable", "threads", "--sharedMemory", "--importMemory", "--maximumMemory", "32768"],
-  "relaxed-threads": ["--enable", "simd", "--enable", "relaxed-simd", "--enable", "threads", "--sharedMemory", "--importMemory", "--maximumMemory", "32768"],
-};
-
-await mkdir(outDir, { recursive: true });
-for (const [name, flags] of Object.entries(targets)) {
-  if (only && only !== name) continue;
-  const outFile = path.join(outDir, `dendritic.${name}.wasm`);
+for (const [name, target] of Object.entries(targets)) {
+  if (only && !only.includes(name)) continue;
+  // --out moves every output file of the target into DIR, keeping its name.
+  const moved = (file) => (outDir ? path.join(outDir, path.basename(file)) : path.resolve(root, file));
+  const outFile = moved(target.outFile);
+  const extra = ["--outFile", outFile, ...(target.textFile ? ["--textFile", moved(target.textFile)] : [])];
+  await mkdir(path.dirname(outFile), { recursive: true });
   const t0 = performance.now();
-  const { error, stderr } = await asc.main([...common, ...flags, "-o", outFile, ...(debug ? ["-t", outFile.replace(/\.wasm$/, ".wat")] : [])]);
+  const { error, stderr } = await asc.main(["--config", config, "--target", name, "--baseDir", root, ...extra]);
   if (error) {
     process.stderr.write(stderr.toString());
     console.error(`build-wasm: ${name} build failed: ${error.message}`);
     process.exit(1);
   }
   console.log(`build-wasm: ${path.relative(root, outFile)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+// ---- src/core/exports.generated.ts from the compiler's declarations ----
+const declared = Object.entries(targets).filter(([name]) => !only || only.includes(name));
+for (const [name, target] of declared) {
+  const dts = path.resolve(root, target.outFile).replace(/\.wasm$/, ".d.ts");
+  let text;
+  try {
+    text = await readFile(outDir ? path.join(outDir, path.basename(dts)) : dts, "utf8");
+  } catch {
+    continue;
+  }
+  const start = text.indexOf("declare namespace __AdaptedExports {");
+  const end = text.indexOf("\n}", start);
+  if (start < 0 || end < 0) throw new Error(`build-wasm: unexpected declarations format in ${dts}`);
+  const body = text
+    .slice(text.indexOf("\n", start) + 1, end)
+    .replace(/^(\s*)export function (\w+)\(/gm, "$1$2(")
+    .replace(/^(\s*)export const (\w+):/gm, "$1readonly $2:");
+  const out =
+    `// Generated by scripts/build-wasm.mjs from the AssemblyScript compiler's declarations of the\n` +
+    `// '${name}' target (asc --bindings raw). Do not edit: change assembly/ and rebuild.\n` +
+    `/** The WebAssembly core's exports: numbers in, numbers out (pointers, element counts, scalars). */\n` +
+    `export interface WasmExports {\n${body}\n}\n`;
+  const file = path.join(root, "src/core/exports.generated.ts");
+  const old = await readFile(file, "utf8").catch(() => "");
+  if (old !== out) {
+    await writeFile(file, out);
+    console.log(`build-wasm: ${path.relative(root, file)} (${(out.match(/^\s*\w+\(/gm) ?? []).length} functions)`);
+  }
+  break;
 }

@@ -18,10 +18,12 @@ function newest(dir) {
 
 const wasmDir = path.join(root, "wasm");
 const wasmFiles = existsSync(wasmDir) ? readdirSync(wasmDir).filter((f) => f.endsWith(".wasm")).map((f) => path.join(wasmDir, f)) : [];
-// Each output set against its own sources: the .wasm files against assembly/, dist/ against src/.
+// Each output set against its own sources: the .wasm files against assembly/, dist/ against src/,
+// dist/bench/ against bench/.
 const sets = [
   { outputs: wasmFiles, sources: "assembly" },
   { outputs: [path.join(root, "dist/index.js"), path.join(root, "dist/cli/main.js")], sources: "src" },
+  { outputs: [path.join(root, "dist/bench/index.js")], sources: "bench" },
 ];
 const built = wasmFiles.length > 0 && sets.every((s) => s.outputs.every((f) => existsSync(f)));
 const stale = built && sets.some((s) => newest(path.join(root, s.sources)) > Math.min(...s.outputs.map((f) => statSync(f).mtimeMs)));

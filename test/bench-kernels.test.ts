@@ -1,7 +1,7 @@
 // The kernel benchmark's result records (not its timings: benchmarks are not tests).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { benchKernels, formatKernelTable } from "../src/bench/kernels.ts";
+import { benchKernels, formatKernelTable } from "../bench/kernels.ts";
 import { ValueError } from "../src/core/errors.ts";
 
 test("bench kernels returns one {kernel, shape, impl, gflops{median,min,max}} record per workload and implementation", async () => {

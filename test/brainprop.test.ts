@@ -1,24 +1,15 @@
-// BrainProp (PBR20, docs/model.md §3) and its backprop baseline, against a float64 transcription of the
+// BrainProp (PBR20; docs/model.md §3) and its backprop baseline, against a float64 transcription of the
 // networks written here: the weight change of one step with the selected units fixed must be
 // −lr × the gradient of mean ½(r − Q_s)² (for bp: of the mean softmax cross-entropy), with the
 // gradient taken by central finite differences of the f64 forward pass.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, BrainPropNet, ShapeError, ValueError, NonFiniteError, type Core, type LayerSpec } from "../src/index.ts";
+import { mulberry32 } from "../src/core/random.ts";
 
 type Fn = (...a: number[]) => number;
 const ceil4 = (n: number) => (n + 3) & ~3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let core: Core;
 let scalar: Core;
@@ -180,7 +171,7 @@ const cases: Case[] = [
 ];
 
 function makeBatch(c: Case, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const d = c.input[0] * c.input[1] * c.input[2];
   const x = new Float32Array(c.batch * d).map(() => Math.fround(r()));
   const labels = Int32Array.from({ length: c.batch }, () => Math.floor(r() * c.classes));
@@ -358,7 +349,7 @@ mdl("the test pass uses BN running statistics and no dropout: equals the f64 for
 mdl("same seed → bit-identical state after training (dropout, exploration included); another seed differs", () => {
   const run = (seed: number, c: Core) => {
     const m = new BrainPropNet(c, { rule: "brainprop", net: "custom", input: [8, 8, 1], classes: 10, layers: [{ type: "conv", filters: 4 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }, { type: "dense", units: 12 }, { type: "relu" }, { type: "dropout", rate: 0.3 }], epsilon: 0.5, lr: 0.1, initStd: 0.1, maxBatch: 16, seed });
-    const r = rng(1);
+    const r = mulberry32(1);
     for (let i = 0; i < 6; i++) {
       const x = new Float32Array(16 * 64).map(() => r());
       const labels = Int32Array.from({ length: 16 }, () => Math.floor(r() * 10));
@@ -380,7 +371,7 @@ mdl("same seed → bit-identical state after training (dropout, exploration incl
 
 mdl("exportState/importState round trip: a restored model continues bit-identically", () => {
   const cfg = { rule: "brainprop", net: "custom", input: [6, 6, 1], classes: 4, layers: [{ type: "conv", filters: 4, stride: 2 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }], epsilon: 0.3, initStd: 0.2, maxBatch: 8, seed: 2 };
-  const r = rng(3);
+  const r = mulberry32(3);
   const batches = Array.from({ length: 4 }, () => ({ n: 8, x: new Float32Array(8 * 36).map(() => r()), labels: Int32Array.from({ length: 8 }, () => Math.floor(r() * 4)) }));
   const a = new BrainPropNet(core, cfg);
   a.trainBatch(batches[0]);
@@ -450,7 +441,7 @@ mdl("a diverging learning rate stops with NonFiniteError instead of continuing w
   m.dispose();
 });
 
-mdl("the docs/model.md §3 architectures build with the stated shapes", () => {
+mdl("the PBR20 architectures of docs/model.md §3 build with the stated shapes", () => {
   const conv = new BrainPropNet(core, { net: "conv", maxBatch: 2 });
   const s = conv.exportState();
   assert.equal(s["layers.0.W"].shape, [32, 3, 3, 1]);

@@ -15,8 +15,8 @@ import { readCheckpoint } from "../src/node/checkpoint.ts";
 import { decodeCheckpoint, encodeCheckpoint, validateTrainerState } from "../src/train/checkpoint.ts";
 import { crc32, crc32Js } from "../src/train/crc32.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/train/safetensors.ts";
-import { Rng } from "../src/train/rng.ts";
-import { TinyLinear } from "./helpers/tiny-models.ts";
+import { Rng } from "../src/core/random.ts";
+import { TinyLinear } from "./support/tiny-models.ts";
 
 const c = suite("checkpoint integrity");
 let dir: string;

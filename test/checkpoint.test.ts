@@ -9,7 +9,7 @@ import { readCheckpoint, saveCheckpoint } from "../src/node/checkpoint.ts";
 import { writeFileAtomic } from "../src/node/files.ts";
 import { checkCompatible, decodeCheckpoint, encodeCheckpoint, loadCheckpointInto } from "../src/train/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/train/safetensors.ts";
-import { TinyLinear } from "./helpers/tiny-models.ts";
+import { TinyLinear } from "./support/tiny-models.ts";
 
 /**
  * Independent reader written from the format description (u64 LE length, JSON header, raw LE data),

@@ -4,14 +4,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { encodeIdx } from "../src/data/idx.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { evalCommand, trainCommand } from "../src/cli/train.ts";
 import { registerModel } from "../src/models/registry.ts";
 import { readCheckpoint } from "../src/node/checkpoint.ts";
-import { TinyLinear } from "./helpers/tiny-models.ts";
+import { TinyLinear } from "./support/tiny-models.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "dendritic.js"), ...args], { encoding: "utf8" });

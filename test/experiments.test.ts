@@ -12,7 +12,7 @@ t.before(async () => {
 });
 
 t("alignment: the angle to backprop grows with the nudging conductance; the plot encodes the curve", () => {
-  // docs/model.md §1.7: the backprop limit is the weak-nudging limit.
+  // SCBS18; docs/model.md §1.7: the backprop limit is the weak-nudging limit.
   const r = alignmentExperiment(core, { sizes: [12, 8, 4], seed: 3 });
   const sym = (r.json.curve as { gSom: number; regime: string; angleDeg: number }[]).filter((c) => c.regime.startsWith("symmetric"));
   for (let i = 1; i < sym.length; i++) assert.ok(sym[i].angleDeg > sym[i - 1].angleDeg, `g_som ${sym[i].gSom}`);

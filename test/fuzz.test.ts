@@ -13,11 +13,10 @@ import { DendriticError } from "../src/core/errors.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { IDX_FILES } from "../src/data/mnist.ts";
 import { createModel } from "../src/models/registry.ts";
-import "../src/models/mlp.ts";
 import { loadDataset, loadIdxDir } from "../src/node/data.ts";
 import { checkCompatible, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../src/train/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/train/safetensors.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 import { Trainer, type TrainerState } from "../src/train/trainer.ts";
 
 const f = suite("fuzz: mutated checkpoints and IDX files");

@@ -10,11 +10,12 @@ import { init, type Core } from "../src/core/core.ts";
 import { ValueError } from "../src/core/errors.ts";
 import { gemv } from "../src/kernels/linalg.ts";
 import { createModel } from "../src/models/registry.ts";
-import { mlpMemoryBytes } from "../src/models/mlp.ts";
-import "../src/models/microcircuit.ts";
-import "../src/models/brainprop.ts";
-import type { Batch, TrainableModel } from "../src/train/model.ts";
-import { Rng } from "../src/train/rng.ts";
+import { mlpMemoryBytes } from "../src/models/mlp/network.ts";
+import "../src/models/microcircuit/index.ts";
+import "../src/models/brainprop/index.ts";
+import type { Batch } from "../src/data/batch.ts";
+import type { TrainableModel } from "../src/train/model.ts";
+import { Rng } from "../src/core/random.ts";
 
 const h = suite("WebAssembly memory above 2 GiB");
 let low: Core;

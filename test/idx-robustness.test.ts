@@ -12,7 +12,7 @@ import { encodeIdx, gunzipIfNeeded, idxDeclaredSize } from "../src/data/idx.ts";
 import { datasetFromIdxBytes, IDX_FILES } from "../src/data/mnist.ts";
 import { loadDataset, loadIdxDir, readIdxFile } from "../src/node/data.ts";
 import { trainCommand } from "../src/cli/train.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 
 const s = suite("IDX robustness");
 let dir: string;

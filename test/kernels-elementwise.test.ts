@@ -1,5 +1,5 @@
 // Elementwise kernels (assembly/kernels/elementwise.ts) against float64 transcriptions of their
-// definitions, in the SIMD and the scalar build, at sizes straddling the vector width and at the
+// definitions, in every build (SIMD, scalar, and the debug build with assertions on), at sizes straddling the vector width and at the
 // model sizes. (The relaxed-SIMD build compiles these kernels to the same code as the SIMD build:
 // they use no relaxed instruction; a test below checks that bit for bit, in a child process with
 // --experimental-wasm-relaxed-simd where the runtime needs that flag.)
@@ -14,6 +14,8 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { init, detectFeatures, kernels, DisposedError, ShapeError, ValueError, type Core, type Tensor } from "../src/index.ts";
+import { assertAllClose as assertClose, assertPaddingZero, values } from "./support/numeric.ts";
+import { loadBuilds } from "./support/builds.ts";
 
 const U = 2 ** -24;
 const TINY = 2 ** -149; // smallest float32 subnormal: absolute slack for results that underflow
@@ -27,44 +29,6 @@ const SHAPES: [number, number][] = [
   [10, 500],
   [10, 10],
 ];
-
-/** Deterministic uniform values in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function values(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const next = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
-}
-
-function assertPaddingZero(t: Tensor, what: string): void {
-  const raw = t.peek();
-  const bits = new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
-  for (let r = 0; r < t.rows; r++) {
-    for (let c = t.cols; c < t.stride; c++) {
-      // +0 exactly (bit pattern 0), not -0 and not any other value
-      if (bits[r * t.stride + c] !== 0) assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]} (bits ${bits[r * t.stride + c].toString(16)})`);
-    }
-  }
-}
-
-/** |got − ref| ≤ tol(i) for every logical element. */
-function assertClose(got: Float32Array, ref: ArrayLike<number>, tol: (i: number) => number, what: string): void {
-  assert.is(got.length, ref.length, `${what}: length`);
-  for (let i = 0; i < ref.length; i++) {
-    const err = Math.abs(got[i] - ref[i]);
-    const t = tol(i);
-    if (!(err <= t) && !(got[i] === ref[i])) assert.unreachable(`${what}: element ${i} is ${got[i]}, reference ${ref[i]}, |error| ${err} > ${t}`);
-  }
-}
 
 const sigma = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
@@ -80,7 +44,7 @@ interface UnaryCase {
   hi: number;
 }
 
-const SR = { gamma: 0.1, beta: 1, theta: 3 }; // docs/model.md §1.9 teacher soft rectifier
+const SR = { gamma: 0.1, beta: 1, theta: 3 }; // SCBS18; docs/model.md §1.9 teacher soft rectifier
 const SR2 = { gamma: 1.5, beta: 2.5, theta: -0.5 };
 
 const UNARY: UnaryCase[] = [
@@ -158,13 +122,16 @@ if (CHILD) void init({ impl: CHILD }).then((core) => process.stdout.write(JSON.s
 
 let simd: Core;
 let scalar: Core;
-const builds = () => [simd, scalar];
+// Every build: simd, scalar, relaxed and debug (assertions on).
+let all: Core[] = [];
+const builds = () => all;
 
 const t = suite("elementwise kernels");
 
 t.before(async () => {
   simd = await init({ impl: "simd" });
   scalar = await init({ impl: "scalar" });
+  all = (await loadBuilds()).loaded.map((b) => b.core);
 });
 
 for (const c of UNARY) {
@@ -288,7 +255,7 @@ t("NaN inputs give NaN outputs (so non-finite state is not hidden)", () => {
 });
 
 t("compartmentStep is one Euler step of du/dt = −gL u + g1(v1−u) + g2(v2−u) + σξ in all four variants", () => {
-  const p = { dt: 0.1, gL: 0.1, g1: 1.0, g2: 0.8, sigma: 0.3 }; // docs/model.md §1.9 conductances, dt
+  const p = { dt: 0.1, gL: 0.1, g1: 1.0, g2: 0.8, sigma: 0.3 }; // SCBS18; docs/model.md §1.9 conductances, dt
   for (const core of builds()) {
     const a = core.arena();
     for (const [rows, cols] of SHAPES) {
@@ -321,7 +288,7 @@ t("compartmentStep is one Euler step of du/dt = −gL u + g1(v1−u) + g2(v2−u
   }
 });
 
-t("compartmentStep relaxes to the conductance-weighted steady state (docs/model.md §1.4) after many steps", () => {
+t("compartmentStep relaxes to the conductance-weighted steady state (SCBS18; docs/model.md §1.4) after many steps", () => {
   // With v1, v2 fixed and σ = 0 the fixed point is u* = (g1 v1 + g2 v2)/(gL + g1 + g2).
   for (const core of builds()) {
     const a = core.arena();
@@ -345,7 +312,7 @@ t("lowpass, axpy, scale, sub, mul, copy and fill match float64 at every size and
       const what = (op: string) => `${core.impl} ${op} ${rows}×${cols}`;
       const A = () => a.from(rows, cols, as);
       const B = () => a.from(rows, cols, bs);
-      const k = f(1 / 300); // dt/τ_w with dt = 0.1, τ_w = 30 (docs/model.md §1.5)
+      const k = f(1 / 300); // dt/τ_w with dt = 0.1, τ_w = 30 (SCBS18; docs/model.md §1.5)
       // lowpass: D + k(G − D), 3 roundings
       let y = kernels.lowpass(A(), B(), 1 / 300);
       assertClose(y.read(), Array.from(as, (d, i) => d + k * (bs[i] - d)), (i) => 3 * U * (Math.abs(as[i]) + k * (Math.abs(bs[i]) + Math.abs(as[i]))), what("lowpass"));

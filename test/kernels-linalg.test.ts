@@ -14,6 +14,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { init, detectFeatures, kernels, DisposedError, ShapeError, ValueError, type Core, type Tensor, type Arena } from "../src/index.ts";
+import { mulberry32Signed } from "../src/core/random.ts";
 
 const U = 2 ** -24;
 const tolerance = (K: number, absSum: number): number => ((K + 3) * U) / (1 - (K + 3) * U) * absSum + 1e-30;
@@ -21,17 +22,6 @@ const tolerance = (K: number, absSum: number): number => ((K + 3) * U) / (1 - (K
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
 const BATCHES = [...Array.from({ length: 17 }, (_, i) => i + 1), 128];
 
-/** Deterministic values in [-1, 1) (mulberry32), so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 function random(arena: Arena, rows: number, cols: number, next: () => number): Tensor {
   return arena.from(rows, cols, Array.from({ length: rows * cols }, next));
@@ -226,7 +216,7 @@ for (const impl of IMPLS) {
   });
 
   t("gemv and gemvT match the float64 reference at every m, n in 1…33 straddling the vector width, with and without accumulate", () => {
-    const next = rng(1);
+    const next = mulberry32Signed(1);
     for (const m of SIZES) for (const n of SIZES) {
       both(checkGemv(m, n))(core, next, false);
       both(checkGemvT(m, n))(core, next, false);
@@ -234,7 +224,7 @@ for (const impl of IMPLS) {
   });
 
   t("gemmNT (Y = X Wᵀ) matches the reference for batches 1…17 and 128 at every m, n in 1…33", () => {
-    const next = rng(2);
+    const next = mulberry32Signed(2);
     for (const b of BATCHES) for (const m of SIZES) for (const n of SIZES) {
       checkGemmNT(b, m, n)(core, next, (b + m + n) % 2 === 0);
     }
@@ -242,7 +232,7 @@ for (const impl of IMPLS) {
   });
 
   t("gemmNN (Y = X W, dX = dY W) matches the reference for batches 1…17 and 128 at every m, n in 1…33", () => {
-    const next = rng(3);
+    const next = mulberry32Signed(3);
     for (const b of BATCHES) for (const m of SIZES) for (const n of SIZES) {
       checkGemmNN(b, m, n)(core, next, (b + m + n) % 2 === 1);
     }
@@ -250,17 +240,17 @@ for (const impl of IMPLS) {
   });
 
   t("ger (W += η a cᵀ) matches the reference at every m, n in 1…33", () => {
-    const next = rng(4);
+    const next = mulberry32Signed(4);
     for (const m of SIZES) for (const n of SIZES) checkGer(m, n)(core, next, false);
   });
 
   t("gerK (W += η Aᵀ C) matches the reference for k = 1…17 and 128 at every m, n in 1…33", () => {
-    const next = rng(5);
+    const next = mulberry32Signed(5);
     for (const k of BATCHES) for (const m of SIZES) for (const n of SIZES) checkGerK(k, m, n)(core, next, false);
   });
 
   t("the real layer sizes (784, 500, 10; batch 10) match the reference", () => {
-    const next = rng(6);
+    const next = mulberry32Signed(6);
     for (const [m, n] of [[500, 784], [784, 500], [500, 500], [10, 500], [500, 10]]) {
       both(checkGemv(m, n))(core, next, false);
       both(checkGemvT(m, n))(core, next, false);
@@ -274,12 +264,12 @@ for (const impl of IMPLS) {
   });
 
   t("gemmNN with large batches (W copied in 256-row chunks) matches the reference across chunk boundaries", () => {
-    const next = rng(9);
+    const next = mulberry32Signed(9);
     for (const [bsz, m, n] of [[32, 257, 17], [33, 513, 37], [64, 256, 64], [40, 600, 5]]) both(checkGemmNN(bsz, m, n))(core, next, false);
   });
 
   t("the inputs are left unchanged", () => {
-    const next = rng(7);
+    const next = mulberry32Signed(7);
     const a = core.arena();
     const W = random(a, 9, 13, next), x9 = random(a, 1, 9, next), x13 = random(a, 1, 13, next);
     const X = random(a, 5, 13, next), X9 = random(a, 5, 9, next);
@@ -326,7 +316,7 @@ for (const impl of IMPLS) {
   });
 
   t("thousands of kernel calls leave linear memory unchanged", () => {
-    const next = rng(8);
+    const next = mulberry32Signed(8);
     const a = core.arena();
     const W = random(a, 50, 78, next), X = random(a, 10, 78, next), Y = a.matrix(10, 50), dX = a.matrix(10, 78);
     const x = random(a, 1, 78, next), y = random(a, 1, 50, next);

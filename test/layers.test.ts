@@ -3,20 +3,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, type Core, type Tensor, type Arena } from "../src/index.ts";
+import { mulberry32 } from "../src/core/random.ts";
 
 type Fn = (...a: number[]) => number;
 const ceil4 = (n: number) => (n + 3) & ~3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const f32 = Math.fround;
 
@@ -100,7 +91,7 @@ conv("im2col3x3 equals the f64 patch matrix exactly (both builds), row padding s
     for (const [B, H, W, C, s, pad, pp] of geometries) {
       const g = geometry(B, H, W, C, s, pad, pp);
       const a = core.arena();
-      const r = rng(B * 1000 + H * 10 + C);
+      const r = mulberry32(B * 1000 + H * 10 + C);
       const x = raw(a, B * g.img);
       const xv = new Float64Array(B * g.img);
       for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) xv[b * g.img + p * g.pix + c] = f32(gauss(r));
@@ -128,7 +119,7 @@ conv("col2im3x3 is the transpose of im2col3x3: matches the f64 scatter (tol 1e-6
     for (const [B, H, W, C, s, pad, pp] of geometries) {
       const g = geometry(B, H, W, C, s, pad, pp);
       const a = core.arena();
-      const r = rng(7 + B * 31 + W);
+      const r = mulberry32(7 + B * 31 + W);
       const n = 9 * C;
       const rows = B * g.Ho * g.Wo;
       const d = a.tensor(rows, n);
@@ -166,7 +157,7 @@ conv("SIMD and scalar twins of im2col/col2im are bit-identical", () => {
     const outs: Float32Array[] = [];
     for (const core of [simd, scalar]) {
       const a = core.arena();
-      const r = rng(99);
+      const r = mulberry32(99);
       const rows = B * g.Ho * g.Wo;
       const d = a.tensor(rows, 9 * C).write(Array.from({ length: rows * 9 * C }, () => gauss(r)));
       const dx = raw(a, B * g.img);
@@ -201,7 +192,7 @@ bn("bnStats/bnInvStd/bnForward match the f64 transcription (tol 2e-5 rel: f32 su
     const core = get();
     for (const [rows, cols] of bnSizes) {
       const a = core.arena();
-      const r = rng(rows * 100 + cols);
+      const r = mulberry32(rows * 100 + cols);
       const xv = Array.from({ length: rows * cols }, () => f32(2 + 3 * gauss(r)));
       const gv = Array.from({ length: cols }, () => f32(1 + 0.5 * gauss(r)));
       const bv = Array.from({ length: cols }, () => f32(gauss(r)));
@@ -233,7 +224,7 @@ bn("bnBackward equals central finite differences of the f64 forward (tol 1e-4 re
     const core = get();
     for (const [rows, cols] of bnSizes) {
       const a = core.arena();
-      const r = rng(rows * 7 + cols * 13);
+      const r = mulberry32(rows * 7 + cols * 13);
       const xv = Array.from({ length: rows * cols }, () => f32(1 + gauss(r)));
       const gv = Array.from({ length: cols }, () => f32(1 + 0.5 * gauss(r)));
       const bv = Array.from({ length: cols }, () => f32(gauss(r)));
@@ -311,7 +302,7 @@ bn("SIMD and scalar twins of the batch-norm kernels are bit-identical", () => {
   const res: Float32Array[][] = [];
   for (const core of [simd, scalar]) {
     const a = core.arena();
-    const r = rng(5);
+    const r = mulberry32(5);
     const rows = 13, cols = 11;
     const x = a.from(rows, cols, Array.from({ length: rows * cols }, () => gauss(r)));
     const gamma = a.from(1, cols, Array.from({ length: cols }, () => 1 + gauss(r))), beta = a.from(1, cols, Array.from({ length: cols }, () => gauss(r)));
@@ -338,7 +329,7 @@ drop("dropoutForward keeps exactly the units with u ≥ rate, scaled by 1/(1 −
     const core = get();
     for (const [rows, cols, rate] of [[1, 1, 0.3], [3, 5, 0.3], [4, 8, 0.5], [2, 17, 0], [5, 9, 0.9]] as const) {
       const a = core.arena();
-      const r = rng(rows + cols);
+      const r = mulberry32(rows + cols);
       const uv = Array.from({ length: rows * cols }, () => f32(r()));
       uv[0] = f32(rate); // the boundary u = rate keeps the unit
       const xv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
@@ -375,7 +366,7 @@ lc("localForward / localBackwardData / localUpdate match f64 (tol 1e-5 rel: f32 
     const core = get();
     for (const [B, P, m, n] of [[1, 1, 1, 1], [2, 3, 3, 5], [3, 5, 4, 9], [2, 4, 7, 17], [2, 6, 32, 288], [5, 2, 9, 12]]) {
       const a = core.arena();
-      const r = rng(B * 17 + P * 5 + m + n);
+      const r = mulberry32(B * 17 + P * 5 + m + n);
       const xv = Array.from({ length: B * P * n }, () => f32(gauss(r)));
       const wv = Array.from({ length: P * m * n }, () => f32(0.3 * gauss(r)));
       const gv = Array.from({ length: B * P * m }, () => f32(gauss(r)));
@@ -430,7 +421,7 @@ lc("SIMD and scalar twins of the locally connected kernels are bit-identical", (
   const res: Float32Array[][] = [];
   for (const core of [simd, scalar]) {
     const a = core.arena();
-    const r = rng(3);
+    const r = mulberry32(3);
     const [B, P, m, n] = [3, 4, 5, 13];
     const x = a.from(B * P, n, Array.from({ length: B * P * n }, () => gauss(r)));
     const w = a.from(P * m, n, Array.from({ length: P * m * n }, () => gauss(r)));
@@ -456,7 +447,7 @@ tr("transposeScale writes s·Xᵀ exactly (one f32 product per element), never t
     const core = get();
     for (const [rows, cols] of [[1, 1], [3, 5], [4, 4], [5, 3], [7, 9], [8, 16], [13, 17], [128, 500], [2, 288]]) {
       const a = core.arena();
-      const r = rng(rows * 31 + cols);
+      const r = mulberry32(rows * 31 + cols);
       const xv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
       const x = a.from(rows, cols, xv);
       const y = a.tensor(cols, rows);
@@ -491,7 +482,7 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
       for (const kind of ["conv", "local"] as const) {
         const g = geometry(B, H, W, C, s, pad, pp);
         const a = core.arena();
-        const r = rng(B * 7 + H * 3 + Cout + (kind === "local" ? 100 : 0));
+        const r = mulberry32(B * 7 + H * 3 + Cout + (kind === "local" ? 100 : 0));
         const P = g.Ho * g.Wo, n = 9 * C;
         const xv = new Float64Array(B * g.img);
         for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) xv[b * g.img + p * g.pix + c] = f32(gauss(r));

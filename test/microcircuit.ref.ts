@@ -103,7 +103,7 @@ export class RefMicrocircuit {
   }
 
   /**
-   * One Euler step, σ = 0 (docs/model.md §1.3), then plasticity (§1.5) from the potentials after the step,
+   * One Euler step, σ = 0 (SCBS18; docs/model.md §1.3), then plasticity (§1.5) from the potentials after the step,
    * the dendritic potentials that drove the step, and the presynaptic rates that produced them.
    */
   step(x: ArrayLike<number>, target: ArrayLike<number> | null, learn: boolean): void {
@@ -178,7 +178,7 @@ export class RefMicrocircuit {
   }
 
   /**
-   * Fast steady-state mode (docs/model.md §1.8), single example: forward sweep with apical silent, output
+   * Fast steady-state mode (SCBS18; docs/model.md §1.8), single example: forward sweep with apical silent, output
    * nudged, backward sweep; repeated `sweeps` times; then (learn) one plasticity step with the
    * forward-sweep rates as presynaptic terms. Returns the forward-sweep rates rF[k-1].
    */

@@ -1,9 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, NonFiniteError, ShapeError, ValueError, type Core } from "../src/index.ts";
-import { Microcircuit, MicrocircuitClassifier, SCBS18, type MicrocircuitOptions } from "../src/models/microcircuit.ts";
+import { Microcircuit, MicrocircuitClassifier, SCBS18, type MicrocircuitOptions } from "../src/models/microcircuit/index.ts";
 import { createModel } from "../src/models/registry.ts";
 import { RefMicrocircuit, logistic, type RefParams } from "./microcircuit.ref.ts";
+import { values } from "./support/numeric.ts";
 
 const t = suite("microcircuit (SCBS18)");
 let core: Core;
@@ -26,13 +27,6 @@ const meanAbs = (a: ArrayLike<number>) => {
   return s / a.length;
 };
 /** Deterministic pseudo-random values in [lo, hi) for test inputs. */
-function values(n: number, seed: number, lo = 0, hi = 1): Float32Array {
-  let x = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * x) / 4294967296;
-  });
-}
 const uniformInit = (s: number): MicrocircuitOptions["init"] => ({ up: { dist: "uniform", scale: s }, down: { dist: "uniform", scale: s }, ip: { dist: "uniform", scale: s }, pi: { dist: "uniform", scale: s } });
 
 /** The f64 oracle with the network's current weights. */
@@ -49,7 +43,7 @@ function refOf(net: Microcircuit, over: Partial<RefParams> = {}): RefMicrocircui
 }
 
 t("analytic self-predicting state: apical potential ≤ 1e-6 and each interneuron soma equals its partner (30-20-10 and 784-500-500-10 fast mode, 20-15-12-8 dynamics)", () => {
-  // docs/model.md §1.6. Tolerances: v^A = B φ(u^P) + W^PI φ(u^I) cancels to float32 rounding of sums of ≤ 500
+  // SCBS18; docs/model.md §1.6. Tolerances: v^A = B φ(u^P) + W^PI φ(u^I) cancels to float32 rounding of sums of ≤ 500
   // terms of size ≤ 1 (≈1e-7 relative per term); u^I − u^P to float32 rounding of potentials ≈ 1–5.
   const net = new Microcircuit(core, { sizes: [30, 20, 10], start: "selfPredicting", sigma: 0, seed: 11 });
   net.present(values(30, 1), { steps: 1000, learn: false });
@@ -110,7 +104,7 @@ t("fast steady-state mode equals the full dynamics run to convergence at σ = 0 
   }
 });
 
-t("fast mode (single pass, batch 3, thresholds) matches a float64 transcription of docs/model.md §1.8, weights included", () => {
+t("fast mode (single pass, batch 3, thresholds) matches a float64 transcription of docs/model.md §1.8 (SCBS18), weights included", () => {
   // Tolerance 2e-5: float32 sums of ≤ 30 terms against float64.
   const net = new Microcircuit(core, { sizes: [6, 5, 4], maxBatch: 3, sigma: 0, seed: 31, init: uniformInit(1), eta: { up: [0.3, 0.2], ip: 0.25, pi: 0.15 } });
   const ref = refOf(net);
@@ -141,9 +135,9 @@ t("zero prediction error leaves every weight bit-identical (fast mode and full d
   // c_hid = λ_A = 1/2) and exact self-predicting weights: every induction term is exactly 0.
   const opts: MicrocircuitOptions = { sizes: [9, 7, 5], maxBatch: 2, sigma: 0, gLk: 0, gB: 1, gA: 1, gD: 1, gSom: 0, start: "selfPredicting", seed: 41, eta: { up: 0.5, ip: 0.5, pi: 0.5 } };
   const net = new Microcircuit(core, opts);
-  const before = net.exportState();
+  const before = net.exportState({ neurons: false });
   net.steadyState(values(18, 9), null, { batch: 2, sweeps: 1, learn: true });
-  const after = net.exportState();
+  const after = net.exportState({ neurons: false });
   for (const [name, v] of Object.entries(before)) assert.equal(Array.from(after[name].data), Array.from(v.data), name);
   // Breaking the self-prediction makes the errors non-zero: the same call then changes the weights.
   net.setWeights("ip", 1, net.weights("ip", 1).map((w) => 0.9 * w));
@@ -152,7 +146,7 @@ t("zero prediction error leaves every weight bit-identical (fast mode and full d
   net.dispose();
 });
 
-t("a 2-3-2 net's first 50 Euler steps match a float64 transcription of docs/model.md §1.3–1.5 across target onset", () => {
+t("a 2-3-2 net's first 50 Euler steps match a float64 transcription of docs/model.md §1.3–1.5 (SCBS18) across target onset", () => {
   // σ = 0, fast filters (τ_w = 1 ms) and large rates so that the weights visibly move in 50 steps.
   // Tolerance 1e-5: float32 against float64 over 50 steps of an O(1) system.
   for (const c of [core, scalar]) {
@@ -183,7 +177,7 @@ t("a 2-3-2 net's first 50 Euler steps match a float64 transcription of docs/mode
 });
 
 t("angleBP < 10° at small g_som with symmetric top-down weights; angleFA small with random B", () => {
-  // docs/model.md §1.7: B = (W^up)ᵀ gives backprop in the weak-nudging limit (≈2.2° at g_som = 0.1);
+  // SCBS18; docs/model.md §1.7: B = (W^up)ᵀ gives backprop in the weak-nudging limit (≈2.2° at g_som = 0.1);
   // random B gives the FA update of the same B.
   const sym = new Microcircuit(core, { sizes: [30, 20, 10], sigma: 0, gSom: 0.1, seed: 61, topDown: "symmetric", start: "selfPredicting" });
   const x = values(30, 12);
@@ -201,7 +195,7 @@ t("angleBP < 10° at small g_som with symmetric top-down weights; angleFA small 
   fa.dispose();
 });
 
-t("learning the self-predicting state lowers the apical potential more than 10× (docs/model.md §1.6)", () => {
+t("learning the self-predicting state lowers the apical potential more than 10× (SCBS18; docs/model.md §1.6)", () => {
   const net = new Microcircuit(core, {
     sizes: [30, 20, 10], seed: 71, sigma: SCBS18.sigma,
     plastic: { up: false, down: false, ip: true, pi: true },
@@ -268,7 +262,7 @@ t("monitors keep the newest records in preallocated memory; steps never grow mem
 });
 
 t("non-finite state stops with an error naming the layer and variable", () => {
-  // An unbounded φ with large weights and no self-predicting interneurons diverges (docs/model.md §1.9).
+  // An unbounded φ with large weights and no self-predicting interneurons diverges (SCBS18; docs/model.md §1.9).
   const net = new Microcircuit(core, { sizes: [10, 30, 10], activation: "linear", seed: 3, init: uniformInit(3), eta: { up: 0.001, ip: 0.001, pi: 0.001 } });
   assert.throws(
     () => { for (let i = 0; i < 20; i++) net.present(values(10, i, 0, 1), { target: values(10, 5, 0, 1) }); },

@@ -5,24 +5,15 @@ import * as assert from "uvu/assert";
 import { createModel } from "../src/models/registry.ts";
 import { init, Mlp, mlpConfig, DisposedError, NonFiniteError, ShapeError, ValueError, type Core } from "../src/index.ts";
 import type { NamedArray } from "../src/train/model.ts";
+import { mulberry32 } from "../src/core/random.ts";
 
 let core: Core;
 let scalar: Core;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic test data (mulberry32; independent of the library's generators).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
@@ -98,7 +89,7 @@ type Rule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
 
 /**
  * Batch-mean weight and bias "gradients" (g_W = (1/n) Σ δ_l h_{l−1}ᵀ, g_b = (1/n) Σ δ_l) for a rule.
- * fb[l] is docs/model.md §2's B in SPEC orientation: FA/SCFA B_l is n_l × n_{l+1} (used for δ_{l−1}),
+ * fb[l] is the B of docs/model.md §2 in that orientation: FA/SCFA B_l is n_l × n_{l+1} (used for δ_{l−1}),
  * DFA B_l is n_{l+1} × n_L (used for δ_l).
  */
 function refGrads(net: RefNet, rule: Rule, fb: (number[] | null)[], x: ArrayLike<number>, t: number[], n: number) {
@@ -191,7 +182,7 @@ t.before(async () => {
 t("the float64 oracle's backprop gradient matches central finite differences of its loss", () => {
   // Validates the transcription itself; h = 1e-5 gives truncation error O(h²) ≈ 1e-10 and
   // cancellation error ≈ 1e-16/1e-5 = 1e-11 relative, so 1e-6 relative is a safe bound.
-  const r = rng(5);
+  const r = mulberry32(5);
   for (const [act, loss, outAct] of [
     ["logistic", "softmax-ce", "linear"],
     ["tanh", "mse", "logistic"],
@@ -288,7 +279,7 @@ t("plain SGD (no momentum) moves W by −η g and b by −η g_b", () => {
   }
 });
 
-/** SPEC-orientation feedback matrices the reference needs, for the state before a step. */
+/** Feedback matrices in the orientation of docs/model.md §2 the reference needs, for the state before a step. */
 function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: number[], step: number): (number[] | null)[] {
   const L = arch.length - 1;
   const cfg = m.config() as { feedbackGain: number; seed: number };
@@ -300,7 +291,7 @@ function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: nu
       const nOut = arch[l + 1];
       const nIn = arch[l];
       const W = s[`layers.${l}.W`].data;
-      // s_l = feedbackGain · E|W| under glorot-uniform U(−a, a): a / 2 (src/models/mlp.ts).
+      // s_l = feedbackGain · E|W| under glorot-uniform U(−a, a): a / 2 (src/models/mlp/params.ts).
       const sl = (cfg.feedbackGain * Math.sqrt(6 / (nIn + nOut))) / 2;
       let M: ArrayLike<number>;
       if (rule === "usf") M = new Array(nIn * nOut).fill(sl);
@@ -328,7 +319,7 @@ function feedbackFor(rule: Rule, m: Mlp, s: Record<string, NamedArray>, arch: nu
 }
 
 for (const rule of ["fa", "dfa", "usf", "frsf", "brsf"] as Rule[]) {
-  t(`${rule}: three SGD+momentum steps on 5-7-6-3 follow the docs/model.md §2 formula in float64 with the same feedback`, () => {
+  t(`${rule}: three SGD+momentum steps on 5-7-6-3 follow the formula of docs/model.md §2 in float64 with the same feedback`, () => {
     // Each step compares the update against the float64 rule evaluated on the model's own state
     // before the step, so rounding does not accumulate across steps: 2e-5 of the largest entry as
     // in the BP test.
@@ -620,7 +611,7 @@ t("thousands of steps leave linear memory unchanged; use after dispose is a Disp
 // two clusters of a class are symmetric about the origin, so no linear read-out of the inputs
 // separates the classes: the hidden layers have to learn.
 function xorClusters(n: number, seed: number): { x: Float32Array; labels: Int32Array } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const x = new Float32Array(n * 8);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {

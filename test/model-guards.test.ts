@@ -4,8 +4,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { init, type Core } from "../src/core/core.ts";
 import { DisposedError, NonFiniteError, ValueError } from "../src/core/errors.ts";
-import { Microcircuit } from "../src/models/microcircuit.ts";
-import { BrainPropNet } from "../src/models/brainprop.ts";
+import { Microcircuit } from "../src/models/microcircuit/index.ts";
+import { BrainPropNet } from "../src/models/brainprop/index.ts";
 
 const g = suite("model input guards");
 let core: Core;

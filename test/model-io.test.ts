@@ -18,8 +18,6 @@ import { digestState } from "../src/train/digest.ts";
 import type { TrainableModel } from "../src/train/model.ts";
 import { checkpointBlob, downloadModel, loadModel } from "../src/train/model-io.ts";
 import { Trainer, type EpochRecord, type TrainerOptions } from "../src/train/trainer.ts";
-import "../src/models/mlp.ts";
-import "../src/models/microcircuit.ts";
 
 let core: Core;
 const data = bars({ train: 200, validation: 50, test: 50, seed: 4 });

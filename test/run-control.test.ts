@@ -13,7 +13,7 @@ import { parseCheckpointEvery, signalExitCode } from "../src/cli/run-control.ts"
 import { trainCommand } from "../src/cli/train.ts";
 import { readCheckpoint } from "../src/node/checkpoint.ts";
 import { removeStaleTemps, writeFileAtomic } from "../src/node/files.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = path.join(root, "bin", "dendritic.js");

@@ -10,7 +10,6 @@ import path from "node:path";
 import { RunControl } from "../src/cli/run-control.ts";
 import { init } from "../src/core/core.ts";
 import { createModel } from "../src/models/registry.ts";
-import "../src/models/mlp.ts";
 import { loadDataset } from "../src/node/data.ts";
 import { readCheckpoint } from "../src/node/checkpoint.ts";
 import { Trainer } from "../src/train/trainer.ts";

@@ -12,7 +12,7 @@ import { expandSpec, jobId, parseSpecText, SpecError } from "../src/sweep/spec.t
 import { summarise, type JobRecord } from "../src/sweep/results.ts";
 import { threadsPerJob } from "../src/sweep/run.ts";
 import { oversubscribed } from "../src/cli/sweep.ts";
-import { freePort, RedisServer } from "./helpers/redis.ts";
+import { freePort, RedisServer } from "./support/redis.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dendritic.js");

@@ -5,10 +5,7 @@ import { init, type Core } from "../src/core/core.ts";
 import { ShapeError } from "../src/core/errors.ts";
 import { yinyang } from "../src/data/generators.ts";
 import { createModel, modelKinds } from "../src/models/registry.ts";
-import "../src/models/mlp.ts";
-import "../src/models/microcircuit.ts";
-import "../src/models/brainprop.ts";
-import { modelConfig } from "../src/cli/train.ts";
+import { modelConfig } from "../src/cli/models.ts";
 import { checkCompatible, decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.ts";
 import type { TrainableModel } from "../src/train/model.ts";
 import { Trainer, type EpochRecord, type TrainerOptions } from "../src/train/trainer.ts";
@@ -58,7 +55,7 @@ for (const [kind, config] of [
 
   e2e(`${label}: learns Yin-Yang well above chance in 5 epochs through the trainer`, async () => {
     const { summary, model } = await run(kind, config, { epochs: 5, batchSize: 10, seed: 2 });
-    // Chance is 2/3 error; a 4-30-3 net gets far below it within a few epochs (docs/model.md §5: ≈64 % accuracy for a shallow net at convergence).
+    // Chance is 2/3 error; a 4-30-3 net gets far below it within a few epochs (a shallow net reaches only about 64 % accuracy at convergence).
     assert.ok(summary.testError! < 0.45, `test error ${summary.testError}`);
     assert.is(summary.epochs.length, 5);
     model.dispose();

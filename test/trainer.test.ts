@@ -3,13 +3,13 @@ import * as assert from "uvu/assert";
 import { ValueError } from "../src/core/errors.ts";
 import type { Dataset, Split } from "../src/data/dataset.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng } from "../src/core/random.ts";
 import { Trainer, parseSchedule, scheduleScale, type EpochRecord, type Progress, type TrainerState } from "../src/train/trainer.ts";
-import { ScriptedModel, TinyLinear } from "./helpers/tiny-models.ts";
+import { ScriptedModel, TinyLinear } from "./support/tiny-models.ts";
 
 // ------------------------------------------------------------------------------------------------
 // Independent oracle of the shuffle: xoshiro128** and splitmix32 in BigInt arithmetic, Fisher–Yates
-// with rejection of the top partial range (as documented in src/train/rng.ts).
+// with rejection of the top partial range (as documented in src/core/random.ts).
 
 const M32 = 0xffffffffn;
 function oracleRng(seed: number) {

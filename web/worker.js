@@ -7,7 +7,7 @@ const SIZES = [784, 500, 500, 10];
 const BATCH = 10;
 /** Per-rule model configurations (the learning rate and seed come from the page). */
 const RULES = {
-  // docs/model.md §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
+  // SCBS18; docs/model.md §1.8/§1.10: the MNIST protocol of the fast steady-state mode.
   microcircuit: { kind: "microcircuit", lr: MICROCIRCUIT_MNIST.eta, config: (lr, seed) => ({ sizes: SIZES, maxBatch: BATCH, eta: lr, seed }) },
   bp: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "bp", lr, seed, maxBatch: BATCH }) },
   fa: { kind: "mlp", lr: 0.1, config: (lr, seed) => ({ arch: SIZES, rule: "fa", lr, seed, maxBatch: BATCH }) },

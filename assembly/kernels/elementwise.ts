@@ -192,7 +192,7 @@ export function logisticGrad(y: usize, x: usize, rows: i32, cols: i32): void {
   mapUnary(OP_LOGISTIC_GRAD, y, x, rows, cols, 0, 0, 0);
 }
 
-/** y = γ·log(1 + exp(β(x − θ))) (soft rectifier, docs/model.md §1.9), finite for every finite input. */
+/** y = γ·log(1 + exp(β(x − θ))) (soft rectifier, SCBS18; docs/model.md §1.9), finite for every finite input. */
 export function softRect(y: usize, x: usize, rows: i32, cols: i32, gamma: f32, beta: f32, theta: f32): void {
   mapUnary(OP_SOFTRECT, y, x, rows, cols, gamma, beta, theta);
 }
@@ -279,7 +279,7 @@ export function tanhGrad(y: usize, x: usize, rows: i32, cols: i32): void {
 }
 
 /**
- * Forward-Euler step of a conductance-based compartment (SCBS18 §1.3, docs/model.md §1.3):
+ * Forward-Euler step of a conductance-based compartment (SCBS18; docs/model.md §1.3):
  *   u ← u + dt·(−gL·u + g1·(v1 − u) + g2·(v2 − u) + σ·ξ)
  * with σξ inside the derivative (increment dt·σ·ξ), as all published re-implementations do.
  * Evaluated as u ← a·u + dt·g1·v1 + dt·g2·v2 + dt·σ·ξ with a = 1 − dt(gL + g1 + g2) (a and the
@@ -305,7 +305,7 @@ export function compartmentStep(
   }
 }
 
-/** Low-pass filter update D ← D + a·(G − D) (docs/model.md §1.5 with a = dt/τ_w; also the input filter §1.3). */
+/** Low-pass filter update D ← D + a·(G − D) (SCBS18; docs/model.md §1.5 with a = dt/τ_w; also the input filter §1.3). */
 export function lowpass(D: usize, G: usize, rows: i32, cols: i32, a: f32): void {
   const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
@@ -345,27 +345,50 @@ export function lowpass(D: usize, G: usize, rows: i32, cols: i32, a: f32): void 
 // ------------------------------------------------------------------------------------------------
 // Vector helpers.
 
-/** y ← y + a·x. */
-export function axpy(y: usize, x: usize, rows: i32, cols: i32, a: f32): void {
+// One loop skeleton for the two-operand kernels (axpy, scale, sub, mul), specialised by a constant
+// op code like mapUnary above: y ← op(a, b) over the logical elements, the last vector of a row
+// masked so padding stays 0. The operands are read inside the op, so `scale` never reads `a`.
+const B_SUB = 0;
+const B_MUL = 1;
+const B_AXPY = 2; // a + s·b
+const B_SCALE = 3; // s·b
+
+// @ts-ignore: decorator
+@inline function binaryV(op: i32, pa: usize, pb: usize, sv: v128): v128 {
+  if (op == B_SCALE) return f32x4.mul(sv, v128.load(pb));
+  const a = v128.load(pa);
+  const b = v128.load(pb);
+  if (op == B_SUB) return f32x4.sub(a, b);
+  if (op == B_MUL) return f32x4.mul(a, b);
+  return f32x4.add(a, f32x4.mul(sv, b));
+}
+
+// @ts-ignore: decorator
+@inline function binaryS(op: i32, pa: usize, pb: usize, s: f32): f32 {
+  if (op == B_SCALE) return s * load<f32>(pb);
+  const a = load<f32>(pa);
+  const b = load<f32>(pb);
+  if (op == B_SUB) return a - b;
+  if (op == B_MUL) return a * b;
+  return a + s * b;
+}
+
+// @ts-ignore: decorator
+@inline function mapBinary(op: i32, y: usize, a: usize, b: usize, rows: i32, cols: i32, s: f32): void {
   const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
-    const av = f32x4.splat(a);
+    const sv = f32x4.splat(s);
     const tail = cols & 3;
     if (tail == 0) {
       const end = (<usize>rows * <usize>cols) << 2;
-      for (let i: usize = 0; i < end; i += 16) {
-        v128.store(y + i, f32x4.add(v128.load(y + i), f32x4.mul(av, v128.load(x + i))));
-      }
+      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, binaryV(op, a + i, b + i, sv));
     } else {
       const mask = tailMask(tail);
       const full = (<usize>(cols & ~3)) << 2;
       for (let r = 0; r < rows; r++) {
         const o = <usize>r * rowBytes;
-        for (let i: usize = 0; i < full; i += 16) {
-          v128.store(y + o + i, f32x4.add(v128.load(y + o + i), f32x4.mul(av, v128.load(x + o + i))));
-        }
-        const v = f32x4.add(v128.load(y + o + full), f32x4.mul(av, v128.load(x + o + full)));
-        v128.store(y + o + full, v128.and(v, mask));
+        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, binaryV(op, a + o + i, b + o + i, sv));
+        v128.store(y + o + full, v128.and(binaryV(op, a + o + full, b + o + full, sv), mask));
       }
     }
   } else {
@@ -373,95 +396,30 @@ export function axpy(y: usize, x: usize, rows: i32, cols: i32, a: f32): void {
       const o = <usize>r * rowBytes;
       for (let c = 0; c < cols; c++) {
         const p = o + ((<usize>c) << 2);
-        store<f32>(y + p, load<f32>(y + p) + a * load<f32>(x + p));
+        store<f32>(y + p, binaryS(op, a + p, b + p, s));
       }
     }
   }
+}
+
+/** y ← y + a·x. */
+export function axpy(y: usize, x: usize, rows: i32, cols: i32, a: f32): void {
+  mapBinary(B_AXPY, y, y, x, rows, cols, a);
 }
 
 /** y ← a·x. */
 export function scaleInto(y: usize, x: usize, rows: i32, cols: i32, a: f32): void {
-  const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
-  if (ASC_FEATURE_SIMD) {
-    const av = f32x4.splat(a);
-    const tail = cols & 3;
-    if (tail == 0) {
-      const end = (<usize>rows * <usize>cols) << 2;
-      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, f32x4.mul(av, v128.load(x + i)));
-    } else {
-      const mask = tailMask(tail);
-      const full = (<usize>(cols & ~3)) << 2;
-      for (let r = 0; r < rows; r++) {
-        const o = <usize>r * rowBytes;
-        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, f32x4.mul(av, v128.load(x + o + i)));
-        v128.store(y + o + full, v128.and(f32x4.mul(av, v128.load(x + o + full)), mask));
-      }
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const o = <usize>r * rowBytes;
-      for (let c = 0; c < cols; c++) {
-        const p = o + ((<usize>c) << 2);
-        store<f32>(y + p, a * load<f32>(x + p));
-      }
-    }
-  }
+  mapBinary(B_SCALE, y, x, x, rows, cols, a);
 }
 
 /** y ← a − b. */
 export function sub(y: usize, a: usize, b: usize, rows: i32, cols: i32): void {
-  const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
-  if (ASC_FEATURE_SIMD) {
-    const tail = cols & 3;
-    if (tail == 0) {
-      const end = (<usize>rows * <usize>cols) << 2;
-      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, f32x4.sub(v128.load(a + i), v128.load(b + i)));
-    } else {
-      const mask = tailMask(tail);
-      const full = (<usize>(cols & ~3)) << 2;
-      for (let r = 0; r < rows; r++) {
-        const o = <usize>r * rowBytes;
-        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, f32x4.sub(v128.load(a + o + i), v128.load(b + o + i)));
-        v128.store(y + o + full, v128.and(f32x4.sub(v128.load(a + o + full), v128.load(b + o + full)), mask));
-      }
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const o = <usize>r * rowBytes;
-      for (let c = 0; c < cols; c++) {
-        const p = o + ((<usize>c) << 2);
-        store<f32>(y + p, load<f32>(a + p) - load<f32>(b + p));
-      }
-    }
-  }
+  mapBinary(B_SUB, y, a, b, rows, cols, 0);
 }
 
 /** y ← a ⊙ b (elementwise product). */
 export function mul(y: usize, a: usize, b: usize, rows: i32, cols: i32): void {
-  const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
-  if (ASC_FEATURE_SIMD) {
-    const tail = cols & 3;
-    if (tail == 0) {
-      const end = (<usize>rows * <usize>cols) << 2;
-      for (let i: usize = 0; i < end; i += 16) v128.store(y + i, f32x4.mul(v128.load(a + i), v128.load(b + i)));
-    } else {
-      const mask = tailMask(tail);
-      const full = (<usize>(cols & ~3)) << 2;
-      for (let r = 0; r < rows; r++) {
-        const o = <usize>r * rowBytes;
-        for (let i: usize = 0; i < full; i += 16) v128.store(y + o + i, f32x4.mul(v128.load(a + o + i), v128.load(b + o + i)));
-        v128.store(y + o + full, v128.and(f32x4.mul(v128.load(a + o + full), v128.load(b + o + full)), mask));
-      }
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const o = <usize>r * rowBytes;
-      for (let c = 0; c < cols; c++) {
-        const p = o + ((<usize>c) << 2);
-        store<f32>(y + p, load<f32>(a + p) * load<f32>(b + p));
-      }
-    }
-  }
+  mapBinary(B_MUL, y, a, b, rows, cols, 0);
 }
 
 /** y ← x (padded rows copied whole: x's padding is 0 by contract; overlap-safe). */

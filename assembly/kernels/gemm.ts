@@ -5,7 +5,7 @@
 // padding lanes 0 on input and kept 0 on output. Pointers are byte addresses, sizes are elements,
 // `accumulate` 0 overwrites the output, 1 adds into it. The output must not overlap X or W (outputs
 // are stored while inputs are still being read).
-import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
+import { rowBytes, madd, hsum, hsum4, dot4, lastMask } from "./vec";
 import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool";
 
 // ---------------------------------------------------------------------------------------------
@@ -48,18 +48,7 @@ import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool
 /** Y[r, i..i+3] (+)= X[r] · W[i..i+3] for a single row of X. */
 // @ts-ignore: decorator
 @inline function ntTile1x4(y: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
-  let w1 = w0 + sx, w2 = w1 + sx, w3 = w2 + sx;
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const end = x0 + sx;
-  do {
-    const a = v128.load(x0);
-    c0 = madd(a, v128.load(w0), c0);
-    c1 = madd(a, v128.load(w1), c1);
-    c2 = madd(a, v128.load(w2), c2);
-    c3 = madd(a, v128.load(w3), c3);
-    x0 += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16;
-  } while (x0 < end);
-  let r = hsum4(c0, c1, c2, c3);
+  let r = dot4(x0, w0, sx, sx);
   if (accumulate) r = f32x4.add(v128.load(y), r);
   v128.store(y, r);
 }
@@ -67,18 +56,7 @@ import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool
 /** Y[r..r+3, i] (+)= X[r..r+3] · W[i]: one W row (the m % 4 tail) against four rows of X. */
 // @ts-ignore: decorator
 @inline function ntTile4x1(y: usize, sy: usize, x0: usize, w0: usize, sx: usize, accumulate: i32): void {
-  let x1 = x0 + sx, x2 = x1 + sx, x3 = x2 + sx;
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const end = x1;
-  do {
-    const b = v128.load(w0);
-    c0 = madd(v128.load(x0), b, c0);
-    c1 = madd(v128.load(x1), b, c1);
-    c2 = madd(v128.load(x2), b, c2);
-    c3 = madd(v128.load(x3), b, c3);
-    x0 += 16; x1 += 16; x2 += 16; x3 += 16; w0 += 16;
-  } while (x0 < end);
-  storeColumn4(y, sy, hsum4(c0, c1, c2, c3), accumulate);
+  storeColumn4(y, sy, dot4(w0, x0, sx, sx), accumulate);
 }
 
 /** Stores (or adds) lane q of `v` at y + q·sy, q = 0…3: four rows of one output column. */

@@ -6,7 +6,7 @@
 // y must not overlap W or x (outputs are stored while inputs are still being read).
 // Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
 // few, long, sequential streams rather than at register reuse.
-import { rowBytes, madd, hsum, hsum4, lastMask } from "./vec";
+import { rowBytes, madd, hsum, hsum4, dot4, lastMask } from "./vec";
 import { parallelWorth, runParallel, setArg, J_GEMV, J_GEMV_T } from "./pool";
 
 // ---------------------------------------------------------------------------------------------
@@ -48,19 +48,8 @@ import { parallelWorth, runParallel, setArg, J_GEMV, J_GEMV_T } from "./pool";
 
 /** y[i..i+3] (+)= W[i..i+3] · x. */
 // @ts-ignore: decorator
-@inline function dot4(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
-  let w1 = w0 + sw, w2 = w1 + sw, w3 = w2 + sw;
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const end = x + sw;
-  do {
-    const a = v128.load(x);
-    c0 = madd(a, v128.load(w0), c0);
-    c1 = madd(a, v128.load(w1), c1);
-    c2 = madd(a, v128.load(w2), c2);
-    c3 = madd(a, v128.load(w3), c3);
-    x += 16; w0 += 16; w1 += 16; w2 += 16; w3 += 16;
-  } while (x < end);
-  let r = hsum4(c0, c1, c2, c3);
+@inline function dot4Into(y: usize, w0: usize, x: usize, sw: usize, accumulate: i32): void {
+  let r = dot4(x, w0, sw, sw);
   if (accumulate) r = f32x4.add(v128.load(y), r);
   v128.store(y, r);
 }
@@ -97,7 +86,7 @@ export function gemvRange(y: usize, W: usize, x: usize, m: i32, n: i32, accumula
     let i = i0;
     for (; i + 6 <= i1; i += 6) dot6(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
     if (i + 4 <= i1) {
-      dot4(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
+      dot4Into(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);
       i += 4;
     }
     for (; i < i1; i++) dot1(y + ((<usize>i) << 2), W + (<usize>i) * sw, x, sw, accumulate);

@@ -1,6 +1,6 @@
 // The machine's arithmetic ceiling for these builds: multiply-adds on registers only, no memory
 // traffic. The GFLOP/s of `simdPeak` bound what any kernel of the same build can reach on the
-// same core, so the linear-algebra benchmark reports it beside the kernels (src/bench/kernels.ts).
+// same core, so the linear-algebra benchmark reports it beside the kernels (bench/kernels.ts).
 //
 // 12 independent accumulator chains c ← c·a + b: a multiply and an add per chain and step, with no
 // dependency between chains, enough to cover the multiply and add latencies (≈ 4 cycles each) on

@@ -8,6 +8,17 @@
 // fused multiply-add, the same summation order over list entries), so the SIMD and scalar builds
 // agree bit for bit.
 
+// Lanes of the set bits of a 4-bit mask, ascending, padded with 0: 16 entries of 4 i32. A vector
+// path stores an entry (plus the group's first column) at the list's end and advances the length by
+// the popcount, so compaction needs no branch per spike (lists have room: a row holds ceil4(cols)).
+const LANES = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 0, 1, 2, 0, 3, 0, 0, 0, 0, 3, 0, 0, 1, 3, 0, 0, 0, 1, 3, 0, 2, 3, 0, 0, 0, 2, 3, 0, 1, 2, 3, 0, 0, 1, 2, 3]);
+
+// @ts-ignore: decorator
+@inline function appendLanes(idx: usize, count: i32, c: i32, bits: i32): i32 {
+  v128.store(idx + ((<usize>count) << 2), i32x4.add(i32x4.splat(c), v128.load(LANES + ((<usize>bits) << 4))));
+  return count + <i32>popcnt(bits);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Thresholding: v ← λ·v + a; s = [v ≥ θ]; v ← v − θ·s. Writes s (0 or 1) and the ascending list of
 // columns with s = 1; returns its length. With a ≡ 0 in the padding lanes and θ > 0 the padding of
@@ -27,13 +38,7 @@ export function thresholdRow(v: usize, s: usize, idx: usize, a: usize, cols: i32
       const m = f32x4.ge(x, tv);
       v128.store(v + o, f32x4.sub(x, v128.and(m, tv)));
       v128.store(s + o, v128.and(m, one));
-      let bits = i32x4.bitmask(m);
-      while (bits != 0) {
-        const q = ctz(bits);
-        store<i32>(idx + ((<usize>count) << 2), c + q);
-        count++;
-        bits &= bits - 1;
-      }
+      count = appendLanes(idx, count, c, i32x4.bitmask(m));
     }
   } else {
     for (let c = 0; c < n4; c++) {
@@ -63,13 +68,7 @@ export function bernoulliRow(s: usize, idx: usize, u: usize, p: usize, cols: i32
       const o = (<usize>c) << 2;
       const m = f32x4.lt(v128.load(u + o), v128.load(p + o));
       v128.store(s + o, v128.and(m, one));
-      let bits = i32x4.bitmask(m);
-      while (bits != 0) {
-        const q = ctz(bits);
-        store<i32>(idx + ((<usize>count) << 2), c + q);
-        count++;
-        bits &= bits - 1;
-      }
+      count = appendLanes(idx, count, c, i32x4.bitmask(m));
     }
   } else {
     for (let c = 0; c < n4; c++) {
@@ -151,11 +150,17 @@ export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i3
 // Sparse gathers and scatters over the rows of a matrix M (rows of `cols` floats, stride ceil4).
 // Each output element is summed over the list in list order, in both builds.
 
+// @ts-ignore: decorator
+@inline function addOrSub(a: v128, b: v128, negate: bool): v128 {
+  return negate ? f32x4.sub(a, b) : f32x4.add(a, b);
+}
+
 /**
- * y ← y + Σ_k M[idx[k], :] (one row of y). The SIMD path streams four listed rows at a time past
- * the accumulating row (which stays in L1), adding them in list order.
+ * y ← y ± Σ_k M[idx[k], :] (one row of y), the listed rows added (or subtracted) in list order.
+ * The SIMD path streams four listed rows at a time past the accumulating row (which stays in L1).
  */
-export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+// @ts-ignore: decorator
+@inline function gatherRowsSigned(y: usize, M: usize, idx: usize, count: i32, cols: i32, negate: bool): void {
   const stride = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
     let k = 0;
@@ -167,24 +172,93 @@ export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: 
       const r3 = M + <usize>load<i32>(ik, 12) * stride;
       for (let c: usize = 0; c < stride; c += 16) {
         let a = v128.load(y + c);
-        a = f32x4.add(a, v128.load(r0 + c));
-        a = f32x4.add(a, v128.load(r1 + c));
-        a = f32x4.add(a, v128.load(r2 + c));
-        a = f32x4.add(a, v128.load(r3 + c));
+        a = addOrSub(a, v128.load(r0 + c), negate);
+        a = addOrSub(a, v128.load(r1 + c), negate);
+        a = addOrSub(a, v128.load(r2 + c), negate);
+        a = addOrSub(a, v128.load(r3 + c), negate);
         v128.store(y + c, a);
       }
     }
     for (; k < count; k++) {
       const r = M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride;
-      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, f32x4.add(v128.load(y + c), v128.load(r + c)));
+      for (let c: usize = 0; c < stride; c += 16) v128.store(y + c, addOrSub(v128.load(y + c), v128.load(r + c), negate));
     }
   } else {
     for (let c: usize = 0; c < stride; c += 4) {
       let a = load<f32>(y + c);
-      for (let k = 0; k < count; k++) a += load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+      for (let k = 0; k < count; k++) {
+        const m = load<f32>(M + <usize>load<i32>(idx + ((<usize>k) << 2)) * stride + c);
+        a = negate ? a - m : a + m;
+      }
       store<f32>(y + c, a);
     }
   }
+}
+
+/** y ← y + Σ_k M[idx[k], :] (one row of y), in list order. */
+export function gatherRowsAdd(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+  gatherRowsSigned(y, M, idx, count, cols, false);
+}
+
+/** y ← y − Σ_k M[idx[k], :] (one row of y), in list order. */
+export function gatherRowsSub(y: usize, M: usize, idx: usize, count: i32, cols: i32): void {
+  gatherRowsSigned(y, M, idx, count, cols, true);
+}
+
+/** Ascending list of the columns with x > split in one row; returns its length. */
+export function listAbove(idx: usize, x: usize, cols: i32, split: f32): i32 {
+  let count = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(split);
+    for (let c = 0; c < n4; c += 4) count = appendLanes(idx, count, c, i32x4.bitmask(f32x4.gt(v128.load(x + ((<usize>c) << 2)), sv)));
+  } else {
+    for (let c = 0; c < n4; c++) {
+      if (load<f32>(x + ((<usize>c) << 2)) > split) {
+        store<i32>(idx + ((<usize>count) << 2), c);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Splits one row of spikes s (0/1) by the drive x against `split`: `add` lists the columns that
+ * fired with x ≤ split, `sub` the columns with x > split that stayed silent (both ascending). With
+ * base = Σ_{x > split} M[i, :], the drive Σ_{fired} M[i, :] = base + Σ_add − Σ_sub: for cells that
+ * fire on most steps the silent ones are the fewer. Lengths go to counts[0] and counts[1].
+ */
+export function splitFired(add: usize, sub: usize, s: usize, x: usize, cols: i32, split: f32, counts: usize): void {
+  let na = 0;
+  let ns = 0;
+  const n4 = (cols + 3) & ~3;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(split);
+    const zero = f32x4.splat(0);
+    for (let c = 0; c < n4; c += 4) {
+      const o = (<usize>c) << 2;
+      const fired = i32x4.bitmask(f32x4.gt(v128.load(s + o), zero));
+      const high = i32x4.bitmask(f32x4.gt(v128.load(x + o), sv));
+      na = appendLanes(add, na, c, fired & ~high);
+      ns = appendLanes(sub, ns, c, high & ~fired);
+    }
+  } else {
+    for (let c = 0; c < n4; c++) {
+      const o = (<usize>c) << 2;
+      const fired = load<f32>(s + o) > 0;
+      const high = load<f32>(x + o) > split;
+      if (fired && !high) {
+        store<i32>(add + ((<usize>na) << 2), c);
+        na++;
+      } else if (high && !fired) {
+        store<i32>(sub + ((<usize>ns) << 2), c);
+        ns++;
+      }
+    }
+  }
+  store<i32>(counts, na);
+  store<i32>(counts, ns, 4);
 }
 
 /** y ← y + Σ_k w[idx[k]] · M[idx[k], :] (one row of y; w indexed by the same list, e.g. signed counts). */
@@ -307,6 +381,184 @@ export function signStep(y: usize, x: usize, rows: i32, cols: i32, s: f32): void
     for (let i: usize = 0; i < n; i += 4) {
       const xv = load<f32>(x + i);
       store<f32>(y + i, xv > 0 ? s : xv < 0 ? -s : <f32>0);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Column strips of a row-major matrix: 8, 4 or 1 vectors of 4 columns, taken greedily from the left
+// (8 while at least 8 remain, then 4, then 1); kernels that sweep many rows keep one strip of every
+// row they touch in L1 or in registers.
+
+// @ts-ignore: decorator
+@inline function stripWidth(remaining: i32): i32 {
+  return remaining >= 8 ? 8 : remaining >= 4 ? 4 : 1;
+}
+
+/**
+ * Hebbian accumulation driven by error events: for each sample b and each listed pair j of its
+ * error list (entries idx_b, net counts q_b[j]), D[j, :] ← D[j, :] + q_b[j] · X[b, :]. Samples in
+ * order, list entries in order, the product rounded before the add in both builds.
+ */
+export function errorRowsAxpy(D: usize, X: usize, q: usize, qRowBytes: usize, idx: usize, idxRowBytes: usize, cnt: usize, n: i32, xcols: i32): void {
+  const xs = (<usize>((xcols + 3) & ~3)) << 2;
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(cnt + ((<usize>b) << 2));
+    const ix = idx + <usize>b * idxRowBytes;
+    const qb = q + <usize>b * qRowBytes;
+    const xb = X + <usize>b * xs;
+    for (let k = 0; k < c; k++) {
+      const j = <usize>load<i32>(ix + ((<usize>k) << 2));
+      const s = load<f32>(qb + (j << 2));
+      const r = D + j * xs;
+      if (ASC_FEATURE_SIMD) {
+        const sv = f32x4.splat(s);
+        for (let o: usize = 0; o < xs; o += 16) v128.store(r + o, f32x4.add(v128.load(r + o), f32x4.mul(sv, v128.load(xb + o))));
+      } else {
+        for (let o: usize = 0; o < xs; o += 4) store<f32>(r + o, load<f32>(r + o) + s * load<f32>(xb + o));
+      }
+    }
+  }
+}
+
+/**
+ * Regroups one step's firing lists (sample b's list at idx + b·idxRowBytes, cnt[b] entries) by
+ * cell, a counting sort: on return the samples in which cell i fired are list[pos[i − 1] … pos[i])
+ * (pos[−1] = 0), ascending. pos holds cells + 1 i32 (the last is scratch). Returns the number of
+ * spikes. Scalar code in both builds.
+ */
+export function groupByCell(pos: usize, list: usize, idx: usize, idxRowBytes: usize, cnt: usize, n: i32, cells: i32): i32 {
+  memory.fill(pos, 0, (<usize>(cells + 1)) << 2);
+  let total: i32 = 0;
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(cnt + ((<usize>b) << 2));
+    const ix = idx + <usize>b * idxRowBytes;
+    for (let k = 0; k < c; k++) {
+      const q = pos + ((<usize>(load<i32>(ix + ((<usize>k) << 2)) + 1)) << 2);
+      store<i32>(q, load<i32>(q) + 1);
+    }
+    total += c;
+  }
+  if (total == 0) return 0;
+  // pos[i] = start of cell i's block; filling advances it to the start of cell i + 1.
+  for (let i = 1; i <= cells; i++) {
+    const q = pos + ((<usize>i) << 2);
+    store<i32>(q, load<i32>(q) + load<i32>(q - 4));
+  }
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(cnt + ((<usize>b) << 2));
+    const ix = idx + <usize>b * idxRowBytes;
+    for (let k = 0; k < c; k++) {
+      const q = pos + ((<usize>load<i32>(ix + ((<usize>k) << 2))) << 2);
+      const at = load<i32>(q);
+      store<i32>(list + ((<usize>at) << 2), b);
+      store<i32>(q, at + 1);
+    }
+  }
+  return total;
+}
+
+/**
+ * D[i, :] ← D[i, :] + Σ_{b in cell i's block} X[b, :] for cell-grouped lists (groupByCell), blocks
+ * summed in list order. The SIMD path works strip by strip (the strip of X for all samples in L1,
+ * a strip of D's row in registers); the scalar twin sums in the same order for every element.
+ */
+export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows: i32, cols: i32): void {
+  const nv = (cols + 3) >> 2;
+  const stride = (<usize>nv) << 4;
+  if (ASC_FEATURE_SIMD) {
+    let v = 0;
+    while (v < nv) {
+      const w = stripWidth(nv - v);
+      const co = (<usize>v) << 4;
+      const Xc = X + co;
+      let start: i32 = 0;
+      for (let i = 0; i < rows; i++) {
+        const end = load<i32>(pos + ((<usize>i) << 2));
+        if (end == start) continue;
+        const y = D + <usize>i * stride + co;
+        if (w == 8) {
+          let a0 = v128.load(y), a1 = v128.load(y, 16), a2 = v128.load(y, 32), a3 = v128.load(y, 48);
+          let a4 = v128.load(y, 64), a5 = v128.load(y, 80), a6 = v128.load(y, 96), a7 = v128.load(y, 112);
+          for (let k = start; k < end; k++) {
+            const x = Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride;
+            a0 = f32x4.add(a0, v128.load(x));
+            a1 = f32x4.add(a1, v128.load(x, 16));
+            a2 = f32x4.add(a2, v128.load(x, 32));
+            a3 = f32x4.add(a3, v128.load(x, 48));
+            a4 = f32x4.add(a4, v128.load(x, 64));
+            a5 = f32x4.add(a5, v128.load(x, 80));
+            a6 = f32x4.add(a6, v128.load(x, 96));
+            a7 = f32x4.add(a7, v128.load(x, 112));
+          }
+          v128.store(y, a0);
+          v128.store(y, a1, 16);
+          v128.store(y, a2, 32);
+          v128.store(y, a3, 48);
+          v128.store(y, a4, 64);
+          v128.store(y, a5, 80);
+          v128.store(y, a6, 96);
+          v128.store(y, a7, 112);
+        } else if (w == 4) {
+          let a0 = v128.load(y), a1 = v128.load(y, 16), a2 = v128.load(y, 32), a3 = v128.load(y, 48);
+          for (let k = start; k < end; k++) {
+            const x = Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride;
+            a0 = f32x4.add(a0, v128.load(x));
+            a1 = f32x4.add(a1, v128.load(x, 16));
+            a2 = f32x4.add(a2, v128.load(x, 32));
+            a3 = f32x4.add(a3, v128.load(x, 48));
+          }
+          v128.store(y, a0);
+          v128.store(y, a1, 16);
+          v128.store(y, a2, 32);
+          v128.store(y, a3, 48);
+        } else {
+          let a0 = v128.load(y);
+          for (let k = start; k < end; k++) a0 = f32x4.add(a0, v128.load(Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride));
+          v128.store(y, a0);
+        }
+        start = end;
+      }
+      v += w;
+    }
+  } else {
+    let start: i32 = 0;
+    for (let i = 0; i < rows; i++) {
+      const end = load<i32>(pos + ((<usize>i) << 2));
+      const y = D + <usize>i * stride;
+      for (let o: usize = 0; o < stride; o += 4) {
+        let a = load<f32>(y + o);
+        for (let k = start; k < end; k++) a += load<f32>(X + <usize>load<i32>(list + ((<usize>k) << 2)) * stride + o);
+        store<f32>(y + o, a);
+      }
+      start = end;
+    }
+  }
+}
+
+/** N[b, idx_b[k]] += 1 for the listed columns of every sample b < n (spike counts from firing lists). */
+export function countSpikes(N: usize, idx: usize, idxRowBytes: usize, cnt: usize, n: i32, cols: i32): void {
+  const stride = (<usize>((cols + 3) & ~3)) << 2;
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(cnt + ((<usize>b) << 2));
+    const ix = idx + <usize>b * idxRowBytes;
+    const row = N + <usize>b * stride;
+    for (let k = 0; k < c; k++) {
+      const q = row + ((<usize>load<i32>(ix + ((<usize>k) << 2))) << 2);
+      store<f32>(q, load<f32>(q) + 1);
+    }
+  }
+}
+
+/** acc[idx_b[k]] += q_b[idx_b[k]] over the listed columns of every sample b < n (net error spikes per pair). */
+export function sumListed(acc: usize, q: usize, qRowBytes: usize, idx: usize, idxRowBytes: usize, cnt: usize, n: i32): void {
+  for (let b = 0; b < n; b++) {
+    const c = load<i32>(cnt + ((<usize>b) << 2));
+    const ix = idx + <usize>b * idxRowBytes;
+    const qb = q + <usize>b * qRowBytes;
+    for (let k = 0; k < c; k++) {
+      const o = (<usize>load<i32>(ix + ((<usize>k) << 2))) << 2;
+      store<f32>(acc + o, load<f32>(acc + o) + load<f32>(qb + o));
     }
   }
 }

@@ -30,6 +30,28 @@
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
+/**
+ * [r0·v, r1·v, r2·v, r3·v]: four dot products of one vector v (the `bytes` bytes at v) with four rows
+ * r0, r0 + stride, r0 + 2·stride, r0 + 3·stride, one vector step per trip with every pointer
+ * incremented (see gemm.ts for why this loop shape). gemv's four-row tile, gemmNT's one-row tile and
+ * its four-rows-of-X tail are all this product.
+ */
+// @ts-ignore: decorator
+@inline export function dot4(v: usize, r0: usize, stride: usize, bytes: usize): v128 {
+  let r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const end = v + bytes; // rows are never empty, so the loop runs at least once
+  do {
+    const a = v128.load(v);
+    c0 = madd(a, v128.load(r0), c0);
+    c1 = madd(a, v128.load(r1), c1);
+    c2 = madd(a, v128.load(r2), c2);
+    c3 = madd(a, v128.load(r3), c3);
+    v += 16; r0 += 16; r1 += 16; r2 += 16; r3 += 16;
+  } while (v < end);
+  return hsum4(c0, c1, c2, c3);
+}
+
 /** Σ of the four lanes of `a`. */
 // @ts-ignore: decorator
 @inline export function hsum(a: v128): f32 {

@@ -1,34 +1,31 @@
-// The `dendritic` command line. Each area registers its subcommands here.
+// The `dendritic` command line. Each area registers its subcommands here; the `bench` command lives
+// with the benchmarks (bench/index.ts) and bin/dendritic.js passes it in, so the CLI never imports them
+// (and benny, an optional package, loads only for `dendritic bench`).
 import { Command } from "commander";
-import { benchCommand } from "./bench.js";
 import { experimentCommand } from "./experiment.js";
 import { plotCommand } from "./plot.js";
 import { sweepCommand, workerCommand } from "./sweep.js";
 import { evalCommand, trainCommand } from "./train.js";
 import { readFileSync } from "node:fs";
-import { importOptional } from "../core/optional.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-/** The benchmark suites register themselves on import; they run on benny, an optional package. */
-async function loadBenchSuites(): Promise<void> {
-  await importOptional("benny", "dendritic bench");
-  await import("../bench/kernels.js");
-  await import("../bench/elementwise.js");
-  await import("../bench/mlp.js");
-  await import("../bench/microcircuit.js");
-  await import("../bench/conv.js");
-  await import("../bench/spiking.js");
+/** A command defined outside src/ (the benchmarks, bench/index.ts), built only when it is invoked. */
+export interface LazyCommand {
+  name: string;
+  description: string;
+  load(): Promise<Command>;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === "bench") await loadBenchSuites();
+/** Runs the CLI on `argv` (process.argv form); `lazy` adds commands that load only when named. */
+export async function main(argv: string[], lazy: LazyCommand[] = []): Promise<void> {
   const program = new Command("dendritic")
     .description("Biologically plausible learning on a WebAssembly SIMD core")
     .version(pkg.version)
     .showHelpAfterError()
     .enablePositionalOptions();
-  program.addCommand(benchCommand());
+  // Not invoked: a placeholder with the description, so `dendritic --help` lists it.
+  for (const c of lazy) program.addCommand(argv[2] === c.name || (argv[2] === "help" && argv[3] === c.name) ? await c.load() : new Command(c.name).description(c.description));
   program.addCommand(experimentCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());

@@ -5,21 +5,18 @@ import { init, type Core } from "../core/core.js";
 import { ValueError } from "../core/errors.js";
 import type { ImplChoice } from "../core/wasm.js";
 import type { Dataset, EncodingOptions } from "../data/dataset.js";
-import { modelFactory, modelKinds, type CommonModelOptions } from "../models/registry.js";
+import { modelFactory, modelKinds } from "../models/registry.js";
 import { readCheckpoint } from "../node/checkpoint.js";
 import { DATASET_NAMES, loadDataset } from "../node/data.js";
 import { checkOutputPaths, writeOutput } from "../node/files.js";
 import { checkCompatible, type Checkpoint } from "../train/checkpoint.js";
 import type { TrainableModel } from "../train/model.js";
 import { Trainer, parseSchedule, type Schedule, type TrainSummary } from "../train/trainer.js";
+import { resolveRun, storedEncoding, trainLimit, type RunDefaults, type RunRequest } from "../train/resume.js";
 import { ProgressReporter, formatDuration, type ProgressMode } from "./progress.js";
 import { CHECKPOINT_EVERY_HELP, EXIT_HELP, RunControl, chanceError, parseCheckpointEvery, signalExitCode, type CheckpointEvery } from "./run-control.js";
 import { buildOptions, chosenBuild, runtimeLabel, threadsOption } from "./runtime.js";
-// Model kinds register themselves on import.
-import "../models/mlp.js";
-import "../models/microcircuit.js";
-import "../models/brainprop.js";
-import "../models/spiking/index.js";
+import { MODEL_VOCABULARY, modelConfig, type CommonModelOptions } from "./models.js";
 
 // ------------------------------------------------------------------------------------------------
 // Argument parsers: each throws InvalidArgumentError, which commander reports with the flag name.
@@ -157,13 +154,16 @@ function explicit(cmd: Command, name: string): boolean {
   return src === "cli" || src === "env";
 }
 
+/** The run settings used when neither a flag nor a loaded checkpoint gives one. */
+const RUN_DEFAULTS: RunDefaults = { model: "microcircuit", dataset: "mnist-small", dataSeed: 1, batchSize: 10, seed: 1, shuffle: true, schedule: { kind: "constant" } };
+
 export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("Train a model on a data set; prints per-epoch validation and test error, optionally saves a checkpoint and a JSON summary")
-    .addOption(new Option("--model <kind>", "model kind (registered: see below)").default("microcircuit"))
+    .addOption(new Option("--model <kind>", "model kind (registered: see below)").default(RUN_DEFAULTS.model))
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
-    .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default("mnist-small"))
-    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(1).argParser(intArg(0, 2 ** 32 - 1)))
+    .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default(RUN_DEFAULTS.dataset))
+    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(RUN_DEFAULTS.dataSeed).argParser(intArg(0, 2 ** 32 - 1)))
     .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)))
     .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
     .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number; default 10, yinyang 100, teacher 20)").default(10).argParser(intArg(0)))
@@ -200,24 +200,10 @@ function modelHelp(): string {
   for (const kind of modelKinds()) {
     const f = modelFactory(kind);
     lines.push(`  ${kind}: ${f.description}`);
-    for (const [k, d] of Object.entries(f.options ?? {})) lines.push(`      --set ${k}=…  ${d}`);
+    for (const [k, d] of Object.entries(MODEL_VOCABULARY[kind]?.options ?? {})) lines.push(`      --set ${k}=…  ${d}`);
   }
   if (lines.length === 2) lines.push("  (none registered)");
   return lines.join("\n");
-}
-
-/** Builds the model configuration from the common flags (and --set), via the factory's mapping. */
-export function modelConfig(kind: string, common: CommonModelOptions, given: { arch: boolean; rule: boolean; lr: boolean }, sets: Record<string, unknown>): Record<string, unknown> {
-  const f = modelFactory(kind);
-  let cfg: Record<string, unknown>;
-  if (f.cliConfig) cfg = f.cliConfig(common);
-  else {
-    cfg = { seed: common.seed, maxBatch: common.maxBatch };
-    if (given.arch) cfg.arch = common.arch;
-    if (given.rule) cfg.rule = common.rule;
-    if (given.lr) cfg.lr = common.lr;
-  }
-  return { ...cfg, ...sets };
 }
 
 /**
@@ -246,17 +232,6 @@ function createFitting(
   return f.create(core, withArch(defaultArch(dataset)));
 }
 
-/** The pixel scaling and target encoding a checkpoint was trained with (metadata `encoding`). */
-function storedEncoding(ckpt: Checkpoint | undefined): EncodingOptions {
-  if (!ckpt?.metadata.encoding) return {};
-  try {
-    const e = JSON.parse(ckpt.metadata.encoding) as EncodingOptions;
-    return { pixelRange: e.pixelRange, oneHot: e.oneHot };
-  } catch {
-    throw new ValueError(`checkpoint metadata 'encoding' is not valid JSON: ${ckpt.metadata.encoding}`);
-  }
-}
-
 /** Every --set key must be a key of the model's full configuration. */
 function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): void {
   const known = Object.keys(model.config());
@@ -271,26 +246,32 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const core: Core = await init({ impl: chosenBuild(opts), threads: opts.threads });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
-  const resume = !!ckpt && !opts.resetTrainer && !!ckpt.trainer;
-
-  const kind = explicit(cmd, "model") || !ckpt ? (opts.model ?? "microcircuit") : ckpt.kind;
-  if (ckpt && kind !== ckpt.kind) throw new ValueError(`--model ${kind}: the checkpoint ${opts.load} holds a '${ckpt.kind}' model`);
-  const datasetName = explicit(cmd, "dataset") || !ckpt?.metadata.dataset ? (opts.dataset ?? "mnist-small") : ckpt.metadata.dataset;
-  const dataSeed = explicit(cmd, "dataSeed") || !ckpt?.metadata.data_seed ? opts.dataSeed : Number(ckpt.metadata.data_seed);
-  const classes = opts.classes ?? (ckpt?.metadata.classes ? Number(ckpt.metadata.classes) : undefined);
+  // Flags given on the command line win over the checkpoint, which wins over the defaults.
+  const request: RunRequest = {
+    model: explicit(cmd, "model") ? opts.model : undefined,
+    dataset: explicit(cmd, "dataset") ? opts.dataset : undefined,
+    dataSeed: explicit(cmd, "dataSeed") ? opts.dataSeed : undefined,
+    batchSize: opts.batch,
+    seed: opts.seed,
+    shuffle: explicit(cmd, "shuffle") ? opts.shuffle : undefined,
+    schedule: opts.lrSchedule,
+    limitTrain: opts.limit,
+    pixelRange: opts.pixelRange,
+    oneHot: opts.oneHot,
+    classes: opts.classes,
+    resetTrainer: opts.resetTrainer,
+  };
+  const run = resolveRun(ckpt, request, RUN_DEFAULTS, `the checkpoint ${opts.load}`);
+  const { kind, resume, modelSeed, seed, shuffle, schedule, encoding, classes } = run;
+  const datasetName = run.dataset;
+  const dataSeed = run.dataSeed;
   const dataset = loadDataset(datasetName, { seed: dataSeed, classes });
 
-  const saved = resume ? ckpt!.trainer : undefined;
   // Data-set defaults apply to fresh runs only; a checkpoint carries its own configuration.
   const dsDefaults = ckpt ? undefined : DATASET_DEFAULTS[datasetName];
   const epochs = explicit(cmd, "epochs") || !dsDefaults ? opts.epochs : dsDefaults.epochs;
-  const batchSize = opts.batch ?? saved?.batchSize ?? dsDefaults?.models[kind]?.batch ?? 10;
-  const ckptSeed = typeof ckpt?.config.seed === "number" ? ckpt.config.seed : undefined;
-  const modelSeed = opts.seed ?? ckptSeed ?? 1;
-  const seed = opts.seed ?? saved?.seed ?? ckptSeed ?? 1;
-  const shuffle = explicit(cmd, "shuffle") || !saved ? opts.shuffle : saved.shuffle;
-  const schedule = opts.lrSchedule ?? saved?.schedule ?? { kind: "constant" };
-  const limit = opts.limit ?? (saved && saved.limitTrain < dataset.train.n ? saved.limitTrain : undefined);
+  const batchSize = opts.batch ?? (resume ? run.batchSize : (dsDefaults?.models[kind]?.batch ?? run.batchSize));
+  const limit = trainLimit(run, request, dataset.train.n);
 
   const arch = opts.arch;
   if (arch && (arch[0] !== dataset.inputSize || arch[arch.length - 1] !== dataset.outputSize)) {
@@ -317,8 +298,6 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       checkCompatible(model, ckpt, opts.load!);
       model.importState(ckpt.tensors);
     }
-    const stored = storedEncoding(ckpt);
-    const encoding: EncodingOptions = { pixelRange: opts.pixelRange ?? stored.pixelRange, oneHot: opts.oneHot ?? stored.oneHot };
     const regression = dataset.task === "regression";
     const reporter = new ProgressReporter(opts.progress, regression);
     const trainer = new Trainer(model, dataset, {

@@ -3,6 +3,7 @@
 import { DendriticError, ValueError } from "./errors.js";
 import { SHARED_INITIAL_PAGES, SHARED_MAXIMUM_PAGES, instantiateCore } from "./instantiate.js";
 import { ThreadPool, availableCores, sharedMemoryAvailable } from "./pool.js";
+import type { WasmExports } from "./exports.generated.js";
 
 export type Impl = "wasm-simd" | "wasm-scalar" | "wasm-relaxed";
 export type ImplChoice = "auto" | "simd" | "scalar" | "relaxed";
@@ -33,13 +34,11 @@ export interface InitOptions {
   threads?: number | "auto";
 }
 
-/** Raw exports of the core: numbers in, numbers out. */
-export interface CoreExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  simdEnabled(): number;
-  relaxedSimdEnabled(): number;
+/**
+ * Raw exports of the core: numbers in, numbers out. Their names and parameters come from the
+ * AssemblyScript compiler's declarations (src/core/exports.generated.ts, written by the wasm build).
+ */
+export interface CoreExports extends WasmExports {
   [name: string]: unknown;
 }
 

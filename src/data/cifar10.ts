@@ -5,7 +5,7 @@
 // Pure (no file access): src/node/cifar10.ts reads the files.
 //
 // Images are converted to channels-last order (pixel (h, w), channel c at (h·32 + w)·3 + c), the
-// layout of the convolutional models (src/models/brainprop.ts, input [32, 32, 3]).
+// layout of the convolutional models (src/models/brainprop/, input [32, 32, 3]).
 import { FormatError, assertInt } from "../core/errors.js";
 import type { Dataset } from "./dataset.js";
 

@@ -3,7 +3,7 @@
 // Images are stored compactly as bytes and converted at batch time through a 256-entry lookup
 // table, so a 70 000-image MNIST takes 55 MB instead of 220 MB and no example is ever allocated.
 import { ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
-import type { Batch } from "../train/model.js";
+import type { Batch } from "./batch.js";
 
 export type Task = "classification" | "regression";
 

@@ -2,7 +2,7 @@
 // Each split is drawn from its own stream (seed, seed+1, seed+2 for train, validation, test), so the
 // test set does not change when the training set size does.
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 import type { Dataset, Split } from "./dataset.js";
 
 const streamSeed = (seed: number, k: number) => (seed + k) >>> 0;
@@ -145,7 +145,7 @@ export function yinyang(options: YinYangOptions = {}): Dataset {
 export interface TeacherOptions {
   /** Teacher layer sizes, default [30, 20, 10] (SCBS18 Fig. 2). */
   sizes?: number[];
-  /** Teacher weights are U(−s, s). Default 1 (docs/model.md §1.9 association scale; the paper gives none for the teacher). */
+  /** Teacher weights are U(−s, s). Default 1 (SCBS18; docs/model.md §1.9 association scale; the paper gives none for the teacher). */
   weightScale?: number;
   /** Examples per split. Defaults 5000 / 1000 / 1000. */
   train?: number;
@@ -155,7 +155,7 @@ export interface TeacherOptions {
   seed?: number;
 }
 
-/** docs/model.md §1.9 soft rectifier for the regression teacher: γ·log(1+exp(β(u−θ))), γ=0.1, β=1, θ=3. */
+/** The soft rectifier of SCBS18's regression teacher (docs/model.md §1.9): γ·log(1+exp(β(u−θ))), γ=0.1, β=1, θ=3. */
 export function softRectifier(u: number): number {
   const z = u - 3;
   // log1p(exp(z)) without overflow for large z
@@ -214,7 +214,7 @@ export function teacher(options: TeacherOptions = {}): Dataset & { weights: Floa
     train: make(options.train ?? 5000, 0),
     validation: make(options.validation ?? 1000, 1),
     test: make(options.test ?? 1000, 2),
-    about: `teacher ${sizes.join("-")}, soft rectifier (docs/model.md §1.9), weights U(±${scale}), inputs U(0,1), seed ${seed}`,
+    about: `teacher ${sizes.join("-")}, soft rectifier (SCBS18; docs/model.md §1.9), weights U(±${scale}), inputs U(0,1), seed ${seed}`,
     weights,
   };
 }

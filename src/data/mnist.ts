@@ -1,7 +1,7 @@
 // MNIST-like image data sets built from parsed IDX files or from the `mnist` package's JSON digits.
 // Pure (no file access): src/node/data.ts reads the files, browsers fetch them.
 import { FormatError, ValueError, assertInt } from "../core/errors.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 import type { Dataset } from "./dataset.js";
 import { checkLabels, gunzipIfNeeded, parseIdx, type IdxImages, type IdxLabels } from "./idx.js";
 

@@ -7,7 +7,8 @@ import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import type { Dataset, Split } from "../data/dataset.js";
 import { YINYANG_CLASSES } from "../data/generators.js";
 import type { NamedArray } from "../train/model.js";
-import { InitRng, Microcircuit, type MicrocircuitOptions } from "../models/microcircuit.js";
+import { SplitMix32 } from "../core/random.js";
+import { Microcircuit, type MicrocircuitOptions } from "../models/microcircuit/index.js";
 
 /** The physics and rates of one full-dynamics classification run. */
 export interface FullDynamicsRecipe {
@@ -130,7 +131,7 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
   };
   try {
     const classify = (x: Float32Array, n: number): Uint8Array => {
-      probe.importState(net.exportState());
+      probe.importState(net.exportState({ neurons: false }));
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i += probeBatch) {
         const b = Math.min(probeBatch, n - i);
@@ -167,7 +168,7 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
     const total = o.epochs * data.train.n;
     while (epoch < o.epochs && !reached()) {
       // The epoch's order depends only on (seed, epoch), so a resumed run sees the same sequence.
-      const order = permutation(new InitRng(seed * 7919 + epoch + 1), data.train.n);
+      const order = permutation(new SplitMix32(seed * 7919 + epoch + 1), data.train.n);
       for (const i of order) {
         target.fill(r.targetLow);
         target[data.train.labels![i]] = r.targetHigh;
@@ -212,7 +213,7 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
   }
 }
 
-function permutation(rng: InitRng, n: number): Uint32Array {
+function permutation(rng: SplitMix32, n: number): Uint32Array {
   const p = Uint32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));

@@ -2,7 +2,8 @@
 // return their numbers and a Vega-Lite specification of the curve the paper shows.
 import type { Core } from "../core/core.js";
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
-import { InitRng, Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit.js";
+import { SplitMix32 } from "../core/random.js";
+import { Microcircuit, SCBS18, activationF64, steadyFactors, type InitSpec, type MicrocircuitOptions } from "../models/microcircuit/index.js";
 
 export interface ExperimentResult {
   /** JSON-serialisable numbers (the fields the issue names plus the traces). */
@@ -32,7 +33,7 @@ export interface ExperimentOptions {
 const U = (s: number): InitSpec => ({ dist: "uniform", scale: s });
 const STEPS = Math.round(SCBS18.presentMs / SCBS18.dtMs);
 
-function uniformVec(rng: InitRng, n: number, lo = 0, hi = 1): Float32Array {
+function uniformVec(rng: SplitMix32, n: number, lo = 0, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 function mean(a: ArrayLike<number>, from = 0, to = a.length): number {
@@ -51,7 +52,7 @@ class Probe {
     this.#probe = new Microcircuit(core, { ...options, sigma: 0 });
   }
   output(x: ArrayLike<number>, sweeps = 60): Float32Array {
-    this.#probe.importState(this.#src.exportState());
+    this.#probe.importState(this.#src.exportState({ neurons: false }));
     this.#probe.steadyState(x, null, { sweeps, learn: false });
     return this.#probe.state("uP", this.#probe.depth);
   }
@@ -61,7 +62,7 @@ class Probe {
 }
 
 /**
- * SPS learning (docs/model.md §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
+ * SPS learning (SCBS18; docs/model.md §1.6, §1.10): 30-20-10, U(−1, 1) weights, W^up and B frozen, W^IP and W^PI
  * plastic at SCBS18's SPS rates, σ = 0.1, random inputs U(0, 1) for 100 ms each, no target.
  */
 export function spsExperiment(core: Core, o: ExperimentOptions = {}): ExperimentResult {
@@ -75,7 +76,7 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
   try {
     const perPattern = 10;
     const mon = net.monitor("apical", { layer: 1, intervalSteps: STEPS / perPattern, capacity: patterns * perPattern });
-    const rng = new InitRng(seed + 1000);
+    const rng = new SplitMix32(seed + 1000);
     const t0 = performance.now();
     for (let p = 0; p < patterns; p++) {
       net.present(uniformVec(rng, 30), { learn: true });
@@ -131,7 +132,7 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
   const net = new Microcircuit(core, options);
   const probe = new Probe(core, net, options);
   try {
-    const rng = new InitRng(seed + 2000);
+    const rng = new SplitMix32(seed + 2000);
     const x = uniformVec(rng, 30);
     const target = uniformVec(rng, 10, -1, 1);
     const rmse = (u: ArrayLike<number>) => Math.sqrt(mean(Float64Array.from(u, (v, i) => (v - target[i]) ** 2)));
@@ -190,8 +191,8 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   assertInt(patterns, "patterns", 100);
   const topDownScale = o.topDownScale ?? 1;
   assertFinite(topDownScale, "topDownScale");
-  const rng = new InitRng(seed + 3000);
-  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, docs/model.md §1.9).
+  const rng = new SplitMix32(seed + 3000);
+  // Teacher: u_1 = W_1 x, r_1 = φ(u_1), target potential u_2 = W_2 r_1 (φ: soft rectifier, SCBS18; docs/model.md §1.9).
   const sr = activationF64("softRect");
   const T1 = Float64Array.from({ length: 20 * 30 }, () => rng.uniform(-1, 1) * 2);
   const T2 = Float64Array.from({ length: 10 * 20 }, () => rng.uniform(-1, 1) * 2);
@@ -232,7 +233,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
       curve.push({ pattern: p, model: "shallow (output layer only)", testMSE: testMSE(1) });
     };
     record(0);
-    const trainRng = new InitRng(seed + 4000);
+    const trainRng = new SplitMix32(seed + 4000);
     const t0 = performance.now();
     for (let p = 1; p <= patterns; p++) {
       const x = uniformVec(trainRng, 30);
@@ -278,7 +279,7 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
 }
 
 /**
- * Alignment with backprop and feedback alignment (docs/model.md §1.7): from the exact self-predicting
+ * Alignment with backprop and feedback alignment (SCBS18; docs/model.md §1.7): from the exact self-predicting
  * state, the angle between the microcircuit's hidden-layer update (steady state with a target) and
  * the backprop update of the equivalent feedforward net (B = W^upᵀ) or the FA update built from a
  * random B, averaged over random inputs and targets, as a function of the nudging conductance g_som.
@@ -298,7 +299,7 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
     for (const regime of ["symmetric B (vs backprop)", "random B (vs feedback alignment)"]) {
       const symmetric = regime.startsWith("symmetric");
       const net = new Microcircuit(core, { sizes, seed, sigma: 0, gSom, topDown: symmetric ? "symmetric" : "random", start: "selfPredicting", init: { up: U(1), down: U(1), ip: U(1), pi: U(1) } });
-      const rng = new InitRng(seed + 5000);
+      const rng = new SplitMix32(seed + 5000);
       let s = 0;
       for (let i = 0; i < samples; i++) {
         const a = net.alignment(uniformVec(rng, sizes[0]), uniformVec(rng, sizes.at(-1)!, -1, 1));
@@ -338,6 +339,6 @@ export const EXPERIMENTS = {
   sps: { run: spsExperiment, description: "learning the self-predicting state (30-20-10): apical potential vs time" },
   association: { run: associationExperiment, description: "single input/target association from the self-predicting state (SCBS18 Fig. 1)" },
   regression: { run: regressionExperiment, description: "student 30-50-10 learns a 30-20-10 soft-rectifier teacher, vs an output-layer-only control (SCBS18 Fig. 2)" },
-  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (docs/model.md §1.7)" },
+  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SCBS18; docs/model.md §1.7)" },
 } as const;
 export type ExperimentName = keyof typeof EXPERIMENTS;

@@ -8,7 +8,7 @@ import { BatchFiller, type Dataset } from "../data/dataset.js";
 import { Spiking } from "../models/spiking/network.js";
 import { angleDeg, equivalenceAngles, signConcordance, type EquivalenceAngles } from "../models/spiking/diagnostics.js";
 import type { NamedArray } from "../train/model.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 
 export interface ScfaEquivalenceOptions {
   /** Layer sizes (default 784-500-500-10). */

@@ -59,7 +59,7 @@ export function tanhGrad(y: Tensor, x: Tensor): Tensor {
   return unary("tanhGrad", "tanhGrad", y, x);
 }
 
-/** Soft rectifier y = γ·log(1 + exp(β(x − θ))) (docs/model.md §1.9; finite for every finite input). */
+/** Soft rectifier y = γ·log(1 + exp(β(x − θ))) (SCBS18; docs/model.md §1.9; finite for every finite input). */
 export function softRect(y: Tensor, x: Tensor, gamma: number, beta: number, theta: number): Tensor {
   const core = coreOf("softRect", { y, x });
   sameShape("softRect", ["y", y], { x });
@@ -108,7 +108,7 @@ export function compartmentStep(u: Tensor, v1: Tensor, v2: Tensor | null, xi: Te
   return u;
 }
 
-/** Low-pass filter update D ← D + a·(G − D) (docs/model.md §1.5, a = dt/τ). */
+/** Low-pass filter update D ← D + a·(G − D) (SCBS18; docs/model.md §1.5, a = dt/τ). */
 export function lowpass(D: Tensor, G: Tensor, a: number): Tensor {
   const core = coreOf("lowpass", { D, G });
   sameShape("lowpass", ["D", D], { G });

@@ -8,11 +8,6 @@ import { createModel } from "../models/registry.js";
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpointInto, type Checkpoint } from "./checkpoint.js";
 import type { TrainableModel } from "./model.js";
 import type { TrainerState } from "./trainer.js";
-// Every built-in model kind registers itself on import; a checkpoint may hold any of them.
-import "../models/mlp.js";
-import "../models/microcircuit.js";
-import "../models/brainprop.js";
-import "../models/spiking/index.js";
 
 /** Where checkpoint bytes can come from: bytes, a Blob or File (an `<input type="file">`), or a fetch Response. */
 export type CheckpointSource = ArrayBuffer | ArrayBufferView | Blob | Response;

@@ -1,17 +1,6 @@
 // The contract between the trainer (src/train/) and every model (microcircuit, MLP rules, BrainProp).
 // One trainer drives every model and rule through this interface.
-
-/** One mini-batch, filled by the data pipeline into reused buffers (no per-example allocation). */
-export interface Batch {
-  /** Number of valid examples (≤ the model's maxBatch). */
-  n: number;
-  /** n × inputSize inputs, row-major, unpadded. */
-  x: Float32Array;
-  /** n class labels, for classification data sets. */
-  labels?: Int32Array;
-  /** n × outputSize real-valued targets, for regression data sets (e.g. the teacher task). */
-  targets?: Float32Array;
-}
+import type { Batch } from "../data/batch.js";
 
 /** A named array stored in checkpoints (safetensors dtype follows the typed array). */
 export interface NamedArray {

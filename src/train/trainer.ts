@@ -6,7 +6,7 @@
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import { BatchFiller, type Dataset, type EncodingOptions, type Split, type SplitName } from "../data/dataset.js";
 import type { TrainableModel } from "./model.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/random.js";
 
 /** Learning-rate scale per epoch (0-based), applied through model.setLearningRateScale. */
 export type Schedule =

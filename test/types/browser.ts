@@ -1,10 +1,30 @@
 // Type fixture: a TypeScript consumer of the installed package with lib ES2022 + DOM and no Node
 // types (a browser project), compiled with skipLibCheck false by test/package.test.ts. Each line
 // after an expect-error directive must fail to compile; tsc reports it if it compiles.
-import { init, createModel, Trainer, bars, loadModel, checkpointBlob, digestState, type EpochRecord, type Progress, type TrainSummary } from "dendritic";
+import { init, createModel, Trainer, bars, loadModel, checkpointBlob, digestState, Mlp, MicrocircuitClassifier, type EpochRecord, type Progress, type TrainSummary, type ModelSpec } from "dendritic";
 
 const core = await init({ impl: "simd" });
 const model = createModel(core, "mlp", { arch: [9, 12, 3], lr: 0.3, maxBatch: 10 });
+// Per-kind configurations: createModel returns the kind's class, and wrong fields or values fail.
+const mlp: Mlp = createModel(core, "mlp", { arch: [9, 12, 3], rule: "fa" });
+const mc: MicrocircuitClassifier = createModel(core, "microcircuit", { sizes: [9, 20, 3], eta: 0.2 });
+// @ts-expect-error "backprop" is not an mlp rule ("bp" is)
+new Mlp(core, { arch: [9, 12, 3], rule: "backprop" });
+// @ts-expect-error lr is a number
+createModel(core, "mlp", { arch: [9, 12, 3], lr: "0.1" });
+// @ts-expect-error the mlp needs its layer sizes
+createModel(core, "mlp", { rule: "bp" });
+// @ts-expect-error the microcircuit's layer sizes are `sizes`, not `arch`
+createModel(core, "microcircuit", { arch: [9, 20, 3] });
+const specs: ModelSpec[] = [{ kind: "brainprop", net: "dense" }, { kind: "mlp", arch: [784, 10] }];
+// @ts-expect-error a brainprop rule is "brainprop" or "bp"
+const wrong: ModelSpec = { kind: "brainprop", rule: "fa" };
+// Kinds added with registerModel keep the general signature.
+createModel(core, "my-model" as string, { anything: 1 }).dispose();
+mlp.dispose();
+mc.dispose();
+console.log(specs.length, wrong);
+
 const trainer = new Trainer(model, bars(), { epochs: 2, batchSize: 10, signal: AbortSignal.timeout(60_000) });
 
 trainer.addEventListener("progress", (e) => {

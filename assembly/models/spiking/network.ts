@@ -22,7 +22,8 @@
 import * as K from "./layout";
 import {
   thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
-  addWherePositive, clampInto, signStep,
+  addWherePositive, clampInto, signStep, errorRowsAxpy, groupByCell, gatherCellRows, countSpikes, sumListed,
+  gatherRowsSub, listAbove, splitFired,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
@@ -91,7 +92,7 @@ function drawBrsf(d: usize, w: u32): void {
   spikingRefreshFeedback(d);
 }
 
-/** Clip-rate readout r_p = clip(W_p r_{p−1} + b_p, 0, 1), r_0 = x, for n samples (SPEC rate limit). */
+/** Clip-rate readout r_p = clip(W_p r_{p−1} + b_p, 0, 1), r_0 = x, for n samples (YL22; docs/model.md §4). */
 export function spikingRates(d: usize, n: i32): void {
   const L = hdr(d, K.H_LAYERS);
   copy(ptr(d, 0, K.P_RATE), <usize>hdr(d, K.H_X), n, pop(d, 0, K.P_N));
@@ -107,48 +108,68 @@ export function spikingRates(d: usize, n: i32): void {
 }
 
 /**
- * ΔWᵀ[i, :] += Σ_{b: cell i fired in sample b} zs_b for one step: the step's firing lists (per
- * sample) are regrouped per presynaptic cell (a counting sort), so each row of ΔWᵀ is read and
- * written once per step and the sample rows zs_b it adds come from a small, cache-resident block.
- * Returns the number of presynaptic spikes.
+ * ΔWᵀ[i, :] += Σ_{b: cell i fired in sample b} zs_b for one step: the step's firing lists are
+ * regrouped per presynaptic cell, so each row of ΔWᵀ is read and written once per step, strip by
+ * strip, from the samples' rows zs_b held in L1. Returns the number of presynaptic spikes.
  */
 function plasticityStep(d: usize, dWT: usize, ZS: usize, IDX: usize, CNT: usize, n: i32, nin: i32, np: i32): i32 {
   const pos = <usize>hdr(d, K.H_CELL_POS);
   const list = <usize>hdr(d, K.H_CELL_LIST);
-  memory.fill(pos, 0, (<usize>(nin + 1)) << 2);
-  let total: i32 = 0;
-  for (let b = 0; b < n; b++) {
-    const c = load<i32>(CNT + ((<usize>b) << 2));
-    const ix = IDX + <usize>b * rowB(nin);
-    for (let k = 0; k < c; k++) {
-      const q = pos + ((<usize>(load<i32>(ix + ((<usize>k) << 2)) + 1)) << 2);
-      store<i32>(q, load<i32>(q) + 1);
-    }
-    total += c;
-  }
-  if (total == 0) return 0;
-  // pos[i] = start of cell i's samples; filling advances it to the start of cell i + 1.
-  for (let i = 1; i <= nin; i++) {
-    const q = pos + ((<usize>i) << 2);
-    store<i32>(q, load<i32>(q) + load<i32>(q - 4));
-  }
-  for (let b = 0; b < n; b++) {
-    const c = load<i32>(CNT + ((<usize>b) << 2));
-    const ix = IDX + <usize>b * rowB(nin);
-    for (let k = 0; k < c; k++) {
-      const q = pos + ((<usize>load<i32>(ix + ((<usize>k) << 2))) << 2);
-      const at = load<i32>(q);
-      store<i32>(list + ((<usize>at) << 2), b);
-      store<i32>(q, at + 1);
-    }
-  }
-  let start: i32 = 0;
-  for (let i = 0; i < nin; i++) {
-    const end = load<i32>(pos + ((<usize>i) << 2));
-    if (end > start) gatherRowsAdd(dWT + <usize>i * rowB(np), ZS, list + ((<usize>start) << 2), end - start, np);
-    start = end;
-  }
+  const total = groupByCell(pos, list, IDX, rowB(nin), CNT, n, nin);
+  if (total > 0) gatherCellRows(dWT, ZS, pos, list, nin, np);
   return total;
+}
+
+/** Entries of the error lists of population p over the learning steps (pairs with C ≠ 0, summed over samples and steps). */
+function errorEntries(d: usize, p: i32, n: i32, Tl: i32, maxB: i32): i32 {
+  const ECNT = ptr(d, p, K.P_ECNT);
+  let e: i32 = 0;
+  for (let t = 0; t < Tl; t++) {
+    const row = ECNT + ((<usize>(t * maxB)) << 2);
+    for (let b = 0; b < n; b++) e += load<i32>(row + ((<usize>b) << 2));
+  }
+  return e;
+}
+
+/**
+ * ΔWᵀ_p += s · Σ_t s_{p−1}(t)ᵀ z(t), z(t) = c(t)·[t ≥ T₀] + (1 − a) z(t + 1), walking the window
+ * backwards: one row of ΔWᵀ per presynaptic spike. Returns the synaptic events (row updates × n_p).
+ */
+function plasticityBySpikes(d: usize, p: i32, n: i32, T: i32, T0: i32, maxB: i32, nin: i32, np: i32, decay: f32, s: f32): f64 {
+  const Z = ptr(d, p, K.P_Z);
+  const ZS = ptr(d, p, K.P_ZS);
+  const dWT = ptr(d, p, K.P_DWT);
+  fillConst(Z, n, np, 0);
+  let ev: f64 = 0;
+  for (let t = T - 1; t >= 0; t--) {
+    if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
+    else scaleInto(Z, Z, n, np, decay);
+    const step = <usize>(t * maxB);
+    scaleInto(ZS, Z, n, np, s);
+    ev += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
+  }
+  return ev * <f64>np;
+}
+
+/**
+ * ΔWᵀ_p = s · (Σ_t c(t)ᵀ x̃(t))ᵀ with the scaled traces x̃(t) = (1 − a) x̃(t − 1) + s_{p−1}(t)
+ * stepped forward (x = a x̃): one row of ΔW per error event of the learning steps, then one
+ * transpose. Returns the synaptic events (error-list entries × n_{p−1}).
+ */
+function plasticityByErrors(d: usize, p: i32, n: i32, T: i32, T0: i32, maxB: i32, nin: i32, np: i32, decay: f32, s: f32): f64 {
+  const XT = ptr(d, p, K.P_XT);
+  const DW = ptr(d, p, K.P_DW);
+  const ECNT = ptr(d, p, K.P_ECNT);
+  fillConst(XT, n, nin, 0);
+  fillConst(DW, np, nin, 0);
+  for (let t = 0; t < T; t++) {
+    decayAdd(XT, ptr(d, p - 1, K.P_S) + <usize>(t * maxB) * rowB(nin), n, nin, decay);
+    if (t < T0) continue;
+    const at = <usize>((t - T0) * maxB);
+    errorRowsAxpy(DW, XT, ptr(d, p, K.P_C) + at * rowB(np), rowB(np), ptr(d, p, K.P_EIDX) + at * rowB(np), rowB(np), ECNT + (at << 2), n, nin);
+  }
+  transposeScale(ptr(d, p, K.P_DWT), DW, np, nin, s);
+  return <f64>errorEntries(d, p, n, T - T0, maxB) * <f64>nin;
 }
 
 /**
@@ -176,7 +197,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
   const streamOff = evalSet ? L + 2 : 0;
   const ditherStream = <u32>(hdr(d, K.H_DITHER_STREAM) + streamOff);
 
-  // Window start: potentials (dithered), counters, integrators and accumulators reset (SPEC protocol).
+  // Window start: potentials (dithered), counters, integrators and accumulators reset (YL22; docs/model.md §4).
   memory.fill(<usize>hdr(d, K.H_STATS), 0, <usize>((L + 1) * K.STATS_SLOTS) << 3);
   for (let p = 0; p <= L; p++) {
     const np = pop(d, p, K.P_N);
@@ -188,7 +209,6 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     fillConst(ptr(d, p, K.P_NALL), n, np, 0);
     if (p >= 1) {
       fillConst(ptr(d, p, K.P_U), n, np, 0);
-      memory.fill(ptr(d, p, K.P_ECNT), 0, <usize>maxB << 2);
       if (learn) {
         fillConst(ptr(d, p, K.P_DWT), pop(d, p - 1, K.P_N), np, 0);
         fillConst(ptr(d, p, K.P_DB), 1, np, 0);
@@ -205,6 +225,27 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
 
   const n0 = pop(d, 0, K.P_N);
   const X = <usize>hdr(d, K.H_X);
+  // Event mode, layer 1: the drive from input cells whose drive x exceeds `split` (they fire on most
+  // steps) is summed once per window into base_b (with the bias); each step then adds the rows of
+  // the other inputs that fired and subtracts those of the mostly-firing inputs that stayed silent.
+  const split = hdrF(d, K.H_SPLIT);
+  const n1 = pop(d, 1, K.P_N);
+  const BASE = <usize>hdr(d, K.H_BASE);
+  const ADD = <usize>hdr(d, K.H_ADD);
+  const SUB = <usize>hdr(d, K.H_SUB);
+  const SPLITCNT = <usize>hdr(d, K.H_SPLITCNT);
+  if (events) {
+    let high: i32 = 0;
+    for (let b = 0; b < n; b++) {
+      const row = BASE + <usize>b * rowB(n1);
+      const list = ADD + <usize>b * rowB(n0);
+      const c = listAbove(list, X + <usize>b * rowB(n0), n0, split);
+      copy(row, ptr(d, 1, K.P_B), 1, n1);
+      gatherRowsAdd(row, ptr(d, 1, K.P_WT), list, c, n1);
+      high += c;
+    }
+    statAdd(d, 1, K.ST_WORK, <f64>high * <f64>n1);
+  }
   for (let t = 0; t < T; t++) {
     const learnStep = learn != 0 && t >= T0;
     // Input cells.
@@ -232,8 +273,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
         }
       }
       statAdd(d, 0, K.ST_SPIKES, <f64>total);
-      axpy(ptr(d, 0, K.P_NALL), S, n, n0, 1);
-      if (t >= T0) axpy(ptr(d, 0, K.P_NLEARN), S, n, n0, 1);
+      countSpikes(ptr(d, 0, K.P_NALL), IDX, rowB(n0), CNT, n, n0);
+      if (t >= T0) countSpikes(ptr(d, 0, K.P_NLEARN), IDX, rowB(n0), CNT, n, n0);
     }
     // Pyramidal cells, layer by layer within the step.
     for (let p = 1; p <= L; p++) {
@@ -241,19 +282,37 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       const np = pop(d, p, K.P_N);
       const A = ptr(d, p, K.P_A);
       const bias = ptr(d, p, K.P_B);
-      for (let b = 0; b < n; b++) copy(A + <usize>b * rowB(np), bias, 1, np);
       const step = <usize>(t * maxB);
       if (events) {
         const IDXin = ptr(d, p - 1, K.P_IDX) + step * rowB(nin);
         const CNTin = ptr(d, p - 1, K.P_CNT) + (step << 2);
         let ev: i32 = 0;
-        for (let b = 0; b < n; b++) {
-          const c = load<i32>(CNTin + ((<usize>b) << 2));
-          gatherRowsAdd(A + <usize>b * rowB(np), ptr(d, p, K.P_WT), IDXin + <usize>b * rowB(nin), c, np);
-          ev += c;
-        }
+        for (let b = 0; b < n; b++) ev += load<i32>(CNTin + ((<usize>b) << 2));
         statAdd(d, p, K.ST_FWD_EVENTS, <f64>ev * <f64>np);
+        if (p == 1) {
+          const Sin = ptr(d, 0, K.P_S) + step * rowB(n0);
+          let work: i32 = 0;
+          for (let b = 0; b < n; b++) {
+            const o = <usize>b * rowB(n0);
+            const cnt = SPLITCNT + ((<usize>b) << 3);
+            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, cnt);
+            const y = A + <usize>b * rowB(np);
+            copy(y, BASE + <usize>b * rowB(np), 1, np);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(cnt), np);
+            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(cnt, 4), np);
+            work += load<i32>(cnt) + load<i32>(cnt, 4);
+          }
+          statAdd(d, p, K.ST_WORK, <f64>work * <f64>np);
+        } else {
+          for (let b = 0; b < n; b++) {
+            const y = A + <usize>b * rowB(np);
+            copy(y, bias, 1, np);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), IDXin + <usize>b * rowB(nin), load<i32>(CNTin + ((<usize>b) << 2)), np);
+          }
+          statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
+        }
       } else {
+        for (let b = 0; b < n; b++) copy(A + <usize>b * rowB(np), bias, 1, np);
         gemmNN(A, ptr(d, p - 1, K.P_S) + step * rowB(nin), ptr(d, p, K.P_WT), n, nin, np, 1);
         statAdd(d, p, K.ST_FWD_EVENTS, <f64>n * <f64>nin * <f64>np);
       }
@@ -270,8 +329,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
         total += c;
       }
       statAdd(d, p, K.ST_SPIKES, <f64>total);
-      axpy(ptr(d, p, K.P_NALL), S, n, np, 1);
-      if (t >= T0) axpy(ptr(d, p, K.P_NLEARN), S, n, np, 1);
+      countSpikes(ptr(d, p, K.P_NALL), IDX, rowB(np), CNT, n, np);
+      if (t >= T0) countSpikes(ptr(d, p, K.P_NLEARN), IDX, rowB(np), CNT, n, np);
     }
     if (!learnStep) continue;
     // Error pathway, bottom-up so that layer p reads the pairs of p + 1 from the previous step.
@@ -285,8 +344,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
         fillConst(A, n, np, 0);
         if (tl > 0) {
           const Cup = ptr(d, p + 1, K.P_C) + <usize>((tl - 1) * maxB) * rowB(nup);
-          const EIDX = ptr(d, p + 1, K.P_EIDX);
-          const ECNT = ptr(d, p + 1, K.P_ECNT);
+          const EIDX = ptr(d, p + 1, K.P_EIDX) + <usize>((tl - 1) * maxB) * rowB(nup);
+          const ECNT = ptr(d, p + 1, K.P_ECNT) + ((<usize>((tl - 1) * maxB)) << 2);
           const F = ptr(d, p + 1, K.P_F);
           let ev: i32 = 0;
           for (let b = 0; b < n; b++) {
@@ -295,6 +354,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
             ev += c;
           }
           statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
+          if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
         }
         statAdd(d, p, K.ST_DENSE, <f64>n * <f64>nup * <f64>np);
         scaleInto(A, A, n, np, popF(d, p, K.P_GAIN));
@@ -316,8 +376,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       }
       const U = ptr(d, p, K.P_U);
       const C = ptr(d, p, K.P_C) + <usize>(tl * maxB) * rowB(np);
-      const EIDX = ptr(d, p, K.P_EIDX);
-      const ECNT = ptr(d, p, K.P_ECNT);
+      const EIDX = ptr(d, p, K.P_EIDX) + <usize>(tl * maxB) * rowB(np);
+      const ECNT = ptr(d, p, K.P_ECNT) + ((<usize>(tl * maxB)) << 2);
       store<i32>(counts, 0);
       store<i32>(counts, 0, 4);
       for (let b = 0; b < n; b++) {
@@ -342,30 +402,38 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     const eta: f32 = manhattan ? <f32>1 : lr * popF(d, p, K.P_ETA);
     const s: f32 = eta * a * invN;
     const Z = ptr(d, p, K.P_Z);
-    const ZS = ptr(d, p, K.P_ZS);
     const dWT = ptr(d, p, K.P_DWT);
     const dB = ptr(d, p, K.P_DB);
-    fillConst(Z, n, np, 0);
-    let ev: f64 = 0;
-    for (let t = T - 1; t >= 0; t--) {
-      if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
-      else scaleInto(Z, Z, n, np, decay);
-      const step = <usize>(t * maxB);
-      if (events) {
-        scaleInto(ZS, Z, n, np, s);
-        ev += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
-      } else {
-        gerK(dWT, ptr(d, p - 1, K.P_S) + step * rowB(nin), Z, n, nin, np, s);
-        ev += <f64>n * <f64>nin;
+    // Two exact orders of the same sum Σ_t c_j(t) x_i(t): per presynaptic spike (the adjoint z,
+    // one row of ΔWᵀ per spike) or per error event (one row of ΔW per event, traces stepped
+    // forward). Event mode takes the one with less work for this window's counts (both builds
+    // take the same one: the counts are integers).
+    let ev: f64;
+    const preSpikes = load<f64>(<usize>hdr(d, K.H_STATS) + ((<usize>((p - 1) * K.STATS_SLOTS + K.ST_SPIKES)) << 3));
+    if (events) {
+      const errEntries = errorEntries(d, p, n, T - T0, maxB);
+      const costErr = (<f64>errEntries + <f64>(T * n)) * <f64>nin + 3 * <f64>np * <f64>nin;
+      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < preSpikes * <f64>np);
+      if (byErrors) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
+      else ev = plasticityBySpikes(d, p, n, T, T0, maxB, nin, np, decay, s);
+    } else {
+      fillConst(Z, n, np, 0);
+      for (let t = T - 1; t >= 0; t--) {
+        if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
+        else scaleInto(Z, Z, n, np, decay);
+        gerK(dWT, ptr(d, p - 1, K.P_S) + <usize>(t * maxB) * rowB(nin), Z, n, nin, np, s);
       }
+      ev = <f64>T * <f64>n * <f64>nin * <f64>np;
     }
-    statAdd(d, p, K.ST_PLAST_EVENTS, ev * <f64>np);
+    statAdd(d, p, K.ST_PLAST_EVENTS, <f64>preSpikes * <f64>np);
+    if (events) statAdd(d, p, K.ST_WORK, ev);
     statAdd(d, p, K.ST_DENSE, <f64>T * <f64>n * <f64>nin * <f64>np);
-    const sb: f32 = eta * invN;
+    // Δb = η_p/n · Σ_t Σ_b c_b(t): integer counts summed exactly, then scaled once.
     for (let t = T0; t < T; t++) {
-      const C = ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np);
-      for (let b = 0; b < n; b++) axpy(dB, C + <usize>b * rowB(np), 1, np, sb);
+      const at = <usize>((t - T0) * maxB);
+      sumListed(dB, ptr(d, p, K.P_C) + at * rowB(np), rowB(np), ptr(d, p, K.P_EIDX) + at * rowB(np), rowB(np), ptr(d, p, K.P_ECNT) + (at << 2), n);
     }
+    scaleInto(dB, dB, 1, np, eta * invN);
   }
   if (!apply) return 0;
   for (let p = 1; p <= L; p++) {

@@ -5,8 +5,9 @@
 // gates) or those of the clip-rate net r^l = clip(W^l r^{l−1} + b^l, 0, 1), f′ = 1[a > 0] ("analytic"),
 // and B = sign(W)ᵀ ⊙ R (SCFA), random signs ⊙ R (FA) or Wᵀ (backprop). Plain float64 JavaScript,
 // independent of the WebAssembly core.
-import { Rng } from "../../train/rng.js";
+import { Rng } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
+import { angleDeg as vectorAngle } from "../angle.js";
 
 export interface RateNet {
   /** Layer sizes [n_0, …, n_L]. */
@@ -118,18 +119,10 @@ export function randomSigns(B: ArrayLike<number>, seed: number): Float64Array {
   return Float64Array.from({ length: B.length }, (_, i) => Math.abs(B[i]) * (rng.nextU32() & 1 ? 1 : -1));
 }
 
-/** Angle in degrees between two flattened arrays (90 when either is zero). */
+/** Angle in degrees between two flattened arrays (90 when either is zero: no alignment). */
 export function angleDeg(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  if (aa === 0 || bb === 0) return 90;
-  return (Math.acos(Math.max(-1, Math.min(1, ab / Math.sqrt(aa * bb)))) * 180) / Math.PI;
+  const v = vectorAngle(a, b);
+  return Number.isNaN(v) ? 90 : v;
 }
 
 /**

@@ -15,13 +15,101 @@
 // nothing else carries from one mini-batch to the next. scfa-usf and scfa-brsf feedback is derived
 // from W (and the window counter); bp feedback is W itself.
 import type { Core } from "../../core/core.js";
+import type { CoreExports } from "../../core/wasm.js";
 import type { Arena, Tensor } from "../../core/arena.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
-import type { Batch, NamedArray, TrainableModel } from "../../train/model.js";
-import { F, FB, H, HEADER, P, POP_SLOTS, ST, STATS_SLOTS, STREAM } from "./layout.js";
-import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig } from "./params.js";
+import type { Batch } from "../../data/batch.js";
+import type { NamedArray, TrainableModel } from "../../train/model.js";
+import {
+  FB_BP,
+  FB_BRSF,
+  FB_FA,
+  FB_FRSF,
+  FB_USF,
+  F_ACC_ERRORS,
+  F_ACC_SPIKES,
+  F_BERNOULLI,
+  F_DITHER,
+  F_EVENTS,
+  F_MANHATTAN,
+  F_NO_GATE,
+  HEADER,
+  H_ADD,
+  H_BASE,
+  H_BERNOULLI_STREAM,
+  H_BRSF_STREAM,
+  H_CELL_LIST,
+  H_CELL_POS,
+  H_COUNTS,
+  H_DITHER_STREAM,
+  H_FEEDBACK,
+  H_FLAGS,
+  H_IT,
+  H_LAMBDA,
+  H_LAYERS,
+  H_MAXB,
+  H_RHO,
+  H_SEED,
+  H_SPLIT,
+  H_SPLITCNT,
+  H_ST,
+  H_STATS,
+  H_SUB,
+  H_T,
+  H_T0,
+  H_THETA,
+  H_THETA_E,
+  H_TRACE,
+  H_U,
+  H_VT,
+  H_X,
+  POP_SLOTS,
+  P_A,
+  P_B,
+  P_C,
+  P_CNT,
+  P_DB,
+  P_DW,
+  P_DWT,
+  P_ECNT,
+  P_EIDX,
+  P_ETA,
+  P_F,
+  P_GAIN,
+  P_I,
+  P_IDX,
+  P_N,
+  P_NALL,
+  P_NLEARN,
+  P_R,
+  P_RATE,
+  P_S,
+  P_SCALE,
+  P_U,
+  P_V,
+  P_WT,
+  P_XT,
+  P_Z,
+  P_ZS,
+  STATS_SLOTS,
+  STREAM_BERNOULLI,
+  STREAM_BRSF,
+  STREAM_DITHER,
+  STREAM_PER_LAYER,
+  ST_DENSE,
+  ST_EMINUS,
+  ST_EPLUS,
+  ST_FB_EVENTS,
+  ST_FWD_EVENTS,
+  ST_PLAST_EVENTS,
+  ST_SPIKES,
+  ST_WORK,
+} from "./layout.js";
 
-type Fn = (...args: number[]) => number;
+const FEEDBACK_CODE = { "scfa-frsf": FB_FRSF, "scfa-usf": FB_USF, "scfa-brsf": FB_BRSF, fa: FB_FA, bp: FB_BP } as const;
+import { checkStateTensors, readStateTensors, transposed, writeStateTensors, type StateEntry } from "../state.js";
+import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
+
 
 interface Pop {
   n: number;
@@ -58,6 +146,12 @@ export interface WindowStats {
   plasticityEvents: number[];
   /** Multiply-adds a dense implementation of the same window does. */
   denseOps: number[];
+  /**
+   * Row-element additions the event-driven path did for the same three parts (0 in dense mode):
+   * below the synaptic events where it takes shortcuts (the mostly-firing inputs' drive summed
+   * once per window, plasticity accumulated per error event when those are fewer).
+   */
+  work: number[];
 }
 
 export class Spiking implements TrainableModel {
@@ -75,26 +169,24 @@ export class Spiking implements TrainableModel {
   readonly #x: Tensor;
   readonly #rho: Tensor;
   readonly #stats: Tensor;
-  readonly #window: Fn;
-  readonly #rates: Fn;
-  readonly #refresh: Fn;
+  readonly #window: CoreExports["spikingWindow"];
+  readonly #rates: CoreExports["spikingRates"];
+  readonly #refresh: CoreExports["spikingRefreshFeedback"];
   #lrScale = 1;
   #windows = 0;
   /** Samples in the window the buffers hold (for monitors). */
   #lastN = 0;
   #lastLearn = false;
 
-  constructor(core: Core, config: Record<string, unknown> | SpikingConfig) {
+  constructor(core: Core, config: SpikingOptions) {
     const c = spikingConfig(config as Record<string, unknown>);
     this.#cfg = c;
     this.#core = core;
-    this.#window = core.fn<Fn>("spikingWindow");
-    this.#rates = core.fn<Fn>("spikingRates");
-    this.#refresh = core.fn<Fn>("spikingRefreshFeedback");
-    const gaussian = core.fn<Fn>("gaussian");
-    const uniform = core.fn<Fn>("uniform");
-    const scaleInto = core.fn<Fn>("scaleInto");
-    const signMul = core.fn<Fn>("signMul");
+    const ex = core.exports;
+    this.#window = ex.spikingWindow;
+    this.#rates = ex.spikingRates;
+    this.#refresh = ex.spikingRefreshFeedback;
+    const { gaussian, uniform, scaleInto, signMul } = ex;
     const arch = c.arch;
     const L = arch.length - 1;
     const B = c.maxBatch;
@@ -118,6 +210,10 @@ export class Spiking implements TrainableModel {
       const widest = Math.max(...arch.slice(0, L));
       const cellPos = arena.vector(widest + 1);
       const cellList = arena.matrix(B, widest);
+      const addList = arena.matrix(B, arch[0]);
+      const subList = arena.matrix(B, arch[0]);
+      const splitCnt = arena.vector(2 * B);
+      const base = arena.matrix(B, arch[1]);
       this.#pops = [];
       // Slots are collected here and written once at the end: allocations may grow the memory,
       // which detaches earlier views.
@@ -136,54 +232,56 @@ export class Spiking implements TrainableModel {
           Nall: arena.matrix(B, n),
           rate: arena.matrix(B, n),
         };
-        d[slot(p, P.n)] = n;
-        d[slot(p, P.V)] = pop.V.ptr;
-        d[slot(p, P.S)] = pop.S.ptr;
-        d[slot(p, P.IDX)] = pop.IDX.ptr;
-        d[slot(p, P.CNT)] = pop.CNT.ptr;
-        d[slot(p, P.Nlearn)] = pop.Nlearn.ptr;
-        d[slot(p, P.Nall)] = pop.Nall.ptr;
-        d[slot(p, P.rate)] = pop.rate.ptr;
+        d[slot(p, P_N)] = n;
+        d[slot(p, P_V)] = pop.V.ptr;
+        d[slot(p, P_S)] = pop.S.ptr;
+        d[slot(p, P_IDX)] = pop.IDX.ptr;
+        d[slot(p, P_CNT)] = pop.CNT.ptr;
+        d[slot(p, P_NLEARN)] = pop.Nlearn.ptr;
+        d[slot(p, P_NALL)] = pop.Nall.ptr;
+        d[slot(p, P_RATE)] = pop.rate.ptr;
         if (p >= 1) {
           const nin = arch[p - 1];
           const sigma = initSigma(c, nin);
           pop.WT = arena.matrix(nin, n);
-          gaussian(pop.WT.ptr, nin, n, c.seed, STREAM.perLayer * p, 0, 0);
+          gaussian(pop.WT.ptr, nin, n, c.seed, STREAM_PER_LAYER * p, 0, 0);
           scaleInto(pop.WT.ptr, pop.WT.ptr, nin, n, sigma);
           pop.b = arena.vector(n);
           pop.C = arena.matrix(Tl * B, n);
           pop.dWT = arena.matrix(nin, n);
           pop.db = arena.vector(n);
-          d[slot(p, P.WT)] = pop.WT.ptr;
-          d[slot(p, P.b)] = pop.b.ptr;
-          d[slot(p, P.A)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.U)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.I)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.C)] = pop.C.ptr;
-          d[slot(p, P.EIDX)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.ECNT)] = arena.vector(B).ptr;
-          d[slot(p, P.dWT)] = pop.dWT.ptr;
-          d[slot(p, P.db)] = pop.db.ptr;
-          d[slot(p, P.Z)] = arena.matrix(B, n).ptr;
-          d[slot(p, P.ZS)] = arena.matrix(B, n).ptr;
-          f[slot(p, P.eta)] = layerRateFactor(c, p);
-          f[slot(p, P.gain)] = c.gain;
+          d[slot(p, P_WT)] = pop.WT.ptr;
+          d[slot(p, P_B)] = pop.b.ptr;
+          d[slot(p, P_A)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_U)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_I)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_C)] = pop.C.ptr;
+          d[slot(p, P_EIDX)] = arena.matrix(Tl * B, n).ptr;
+          d[slot(p, P_ECNT)] = arena.matrix(Tl, B).ptr;
+          d[slot(p, P_DW)] = arena.matrix(n, nin).ptr;
+          d[slot(p, P_XT)] = arena.matrix(B, nin).ptr;
+          d[slot(p, P_DWT)] = pop.dWT.ptr;
+          d[slot(p, P_DB)] = pop.db.ptr;
+          d[slot(p, P_Z)] = arena.matrix(B, n).ptr;
+          d[slot(p, P_ZS)] = arena.matrix(B, n).ptr;
+          f[slot(p, P_ETA)] = layerRateFactor(c, p);
+          f[slot(p, P_GAIN)] = c.gain;
           if (p >= 2) {
             // Contacts from the pairs of population p to those of p − 1, in forward orientation (n_p × n_{p−1}).
             const s = c.feedbackScale * sigma;
             pop.F = arena.matrix(n, nin);
-            d[slot(p, P.F)] = pop.F.ptr;
-            f[slot(p, P.scale)] = c.rule === "scfa-usf" ? s * Math.sqrt(2 / Math.PI) : s;
+            d[slot(p, P_F)] = pop.F.ptr;
+            f[slot(p, P_SCALE)] = c.rule === "scfa-usf" ? s * Math.sqrt(2 / Math.PI) : s;
             if (c.rule === "scfa-frsf" || c.rule === "scfa-brsf" || c.rule === "fa") {
               pop.R = arena.matrix(n, nin);
-              d[slot(p, P.R)] = pop.R.ptr;
+              d[slot(p, P_R)] = pop.R.ptr;
               if (c.rule !== "scfa-brsf") {
-                gaussian(pop.R.ptr, n, nin, c.seed, STREAM.perLayer * p + 1, 0, 0);
+                gaussian(pop.R.ptr, n, nin, c.seed, STREAM_PER_LAYER * p + 1, 0, 0);
                 signMul(pop.R.ptr, pop.R.ptr, pop.R.ptr, n, nin); // |z|
                 scaleInto(pop.R.ptr, pop.R.ptr, n, nin, s);
               }
               if (c.rule === "fa") {
-                uniform(pop.F.ptr, n, nin, c.seed, STREAM.perLayer * p + 2, 0, 0, -1, 1);
+                uniform(pop.F.ptr, n, nin, c.seed, STREAM_PER_LAYER * p + 2, 0, 0, -1, 1);
                 signMul(pop.F.ptr, pop.R.ptr, pop.F.ptr, n, nin);
               }
             }
@@ -191,35 +289,41 @@ export class Spiking implements TrainableModel {
         }
         this.#pops.push(pop);
       }
-      d[H.layers] = L;
-      d[H.T] = T;
-      d[H.T0] = c.settle;
-      d[H.flags] =
-        (c.propagation === "events" ? F.events : 0) |
-        (c.input === "bernoulli" ? F.bernoulli : 0) |
-        (c.dither ? F.dither : 0) |
-        (c.gate === "none" ? F.noGate : 0) |
-        (c.update === "manhattan" ? F.manhattan : 0);
-      d[H.feedback] = FB[c.rule];
-      d[H.x] = this.#x.ptr;
-      d[H.rho] = this.#rho.ptr;
-      d[H.seed] = c.seed | 0;
-      f[H.lambda] = c.cell === "lif" ? Math.exp(-1 / c.tauMs) : 1;
-      f[H.theta] = c.threshold;
-      f[H.thetaE] = c.errorThreshold;
-      f[H.trace] = 1 / c.traceSteps;
-      d[H.stats] = this.#stats.ptr;
-      d[H.counts] = counts.ptr;
-      d[H.vT] = vT.ptr;
-      d[H.sT] = sT.ptr;
-      d[H.iT] = iT.ptr;
-      d[H.u] = u ? u.ptr : 0;
-      d[H.ditherStream] = STREAM.dither;
-      d[H.bernoulliStream] = STREAM.bernoulli;
-      d[H.brsfStream] = STREAM.brsf;
-      d[H.maxBatch] = B;
-      d[H.cellPos] = cellPos.ptr;
-      d[H.cellList] = cellList.ptr;
+      d[H_LAYERS] = L;
+      d[H_T] = T;
+      d[H_T0] = c.settle;
+      d[H_FLAGS] =
+        (c.propagation === "events" ? F_EVENTS : 0) |
+        (c.input === "bernoulli" ? F_BERNOULLI : 0) |
+        (c.dither ? F_DITHER : 0) |
+        (c.gate === "none" ? F_NO_GATE : 0) |
+        (c.update === "manhattan" ? F_MANHATTAN : 0) |
+        (c.accumulation === "spikes" ? F_ACC_SPIKES : c.accumulation === "errors" ? F_ACC_ERRORS : 0);
+      d[H_FEEDBACK] = FEEDBACK_CODE[c.rule];
+      d[H_X] = this.#x.ptr;
+      d[H_RHO] = this.#rho.ptr;
+      d[H_SEED] = c.seed | 0;
+      f[H_LAMBDA] = c.cell === "lif" ? Math.exp(-1 / c.tauMs) : 1;
+      f[H_THETA] = c.threshold;
+      f[H_THETA_E] = c.errorThreshold;
+      f[H_TRACE] = 1 / c.traceSteps;
+      d[H_STATS] = this.#stats.ptr;
+      d[H_COUNTS] = counts.ptr;
+      d[H_VT] = vT.ptr;
+      d[H_ST] = sT.ptr;
+      d[H_IT] = iT.ptr;
+      d[H_U] = u ? u.ptr : 0;
+      d[H_DITHER_STREAM] = STREAM_DITHER;
+      d[H_BERNOULLI_STREAM] = STREAM_BERNOULLI;
+      d[H_BRSF_STREAM] = STREAM_BRSF;
+      d[H_MAXB] = B;
+      d[H_CELL_POS] = cellPos.ptr;
+      d[H_CELL_LIST] = cellList.ptr;
+      f[H_SPLIT] = 0.5;
+      d[H_ADD] = addList.ptr;
+      d[H_SUB] = subList.ptr;
+      d[H_SPLITCNT] = splitCnt.ptr;
+      d[H_BASE] = base.ptr;
       new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, d.length).set(d);
       if (c.rule !== "fa" && c.rule !== "scfa-brsf") this.#refresh(this.#desc.ptr);
     } catch (e) {
@@ -325,7 +429,7 @@ export class Spiking implements TrainableModel {
     const dW: Float32Array[] = [];
     const db: Float32Array[] = [];
     for (let p = 1; p < this.#pops.length; p++) {
-      dW.push(transpose(this.#pops[p].dWT!.read(), this.#pops[p - 1].n, this.#pops[p].n));
+      dW.push(transposed(this.#pops[p].dWT!.read(), this.#pops[p - 1].n, this.#pops[p].n));
       db.push(this.#pops[p].db!.read());
     }
     return { dW, db };
@@ -425,13 +529,14 @@ export class Spiking implements TrainableModel {
     return {
       samples: this.#lastN,
       steps: this.#cfg.steps,
-      spikes: col(ST.spikes),
-      errorPlus: col(ST.ePlus),
-      errorMinus: col(ST.eMinus),
-      forwardEvents: col(ST.fwdEvents),
-      feedbackEvents: col(ST.fbEvents),
-      plasticityEvents: col(ST.plastEvents),
-      denseOps: col(ST.dense),
+      spikes: col(ST_SPIKES),
+      errorPlus: col(ST_EPLUS),
+      errorMinus: col(ST_EMINUS),
+      forwardEvents: col(ST_FWD_EVENTS),
+      feedbackEvents: col(ST_FB_EVENTS),
+      plasticityEvents: col(ST_PLAST_EVENTS),
+      denseOps: col(ST_DENSE),
+      work: col(ST_WORK),
     };
   }
 
@@ -509,14 +614,14 @@ export class Spiking implements TrainableModel {
     this.#live();
     const p = l + 1;
     if (!Number.isInteger(l) || l < 1 || p >= this.#pops.length) throw new ValueError(`spiking.feedback: layer must be in [1, ${this.#pops.length - 2}], got ${l}`);
-    return transpose(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
+    return transposed(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
   }
 
   // ----------------------------------------------------------------------------------------------
   // State.
 
-  #stateTensors(): { name: string; t: Tensor; transpose: boolean; shape: number[] }[] {
-    const out: { name: string; t: Tensor; transpose: boolean; shape: number[] }[] = [];
+  #stateTensors(): StateEntry[] {
+    const out: StateEntry[] = [];
     const rule = this.#cfg.rule;
     for (let p = 1; p < this.#pops.length; p++) {
       const l = p - 1;
@@ -532,11 +637,7 @@ export class Spiking implements TrainableModel {
 
   exportState(): Record<string, NamedArray> {
     this.#live();
-    const state: Record<string, NamedArray> = {};
-    for (const { name, t, transpose: tr, shape } of this.#stateTensors()) {
-      const v = t.read();
-      state[name] = { shape: [...shape], data: tr ? transpose(v, t.rows, t.cols) : v };
-    }
+    const state = readStateTensors(this.#stateTensors());
     state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#cfg.seed) };
     state["rng.window"] = { shape: [1], data: Uint32Array.of(this.#windows >>> 0) };
     return state;
@@ -545,30 +646,11 @@ export class Spiking implements TrainableModel {
   importState(state: Record<string, NamedArray>): void {
     this.#live();
     const want = this.#stateTensors();
-    const names = new Set([...want.map((w) => w.name), "rng.seed", "rng.window"]);
-    for (const k of Object.keys(state)) {
-      if (!names.has(k)) throw new ShapeError(`spiking.importState: '${k}' is not part of this model (rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")})`);
-    }
-    for (const { name, t, shape } of want) {
-      const a = state[name];
-      if (a === undefined) throw new ShapeError(`spiking.importState: missing '${name}'`);
-      if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
-        throw new ShapeError(`spiking.importState: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
-      }
-      if (!a.data.every(Number.isFinite)) throw new NonFiniteError(`spiking.importState: '${name}' holds non-finite values`);
-    }
-    for (const name of ["rng.seed", "rng.window"]) {
-      const c = state[name];
-      if (c === undefined) throw new ShapeError(`spiking.importState: missing '${name}'`);
-      if (!(c.data instanceof Uint32Array) || c.data.length !== 1) throw new ShapeError(`spiking.importState: '${name}' must be a uint32 array of shape [1]`);
-    }
+    checkStateTensors("spiking.importState", `rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}`, want, state, { "rng.seed": 1, "rng.window": 1 }, true);
     if (state["rng.seed"].data[0] !== this.#cfg.seed) {
       throw new ValueError(`spiking.importState: rng.seed ${state["rng.seed"].data[0]} differs from the configured seed ${this.#cfg.seed}`);
     }
-    for (const { name, t, transpose: tr } of want) {
-      const v = state[name].data as Float32Array;
-      t.write(tr ? transpose(v, t.cols, t.rows) : v);
-    }
+    writeStateTensors(want, state);
     this.#windows = state["rng.window"].data[0];
     if (this.#cfg.rule !== "fa") this.#refresh(this.#desc.ptr);
   }
@@ -583,12 +665,6 @@ export class Spiking implements TrainableModel {
   }
 }
 
-/** Transpose of a rows × cols row-major array. */
-function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = v[i * cols + j];
-  return out;
-}
 
 /** The first n rows of a tensor, unpadded. */
 function rows(t: Tensor, n: number): Float32Array {

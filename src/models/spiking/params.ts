@@ -9,6 +9,9 @@ import { ValueError } from "../../core/errors.js";
 export type SpikingRule = "scfa-frsf" | "scfa-usf" | "scfa-brsf" | "fa" | "bp";
 export const SPIKING_RULES: readonly SpikingRule[] = ["scfa-frsf", "scfa-usf", "scfa-brsf", "fa", "bp"];
 
+/** What `new Spiking(core, options)` and `createModel(core, "spiking", options)` take (defaults fill the rest). */
+export type SpikingOptions = Partial<SpikingConfig>;
+
 export interface SpikingConfig {
   /** Layer sizes [inputs, hidden…, outputs]. */
   arch: number[];
@@ -54,6 +57,13 @@ export interface SpikingConfig {
   manhattanLr: number;
   /** "events": only the rows of Wᵀ of cells that fired are touched; "dense": matrix products over all cells. */
   propagation: "events" | "dense";
+  /**
+   * Order in which the event path sums the window's Hebbian term Σ_t c_j(t) x_i(t) (the same sum,
+   * rounded differently): "spikes", one row of ΔWᵀ per presynaptic spike; "errors", one row of ΔW
+   * per error event with the traces stepped forward; "auto" (default), per layer and window the one
+   * with fewer additions (errors are dense at initialisation and sparse once the net has learned).
+   */
+  accumulation: "auto" | "spikes" | "errors";
   seed: number;
   maxBatch: number;
 }
@@ -79,6 +89,7 @@ export const SPIKING_DEFAULTS: Readonly<Omit<SpikingConfig, "arch">> = Object.fr
   update: "sgd",
   manhattanLr: 1e-3,
   propagation: "events",
+  accumulation: "auto",
   seed: 1,
   maxBatch: 100,
 });
@@ -143,6 +154,7 @@ export function spikingConfig(cfg: Record<string, unknown>): SpikingConfig {
     update: pick(cfg, "update", ["sgd", "manhattan"] as const, D.update),
     manhattanLr: num(cfg, "manhattanLr", D.manhattanLr, (x) => x > 0, "a finite number > 0"),
     propagation: pick(cfg, "propagation", ["events", "dense"] as const, D.propagation),
+    accumulation: pick(cfg, "accumulation", ["auto", "spikes", "errors"] as const, D.accumulation),
     seed: num(cfg, "seed", D.seed, int(0, 0xffffffff), "an integer in [0, 2^32 − 1]"),
     maxBatch: num(cfg, "maxBatch", D.maxBatch, int(1, 65536), "an integer in [1, 65536]"),
   };

@@ -1,0 +1,80 @@
+// Pieces every mode of the microcircuit shares: φ, dendritic potentials as matrix products, and
+// the non-finite checks (SCBS18; docs/model.md §1.2 and §1.9).
+import { gemmNT } from "../../kernels/gemm";
+import { gemv } from "../../kernels/gemv";
+import { logistic, softRect, relu, tanhAct, axpy, scaleInto, copy, allFinite } from "../../kernels/elementwise";
+import {
+  geti, getf, lay, lp, li, rowBytes, H_NLAYERS, H_ACT, F_GAMMA, F_BETA, F_THETA, L_N, L_NPREV, L_NNEXT, L_WUP, L_B, L_WPI, L_WIP, L_UP, L_VA, L_UI, V_UP, V_VA, V_UI, V_W_UP, V_W_IP, V_W_PI, V_W_B,
+  ACT_LOGISTIC, ACT_SOFT_RECT, ACT_RELU, ACT_TANH,
+} from "./layout";
+
+/** y = φ(x) elementwise (SCBS18; docs/model.md §1.9: logistic, or the soft rectifier γ·log(1+exp(β(u−θ)))). */
+export function phi(net: usize, y: usize, x: usize, rows: i32, cols: i32): void {
+  switch (geti(net, H_ACT)) {
+    case ACT_LOGISTIC: logistic(y, x, rows, cols); break;
+    case ACT_SOFT_RECT: softRect(y, x, rows, cols, getf(net, F_GAMMA), getf(net, F_BETA), getf(net, F_THETA)); break;
+    case ACT_RELU: relu(y, x, rows, cols); break;
+    case ACT_TANH: tanhAct(y, x, rows, cols); break;
+    default: if (y != x) copy(y, x, rows, cols);
+  }
+}
+
+/** y = φ(c·x). */
+export function phiScaled(net: usize, y: usize, x: usize, rows: i32, cols: i32, c: f32): void {
+  scaleInto(y, x, rows, cols, c);
+  phi(net, y, y, rows, cols);
+}
+
+/** Y (b × m) = X (b × n) Wᵀ (+ threshold weights t, one per row of W, when t ≠ 0). */
+export function dendrite(net: usize, Y: usize, X: usize, W: usize, t: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
+  if (b == 1) gemv(Y, W, X, m, n, accumulate);
+  else gemmNT(Y, X, W, b, m, n, accumulate);
+  if (t != 0) addRows(Y, t, b, m);
+}
+
+/** Adds the vector t (m) to each of the b rows of Y. */
+export function addRows(Y: usize, t: usize, b: i32, m: i32): void {
+  const rb = rowBytes(m);
+  for (let r = 0; r < b; r++) axpy(Y + <usize>r * rb, t, 1, m, 1.0);
+}
+
+/** y = a·x1 + c·x2 (c·x2 omitted when x2 = 0). */
+export function combine(y: usize, x1: usize, a: f32, x2: usize, c: f32, rows: i32, cols: i32): void {
+  scaleInto(y, x1, rows, cols, a);
+  if (x2 != 0) axpy(y, x2, rows, cols, c);
+}
+
+/** Status code for a non-finite value: 1 + 32·layer + variable. */
+export function bad(layer: i32, v: i32): i32 {
+  return 1 + layer * 32 + v;
+}
+
+/** Checks every soma of every layer; returns 0 or the status code of the first non-finite one. */
+export function checkSomata(net: usize, b: i32): i32 {
+  const N = geti(net, H_NLAYERS);
+  for (let k = 1; k <= N; k++) {
+    const L = lay(net, k);
+    const n = li(L, L_N);
+    if (!allFinite(lp(L, L_UP), b, n)) return bad(k, V_UP);
+    if (k < N && !allFinite(lp(L, L_UI), b, li(L, L_NNEXT))) return bad(k, V_UI);
+    if (k < N && !allFinite(lp(L, L_VA), b, n)) return bad(k, V_VA);
+  }
+  return 0;
+}
+
+/** Checks every weight matrix; returns 0 or the status code of the first non-finite one. */
+export function checkWeights(net: usize): i32 {
+  const N = geti(net, H_NLAYERS);
+  for (let k = 1; k <= N; k++) {
+    const L = lay(net, k);
+    const n = li(L, L_N);
+    const nn = li(L, L_NNEXT);
+    if (!allFinite(lp(L, L_WUP), n, li(L, L_NPREV))) return bad(k, V_W_UP);
+    if (k < N) {
+      if (!allFinite(lp(L, L_WIP), nn, n)) return bad(k, V_W_IP);
+      if (!allFinite(lp(L, L_WPI), n, nn)) return bad(k, V_W_PI);
+      if (!allFinite(lp(L, L_B), n, nn)) return bad(k, V_W_B);
+    }
+  }
+  return 0;
+}
