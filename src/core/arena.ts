@@ -56,8 +56,12 @@ export function checkFits(core: CoreExports, bytes: number, what: string): void 
   const used = bytesInUse(core);
   const limit = memoryLimit(core);
   if (bytes + used > limit) {
-    const build = limit < MEMORY_LIMIT_BYTES ? " of this threads build (single-threaded builds: 4.00 GiB)" : "";
-    throw new ValueError(`${what} needs ${gib(bytes)} of WebAssembly memory; the limit${build} is ${gib(limit)}` + (used > 0 ? `, of which ${gib(used)} are held by other models and tensors` : ""));
+    const threads = limit < MEMORY_LIMIT_BYTES;
+    throw new ValueError(
+      `${what} needs ${gib(bytes)} of WebAssembly memory; the limit${threads ? " of this threads build" : ""} is ${gib(limit)}` +
+        (used > 0 ? `, of which ${gib(used)} are held by other models and tensors` : "") +
+        (threads ? ` (single-threaded builds: ${gib(MEMORY_LIMIT_BYTES)})` : ""),
+    );
   }
 }
 
