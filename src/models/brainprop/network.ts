@@ -233,6 +233,11 @@ export class BrainPropNet implements TrainableModel {
     this.checkBatch(batch);
     const n = batch.n;
     this.loadInput(batch.x, 0, n);
+    // Before the forward pass: in training mode it updates the batch-norm running statistics.
+    if (!this.ex.allFinite(this.input.ptr, n, this.inputSize)) {
+      const i = Array.prototype.findIndex.call(batch.x.subarray(0, n * this.inputSize), (v: number) => !Number.isFinite(v));
+      throw new NonFiniteError(`brainprop.trainBatch: input x[${i}] is ${batch.x[i]} (example ${Math.floor(i / this.inputSize)}); nothing was changed`);
+    }
     this.loadLabels(batch.labels!, n);
     const q = this.forward(n, true);
     if (!this.ex.allFinite(q.ptr, n, this.outputSize)) {
