@@ -104,7 +104,8 @@ const SLOT = here.endsWith(".ts") ? path.resolve(path.dirname(here), "../../dist
 /** Errors the library raises for settings it rejects: the same attempt would fail again. */
 const PERMANENT = /^(dendritic: (ValueError|FormatError|ShapeError|SpecError)\b|error: )/;
 
-type Ended = { code: number | null; signal: NodeJS.Signals | null };
+/** How a job's process ended its job: exit code or signal (`error`: it could not be started at all). */
+type Ended = { code: number | null; signal: NodeJS.Signals | null; error?: string };
 
 /**
  * A long-lived job process (src/sweep/slot.ts) that runs one job at a time. It is replaced after
@@ -128,7 +129,11 @@ class Slot {
     this.proc.stdout!.on("data", spill);
     this.proc.stderr!.on("data", spill);
     this.ready = new Promise<void>((resolve, reject) => {
-      this.proc.once("error", reject);
+      this.proc.once("error", (e) => {
+        reject(e);
+        // A process that could not be started emits no exit event.
+        setImmediate(() => this.end({ code: null, signal: null, error: e.message }));
+      });
       const onMessage = (m: { type?: string }) => {
         if (m?.type === "ready") {
           this.proc.off("message", onMessage);
@@ -175,7 +180,12 @@ class Slot {
     this.busy();
     const ended = new Promise<Ended>((r) => (this.ended = r));
     this.log = log;
-    await this.ready;
+    try {
+      await this.ready;
+    } catch {
+      // It died while starting (e.g. a stop signal came first): the exit (or error) handler ends the job.
+      return ended;
+    }
     this.proc.send({ type: "run", args, log });
     return ended;
   }
@@ -215,22 +225,16 @@ export class JobRunner {
     }
     const s = slot;
     const started = Date.now();
-    const done = s.run(args, p.log).then(
-      async ({ code, signal }) => {
-        // Only a normal finish keeps the process for the next job.
-        if (code === 0 && !s.exited) this.idleSlots.push(s);
-        else {
-          s.close();
-          this.all.delete(s);
-        }
-        return outcome(code, signal, p, opts.epochs, started, logStart);
-      },
-      (e: Error): Outcome => {
+    const done = s.run(args, p.log).then(async ({ code, signal, error }): Promise<Outcome> => {
+      // Only a normal finish keeps the process for the next job.
+      if (code === 0 && !s.exited) this.idleSlots.push(s);
+      else {
         s.close();
         this.all.delete(s);
-        return { status: "failed", error: `cannot start the job: ${e.message}`, permanent: false };
-      },
-    );
+      }
+      if (error !== undefined) return { status: "failed", error: `cannot start the job: ${error}`, permanent: false };
+      return outcome(code, signal, p, opts.epochs, started, logStart);
+    });
     return { kill: (sig) => (s.exited ? undefined : s.proc.kill(sig)), pid: s.proc.pid, done };
   }
 
