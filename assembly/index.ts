@@ -30,4 +30,4 @@ export * from "./models/microcircuit";
 export { simdPeak } from "./kernels/peak";
 export * from "./kernels/spikes";
 export { spikingWindow, spikingRates, spikingRefreshFeedback } from "./models/spiking/network";
-export { poolBind, poolThreads, poolGeneration, poolWait, poolWork, simdPeakThreads } from "./kernels/pool";
+export { poolBind, poolThreads, poolGeneration, poolWait, poolWork, simdPeakThreads, poolNop, poolLayer } from "./kernels/pool";

@@ -1,37 +1,28 @@
 // `dendritic bench conv`: training speed (examples/s) of the convolutional MNIST network of PBR20 (docs/model.md §3)
 // (32@3×3 s1 same → ReLU → BN → 32@3×3 s2 same → ReLU → BN → dropout 0.3 → dense 500 → ReLU →
-// dropout 0.3 → dense 10, no biases) at mini-batch 128, single thread, through the public API
+// dropout 0.3 → dense 10, no biases) at mini-batch 128, through the public API
 // (BrainPropNet.trainBatch, including the copy of each batch into WebAssembly memory):
-//   - BrainProp and backprop (softmax cross-entropy) on our SIMD build;
+//   - BrainProp and backprop (softmax cross-entropy) on every variant (--simd builds × --threads);
 //   - the same network trained by backprop in TensorFlow.js on its WebAssembly backend
 //     (@tensorflow/tfjs-backend-wasm, XNNPACK, SIMD, forced single-threaded, .wasm files read from
 //     the installed package), measured in the same run. That backend has no Conv2DBackpropFilter
 //     kernel; we register one composed of its own ops (a dilated convolution, the standard
 //     identity for the filter gradient), so the whole step runs in its WebAssembly.
 // Rounds run every case once in turn, so all see the same machine noise; samples are pooled.
-import { add, suite } from "benny";
 // Types only (erased): TensorFlow.js is a devDependency, loaded at run time when the suite compares with it.
 import type * as tfjs from "@tensorflow/tfjs";
 import type * as tfjsWasm from "@tensorflow/tfjs-backend-wasm";
-import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import os from "node:os";
-import { BrainPropNet, DendriticError, init, mulberry32, PBR20, type Core } from "dendritic";
-import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+import { BrainPropNet, DendriticError, mulberry32, PBR20 } from "dendritic";
+import { parseRounds, type BenchSuite } from "./suite.js";
+import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case, type Variant } from "./variants.js";
 
 const BATCH = PBR20.batch;
 const POOL = 8;
 const SIDE = 28;
 
-interface Case {
-  name: string;
-  impl: string;
-  rule: string;
-  step: () => void | Promise<void>;
-  dispose: () => void;
-  seconds: number[];
-}
 
 function data() {
   const next = mulberry32(11);
@@ -40,15 +31,18 @@ function data() {
   return { x, labels };
 }
 
-function oursCase(core: Core, rule: "brainprop" | "bp", d: ReturnType<typeof data>): Case {
-  const m = new BrainPropNet(core, { net: "conv", rule, maxBatch: BATCH, seed: 1 });
+function oursCase(v: Variant, rule: "brainprop" | "bp", d: ReturnType<typeof data>): Case {
+  const m = new BrainPropNet(v.core, { net: "conv", rule, maxBatch: BATCH, seed: 1 });
   let i = 0;
   const n = BATCH * SIDE * SIDE;
   return {
-    name: `${rule} ${core.impl}`,
-    impl: core.impl,
-    rule,
-    seconds: [],
+    case: rule,
+    build: v.build,
+    threads: v.threads,
+    unit: "examples/s",
+    units: BATCH,
+    minSamples: 5,
+    maxTime: 3,
     step: () => {
       const k = i++ % POOL;
       m.trainBatch({ n: BATCH, x: d.x.subarray(k * n, (k + 1) * n), labels: d.labels.subarray(k * BATCH, (k + 1) * BATCH) });
@@ -123,10 +117,13 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
   }
   let i = 0;
   return {
-    name: `bp tfjs-wasm${simd ? "-simd" : ""}`,
-    impl: `tfjs-wasm${simd ? "-simd" : ""} ${tf.version.tfjs}`,
-    rule: "bp",
-    seconds: [],
+    case: "bp",
+    build: `tfjs-wasm${simd ? "-simd" : ""} ${tf.version.tfjs}`,
+    threads: 1,
+    unit: "examples/s",
+    units: BATCH,
+    minSamples: 5,
+    maxTime: 3,
     step: async () => {
       const k = i++ % POOL;
       await m.trainOnBatch(xs[k], ys[k]);
@@ -138,37 +135,33 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
   };
 }
 
-export interface ConvBenchResult {
-  name: string;
-  impl: string;
-  rule: string;
-  examplesPerS: { median: number; min: number; max: number };
-  samples: number;
+export interface ConvBenchOptions {
+  quick?: boolean;
+  rounds?: number;
+  /** TensorFlow.js beside ours (default true). */
+  tfjs?: boolean;
+  /** Builds (default relaxed, simd) and thread counts (default 1). */
+  simd?: string;
+  threads?: string;
+  /** Rules (default brainprop, bp). */
+  rules?: ("brainprop" | "bp")[];
+  log?: (l: string) => void;
 }
 
-export async function benchConv(options: { quick?: boolean; rounds?: number; tfjs?: boolean; log?: (l: string) => void } = {}): Promise<ConvBenchResult[]> {
+export async function benchConv(options: ConvBenchOptions = {}): Promise<{ results: BenchResult[]; load: number[] }> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 3);
-  const log = options.log ?? ((l: string) => console.error(l));
   const d = data();
-  const core = await init({ impl: "simd" });
-  const cases: Case[] = [oursCase(core, "brainprop", d), oursCase(core, "bp", d)];
-  if (options.tfjs ?? true) cases.push(await tfjsCase(d));
-  for (let r = 0; r < rounds; r++) {
-    log(`bench conv: round ${r + 1}/${rounds} (${cases.length} cases, batch ${BATCH})`);
-    const summary = await suite(
-      `conv round ${r + 1}`,
-      ...cases.map((c) => add(c.name, () => c.step, quick ? { minSamples: 2, maxTime: 0.5, delay: 0.01 } : { minSamples: 5, maxTime: 3, delay: 0.01 })),
-    );
-    for (const res of summary.results) cases.find((c) => c.name === res.name)!.seconds.push(...res.details.sampleResults);
+  const load = os.loadavg();
+  const variants = await openVariants(parseBuilds(options.simd ?? "relaxed,simd"), parseThreads(options.threads ?? "1"), options.log);
+  try {
+    const cases: Case[] = [];
+    for (const v of variants) for (const rule of options.rules ?? (["brainprop", "bp"] as const)) cases.push(oursCase(v, rule, d));
+    if (options.tfjs ?? true) cases.push(await tfjsCase(d));
+    return { results: await runInterleaved("conv", cases, { rounds, quick, log: options.log }), load };
+  } finally {
+    closeVariants(variants);
   }
-  for (const c of cases) c.dispose();
-  return cases.map((c) => {
-    const s = [...c.seconds].sort((a, z) => a - z);
-    const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    const rate = (t: number) => BATCH / t;
-    return { name: c.name, impl: c.impl, rule: c.rule, samples: s.length, examplesPerS: { median: rate(median), min: rate(s[s.length - 1]), max: rate(s[0]) } };
-  });
 }
 
 export const convSuite: BenchSuite = {
@@ -176,30 +169,14 @@ export const convSuite: BenchSuite = {
   description: "training examples/s of PBR20's conv-MNIST net (docs/model.md §3) at batch 128 (BrainProp, backprop) beside TensorFlow.js's WASM backend",
   options(cmd) {
     cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)").option("--no-tfjs", "skip the TensorFlow.js comparison");
+    variantOptions(cmd, "relaxed,simd");
   },
   async run(opts) {
-    const rounds = parseRounds(opts.rounds);
-    const results = await benchConv({ quick: !!opts.quick, rounds, tfjs: opts.tfjs !== false });
-    const tf = results.find((r) => r.impl.startsWith("tfjs"));
-    const rows = [["case", "examples/s median", "min", "max", "samples", ...(tf ? ["× tfjs"] : [])]];
-    for (const r of results) {
-      rows.push([r.name, r.examplesPerS.median.toFixed(1), r.examplesPerS.min.toFixed(1), r.examplesPerS.max.toFixed(1), String(r.samples), ...(tf ? [(r.examplesPerS.median / tf.examplesPerS.median).toFixed(2)] : [])]);
-    }
-    console.log(alignColumns(rows, 1));
-    if (opts.json) {
-      const out = {
-        suite: "conv",
-        network: "PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases",
-        batch: BATCH,
-        threads: 1,
-        node: process.version,
-        cpu: os.cpus()[0]?.model,
-        loadavg: os.loadavg(),
-        results,
-        speedupVsTfjs: tf ? Object.fromEntries(results.filter((r) => r !== tf).map((r) => [r.name, r.examplesPerS.median / tf.examplesPerS.median])) : undefined,
-      };
-      await writeFile(String(opts.json), JSON.stringify(out, null, 2) + "\n");
-      console.error(`wrote ${String(opts.json)}`);
-    }
+    const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
+    const { results, load } = await benchConv({ quick: !!opts.quick, rounds, tfjs: opts.tfjs !== false, simd: opts.simd as string, threads: opts.threads as string });
+    console.log("PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases; batch " + BATCH);
+    const tf = results.find((r) => r.build.startsWith("tfjs"));
+    if (tf) for (const r of results) if (r !== tf) console.log(`${r.case} ${r.build} ×${r.threads}: ${(r.median / tf.median).toFixed(2)}× TensorFlow.js`);
+    await report(results, machine("wall", rounds, load), opts.json);
   },
 };

@@ -1,24 +1,13 @@
-// `dendritic bench elementwise`: throughput (10⁹ elements/s) of the elementwise and noise kernels at
-// the sizes the models use — one 500-unit layer (1×500, a step of the Euler simulation) and a
-// mini-batch of 10 (10×500) — in every build (wasm-simd, wasm-scalar, wasm-relaxed where the
-// runtime validates it) beside a plain JavaScript baseline, measured in one process. Each round
-// runs every (kernel, shape, impl) case once, in turn, so all see the same machine noise; samples
-// are pooled over the rounds. WebAssembly cases call the raw exports (what model code in
+// `dendritic bench elementwise`: ns per element of the elementwise and noise kernels at the sizes the
+// models use — one 500-unit layer (1×500, a step of the Euler simulation) and a mini-batch of 10
+// (10×500) — on every variant (--simd builds × --threads counts; these kernels are not split over
+// threads) beside a plain JavaScript baseline, measured in one process. Each round runs every case
+// once, in turn, so all see the same machine noise; samples are pooled over the rounds. WebAssembly cases call the raw exports (what model code in
 // AssemblyScript calls), so the numbers exclude the TypeScript wrappers' argument checks.
-import { add, suite } from "benny";
-import { writeFile } from "node:fs/promises";
-import { ceil4, detectFeatures, init, mulberry32, ValueError, type Core, type Impl } from "dendritic";
-import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
-
-export type ElementwiseBenchImpl = Impl | "js";
-
-export interface ElementwiseResult {
-  kernel: string;
-  shape: number[];
-  impl: ElementwiseBenchImpl;
-  /** 10⁹ logical elements per second. */
-  gelemPerS: { median: number; min: number; max: number };
-}
+import os from "node:os";
+import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
+import { parseRounds, type BenchSuite } from "./suite.js";
+import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
 
 const KERNELS = ["logistic", "logisticGrad", "softRect", "tanh", "relu", "compartmentStep", "lowpass", "axpy", "gaussian", "uniform", "sumAbs", "allFinite"] as const;
 type Kernel = (typeof KERNELS)[number];
@@ -129,26 +118,6 @@ function jsCase(k: Kernel, rows: number, cols: number): () => void {
 
 // ---- running ----
 
-/** CPU seconds per call: `samples` samples of ≥ 5 ms CPU each (calls per sample calibrated once). */
-function cpuSamples(fn: () => void, samples: number): number[] {
-  const cpu = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
-  for (let i = 0; i < 50; i++) fn(); // warm-up (tier-up to optimised code)
-  let calls = 1;
-  for (;;) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) fn();
-    if (cpu(process.cpuUsage(c0)) >= 0.005) break;
-    calls *= 2;
-  }
-  const out: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) fn();
-    out.push(cpu(process.cpuUsage(c0)) / calls);
-  }
-  return out;
-}
-
 export interface ElementwiseBenchOptions {
   quick?: boolean;
   /**
@@ -160,92 +129,58 @@ export interface ElementwiseBenchOptions {
   /** Rounds over all cases (default 3; 1 when quick). */
   rounds?: number;
   kernels?: string[];
-  impls?: ElementwiseBenchImpl[];
+  /** Builds (default relaxed, simd, scalar) and thread counts (default 1; these kernels run on the calling thread). */
+  simd?: string;
+  threads?: string;
+  /** Plain JavaScript beside them (default true). */
+  js?: boolean;
   log?: (line: string) => void;
 }
 
-export async function benchElementwise(options: ElementwiseBenchOptions = {}): Promise<ElementwiseResult[]> {
+export async function benchElementwise(options: ElementwiseBenchOptions = {}): Promise<{ results: BenchResult[]; load: number[] }> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 3);
-  const log = options.log ?? ((l: string) => console.error(l));
-  const available: ElementwiseBenchImpl[] = ["wasm-simd", "wasm-scalar", "js"];
-  if (detectFeatures().relaxedSimd) available.splice(1, 0, "wasm-relaxed");
-  const impls = options.impls ?? available;
-  for (const i of impls) if (!available.includes(i)) throw new ValueError(`impl must be one of ${available.join(", ")} on this runtime; got ${String(i)}`);
   const kernels = (options.kernels ?? [...KERNELS]) as Kernel[];
   for (const k of kernels) if (!KERNELS.includes(k)) throw new ValueError(`kernel must be one of ${KERNELS.join(", ")}; got ${k}`);
-
-  const cores = new Map<ElementwiseBenchImpl, Core>();
-  for (const i of impls) if (i !== "js") cores.set(i, await init({ impl: i === "wasm-simd" ? "simd" : i === "wasm-scalar" ? "scalar" : "relaxed" }));
-
-  interface Entry { kernel: Kernel; shape: [number, number]; impl: ElementwiseBenchImpl; name: string; fn: () => void; seconds: number[] }
-  const entries: Entry[] = [];
-  for (const kernel of kernels) {
-    for (const shape of SHAPES) {
-      for (const impl of impls) {
-        const fn = impl === "js" ? jsCase(kernel, ...shape) : wasmCase(cores.get(impl)!, kernel, ...shape);
-        entries.push({ kernel, shape, impl, fn, seconds: [], name: `${kernel} [${shape.join("×")}] ${impl}` });
+  const load = os.loadavg();
+  const variants = await openVariants(parseBuilds(options.simd ?? "relaxed,simd,scalar"), parseThreads(options.threads ?? "1"), options.log);
+  try {
+    const cases: Case[] = [];
+    const push = (kernel: Kernel, shape: [number, number], build: string, threads: number, fn: () => void) => {
+      for (let i = 0; i < 50; i++) fn(); // warm-up (tier-up to optimised code)
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) fn();
+      const once = (performance.now() - t0) / 50 / 1000;
+      // ≥ 5 ms of calls per CPU-clock sample
+      cases.push({ case: `${kernel} ${shape.join("×")}`, build, threads, unit: "ns/element", units: shape[0] * shape[1], time: 1e9, step: fn, minSamples: 10, maxTime: 0.25, calls: Math.max(1, Math.ceil(0.005 / Math.max(once, 1e-8))) });
+    };
+    for (const kernel of kernels) {
+      for (const shape of SHAPES) {
+        for (const v of variants) push(kernel, shape, v.build, v.threads, wasmCase(v.core, kernel, ...shape));
+        if (options.js ?? true) push(kernel, shape, "js", 1, jsCase(kernel, ...shape));
       }
     }
+    return { results: await runInterleaved("elementwise", cases, { rounds, quick, clock: options.clock, log: options.log }), load };
+  } finally {
+    closeVariants(variants);
   }
-  const clock = options.clock ?? "wall";
-  if (clock !== "wall" && clock !== "cpu") throw new ValueError(`clock must be wall or cpu; got ${String(clock)}`);
-  const opts = quick ? { minSamples: 3, maxTime: 0.05, delay: 0.002 } : { minSamples: 10, maxTime: 0.25, delay: 0.005 };
-  for (let r = 0; r < rounds; r++) {
-    log(`bench elementwise: round ${r + 1}/${rounds} (${entries.length} cases, ${clock} clock)`);
-    if (clock === "wall") {
-      const summary = await suite(`elementwise round ${r + 1}`, ...entries.map((e) => add(e.name, () => e.fn, opts)));
-      for (const res of summary.results) entries.find((x) => x.name === res.name)!.seconds.push(...res.details.sampleResults);
-    } else {
-      for (const e of entries) e.seconds.push(...cpuSamples(e.fn, quick ? 3 : 10));
-    }
-  }
-  return entries.map((e) => {
-    const s = [...e.seconds].sort((a, z) => a - z);
-    const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    const g = (t: number) => (e.shape[0] * e.shape[1]) / t / 1e9;
-    return { kernel: e.kernel, shape: e.shape, impl: e.impl, gelemPerS: { median: g(median), min: g(s[s.length - 1]), max: g(s[0]) } };
-  });
-}
-
-/** One row per kernel, shape and implementation, with ns per element and the speed-up over plain JS. */
-export function formatElementwiseTable(results: ElementwiseResult[]): string {
-  const rows = [["kernel", "shape", "impl", "Gelem/s median", "min", "max", "ns/elem", "× js"]];
-  for (const r of results) {
-    const js = results.find((x) => x.kernel === r.kernel && x.shape.join() === r.shape.join() && x.impl === "js");
-    rows.push([
-      r.kernel,
-      r.shape.join("×"),
-      r.impl,
-      r.gelemPerS.median.toFixed(3),
-      r.gelemPerS.min.toFixed(3),
-      r.gelemPerS.max.toFixed(3),
-      (1 / r.gelemPerS.median).toFixed(2),
-      js ? (r.gelemPerS.median / js.gelemPerS.median).toFixed(1) : "",
-    ]);
-  }
-  return alignColumns(rows, 3);
 }
 
 export const elementwiseSuite: BenchSuite = {
   name: "elementwise",
-  description: "throughput of the elementwise and noise kernels (wasm-simd, wasm-scalar, wasm-relaxed where available, plain JS) at 1×500 and 10×500",
+  description: "ns per element of the elementwise and noise kernels (relaxed, simd and scalar builds, plain JS) at 1×500 and 10×500",
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)")
       .option("--kernel <names>", `comma-separated subset: ${KERNELS.join(",")}`)
-      .option("--impl <names>", "comma-separated subset: wasm-simd,wasm-scalar,wasm-relaxed,js")
+      .option("--no-js", "leave out the plain-JavaScript loops")
       .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time: steadier on a shared machine)", "wall");
+    variantOptions(cmd);
   },
   async run(opts) {
-    const rounds = parseRounds(opts.rounds);
+    const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
     const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
-    const results = await benchElementwise({ quick: Boolean(opts.quick), rounds, kernels: list(opts.kernel), impls: list(opts.impl) as ElementwiseBenchImpl[] | undefined, clock: opts.clock as "wall" | "cpu" });
-    console.log(formatElementwiseTable(results));
-    console.log(`single thread, ${String(opts.clock)} clock, Node ${process.version}, ${new Date().toISOString()}`);
-    if (opts.json) {
-      await writeFile(opts.json, JSON.stringify({ clock: opts.clock, node: process.version, date: new Date().toISOString(), results }, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
-    }
+    const { results, load } = await benchElementwise({ quick: Boolean(opts.quick), rounds, kernels: list(opts.kernel), simd: opts.simd as string, threads: opts.threads as string, js: opts.js !== false, clock: opts.clock as "wall" | "cpu" });
+    await report(results, machine(opts.clock as "wall" | "cpu", rounds, load), opts.json);
   },
 };

@@ -1,30 +1,22 @@
-// `dendritic bench kernels`: GFLOP/s of the linear-algebra kernels at the sizes the models use,
-// every build (wasm-simd, wasm-scalar, wasm-relaxed where the runtime validates it) beside a plain
-// JavaScript baseline, measured in one process. Each round runs every (kernel, impl) case once, in
-// turn, so all implementations see the same machine noise; samples are pooled over the rounds.
+// `dendritic bench kernels`: GFLOP/s of the linear-algebra kernels at the sizes the models use, on
+// every variant (--simd builds × --threads counts) beside a plain JavaScript baseline, measured in
+// one process; each round runs every case once, in turn, so all see the same machine noise
+// (bench/variants.ts). With more than one thread, `peak` runs the register-only loop on every
+// thread at once (the ceiling of any parallel kernel), and `handoff` times an empty job handed to
+// the pool and waited for: the synchronisation a parallel kernel pays per call.
 //
 // Shapes are those of the matrix product (M×K)·(K×N) written [M, K, N]: gemmNT [b, n, m] computes
 // Y = X Wᵀ with X b×n and W m×n; gemmNN [b, m, n] computes Y = X W with W m×n. Matrix-vector and
 // rank-1 shapes are W's [m, n]; rank-k is [k, m, n]. FLOPs are counted as 2 per multiply-add.
-import { add, suite } from "benny";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { ceil4, detectFeatures, init, mulberry32, ValueError, type Core, type Impl } from "dendritic";
-import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+import os from "node:os";
+import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
+import { parseRounds, type BenchSuite } from "./suite.js";
+import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
 
 /** Benchmark operands: mulberry32 mapped to [−1, 1), so every implementation sees the same numbers. */
 function signed(seed: number): () => number {
   const u = mulberry32(seed);
   return () => 2 * u() - 1;
-}
-
-export type BenchImpl = Impl | "js";
-
-export interface KernelResult {
-  kernel: string;
-  shape: number[];
-  impl: BenchImpl;
-  gflops: { median: number; min: number; max: number };
 }
 
 type Kind = "gemmNT" | "gemmNN" | "gemv" | "gemvT" | "ger" | "gerK" | "peak";
@@ -82,9 +74,9 @@ function operands(w: Workload): [number, number][] {
 const ETA = 1e-7;
 
 /** The WebAssembly kernel call, through the raw export (no per-call wrapper checks). */
-function wasmCase(core: Core, w: Workload): () => void {
+function wasmCase(core: Core, w: Workload, threads: number): () => void {
   if (w.kernel === "peak") {
-    const f = core.fn<(iters: number, a: number, b: number) => number>("simdPeak");
+    const f = core.fn<(iters: number, a: number, b: number) => number>(threads > 1 ? "simdPeakThreads" : "simdPeak");
     return () => f(w.shape[0], PEAK_A, PEAK_B);
   }
   const arena = core.arena();
@@ -220,47 +212,43 @@ export interface KernelBenchOptions {
   quick?: boolean;
   /** Rounds over all cases (default 5; 1 when quick). */
   rounds?: number;
-  /** Only workloads whose kernel name is listed (default all). */
+  /** Only workloads whose kernel name is listed (default all; "handoff" is the pool's hand-off). */
   kernels?: string[];
-  /** Only these implementations (default all available). */
-  impls?: BenchImpl[];
+  /** Builds (default relaxed, simd, scalar) and thread counts (default 1). */
+  simd?: string;
+  threads?: string;
+  /** Plain JavaScript beside them (default true). */
+  js?: boolean;
   /** Called with a progress line per round. */
   log?: (line: string) => void;
   /**
    * "wall" (default): benny (benchmark.js) samples of elapsed time. "cpu": samples of this
    * process's CPU time (process.cpuUsage) around batches of calls, for a machine shared with other
-   * jobs, where elapsed time counts the time slices other processes run in.
+   * jobs, where elapsed time counts the time slices other processes run in (one thread only).
    */
   clock?: "wall" | "cpu";
 }
 
-export async function benchKernels(options: KernelBenchOptions = {}): Promise<KernelResult[]> {
+/** Calls of poolNop per sample of the hand-off case. */
+const HANDOFFS = 1000;
+
+export async function benchKernels(options: KernelBenchOptions = {}): Promise<{ results: BenchResult[]; load: number[] }> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 5);
-  const log = options.log ?? ((l: string) => console.error(l));
   const clock = options.clock ?? "wall";
   if (clock !== "wall" && clock !== "cpu") throw new ValueError(`clock must be wall or cpu, got ${String(clock)}`);
-  const available: BenchImpl[] = ["wasm-simd", "wasm-scalar", "js"];
-  if (detectFeatures().relaxedSimd) available.splice(1, 0, "wasm-relaxed");
-  const impls = options.impls ?? available;
-  for (const i of impls) {
-    if (!available.includes(i)) throw new ValueError(`impl must be one of ${available.join(", ")} on this runtime; got ${String(i)}`);
-  }
   let loads = workloads();
-  if (options.kernels) {
-    const known = new Set(loads.map((w) => w.kernel as string));
-    for (const k of options.kernels) if (!known.has(k)) throw new ValueError(`kernel must be one of ${[...known].join(", ")}; got ${k}`);
-    loads = loads.filter((w) => options.kernels!.includes(w.kernel));
-  }
-
-  const cores = new Map<BenchImpl, Core>();
-  for (const i of impls) if (i !== "js") cores.set(i, await init({ impl: i === "wasm-simd" ? "simd" : i === "wasm-scalar" ? "scalar" : "relaxed" }));
-
-  interface Entry { w: Workload; impl: BenchImpl; name: string; fn: () => void; once: number; seconds: number[]; opts: { minSamples: number; maxTime: number } }
-  const entries: Entry[] = [];
-  for (const w of loads) {
-    for (const impl of impls) {
-      const fn = impl === "js" ? jsCase(w) : wasmCase(cores.get(impl)!, w);
+  const known = [...new Set(loads.map((w) => w.kernel as string)), "handoff"];
+  for (const k of options.kernels ?? []) if (!known.includes(k)) throw new ValueError(`kernel must be one of ${known.join(", ")}; got ${k}`);
+  if (options.kernels) loads = loads.filter((w) => options.kernels!.includes(w.kernel));
+  const handoff = !options.kernels || options.kernels.includes("handoff");
+  const builds = parseBuilds(options.simd ?? "relaxed,simd,scalar");
+  const threads = parseThreads(options.threads ?? "1");
+  const load = os.loadavg();
+  const variants = await openVariants(builds, threads, options.log);
+  try {
+    const cases: Case[] = [];
+    const add = (w: Workload, build: string, nThreads: number, fn: () => void) => {
       // One timed call decides the sampling: slow cases (the 1024³ JS and scalar products) get
       // fewer, single-call samples so a full run stays within minutes.
       fn();
@@ -268,94 +256,55 @@ export async function benchKernels(options: KernelBenchOptions = {}): Promise<Ke
       fn();
       const once = (performance.now() - t0) / 1000;
       const slow = once > 0.05;
-      entries.push({
-        w, impl, fn, once, seconds: [],
-        name: `${w.kernel} [${w.shape.join("×")}] ${impl}`,
-        opts: quick ? { minSamples: slow ? 1 : 3, maxTime: slow ? 0 : 0.1 } : { minSamples: slow ? 2 : 5, maxTime: slow ? 0 : 0.5 },
+      // Batches of ≥ 20 ms of calls with the CPU clock (its tick is the scheduler's, ms).
+      const calls = Math.max(1, Math.round(0.02 / Math.max(once, 1e-7)));
+      const peakThreads = w.kernel === "peak" ? nThreads : 1;
+      cases.push({
+        case: `${w.kernel} ${w.shape.join("×")}`, build, threads: nThreads, unit: "GFLOP/s", units: (w.flops * peakThreads) / 1e9, step: fn,
+        minSamples: slow ? 2 : clock === "cpu" ? 10 : 5, maxTime: slow ? 0 : 0.5, calls: slow ? 1 : calls,
       });
+    };
+    for (const w of loads) {
+      for (const v of variants) add(w, v.build, v.threads, wasmCase(v.core, w, v.threads));
+      if (options.js ?? true) add(w, "js", 1, jsCase(w));
     }
-  }
-
-  for (let r = 0; r < rounds && clock === "cpu"; r++) {
-    log(`bench kernels: round ${r + 1}/${rounds} (${entries.length} cases, CPU time)`);
-    for (const e of entries) {
-      // Batches of ≥ 20 ms of calls (CPU-time resolution is 1 µs but the scheduler's tick is ms).
-      const calls = Math.max(1, Math.round(0.02 / Math.max(e.once, 1e-7)));
-      const samples = e.once > 0.05 ? e.opts.minSamples : quick ? 3 : 10;
-      for (let k = 0; k < samples; k++) {
-        const c0 = process.cpuUsage();
-        for (let i = 0; i < calls; i++) e.fn();
-        const d = process.cpuUsage(c0);
-        e.seconds.push((d.user + d.system) / 1e6 / calls);
+    if (handoff) {
+      for (const v of variants) {
+        if (v.threads < 2) continue;
+        // The pool's synchronisation alone: an empty job handed to every thread and waited for.
+        const nop = v.core.exports.poolNop;
+        cases.push({ case: "handoff (empty job)", build: v.build, threads: v.threads, unit: "µs/hand-off", units: HANDOFFS, time: 1e6, step: () => nop(HANDOFFS), minSamples: 10, calls: 10 });
       }
     }
+    return { results: await runInterleaved("kernels", cases, { rounds, quick, clock, log: options.log }), load };
+  } finally {
+    closeVariants(variants);
   }
-  for (let r = 0; r < rounds && clock === "wall"; r++) {
-    log(`bench kernels: round ${r + 1}/${rounds} (${entries.length} cases)`);
-    const summary = await suite(
-      `kernels round ${r + 1}`,
-      ...entries.map((e) => add(e.name, () => e.fn, { ...e.opts, delay: 0.005 })),
-    );
-    for (const res of summary.results) {
-      const e = entries.find((x) => x.name === res.name)!;
-      e.seconds.push(...res.details.sampleResults);
-    }
-  }
-
-  return entries.map((e) => {
-    const s = [...e.seconds].sort((a, z) => a - z);
-    const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    const g = (t: number) => e.w.flops / t / 1e9;
-    return { kernel: e.w.kernel, shape: e.w.shape, impl: e.impl, gflops: { median: g(median), min: g(s[s.length - 1]), max: g(s[0]) } };
-  });
-}
-
-/** A readable table: one row per workload and implementation, with the speed-up over plain JS. */
-export function formatKernelTable(results: KernelResult[]): string {
-  const label = new Map(workloads().map((w) => [`${w.kernel} ${w.shape.join("×")}`, w.label]));
-  const rows = [["kernel", "computes", "shape", "impl", "GFLOP/s median", "min", "max", "× js"]];
-  for (const r of results) {
-    const js = results.find((x) => x.kernel === r.kernel && x.shape.join() === r.shape.join() && x.impl === "js");
-    rows.push([
-      r.kernel,
-      label.get(`${r.kernel} ${r.shape.join("×")}`) ?? "",
-      r.shape.join("×"),
-      r.impl,
-      r.gflops.median.toFixed(2),
-      r.gflops.min.toFixed(2),
-      r.gflops.max.toFixed(2),
-      js ? (r.gflops.median / js.gflops.median).toFixed(1) : "",
-    ]);
-  }
-  return alignColumns(rows, 4);
 }
 
 export const kernelsSuite: BenchSuite = {
   name: "kernels",
-  description: "GFLOP/s of the linear-algebra kernels (wasm-simd, wasm-scalar, wasm-relaxed where available, plain JS) at the model sizes and 1024³",
+  description: "GFLOP/s of the linear-algebra kernels (relaxed, simd and scalar builds, plain JS) at the model sizes and 1024³, the register-only peak, and the pool's hand-off",
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)")
-      .option("--kernel <names>", "comma-separated subset: gemmNT,gemmNN,gemv,gemvT,ger,gerK,peak")
-      .option("--impl <names>", "comma-separated subset: wasm-simd,wasm-scalar,wasm-relaxed,js")
-      .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time; for a shared, loaded machine)", "wall");
+      .option("--kernel <names>", "comma-separated subset: gemmNT,gemmNN,gemv,gemvT,ger,gerK,peak,handoff")
+      .option("--no-js", "leave out the plain-JavaScript loops")
+      .option("--clock <kind>", "wall (benny, default) or cpu (process CPU time; for a shared, loaded machine; one thread only)", "wall");
+    variantOptions(cmd);
   },
   async run(opts) {
-    const rounds = parseRounds(opts.rounds);
+    const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
     const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
-    const results = await benchKernels({
+    const { results, load } = await benchKernels({
       quick: Boolean(opts.quick),
       rounds,
       kernels: list(opts.kernel),
-      impls: list(opts.impl) as BenchImpl[] | undefined,
+      simd: opts.simd as string,
+      threads: opts.threads as string,
+      js: opts.js !== false,
       clock: opts.clock as "wall" | "cpu",
     });
-    console.log(formatKernelTable(results));
-    console.log(`single thread, Node ${process.version}, ${opts.clock === "cpu" ? "CPU-time" : "wall-clock"} samples, ${new Date().toISOString()}`);
-    if (opts.json) {
-      await mkdir(path.dirname(path.resolve(opts.json)), { recursive: true });
-      await writeFile(opts.json, JSON.stringify({ results }, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
-    }
+    await report(results, machine(opts.clock as "wall" | "cpu", rounds, load), opts.json);
   },
 };

@@ -1,28 +1,18 @@
 // `dendritic bench mlp`: training speed (examples/s) of the baselines of docs/model.md §2 on 784-500-500-10,
-// mini-batch 10, logistic hidden units, softmax cross-entropy, biases, plain SGD — through the public API (Mlp.trainBatch, including the copy of each batch into
-// WebAssembly memory). Every rule runs on the SIMD build (and relaxed SIMD where the runtime
-// validates it); backprop also runs on the scalar build and as plain JavaScript (Float32Array,
-// straightforward loops) for scale. Each round runs every case once, in turn, so all see the same
-// machine noise; samples are pooled over the rounds. The top-level `examplesPerS` is the median of
-// backprop on the fastest WebAssembly build.
+// mini-batch 10, logistic hidden units, softmax cross-entropy, biases, plain SGD — through the public
+// API (Mlp.trainBatch, including the copy of each batch into WebAssembly memory). Every rule runs on
+// every variant (--simd builds × --threads counts; the scalar build runs backprop only), and
+// backprop also runs as plain JavaScript (Float32Array, straightforward loops) for scale, all
+// interleaved round by round (bench/variants.ts).
 //
 // Clocks: "wall" (default) times samples with benny (wall-clock). "cpu" times each sample with
 // process.cpuUsage() (user + system time of this process), which leaves out the time the process
-// waits for a core — the usable measure on a machine shared with other jobs, where wall-clock
-// rates mostly measure the scheduler. Both are single-thread rates.
-import { add, suite } from "benny";
-import { writeFile } from "node:fs/promises";
-import { detectFeatures, init, Mlp, mulberry32, ValueError, type Core, type Impl, type MlpRule } from "dendritic";
-import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
-
-export type MlpBenchImpl = Impl | "js";
-
-export interface MlpBenchResult {
-  rule: MlpRule;
-  impl: MlpBenchImpl;
-  momentum: number;
-  examplesPerS: { median: number; min: number; max: number };
-}
+// waits for a core — the usable measure of one thread on a machine shared with other jobs (with a
+// pool it adds up the threads' time).
+import os from "node:os";
+import { Mlp, mulberry32, ValueError, type Core, type MlpRule } from "dendritic";
+import { parseRounds, type BenchSuite } from "./suite.js";
+import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 10;
@@ -122,85 +112,38 @@ export interface MlpBenchOptions {
   /** Rounds over all cases (default 5; 1 when quick). */
   rounds?: number;
   rules?: MlpRule[];
+  /** Builds (default relaxed, simd, scalar; the scalar build runs backprop only) and thread counts (default 1). */
+  simd?: string;
+  threads?: string;
+  /** Plain-JavaScript backprop beside them (default true). */
+  js?: boolean;
   /** "wall" (benny, default) or "cpu" (process CPU time per sample). */
   clock?: "wall" | "cpu";
   log?: (line: string) => void;
 }
 
-/** Seconds of process CPU time per call of `step`, one value per sample of `calls` calls. */
-function cpuSamples(step: () => void, samples: number, calls: number): number[] {
-  const out: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) step();
-    const c = process.cpuUsage(c0);
-    out.push((c.user + c.system) / 1e6 / calls);
-  }
-  return out;
-}
-
-export async function benchMlp(options: MlpBenchOptions = {}): Promise<MlpBenchResult[]> {
+export async function benchMlp(options: MlpBenchOptions = {}): Promise<{ results: BenchResult[]; load: number[] }> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 5);
-  const log = options.log ?? ((l: string) => console.error(l));
   const rules = options.rules ?? RULES;
   for (const r of rules) if (!RULES.includes(r)) throw new ValueError(`rule must be one of ${RULES.join(", ")}; got ${String(r)}`);
   const d = data();
-  const fastImpls: Impl[] = detectFeatures().relaxedSimd ? ["wasm-relaxed", "wasm-simd"] : ["wasm-simd"];
-  const choice = { "wasm-relaxed": "relaxed", "wasm-simd": "simd", "wasm-scalar": "scalar" } as const;
-  const cores = new Map<Impl, Core>();
-  for (const i of [...fastImpls, "wasm-scalar" as Impl]) cores.set(i, await init({ impl: choice[i] }));
-
-  interface Entry { rule: MlpRule; impl: MlpBenchImpl; momentum: number; name: string; c: { step: () => void; dispose: () => void }; seconds: number[]; slow: boolean }
-  const entries: Entry[] = [];
-  const addEntry = (rule: MlpRule, impl: MlpBenchImpl, momentum: number, slow: boolean) => {
-    const c = impl === "js" ? jsCase(d) : wasmCase(cores.get(impl)!, rule, momentum, d);
-    entries.push({ rule, impl, momentum, c, slow, seconds: [], name: `${rule} ${impl}${momentum ? ` momentum ${momentum}` : ""}` });
-  };
-  for (const impl of fastImpls) {
-    for (const rule of rules) addEntry(rule, impl, 0, false);
-    if (rules.includes("bp")) addEntry("bp", impl, 0.9, false);
-  }
-  if (rules.includes("bp")) {
-    addEntry("bp", "wasm-scalar", 0, true);
-    addEntry("bp", "js", 0, true);
-  }
-
-  const clock = options.clock ?? "wall";
-  for (let r = 0; r < rounds; r++) {
-    log(`bench mlp: round ${r + 1}/${rounds} (${entries.length} cases, ${clock} clock)`);
-    if (clock === "cpu") {
-      for (const e of entries) {
-        for (let w = 0; w < 3; w++) e.c.step();
-        // A sample is ≥ 10 ms of CPU time (cpuUsage has microsecond resolution).
-        e.seconds.push(...cpuSamples(e.c.step, quick ? 3 : e.slow ? 3 : 10, e.impl === "js" ? 1 : e.slow ? 5 : 20));
-      }
-      continue;
+  const load = os.loadavg();
+  const variants = await openVariants(parseBuilds(options.simd ?? "relaxed,simd,scalar"), parseThreads(options.threads ?? "1"), options.log);
+  try {
+    const cases: Case[] = [];
+    const push = (name: string, build: string, threads: number, c: { step: () => void; dispose: () => void }, slow: boolean) =>
+      cases.push({ case: name, build, threads, unit: "examples/s", units: BATCH, step: c.step, dispose: c.dispose, minSamples: slow ? 5 : 20, maxTime: slow ? 0.5 : 1, calls: slow ? 5 : 20 });
+    for (const v of variants) {
+      const slow = v.build === "wasm-scalar";
+      for (const rule of slow ? rules.filter((r) => r === "bp") : rules) push(rule, v.build, v.threads, wasmCase(v.core, rule, 0, d), slow);
+      if (!slow && rules.includes("bp")) push("bp momentum 0.9", v.build, v.threads, wasmCase(v.core, "bp", 0.9, d), false);
     }
-    const summary = await suite(
-      `mlp round ${r + 1}`,
-      ...entries.map((e) =>
-        add(e.name, () => e.c.step, quick ? { minSamples: e.slow ? 2 : 5, maxTime: e.slow ? 0.1 : 0.2, delay: 0.005 } : { minSamples: e.slow ? 5 : 20, maxTime: e.slow ? 0.5 : 1, delay: 0.005 }),
-      ),
-    );
-    for (const res of summary.results) entries.find((x) => x.name === res.name)!.seconds.push(...res.details.sampleResults);
+    if ((options.js ?? true) && rules.includes("bp")) cases.push({ case: "bp", build: "js", threads: 1, unit: "examples/s", units: BATCH, minSamples: 5, maxTime: 0.5, calls: 1, ...jsCase(d) });
+    return { results: await runInterleaved("mlp", cases, { rounds, quick, clock: options.clock, log: options.log }), load };
+  } finally {
+    closeVariants(variants);
   }
-  for (const e of entries) e.c.dispose();
-
-  return entries.map((e) => {
-    const s = [...e.seconds].sort((a, z) => a - z);
-    const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    const rate = (t: number) => BATCH / t;
-    return { rule: e.rule, impl: e.impl, momentum: e.momentum, examplesPerS: { median: rate(median), min: rate(s[s.length - 1]), max: rate(s[0]) } };
-  });
-}
-
-export function formatMlpTable(results: MlpBenchResult[]): string {
-  const rows = [["rule", "impl", "momentum", "examples/s median", "min", "max"]];
-  for (const r of results) {
-    rows.push([r.rule, r.impl, String(r.momentum), r.examplesPerS.median.toFixed(0), r.examplesPerS.min.toFixed(0), r.examplesPerS.max.toFixed(0)]);
-  }
-  return alignColumns(rows, 3);
 }
 
 export const mlpSuite: BenchSuite = {
@@ -210,30 +153,16 @@ export const mlpSuite: BenchSuite = {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)")
       .option("--rule <names>", `comma-separated subset: ${RULES.join(",")}`)
-      .option("--clock <clock>", "wall (benny, default) or cpu (process CPU time: for machines shared with other jobs)", "wall");
+      .option("--no-js", "leave out the plain-JavaScript backprop")
+      .option("--clock <clock>", "wall (benny, default) or cpu (process CPU time: for machines shared with other jobs; one thread only)", "wall");
+    variantOptions(cmd);
   },
   async run(opts) {
-    const rounds = parseRounds(opts.rounds);
+    const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
     const rules = typeof opts.rule === "string" ? (opts.rule.split(",").map((s) => s.trim()).filter(Boolean) as MlpRule[]) : undefined;
     if (opts.clock !== "wall" && opts.clock !== "cpu") throw new ValueError(`--clock must be wall or cpu, got ${String(opts.clock)}`);
-    const clock = opts.clock;
-    const results = await benchMlp({ quick: Boolean(opts.quick), rounds, rules, clock });
-    console.log(formatMlpTable(results));
-    console.log(`net ${ARCH.join("-")}, batch ${BATCH}, logistic, softmax-CE, SGD; single thread, ${clock} clock, Node ${process.version}, ${new Date().toISOString()}`);
-    const bp = results.filter((r) => r.rule === "bp" && r.impl !== "js" && r.impl !== "wasm-scalar" && r.momentum === 0);
-    const best = bp.sort((a, z) => z.examplesPerS.median - a.examplesPerS.median)[0];
-    if (opts.json) {
-      const doc = {
-        examplesPerS: best?.examplesPerS.median ?? null,
-        impl: best?.impl ?? null,
-        clock,
-        workload: { arch: ARCH, batch: BATCH, activation: "logistic", loss: "softmax-ce", biases: true, optimizer: "sgd" },
-        node: process.version,
-        date: new Date().toISOString(),
-        results,
-      };
-      await writeFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
-    }
+    const { results, load } = await benchMlp({ quick: Boolean(opts.quick), rounds, rules, clock: opts.clock, simd: opts.simd as string, threads: opts.threads as string, js: opts.js !== false });
+    console.log(`net ${ARCH.join("-")}, batch ${BATCH}, logistic, softmax-CE, SGD`);
+    await report(results, machine(opts.clock, rounds, load), opts.json);
   },
 };

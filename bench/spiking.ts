@@ -16,10 +16,11 @@
 // Clocks: "cpu" (default) times each sample with process.cpuUsage() (user + system time of this
 // process), which leaves out the time spent waiting for a core on a shared machine; "wall" uses
 // performance.now(). Both are single-thread rates.
-import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import { BatchFiller, init, Mlp, Spiking, ValueError, type Core } from "dendritic";
 import { loadDataset } from "dendritic/node";
 import { alignColumns, parseRounds, type BenchSuite } from "./suite.js";
+import { machine, parseBuilds, parseThreads, report, variantOptions, type BenchResult } from "./variants.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 100;
@@ -125,12 +126,12 @@ function stateResult(t: Record<string, number>, c: ReturnType<typeof windowCount
 }
 
 export async function benchSpiking(
-  o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; epochBatches?: number; log?: (l: string) => void } = {},
+  o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; threads?: number; epochBatches?: number; log?: (l: string) => void } = {},
 ): Promise<SpikingBenchResult> {
   const clock = o.clock ?? "cpu";
   const rounds = o.rounds ?? (o.quick ? 1 : 3);
   const log = o.log ?? ((l: string) => console.error(l));
-  const core: Core = await init({ impl: o.impl ?? "auto" });
+  const core: Core = await init({ impl: o.impl ?? "auto", threads: o.threads ?? 1 });
   let data;
   try {
     data = loadDataset("mnist");
@@ -152,17 +153,26 @@ export async function benchSpiking(
     const next = () => batches[i++ % POOL];
     const reps: Record<string, number> = { events: o.quick ? 1 : 3, dense: 1, predict: o.quick ? 1 : 3, mlp: o.quick ? 5 : 20 };
 
-    // 1. Initial state. The timed windows train their own copies (events, dense); counts come from
-    // a third copy's accumulate() on the same batches.
-    const probe = new Spiking(core, cfg);
-    const initCounts = windowCounts(probe, batches);
-    probe.dispose();
-    const initCases: Case[] = [
-      { name: "events", step: () => events.trainBatch(next()), seconds: [] },
-      { name: "dense", step: () => dense.trainBatch(next()), seconds: [] },
-      { name: "predict", step: () => void events.predict(next().x, BATCH), seconds: [] },
-      { name: "mlp", step: () => mlp.trainBatch(next()), seconds: [] },
+    // The timed windows train their own copies (events, dense); counts come from a third copy's
+    // accumulate() on the same batches, with the initial weights or `state`.
+    const windowCases = (ev: Spiking, de: Spiking): Case[] => [
+      { name: "events", step: () => ev.trainBatch(next()), seconds: [] },
+      { name: "dense", step: () => de.trainBatch(next()), seconds: [] },
+      { name: "predict", step: () => void ev.predict(next().x, BATCH), seconds: [] },
     ];
+    const countsAt = (state?: ReturnType<Spiking["exportState"]>) => {
+      const probe = new Spiking(core, cfg);
+      try {
+        if (state) probe.importState(state);
+        return windowCounts(probe, batches);
+      } finally {
+        probe.dispose();
+      }
+    };
+
+    // 1. Initial state.
+    const initCounts = countsAt();
+    const initCases: Case[] = [...windowCases(events, dense), { name: "mlp", step: () => mlp.trainBatch(next()), seconds: [] }];
     const t0 = runCases(initCases, reps, rounds, clock, log, "initial state");
 
     // 2. One epoch from a fresh initialisation, both models on every batch.
@@ -184,15 +194,9 @@ export async function benchSpiking(
     net.dispose();
     const tEvents = new Spiking(core, { ...cfg, propagation: "events" });
     const tDense = new Spiking(core, { ...cfg, propagation: "dense" });
-    const tProbe = new Spiking(core, cfg);
-    for (const m of [tEvents, tDense, tProbe]) m.importState(state);
-    const trainedCounts = windowCounts(tProbe, batches);
-    tProbe.dispose();
-    const trainedCases: Case[] = [
-      { name: "events", step: () => tEvents.trainBatch(next()), seconds: [] },
-      { name: "dense", step: () => tDense.trainBatch(next()), seconds: [] },
-      { name: "predict", step: () => void tEvents.predict(next().x, BATCH), seconds: [] },
-    ];
+    for (const m of [tEvents, tDense]) m.importState(state);
+    const trainedCounts = countsAt(state);
+    const trainedCases = windowCases(tEvents, tDense);
     const t1 = runCases(trainedCases, reps, rounds, clock, log, "trained state");
     tEvents.dispose();
     tDense.dispose();
@@ -210,6 +214,7 @@ export async function benchSpiking(
     events.dispose();
     dense.dispose();
     mlp.dispose();
+    core.dispose();
   }
 }
 
@@ -231,8 +236,8 @@ export const spikingSuite: BenchSuite = {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)")
       .option("--epoch-batches <n>", `mini-batches of the timed epoch (default ${EPOCH_BATCHES}, the whole MNIST training set; 20 with --quick)`)
-      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu")
-      .option("--impl <impl>", "WebAssembly build: auto, simd, scalar, relaxed", "auto");
+      .option("--clock <clock>", "cpu (process CPU time, default: for machines shared with other jobs) or wall", "cpu");
+    variantOptions(cmd, "relaxed");
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds);
@@ -242,32 +247,42 @@ export const spikingSuite: BenchSuite = {
       epochBatches = Number(opts.epochBatches);
       if (!Number.isInteger(epochBatches) || epochBatches < 1) throw new ValueError(`--epoch-batches must be a positive integer, got ${String(opts.epochBatches)}`);
     }
-    const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: opts.impl as "auto", epochBatches });
-    console.log(formatSpikingTable(r));
-    const M = (x: number) => (x / 1e6).toFixed(0);
-    for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+    const load = os.loadavg();
+    const results: BenchResult[] = [];
+    // The suite interleaves its cases on one variant; the variants (--simd × --threads) run one after another.
+    for (const build of parseBuilds(opts.simd)) for (const threads of parseThreads(opts.threads)) {
+      if (build === "scalar" && threads > 1) continue;
+      const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: build, threads, epochBatches });
+      console.log(`${r.impl} ×${threads}`);
+      console.log(formatSpikingTable(r));
+      const M = (x: number) => (x / 1e6).toFixed(0);
+      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+        console.log(
+          `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
+            `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
+            `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates.slice(1).map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
+        );
+      }
       console.log(
-        `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
-          `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
-          `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates.slice(1).map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
+        `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
       );
+      // One record per timed case, in calls per second (windows or steps).
+      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+        for (const [k, secs] of Object.entries(st.samples)) {
+          const v = secs.map((t) => 1 / t).sort((x, z) => x - z);
+          const kase = k === "mlp" ? "rate model (mlp frSF) step" : `${k === "predict" ? "test" : "training"} window, ${k === "dense" ? "dense" : "events"} (${label})`;
+          results.push({ suite: "spiking", case: kase, build: r.impl, threads, unit: k === "mlp" ? "steps/s" : "windows/s", median: median(v), min: v[0], max: v[v.length - 1] });
+        }
+      }
+      // The epoch (one sample each) and the ratios the suite exists for, from the same run.
+      const one = (kase: string, unit: string, v: number): BenchResult => ({ suite: "spiking", case: kase, build: r.impl, threads, unit, median: v, min: v, max: v });
+      results.push(one(`epoch, spiking (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.spikingSeconds));
+      results.push(one(`epoch, rate model (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.mlpSeconds));
+      results.push(one("epoch, spiking ÷ rate model", "ratio", r.epoch.ratio));
+      results.push(one("training window, events ÷ dense speed (initial)", "ratio", r.init.eventOverDense));
+      results.push(one("training window, events ÷ dense speed (trained)", "ratio", r.trained.eventOverDense));
     }
-    console.log(
-      `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
-    );
-    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST; ${r.impl}, single thread, ${r.clock} clock, Node ${process.version}, ${new Date().toISOString()}`);
-    if (opts.json) {
-      const doc = {
-        windowsPerS: r.init.windowsPerS.events,
-        impl: r.impl,
-        clock: r.clock,
-        workload: { arch: ARCH, steps: 60, settle: 10, batch: BATCH, rule: "scfa-frsf", data: "MNIST (test images for the windows, training images for the epoch)" },
-        node: process.version,
-        date: new Date().toISOString(),
-        results: r,
-      };
-      await writeFile(opts.json, JSON.stringify(doc, null, 2) + "\n");
-      console.log(`wrote ${opts.json}`);
-    }
+    console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST`);
+    await report(results, machine(opts.clock, rounds ?? (opts.quick ? 1 : 3), load), opts.json);
   },
 };

@@ -178,6 +178,11 @@ function makeBatch(c: Case, seed: number) {
   return { n: c.batch, x, labels };
 }
 
+/** The batch's first example alone (a batch holds exactly n examples). */
+function firstExample(b: { n: number; x: Float32Array; labels: Int32Array }) {
+  return { n: 1, x: b.x.subarray(0, b.x.length / b.n), labels: b.labels.subarray(0, 1) };
+}
+
 // ------------------------------------------------------------------------------------------------
 const rule = suite("brainprop: the update is the gradient of ½(r − Q_s)² (f64 finite differences)");
 rule.before(load);
@@ -234,7 +239,7 @@ for (const c of cases) {
 rule("only the selected output unit's weights change in the output layer (attention-gated feedback)", async () => {
   const c = cases[0];
   const m = new BrainPropNet(core, { rule: "brainprop", input: c.input, classes: c.classes, net: "custom", layers: c.layers, lr: 0.5, initStd: 0.4, maxBatch: 8, seed: 3 });
-  const batch = { ...makeBatch(c, 5), n: 1 };
+  const batch = firstExample(makeBatch(c, 5));
   const outKey = `layers.${c.layers.length}.W`;
   const w0 = m.exportState()[outKey].data;
   m.trainBatchWithActions(batch, [2]);
@@ -257,7 +262,7 @@ rule("a selection with δ = 0 (Q_s equals the reward) leaves every weight bit-id
   const outKey = `layers.${c.layers.length}.W`;
   st[outKey] = { shape: st[outKey].shape, data: new Float32Array(st[outKey].data.length) };
   m.importState(st);
-  const batch = { ...makeBatch(c, 9), n: 1 };
+  const batch = firstExample(makeBatch(c, 9));
   const wrong = (batch.labels[0] + 1) % c.classes;
   m.trainBatchWithActions(batch, [wrong]);
   const after = m.exportState();

@@ -138,14 +138,63 @@ t("an exception in a worker rejects the call with that worker's error, and the p
   const X = a.from(b, n, values(b * n, 1));
   const W = a.from(m, n, values(m * n, 2));
   const ex = core.exports as unknown as Record<string, (...args: number[]) => void>;
-  // Y's columns 0…247 (thread 0's share) lie in memory, the rest (the worker's) beyond its end.
-  const end = core.memory.buffer.byteLength;
-  const Y = end - 4 * 248;
-  assert.throws(
-    () => ex.gemmNT(Y, X.ptr, W.ptr, 1, m, n, 0),
-    (e: Error) => e instanceof WorkerError && /worker thread 1 failed in gemmNT: RuntimeError: memory access out of bounds/.test(e.message),
-  );
+  // Each thread does exactly its own rows: Y's columns 0…247 (thread 0's 8 of 16 chunks of 4 rows
+  // of W: 62 of 125 tiles) lie in memory, the rest (the worker's) beyond its end.
+  core.pool!.stealing = false;
+  try {
+    const end = core.memory.buffer.byteLength;
+    const Y = end - 4 * 248;
+    assert.throws(
+      () => ex.gemmNT(Y, X.ptr, W.ptr, 1, m, n, 0),
+      (e: Error) => e instanceof WorkerError && /^worker thread 1 failed in gemmNT: RuntimeError: memory access out of bounds/.test(e.message),
+    );
+  } finally {
+    core.pool!.stealing = true;
+  }
   // The fault is cleared: the next call runs on both threads again.
+  const Yok = a.tensor(b, m);
+  ex.gemmNT(Yok.ptr, X.ptr, W.ptr, b, m, n, 0);
+  const one = cores.get("simd/1")!;
+  const a1 = one.arena();
+  const Y1 = a1.tensor(b, m);
+  (one.exports as unknown as Record<string, (...args: number[]) => void>).gemmNT(Y1.ptr, a1.from(b, n, values(b * n, 1)).ptr, a1.from(m, n, values(m * n, 2)).ptr, b, m, n, 0);
+  assert.is(hash(Yok.read()), hash(Y1.read()));
+  a1.dispose();
+  a.dispose();
+});
+
+t("a worker's fault inside a model names the layer and the variable the kernel was computing", () => {
+  const core = cores.get("simd/2")!;
+  const net = createModel(core, "brainprop", { net: "dense", rule: "bp", maxBatch: 24, seed: 8 });
+  // The first dense layer's weights moved so that their last 4 rows (in the worker's half of
+  // y = x Wᵀ) lie beyond the end of memory and thread 0's rows inside it.
+  const layer = net.layers.find((l) => "w" in l && "units" in l) as unknown as { index: number; units: number; n: number; w: Tensor };
+  const saved = layer.w;
+  const rowBytes = 4 * ((layer.n + 3) & ~3);
+  Object.defineProperty(layer, "w", { value: { ptr: core.memory.buffer.byteLength - (layer.units - 4) * rowBytes }, configurable: true });
+  core.pool!.stealing = false;
+  try {
+    const batch = { n: 24, x: values(24 * net.inputSize, 3).map((v) => v + 0.5), labels: Int32Array.from({ length: 24 }, (_, r) => r % net.outputSize) };
+    assert.throws(
+      () => net.trainBatch(batch),
+      (e: Error) => e instanceof WorkerError && new RegExp(`^worker thread 1 failed in gemmNT \\(layer ${layer.index}, y\\): RuntimeError: memory access out of bounds`).test(e.message),
+    );
+  } finally {
+    core.pool!.stealing = true;
+    Object.defineProperty(layer, "w", { value: saved, configurable: true });
+    net.dispose();
+  }
+});
+
+t("with stealing on, a fault in any thread's chunk rejects the call (no hang) and the pool recovers", () => {
+  const core = cores.get("simd/4")!;
+  const a = core.arena();
+  const [b, m, n] = [10, 500, 784];
+  const X = a.from(b, n, values(b * n, 1));
+  const W = a.from(m, n, values(m * n, 2));
+  const ex = core.exports as unknown as Record<string, (...args: number[]) => void>;
+  const Y = core.memory.buffer.byteLength - 4 * 100;
+  for (let i = 0; i < 20; i++) assert.throws(() => ex.gemmNT(Y, X.ptr, W.ptr, 1, m, n, 0), /memory access out of bounds/);
   const Yok = a.tensor(b, m);
   ex.gemmNT(Yok.ptr, X.ptr, W.ptr, b, m, n, 0);
   const one = cores.get("simd/1")!;

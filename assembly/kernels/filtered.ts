@@ -12,7 +12,8 @@
 // (P's and E's padding lanes are 0, so D's and W's stay 0).
 
 import { madd } from "./vec";
-import { parallelWorth, runParallel, setArg, setArgF, J_FILTERED_GEMM, J_FILTERED_GEMV } from "./pool";
+import { parallel } from "./pool";
+import { J_FILTERED_GEMM, J_FILTERED_GEMV } from "../../src/core/pool-layout";
 
 // @ts-ignore: decorator
 @inline function stride(cols: i32): usize {
@@ -44,14 +45,7 @@ export function filteredGerGemm(Y: usize, W: usize, D: usize, E: usize, P: usize
     filteredGerGemv(Y, W, D, E, P, X, m, n, alpha, beta, s, accumulate);
     return;
   }
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>k * <i64>m * <i64>n)) {
-      setArg(0, <i32>Y); setArg(1, <i32>W); setArg(2, <i32>D); setArg(3, <i32>E); setArg(4, <i32>P); setArg(5, <i32>X);
-      setArg(6, k); setArg(7, m); setArg(8, n); setArgF(9, alpha); setArgF(10, beta); setArgF(11, s); setArg(12, accumulate);
-      runParallel(J_FILTERED_GEMM);
-      return;
-    }
-  }
+  if (parallel(J_FILTERED_GEMM, <i64>k * <i64>m * <i64>n, <i32>Y, <i32>W, <i32>D, <i32>E, <i32>P, <i32>X, k, m, n, reinterpret<i32>(alpha), reinterpret<i32>(beta), reinterpret<i32>(s), accumulate)) return;
   filteredGerGemmRange(Y, W, D, E, P, X, k, m, n, alpha, beta, s, accumulate, 0, m);
 }
 
@@ -107,14 +101,7 @@ export function filteredGerGemmRange(Y: usize, W: usize, D: usize, E: usize, P: 
 
 /** The k = 1 case of filteredGerGemm: D ← α·D + β·e pᵀ; W ← W + s·D; y (+)= W x, fully fused per row. */
 export function filteredGerGemv(y: usize, W: usize, D: usize, e: usize, p: usize, x: usize, m: i32, n: i32, alpha: f32, beta: f32, s: f32, accumulate: i32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>m * <i64>n)) {
-      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>D); setArg(3, <i32>e); setArg(4, <i32>p); setArg(5, <i32>x);
-      setArg(6, m); setArg(7, n); setArgF(8, alpha); setArgF(9, beta); setArgF(10, s); setArg(11, accumulate);
-      runParallel(J_FILTERED_GEMV);
-      return;
-    }
-  }
+  if (parallel(J_FILTERED_GEMV, <i64>m * <i64>n, <i32>y, <i32>W, <i32>D, <i32>e, <i32>p, <i32>x, m, n, reinterpret<i32>(alpha), reinterpret<i32>(beta), reinterpret<i32>(s), accumulate)) return;
   filteredGerGemvRange(y, W, D, e, p, x, m, n, alpha, beta, s, accumulate, 0, m);
 }
 

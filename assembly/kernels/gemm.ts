@@ -6,7 +6,8 @@
 // `accumulate` 0 overwrites the output, 1 adds into it. The output must not overlap X or W (outputs
 // are stored while inputs are still being read).
 import { rowBytes, madd, hsum, hsum4, dot4, lastMask } from "./vec";
-import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool";
+import { parallel } from "./pool";
+import { J_GEMM_NT, J_GEMM_NN } from "../../src/core/pool-layout";
 
 // ---------------------------------------------------------------------------------------------
 // gemmNT: every output is a dot product of a row of X with a row of W, both contiguous and both
@@ -135,13 +136,7 @@ import { parallelWorth, runParallel, setArg, J_GEMM_NT, J_GEMM_NN } from "./pool
 
 /** Y (b×m) (+)= X (b×n) · Wᵀ with W m×n. Large products are split over the thread pool (pool.ts). */
 export function gemmNT(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>b * <i64>m * <i64>n)) {
-      setArg(0, <i32>Y); setArg(1, <i32>X); setArg(2, <i32>W); setArg(3, b); setArg(4, m); setArg(5, n); setArg(6, accumulate);
-      runParallel(J_GEMM_NT);
-      return;
-    }
-  }
+  if (parallel(J_GEMM_NT, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, accumulate)) return;
   gemmNTRange(Y, X, W, b, m, n, accumulate, 0, m);
 }
 
@@ -348,13 +343,7 @@ const nnPanel: usize = memory.data(NN_KC * 64, 64);
 
 /** Y (b×n) (+)= X (b×m) · W with W m×n. Large products are split over the thread pool (pool.ts). */
 export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>b * <i64>m * <i64>n)) {
-      setArg(0, <i32>Y); setArg(1, <i32>X); setArg(2, <i32>W); setArg(3, b); setArg(4, m); setArg(5, n); setArg(6, accumulate);
-      runParallel(J_GEMM_NN);
-      return;
-    }
-  }
+  if (parallel(J_GEMM_NN, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, accumulate)) return;
   gemmNNRange(Y, X, W, b, m, n, accumulate, 0, <i32>rowBytes(n), nnPanel);
 }
 

@@ -7,7 +7,8 @@
 // Both are bound by reading W once (1.5 MB at 500×784, more than a core's L2), so the tiles aim at
 // few, long, sequential streams rather than at register reuse.
 import { rowBytes, madd, hsum, hsum4, dot4, lastMask } from "./vec";
-import { parallelWorth, runParallel, setArg, J_GEMV, J_GEMV_T } from "./pool";
+import { parallel } from "./pool";
+import { J_GEMV, J_GEMV_T } from "../../src/core/pool-layout";
 
 // ---------------------------------------------------------------------------------------------
 // gemv: dot products of 6 rows of W with x at a time, one vector step per trip with every row pointer
@@ -69,13 +70,7 @@ import { parallelWorth, runParallel, setArg, J_GEMV, J_GEMV_T } from "./pool";
 
 /** y[m] (+)= W x with W m×n, x length n. */
 export function gemv(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>m * <i64>n)) {
-      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>x); setArg(3, m); setArg(4, n); setArg(5, accumulate);
-      runParallel(J_GEMV);
-      return;
-    }
-  }
+  if (parallel(J_GEMV, <i64>m * <i64>n, <i32>y, <i32>W, <i32>x, m, n, accumulate)) return;
   gemvRange(y, W, x, m, n, accumulate, 0, m);
 }
 
@@ -185,13 +180,7 @@ export function gemvRange(y: usize, W: usize, x: usize, m: i32, n: i32, accumula
 
 /** y[n] (+)= Wᵀ x with W m×n, x length m. */
 export function gemvT(y: usize, W: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>m * <i64>n)) {
-      setArg(0, <i32>y); setArg(1, <i32>W); setArg(2, <i32>x); setArg(3, m); setArg(4, n); setArg(5, accumulate);
-      runParallel(J_GEMV_T);
-      return;
-    }
-  }
+  if (parallel(J_GEMV_T, <i64>m * <i64>n, <i32>y, <i32>W, <i32>x, m, n, accumulate)) return;
   gemvTRange(y, W, x, m, n, accumulate, 0, <i32>rowBytes(n));
 }
 

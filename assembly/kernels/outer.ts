@@ -5,7 +5,8 @@
 // and kept 0 on output. Pointers are byte addresses, sizes elements. W must not overlap the vectors or
 // matrices it is updated from.
 import { rowBytes, madd, lastMask } from "./vec";
-import { parallelWorth, runParallel, setArg, setArgF, J_GER, J_GER_K } from "./pool";
+import { parallel } from "./pool";
+import { J_GER, J_GER_K } from "../../src/core/pool-layout";
 
 // ---------------------------------------------------------------------------------------------
 // ger: rows of W in pairs sharing each load of c, 4 vectors (64 bytes) of each row per trip at
@@ -65,13 +66,7 @@ import { parallelWorth, runParallel, setArg, setArgF, J_GER, J_GER_K } from "./p
 
 /** W (m×n) += eta · a cᵀ. Large updates are split over the thread pool (pool.ts). */
 export function ger(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>m * <i64>n)) {
-      setArg(0, <i32>W); setArg(1, <i32>a); setArg(2, <i32>c); setArg(3, m); setArg(4, n); setArgF(5, eta);
-      runParallel(J_GER);
-      return;
-    }
-  }
+  if (parallel(J_GER, <i64>m * <i64>n, <i32>W, <i32>a, <i32>c, m, n, reinterpret<i32>(eta))) return;
   gerRange(W, a, c, m, n, eta, 0, m);
 }
 
@@ -175,13 +170,7 @@ export function gerRange(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32,
 
 /** W (m×n) += eta · Aᵀ C with A k×m, C k×n. */
 export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
-  if (ASC_FEATURE_THREADS) {
-    if (parallelWorth(<i64>k * <i64>m * <i64>n)) {
-      setArg(0, <i32>W); setArg(1, <i32>A); setArg(2, <i32>C); setArg(3, k); setArg(4, m); setArg(5, n); setArgF(6, eta);
-      runParallel(J_GER_K);
-      return;
-    }
-  }
+  if (parallel(J_GER_K, <i64>k * <i64>m * <i64>n, <i32>W, <i32>A, <i32>C, k, m, n, reinterpret<i32>(eta))) return;
   gerKRange(W, A, C, k, m, n, eta, 0, m);
 }
 

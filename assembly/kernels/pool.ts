@@ -1,69 +1,47 @@
-// Threads within one WebAssembly call. In the threads builds (scripts/build-wasm.mjs: shared,
-// imported memory and atomics) the main thread and N−1 workers each instantiate this module on one
-// memory; a worker waits in `poolWait` on an atomic generation counter. A kernel big
-// enough to pay for it writes a job descriptor (kind and arguments) into the pool block, bumps the
-// generation, computes its own share, and waits until every worker has done its share: one
-// WebAssembly call of the model code (a whole presentation, a mini-batch) never leaves WebAssembly
-// and never sends a message per step.
+// Threads within one WebAssembly call. In the threads builds (asconfig.json: shared, imported memory
+// and atomics) the main thread and N−1 workers each instantiate this module on one memory; a worker
+// waits in `poolWait` on an atomic generation counter. A kernel big enough to pay for it hands its
+// arguments to `parallel`, which writes a job (kind and arguments) into the pool block, bumps the
+// generation, works on the job itself, and returns when the job is done: one WebAssembly call of
+// the model code (a whole presentation, a mini-batch) never leaves WebAssembly and never sends a
+// message per step.
 //
-// Every job is split by output rows (or output columns) on the boundaries of the kernel's own
-// register tiles, and the last share ends where the one-thread loop ends, so each output element is
-// computed by exactly the instructions, in exactly the order, of the one-thread kernel: results are
-// bit-identical for every thread count.
+// Scheduling. A job's output rows (or columns) are cut into chunks on the boundaries of the kernel's
+// own register tiles, and every thread has a home range of chunks, the same on every call, so a
+// thread keeps meeting the same rows of a weight matrix in its cache. A thread takes the chunks of
+// its own range from the front; once it has none left it takes chunks from the back of the other
+// threads' ranges. On an idle machine every thread does its own range; when a thread is late (not
+// yet awake, descheduled by other work on the machine) the others do its chunks instead of waiting
+// for it. Each chunk is claimed with a compare-and-swap on its range's 64-bit claim word, which also
+// carries the job's generation, so a late thread can never claim a chunk of a later job.
 //
-// Pool block (i32 slots from `pool`, allocated and zeroed by the host, src/core/pool.ts):
-//   0 GEN      job generation; workers wait for it to change
-//   1 PENDING  workers that have not finished the current job
-//   2 JOB      job kind (J_* below)
-//   3 EXIT     1: poolWait returns −1 (the workers end)
-//   4 FAULT    0, or 1 + the id of the first worker whose share threw (the host fills in the message)
-//   8..31      job arguments (i32, or f32 bits)
-//   32         byte offset of the per-thread scratch panels (THREAD_SCRATCH bytes per thread)
+// Bit-identical for every thread count: chunk boundaries lie on the kernel's tile boundaries and the
+// last chunk ends where the one-thread loop ends, so each output element is computed by exactly the
+// instructions, in exactly the order, of the one-thread kernel, whoever computes it.
+//
+// The block's layout is src/core/pool-layout.ts (shared with the host, src/core/pool.ts).
+import {
+  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, CLAIMS,
+  THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
+} from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
 import { gemvRange, gemvTRange } from "./gemv";
 import { gerKRange, gerRange } from "./outer";
 import { filteredGerGemmRange, filteredGerGemvRange } from "./filtered";
 import { simdPeak } from "./peak";
-
-// @ts-ignore: decorator
-@inline const S_GEN = 0;
-// @ts-ignore: decorator
-@inline const S_PENDING = 1;
-// @ts-ignore: decorator
-@inline const S_JOB = 2;
-// @ts-ignore: decorator
-@inline const S_EXIT = 3;
-// @ts-ignore: decorator
-@inline const S_FAULT = 4;
-// @ts-ignore: decorator
-@inline const S_ARGS = 8;
-// @ts-ignore: decorator
-@inline const S_SCRATCH = 32;
-
-/** Bytes of scratch each thread owns (the gemmNN panel of 256 rows × 64 bytes). */
-// @ts-ignore: decorator
-@inline export const THREAD_SCRATCH: i32 = 256 * 64;
-
-export const J_GEMM_NT = 1;
-export const J_GEMM_NN = 2;
-export const J_GEMV = 3;
-export const J_GEMV_T = 4;
-export const J_GER_K = 5;
-export const J_GER = 6;
-export const J_FILTERED_GEMM = 7;
-export const J_FILTERED_GEMV = 8;
-export const J_PEAK = 9;
+import { im2col3x3Range, col2im3x3Range } from "./conv";
 
 /**
  * Multiply-adds below which a kernel stays on the calling thread: handing a job to the workers
- * costs a few microseconds (they are spinning) to tens of microseconds (they slept).
+ * costs about a microsecond when they are spinning and tens of microseconds when they slept.
  */
 // @ts-ignore: decorator
 @inline const MIN_PARALLEL_WORK: i64 = 96 * 1024;
 
-/** Spins on an atomic before sleeping in memory.atomic.wait32. */
+/** Chunks per thread of a job: enough for a late thread's share to be spread over the others. */
 // @ts-ignore: decorator
-@inline const SPINS = 1 << 16;
+@inline const CHUNKS_PER_THREAD = 8;
+
 
 // Per instance (each thread has its own instance and so its own globals).
 let pool: usize = 0;
@@ -86,6 +64,23 @@ export function poolBind(block: usize, n: i32, id: i32, canWait: i32): void {
   mayWait = canWait != 0;
 }
 
+/**
+ * Sets the layer of the label alone (the host calls it before a layer's kernels when the model's
+ * layers are driven from TypeScript, as BrainProp's are; the kernels then name the variable).
+ */
+export function poolLayer(layer: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0) store<i32>(slot(S_LABEL_LAYER), layer);
+  }
+}
+
+/** Sets the variable of the label, keeping its layer (see poolLabel). */
+export function poolName(name: string): void {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0) store<u32>(slot(S_LABEL_NAME), <u32>changetype<usize>(name));
+  }
+}
+
 /** Threads a parallel kernel uses in this instance (1 without a pool). */
 export function poolThreads(): i32 {
   return pool == 0 ? 1 : threads;
@@ -95,20 +90,64 @@ export function poolThreads(): i32 {
 @inline function slot(i: i32): usize {
   return pool + (<usize>i << 2);
 }
+// @ts-ignore: decorator
+@inline function claimWord(t: i32): usize {
+  return pool + <usize>CLAIMS + (<usize>t << 3);
+}
 
 /** True when a kernel of `work` multiply-adds should be split over the pool's threads. */
 // @ts-ignore: decorator
-@inline export function parallelWorth(work: i64): bool {
+@inline function parallelWorth(work: i64): bool {
   if (!ASC_FEATURE_THREADS) return false;
   return pool != 0 && threads > 1 && selfId == 0 && work >= MIN_PARALLEL_WORK;
 }
 
-export function setArg(i: i32, v: i32): void {
-  store<i32>(slot(S_ARGS + i), v);
+/**
+ * Names what the next kernel computes — layer `layer` (−1: none) and a static string `name` (a
+ * variable of the model, "W^up") — so that a worker's fault can say where it happened. The next
+ * kernel that could run in parallel consumes the label, whether or not it is split. Costs two
+ * stores; does nothing without a pool.
+ */
+export function poolLabel(layer: i32, name: string): void {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0) {
+      store<i32>(slot(S_LABEL_LAYER), layer);
+      store<u32>(slot(S_LABEL_NAME), <u32>changetype<usize>(name));
+    }
+  }
 }
-export function setArgF(i: i32, v: f32): void {
-  store<f32>(slot(S_ARGS + i), v);
+
+/**
+ * The one entry of every parallel kernel: when `work` multiply-adds are worth splitting, runs job
+ * `job` with arguments a0… (pointers and sizes as i32, scalars as their f32 bits) on every thread of
+ * the pool and returns true once it is done; otherwise returns false at once and the caller runs
+ * the whole range itself. Arguments past those a job reads are ignored.
+ */
+// @ts-ignore: decorator
+@inline export function parallel(
+  job: i32, work: i64,
+  a0: i32 = 0, a1: i32 = 0, a2: i32 = 0, a3: i32 = 0, a4: i32 = 0, a5: i32 = 0, a6: i32 = 0,
+  a7: i32 = 0, a8: i32 = 0, a9: i32 = 0, a10: i32 = 0, a11: i32 = 0, a12: i32 = 0,
+): bool {
+  if (ASC_FEATURE_THREADS) {
+    if (parallelWorth(work)) {
+      post(job, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+      return true;
+    }
+    if (pool != 0) store<u32>(slot(S_LABEL_NAME), 0);
+  }
+  return false;
 }
+
+function post(job: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, a10: i32, a11: i32, a12: i32): void {
+  const p = slot(S_ARGS);
+  store<i32>(p, a0, 0); store<i32>(p, a1, 4); store<i32>(p, a2, 8); store<i32>(p, a3, 12);
+  store<i32>(p, a4, 16); store<i32>(p, a5, 20); store<i32>(p, a6, 24); store<i32>(p, a7, 28);
+  store<i32>(p, a8, 32); store<i32>(p, a9, 36); store<i32>(p, a10, 40); store<i32>(p, a11, 44);
+  store<i32>(p, a12, 48);
+  runParallel(job);
+}
+
 // @ts-ignore: decorator
 @inline function arg(i: i32): i32 {
   return load<i32>(slot(S_ARGS + i));
@@ -122,106 +161,188 @@ export function setArgF(i: i32, v: f32): void {
   return load<f32>(slot(S_ARGS + i));
 }
 
-/** [lo, hi) of thread t of nt over `total` items in whole units of `unit`; the last share ends at `total`. */
-// @ts-ignore: decorator
-@inline function shareLo(total: i32, unit: i32, t: i32, nt: i32): i32 {
-  const units = total / unit;
-  return <i32>((<i64>units * <i64>t) / <i64>nt) * unit;
-}
-// @ts-ignore: decorator
-@inline function shareHi(total: i32, unit: i32, t: i32, nt: i32): i32 {
-  if (t == nt - 1) return total;
-  const units = total / unit;
-  return <i32>((<i64>units * <i64>(t + 1)) / <i64>nt) * unit;
-}
-
 /** This thread's scratch panel (THREAD_SCRATCH bytes, 64-byte aligned). */
 function scratch(t: i32): usize {
   return <usize>load<u32>(slot(S_SCRATCH)) + <usize>t * <usize>THREAD_SCRATCH;
 }
 
-/** Runs thread t's share of the current job. */
-function runShare(t: i32, nt: i32): void {
-  const job = load<i32>(slot(S_JOB));
+// The extent of a job: `total` items (rows, or bytes of a padded row) cut in whole `unit`s, the
+// kernel's tile; chunk c of C covers units [c·U/C, (c+1)·U/C), the last one ending at `total`.
+let extTotal: i32 = 0;
+let extUnit: i32 = 1;
+
+function setExtent(job: i32): void {
+  let total = 0, unit = 1;
   switch (job) {
-    case J_GEMM_NT: {
-      // Y (b×m) = X Wᵀ: rows of W (columns of Y) in blocks of 4, the gemmNT tile width.
-      const m = arg(4);
-      gemmNTRange(argp(0), argp(1), argp(2), arg(3), m, arg(5), arg(6), shareLo(m, 4, t, nt), shareHi(m, 4, t, nt));
-      break;
-    }
-    case J_GEMM_NN: {
-      // Y (b×n) = X W: columns of Y in 64-byte panels, the gemmNN tile width.
-      const n = arg(5);
-      const nb = ((n + 3) & ~3) << 2;
-      gemmNNRange(argp(0), argp(1), argp(2), arg(3), arg(4), n, arg(6), shareLo(nb, 64, t, nt), shareHi(nb, 64, t, nt), scratch(t));
-      break;
-    }
-    case J_GEMV: {
-      // y = W x: rows of W in blocks of 6, the gemv tile height.
-      const m = arg(3);
-      gemvRange(argp(0), argp(1), argp(2), m, arg(4), arg(5), shareLo(m, 6, t, nt), shareHi(m, 6, t, nt));
-      break;
-    }
-    case J_GEMV_T: {
-      // y = Wᵀ x: columns of W in 96-byte panels, the widest gemvT tile.
-      const n = arg(4);
-      const nb = ((n + 3) & ~3) << 2;
-      gemvTRange(argp(0), argp(1), argp(2), arg(3), n, arg(5), shareLo(nb, 96, t, nt), shareHi(nb, 96, t, nt));
-      break;
-    }
-    case J_GER_K: {
-      // W (m×n) += η AᵀC: rows of W in pairs, the gerK tile height.
-      const m = arg(4);
-      gerKRange(argp(0), argp(1), argp(2), arg(3), m, arg(5), argf(6), shareLo(m, 2, t, nt), shareHi(m, 2, t, nt));
-      break;
-    }
-    case J_GER: {
-      const m = arg(3);
-      gerRange(argp(0), argp(1), argp(2), m, arg(4), argf(5), shareLo(m, 2, t, nt), shareHi(m, 2, t, nt));
-      break;
-    }
+    // Y (b×m) = X Wᵀ: rows of W (columns of Y) in blocks of 4, the gemmNT tile width.
+    case J_GEMM_NT: { total = arg(4); unit = 4; break; }
+    // Y (b×n) = X W: bytes of Y's padded rows in 64-byte panels, the gemmNN tile width.
+    case J_GEMM_NN: { total = ((arg(5) + 3) & ~3) << 2; unit = 64; break; }
+    // y = W x: rows of W in blocks of 6, the gemv tile height.
+    case J_GEMV: { total = arg(3); unit = 6; break; }
+    // y = Wᵀ x: bytes of y in 96-byte panels, the widest gemvT tile.
+    case J_GEMV_T: { total = ((arg(4) + 3) & ~3) << 2; unit = 96; break; }
+    // W += η AᵀC and W += η a cᵀ: rows of W in pairs, their tile height.
+    case J_GER_K: { total = arg(4); unit = 2; break; }
+    case J_GER: { total = arg(3); unit = 2; break; }
+    // Rows of W and D (columns of Y) one by one; the k = 1 form in pairs, its tile height.
+    case J_FILTERED_GEMM: { total = arg(7); unit = 1; break; }
+    case J_FILTERED_GEMV: { total = arg(6); unit = 2; break; }
+    // Images, each independent.
+    case J_IM2COL:
+    case J_COL2IM: { total = arg(2); unit = 1; break; }
+    // One chunk per thread.
+    case J_PEAK:
+    case J_NOP: { total = threads; unit = 1; break; }
+    default: unreachable();
+  }
+  extTotal = total;
+  extUnit = unit;
+}
+
+// @ts-ignore: decorator
+@inline function chunkEdge(c: i32, chunks: i32): i32 {
+  if (c >= chunks) return extTotal;
+  const units = extTotal / extUnit;
+  return <i32>((<i64>units * <i64>c) / <i64>chunks) * extUnit;
+}
+
+/** Runs items [lo, hi) of the current job on thread t. */
+function runRange(job: i32, lo: i32, hi: i32, t: i32): void {
+  if (lo >= hi) return;
+  switch (job) {
+    case J_GEMM_NT: { gemmNTRange(argp(0), argp(1), argp(2), arg(3), arg(4), arg(5), arg(6), lo, hi); break; }
+    case J_GEMM_NN: { gemmNNRange(argp(0), argp(1), argp(2), arg(3), arg(4), arg(5), arg(6), lo, hi, scratch(t)); break; }
+    case J_GEMV: { gemvRange(argp(0), argp(1), argp(2), arg(3), arg(4), arg(5), lo, hi); break; }
+    case J_GEMV_T: { gemvTRange(argp(0), argp(1), argp(2), arg(3), arg(4), arg(5), lo, hi); break; }
+    case J_GER_K: { gerKRange(argp(0), argp(1), argp(2), arg(3), arg(4), arg(5), argf(6), lo, hi); break; }
+    case J_GER: { gerRange(argp(0), argp(1), argp(2), arg(3), arg(4), argf(5), lo, hi); break; }
     case J_FILTERED_GEMM: {
-      // Rows of W and D (columns of Y) one by one.
-      const m = arg(7);
-      filteredGerGemmRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), m, arg(8), argf(9), argf(10), argf(11), arg(12), shareLo(m, 1, t, nt), shareHi(m, 1, t, nt));
+      filteredGerGemmRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), arg(7), arg(8), argf(9), argf(10), argf(11), arg(12), lo, hi);
       break;
     }
     case J_FILTERED_GEMV: {
-      // Rows in pairs, the filteredGerGemv tile height.
-      const m = arg(6);
-      filteredGerGemvRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), m, arg(7), argf(8), argf(9), argf(10), arg(11), shareLo(m, 2, t, nt), shareHi(m, 2, t, nt));
+      filteredGerGemvRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), arg(7), argf(8), argf(9), argf(10), arg(11), lo, hi);
       break;
     }
-    case J_PEAK:
-      // The register-only ceiling on every thread at once; the sum is stored so it is not optimised away.
-      store<f32>(scratch(t), simdPeak(arg(0), argf(1), argf(2)));
+    case J_IM2COL: {
+      im2col3x3Range(argp(0), argp(1), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), lo, hi);
       break;
-    default:
-      unreachable();
+    }
+    case J_COL2IM: {
+      col2im3x3Range(argp(0), argp(1), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), lo, hi);
+      break;
+    }
+    // The sum is stored so the loop is not optimised away.
+    case J_PEAK: { store<f32>(scratch(t), simdPeak(arg(0), argf(1), argf(2))); break; }
+    case J_NOP: break;
+    default: unreachable();
+  }
+}
+
+// @ts-ignore: decorator
+@inline function word(gen: i32, next: i32, end: i32): i64 {
+  return (<i64>gen << 32) | (<i64>end << 16) | <i64>next;
+}
+
+/**
+ * Claims the next chunk of thread `owner`'s range for job generation `gen`: from the front when
+ * `front` (the owner), else from the back (another thread). Returns the chunk, or −1 when the range
+ * is empty or belongs to another job.
+ */
+function claim(owner: i32, gen: i32, front: bool): i32 {
+  const p = claimWord(owner);
+  let w = atomic.load<i64>(p);
+  while (<i32>(w >>> 32) == gen) {
+    const next = <i32>(w & 0xffff);
+    const end = <i32>((w >>> 16) & 0xffff);
+    if (next >= end) break;
+    const v = front ? word(gen, next + 1, end) : word(gen, next, end - 1);
+    const seen = atomic.cmpxchg<i64>(p, w, v);
+    if (seen == w) return front ? next : end - 1;
+    w = seen;
+  }
+  return -1;
+}
+
+/** Thread t's part of job `gen`: its own chunks, then (when stealing is on) the others' leftovers. */
+function work(t: i32, nt: i32, gen: i32): void {
+  const job = load<i32>(slot(S_JOB));
+  const chunks = load<i32>(slot(S_CHUNKS));
+  setExtent(job);
+  for (;;) {
+    const c = claim(t, gen, true);
+    if (c < 0) break;
+    runRange(job, chunkEdge(c, chunks), chunkEdge(c + 1, chunks), t);
+  }
+  if (load<i32>(slot(S_STEAL)) == 0 || job == J_PEAK || job == J_NOP) return;
+  for (let k = 1; k < nt; k++) {
+    const o = (t + k) % nt;
+    for (;;) {
+      const c = claim(o, gen, false);
+      if (c < 0) break;
+      runRange(job, chunkEdge(c, chunks), chunkEdge(c + 1, chunks), t);
+    }
+  }
+}
+
+/** Waits (a short spin, then memory.atomic.wait32 where allowed) until the workers have left the job. */
+function waitIdle(): void {
+  let spins = 0;
+  let active = atomic.load<i32>(slot(S_ACTIVE));
+  while (active != 0) {
+    if (spins < load<i32>(slot(S_SPINS)) || !mayWait) spins++;
+    else memory.atomic.wait32(slot(S_ACTIVE), active, -1);
+    active = atomic.load<i32>(slot(S_ACTIVE));
+  }
+}
+
+/** Spins until every chunk of job `gen` has been claimed (a thread that claims one is counted in S_ACTIVE first). */
+function waitClaimed(gen: i32, nt: i32): void {
+  for (let t = 1; t < nt; t++) {
+    const p = claimWord(t);
+    for (;;) {
+      const w = atomic.load<i64>(p);
+      if (<i32>(w >>> 32) != gen || <i32>(w & 0xffff) >= <i32>((w >>> 16) & 0xffff)) break;
+    }
   }
 }
 
 /**
- * Runs the job whose arguments were set with setArg/setArgF on every thread of the pool, this
- * (calling) thread included, and returns when all shares are done. A worker whose share threw
- * makes this call throw that worker's error (through the host's poolFault).
+ * Runs the job whose arguments are in the block on every thread of the pool, this (calling) thread
+ * included, and returns when all its chunks are done. A worker whose chunk threw makes this call
+ * throw that worker's error (through the host's poolFault).
  */
-export function runParallel(job: i32): void {
+function runParallel(job: i32): void {
   if (ASC_FEATURE_THREADS) {
+    const nt = threads;
+    const old = atomic.load<i32>(slot(S_GEN));
+    // A previous job whose calling thread threw (a fault in its own chunk) may still have chunks
+    // and workers: close its ranges and let the workers leave it before the block is rewritten.
+    for (let t = 0; t < nt; t++) atomic.store<i64>(claimWord(t), word(old, 0, 0));
+    waitIdle();
+    // That call threw already: a worker's fault recorded in its job is moot.
+    atomic.store<i32>(slot(S_FAULT), 0);
+    const gen = old + 1;
     store<i32>(slot(S_JOB), job);
-    atomic.store<i32>(slot(S_PENDING), threads - 1);
-    atomic.add<i32>(slot(S_GEN), 1);
-    atomic.notify(slot(S_GEN), threads - 1);
-    runShare(0, threads);
-    let spins = 0;
-    let left = atomic.load<i32>(slot(S_PENDING));
-    while (left != 0) {
-      if (spins < SPINS || !mayWait) spins++;
-      else memory.atomic.wait32(slot(S_PENDING), left, -1);
-      left = atomic.load<i32>(slot(S_PENDING));
+    setExtent(job);
+    const units = extTotal / extUnit;
+    const chunks = job == J_PEAK || job == J_NOP ? nt : <i32>min(<i64>max(units, 1), <i64>CHUNKS_PER_THREAD * <i64>nt);
+    store<i32>(slot(S_CHUNKS), chunks);
+    // Thread t's home range: chunks [t·C/nt, (t+1)·C/nt).
+    for (let t = 0; t < nt; t++) {
+      atomic.store<i64>(claimWord(t), word(gen, (t * chunks) / nt, ((t + 1) * chunks) / nt));
     }
+    atomic.store<i32>(slot(S_GEN), gen);
+    atomic.notify(slot(S_GEN), nt - 1);
+    work(0, nt, gen);
+    // Without stealing (and for the jobs that never steal) other threads' chunks may not all be
+    // claimed yet; with it, work() has claimed whatever was left.
+    if (load<i32>(slot(S_STEAL)) == 0 || job == J_PEAK || job == J_NOP) waitClaimed(gen, nt);
+    waitIdle();
+    // The host reads the label, clears it and the fault, and throws.
     if (atomic.load<i32>(slot(S_FAULT)) != 0) hostPoolFault(pool);
+    store<u32>(slot(S_LABEL_NAME), 0);
   }
 }
 
@@ -243,7 +364,7 @@ export function poolWait(seen: i32): i32 {
     let spins = 0;
     let gen = atomic.load<i32>(slot(S_GEN));
     while (gen == seen) {
-      if (spins < SPINS) spins++;
+      if (spins < load<i32>(slot(S_SPINS))) spins++;
       else memory.atomic.wait32(slot(S_GEN), seen, -1);
       gen = atomic.load<i32>(slot(S_GEN));
     }
@@ -253,11 +374,15 @@ export function poolWait(seen: i32): i32 {
   return -1;
 }
 
-/** A worker runs its share of the current job and reports it done. */
-export function poolWork(): void {
+/**
+ * A worker does its part of job `gen` (nothing if that job is already over). It counts itself in
+ * S_ACTIVE meanwhile; the host's catch (src/core/pool.ts) counts it out when a chunk throws.
+ */
+export function poolWork(gen: i32): void {
   if (ASC_FEATURE_THREADS) {
-    runShare(selfId, threads);
-    if (atomic.sub<i32>(slot(S_PENDING), 1) == 1) atomic.notify(slot(S_PENDING), 1);
+    atomic.add<i32>(slot(S_ACTIVE), 1);
+    work(selfId, threads, gen);
+    if (atomic.sub<i32>(slot(S_ACTIVE), 1) == 1) atomic.notify(slot(S_ACTIVE), 1);
   }
 }
 
@@ -269,12 +394,23 @@ export function poolWork(): void {
 export function simdPeakThreads(iters: i32, a: f32, b: f32): f32 {
   if (ASC_FEATURE_THREADS) {
     if (pool != 0 && threads > 1 && selfId == 0) {
-      setArg(0, iters);
-      setArgF(1, a);
-      setArgF(2, b);
-      runParallel(J_PEAK);
+      post(J_PEAK, iters, reinterpret<i32>(a), reinterpret<i32>(b), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
       return load<f32>(scratch(0));
     }
   }
   return simdPeak(iters, a, b);
+}
+
+/**
+ * `calls` empty jobs handed to every thread of the pool in turn: the cost of one hand-off (post,
+ * wake or spin, claim, wait) is the time of this call divided by `calls`. Returns the jobs run.
+ */
+export function poolNop(calls: i32): i32 {
+  if (ASC_FEATURE_THREADS) {
+    if (pool != 0 && threads > 1 && selfId == 0) {
+      for (let i = 0; i < calls; i++) post(J_NOP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      return calls;
+    }
+  }
+  return 0;
 }

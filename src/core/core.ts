@@ -21,6 +21,11 @@ export class Core {
     return this.#pool && !this.#pool.disposed ? this.#pool.threads : 1;
   }
 
+  /** @internal the worker pool (undefined on one thread): tests set its scheduling. */
+  get pool(): ThreadPool | undefined {
+    return this.#pool;
+  }
+
   /**
    * Ends the core's worker threads (a no-op for a one-thread core). The core stays usable, on the
    * calling thread only; a Node process exits on its own afterwards.

@@ -4,24 +4,17 @@
 // block of shared memory and the workers wait on an atomic in WebAssembly (assembly/kernels/pool.ts).
 // Messages are used only to start the workers and to report that they are ready.
 import { DendriticError, DisposedError } from "./errors.js";
+import { CLAIMS, HEADER, MSG, MSG_MAX, S_SPINS, S_ACTIVE, S_EXIT, S_FAULT, S_GEN, S_JOB, S_LABEL_LAYER, S_LABEL_NAME, S_MSG_LEN, S_SCRATCH, S_STEAL, THREAD_SCRATCH } from "./pool-layout.js";
 
-/** Bytes of the pool block before the per-thread scratch (slots, then the fault message). */
-const HEADER = 1280;
-/** The first worker fault's message: UTF-8 bytes at MSG, length in slot 5. */
-const MSG = 192;
-const MSG_MAX = 1024;
-/** Per-thread scratch (assembly/kernels/pool.ts THREAD_SCRATCH). */
-const SCRATCH = 256 * 64;
-const S_GEN = 0;
-const S_PENDING = 1;
-const S_JOB = 2;
-const S_EXIT = 3;
-const S_FAULT = 4;
-const S_MSG_LEN = 5;
-const S_SCRATCH = 32;
+/**
+ * Spins on an atomic before a waiting thread sleeps in memory.atomic.wait32: long enough that a
+ * model handing out a job every few microseconds does not pay for a wake-up, short enough that an
+ * idle worker soon leaves the core to others.
+ */
+const DEFAULT_SPINS = 1 << 16;
 
-/** Kernel names of the job kinds (assembly/kernels/pool.ts J_*). */
-const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak"];
+/** Kernel names of the job kinds (pool-layout.ts J_*). */
+const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop", "im2col3x3", "col2im3x3"];
 
 /** An exception in a worker thread, re-thrown on the thread that called the kernel. */
 export class WorkerError extends DendriticError {
@@ -63,7 +56,7 @@ function run(data, post) {
     if (gen < 0) return;
     seen = gen;
     try {
-      ex.poolWork();
+      ex.poolWork(gen);
     } catch (e) {
       const h = new Int32Array(memory.buffer, pool, 64);
       if (Atomics.compareExchange(h, ${S_FAULT}, 0, id + 1) === 0) {
@@ -72,7 +65,17 @@ function run(data, post) {
         new Uint8Array(memory.buffer, pool + ${MSG}, bytes.length).set(bytes);
         Atomics.store(h, ${S_MSG_LEN}, bytes.length);
       }
-      if (Atomics.sub(h, ${S_PENDING}, 1) === 1) Atomics.notify(h, ${S_PENDING}, 1);
+      // The chunk that threw is lost and the call that posted the job throws this error; the rest
+      // of this thread's range is closed (claimed by nobody), so no thread waits for it.
+      const claims = new BigInt64Array(memory.buffer, pool + ${CLAIMS}, threads);
+      for (let w = Atomics.load(claims, id); Number(BigInt.asIntN(32, w >> 32n)) === gen; ) {
+        const end = (w >> 16n) & 0xffffn;
+        const closed = (w & ~0xffffn) | end;
+        const seen = Atomics.compareExchange(claims, id, w, closed);
+        if (seen === w) break;
+        w = seen;
+      }
+      if (Atomics.sub(h, ${S_ACTIVE}, 1) === 1) Atomics.notify(h, ${S_ACTIVE}, 1);
     }
   }
 }
@@ -110,6 +113,15 @@ export function availableCores(): number {
 interface PoolExports {
   alloc(bytes: number): number;
   poolBind(block: number, n: number, id: number, canWait: number): void;
+}
+
+/** An AssemblyScript string (UTF-16, its byte length in the 4 bytes before it) from shared memory. */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0 || ptr + 4 > memory.buffer.byteLength) return "";
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+  if (bytes > 256 || ptr + bytes > memory.buffer.byteLength) return "";
+  const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
+  return String.fromCharCode(...units);
 }
 
 interface AnyWorker {
@@ -154,17 +166,25 @@ export class ThreadPool {
       const bytes = new Uint8Array(len);
       bytes.set(new Uint8Array(memory().buffer, block + MSG, len));
       const job = JOBS[Atomics.load(h, S_JOB)] ?? `job ${Atomics.load(h, S_JOB)}`;
-      throw new WorkerError(`worker thread ${who} failed in ${job}: ${new TextDecoder().decode(bytes)}`);
+      // What the model said the kernel computes (poolLabel in assembly/kernels/pool.ts).
+      const name = readString(memory(), h[S_LABEL_NAME] >>> 0);
+      const layer = h[S_LABEL_LAYER];
+      const where = name ? ` (${layer >= 0 ? `layer ${layer}, ` : ""}${name})` : "";
+      h[S_LABEL_NAME] = 0;
+      throw new WorkerError(`worker thread ${who} failed in ${job}${where}: ${new TextDecoder().decode(bytes)}`);
     };
   }
 
   /** Starts threads − 1 workers on `module` (the threads build) sharing `memory`; binds `exports` (the calling thread's instance) as thread 0. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, exports: PoolExports, threads: number): Promise<ThreadPool> {
-    const raw = exports.alloc(HEADER + 64 + threads * SCRATCH);
+    const raw = exports.alloc(HEADER + 64 + threads * THREAD_SCRATCH);
     if (raw === 0) throw new DendriticError("cannot allocate the thread pool's block");
     const block = raw;
     const scratch = (raw + HEADER + 63) & ~63;
-    new Int32Array(memory.buffer, block, 64)[S_SCRATCH] = scratch;
+    const h = new Int32Array(memory.buffer, block, CLAIMS >> 2);
+    h[S_SCRATCH] = scratch;
+    h[S_STEAL] = 1;
+    h[S_SPINS] = DEFAULT_SPINS;
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     try {
@@ -214,6 +234,20 @@ export class ThreadPool {
     const mainCanWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
     exports.poolBind(block, threads, 0, mainCanWait ? 1 : 0);
     return new ThreadPool(threads, memory, block, workers, exports);
+  }
+
+  /**
+   * @internal Whether a thread that has done its own chunks of a job takes the chunks other threads
+   * have not started (default true). Off, every thread does exactly its own range: the tests use it
+   * to know which thread computes which rows.
+   */
+  set stealing(on: boolean) {
+    Atomics.store(this.#slots(), S_STEAL, on ? 1 : 0);
+  }
+
+  /** @internal Spins on an atomic before a waiting thread sleeps (default DEFAULT_SPINS). */
+  set spins(n: number) {
+    Atomics.store(this.#slots(), S_SPINS, Math.max(0, Math.min(2 ** 31 - 1, Math.round(n))));
   }
 
   /** Ends every worker; the core then runs its kernels on the calling thread only. */

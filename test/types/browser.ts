@@ -1,7 +1,7 @@
 // Type fixture: a TypeScript consumer of the installed package with lib ES2022 + DOM and no Node
 // types (a browser project), compiled with skipLibCheck false by test/package.test.ts. Each line
 // after an expect-error directive must fail to compile; tsc reports it if it compiles.
-import { init, createModel, Trainer, bars, loadModel, checkpointBlob, digestState, Mlp, MicrocircuitClassifier, type EpochRecord, type Progress, type TrainSummary, type ModelSpec } from "dendritic";
+import { init, createModel, Trainer, bars, loadModel, checkpointBlob, digestState, Mlp, MicrocircuitClassifier, Microcircuit, BrainPropNet, type EpochRecord, type Progress, type TrainSummary, type ModelSpec } from "dendritic";
 
 const core = await init({ impl: "simd" });
 const model = createModel(core, "mlp", { arch: [9, 12, 3], lr: 0.3, maxBatch: 10 });
@@ -19,6 +19,19 @@ createModel(core, "microcircuit", { arch: [9, 20, 3] });
 const specs: ModelSpec[] = [{ kind: "brainprop", net: "dense" }, { kind: "mlp", arch: [784, 10] }];
 // @ts-expect-error a brainprop rule is "brainprop" or "bp"
 const wrong: ModelSpec = { kind: "brainprop", rule: "fa" };
+// @ts-expect-error createModel(…, "mlp", …) is an Mlp, not any model
+const notBp: BrainPropNet = createModel(core, "mlp", { arch: [9, 3] });
+// @ts-expect-error the network's noise σ is a number
+new Microcircuit(core, { sizes: [9, 20, 3], sigma: "0.1" });
+// The network's store/restore and monitors are typed too.
+const net = new Microcircuit(core, { sizes: [9, 20, 3], maxBatch: 2 });
+const times: Float64Array = net.monitor("uP", { layer: 1, index: 0 }).times();
+net.importState(net.exportState({ neurons: false }));
+const neuronNames: string[] = net.neuronStateNames();
+// @ts-expect-error exportState's option is `neurons`
+net.exportState({ neuron: false });
+net.dispose();
+console.log(notBp, times.length, neuronNames.length);
 // Kinds added with registerModel keep the general signature.
 createModel(core, "my-model" as string, { anything: 1 }).dispose();
 mlp.dispose();

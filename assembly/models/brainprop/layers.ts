@@ -9,6 +9,7 @@ import { im2col3x3, col2im3x3 } from "../../kernels/conv";
 import { localForward, localBackwardData, localUpdate } from "../../kernels/local";
 import { gemmNT, gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
+import { poolName } from "../../kernels/pool";
 import { transposeScale } from "../../kernels/transpose";
 import { relu, reluGrad, mul } from "../../kernels/elementwise";
 import { uniform } from "../../kernels/noise";
@@ -31,21 +32,30 @@ const CHUNK_BYTES: i32 = 131072;
 }
 
 /** Y (b×m) = X (b×n) · Wᵀ in row blocks. */
-function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32): void {
+function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
   const c = chunkRows(n);
-  for (let r = 0; r < b; r += c) gemmNT(Y + <usize>r * rb(m), X + <usize>r * rb(n), W, min(c, b - r), m, n, 0);
+  for (let r = 0; r < b; r += c) {
+    poolName(name);
+    gemmNT(Y + <usize>r * rb(m), X + <usize>r * rb(n), W, min(c, b - r), m, n, 0);
+  }
 }
 
 /** Y (b×n) = X (b×m) · W in row blocks. */
-function gemmNNRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32): void {
+function gemmNNRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
   const c = chunkRows(n);
-  for (let r = 0; r < b; r += c) gemmNN(Y + <usize>r * rb(n), X + <usize>r * rb(m), W, min(c, b - r), m, n, 0);
+  for (let r = 0; r < b; r += c) {
+    poolName(name);
+    gemmNN(Y + <usize>r * rb(n), X + <usize>r * rb(m), W, min(c, b - r), m, n, 0);
+  }
 }
 
 /** W (m×n) += eta · Aᵀ C (A k×m, C k×n) in blocks of k. */
 function gerKChunked(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
   const c = chunkRows(n);
-  for (let p = 0; p < k; p += c) gerK(W, A + <usize>p * rb(m), C + <usize>p * rb(n), min(c, k - p), m, n, eta);
+  for (let p = 0; p < k; p += c) {
+    poolName("W");
+    gerK(W, A + <usize>p * rb(m), C + <usize>p * rb(n), min(c, k - p), m, n, eta);
+  }
 }
 
 /** Convolution layer forward: cols = patches(x); y (batch·Ho·Wo × Cout) = cols · Wᵀ. No bias (PBR20). */
@@ -55,7 +65,7 @@ export function convnetConvForward(
   Cout: i32, stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
 ): void {
   im2col3x3(cols, x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
-  gemmNTRows(y, cols, w, batch * Ho * Wo, Cout, 9 * C);
+  gemmNTRows(y, cols, w, batch * Ho * Wo, Cout, 9 * C, "y");
 }
 
 /**
@@ -69,7 +79,7 @@ export function convnetConvBackward(
 ): void {
   const rows = batch * Ho * Wo;
   if (dx != 0) {
-    gemmNNRows(dcols, dy, w, rows, Cout, 9 * C);
+    gemmNNRows(dcols, dy, w, rows, Cout, 9 * C, "dx");
     col2im3x3(dx, dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
   }
   if (eta != 0) gerKChunked(w, dy, cols, rows, Cout, 9 * C, eta);
@@ -100,7 +110,7 @@ export function convnetLocalBackward(
 
 /** Dense layer forward y (batch × m) = x (batch × n) · Wᵀ, no bias. */
 export function convnetDenseForward(y: usize, x: usize, w: usize, batch: i32, m: i32, n: i32): void {
-  gemmNTRows(y, x, w, batch, m, n);
+  gemmNTRows(y, x, w, batch, m, n, "y");
 }
 
 /**
@@ -109,11 +119,12 @@ export function convnetDenseForward(y: usize, x: usize, w: usize, batch: i32, m:
  * while the rows of W stream past (faster than a rank-batch update for wide layers).
  */
 export function convnetDenseBackward(dx: usize, dyT: usize, w: usize, dy: usize, x: usize, batch: i32, m: i32, n: i32, eta: f32): void {
-  if (dx != 0) gemmNNRows(dx, dy, w, batch, m, n);
+  if (dx != 0) gemmNNRows(dx, dy, w, batch, m, n, "dx");
   if (eta != 0) {
     // dyT is laid out m × ceil4(batch) for this batch size; its padding lanes must be 0
     if (batch & 3) memory.fill(dyT, 0, <usize>m * rb(batch));
     transposeScale(dyT, dy, batch, m, eta);
+    poolName("W");
     gemmNN(w, dyT, x, m, batch, n, 1);
   }
 }

@@ -21,6 +21,7 @@ import {
 } from "./layout";
 import { phi, phiScaled, dendrite, addRows, checkSomata, checkWeights } from "./cells";
 import { recordMonitors } from "./monitor";
+import { poolLabel } from "../../kernels/pool";
 
 /** Draws the next chunk of noise for every population (counter-based: the values do not depend on the chunking). */
 function drawNoise(net: usize, b: i32): void {
@@ -184,6 +185,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       const fl = li(L, L_FLAGS);
       const preOld = k == 1 ? r0old : lp(lay(net, k - 1), L_RPOLD);
       const preNew = k == 1 ? r0 : lp(lay(net, k - 1), L_RP);
+      poolLabel(k, "W^up");
       if (plastic && (fl & PLASTIC_UP)) {
         filteredGerGemm(lp(L, L_VB), lp(L, L_WUP), lp(L, L_DUP), lp(L, L_EUP), preOld, preNew, b, n, np, alpha, beta, dt * lf(L, L_ETA_UP), 0);
         if (fl & BIAS_UP) filteredThreshold(net, lp(L, L_VB), lp(L, L_BUP), lp(L, L_DBUP), lp(L, L_EUP), lp(L, L_SUM), b, n, aW, dt * lf(L, L_ETA_UP));
@@ -192,18 +194,21 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       }
       if (k < N) {
         const Lu = lay(net, k + 1);
+        poolLabel(k, "W^IP");
         if (plastic && (fl & PLASTIC_IP)) {
           filteredGerGemm(lp(L, L_VI), lp(L, L_WIP), lp(L, L_DIP), lp(L, L_EIP), lp(L, L_RPOLD), lp(L, L_RP), b, nn, n, alpha, beta, dt * lf(L, L_ETA_IP), 0);
           if (fl & BIAS_IP) filteredThreshold(net, lp(L, L_VI), lp(L, L_BIP), lp(L, L_DBIP), lp(L, L_EIP), lp(L, L_SUMI), b, nn, aW, dt * lf(L, L_ETA_IP));
         } else {
           dendrite(net, lp(L, L_VI), lp(L, L_RP), lp(L, L_WIP), fl & BIAS_IP ? lp(L, L_BIP) : 0, b, nn, n, 0);
         }
+        poolLabel(k, "B");
         if (plastic && (fl & PLASTIC_DN)) {
           filteredGerGemm(lp(L, L_VAB), lp(L, L_B), lp(L, L_DB), lp(L, L_EDN), lp(Lu, L_RPOLD), lp(Lu, L_RP), b, n, nn, alpha, beta, dt * lf(L, L_ETA_DN), 0);
         } else {
           dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
         }
         copy(lp(L, L_VA), lp(L, L_VAB), b, n);
+        poolLabel(k, "W^PI");
         if (plastic && (fl & PLASTIC_PI)) {
           filteredGerGemm(lp(L, L_VA), lp(L, L_WPI), lp(L, L_DPI), lp(L, L_EPI), lp(L, L_RIOLD), lp(L, L_RI), b, n, nn, alpha, beta, dt * lf(L, L_ETA_PI), 1);
         } else {

@@ -25,6 +25,7 @@ import {
 import { uniform } from "../../kernels/noise";
 import { softmaxRows } from "../../kernels/softmax";
 import { signMul, signScale } from "../../kernels/sign";
+import { poolLabel } from "../../kernels/pool";
 
 import {
   H_LAYERS, H_LOSS, H_RULE, H_ACT, H_OUT_ACT, H_BIASES, H_X, H_T, H_COEF, H_SEED, HEADER, L_IN, L_OUT, L_W, L_B, L_VW, L_VB, L_FB, L_M, L_A, L_H, L_D, L_G, L_SCALE, L_STREAM, LAYER_SLOTS, RULE_FA, RULE_DFA, RULE_USF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, LOSS_SOFTMAX_CE,
@@ -72,6 +73,7 @@ export function mlpForward(d: usize, n: i32): i32 {
     const nOut = lay(d, l, L_OUT);
     const a = <usize>lay(d, l, L_A);
     const h = <usize>lay(d, l, L_H);
+    poolLabel(l, "W");
     gemmNT(a, hPrev, <usize>lay(d, l, L_W), n, nOut, nIn, 0);
     if (biases) {
       const b = <usize>lay(d, l, L_B);
@@ -120,6 +122,7 @@ function update(d: usize, l: i32, hPrev: usize, n: i32, lr: f32, mu: f32, moment
   if (momentum) {
     const vW = <usize>lay(d, l, L_VW);
     scaleInto(vW, vW, nOut, nIn, mu);
+    poolLabel(l, "vW");
     gerK(vW, delta, hPrev, n, nOut, nIn, inv);
     axpy(W, vW, nOut, nIn, -lr);
     if (hdr(d, H_BIASES)) {
@@ -130,6 +133,7 @@ function update(d: usize, l: i32, hPrev: usize, n: i32, lr: f32, mu: f32, moment
       axpy(<usize>lay(d, l, L_B), vb, 1, nOut, -lr);
     }
   } else {
+    poolLabel(l, "W");
     gerK(W, delta, hPrev, n, nOut, nIn, -lr * inv);
     if (hdr(d, H_BIASES)) {
       fillConst(coef, 1, n, -lr * inv);
@@ -166,6 +170,7 @@ export function mlpStep(d: usize, n: i32, lr: f32, mu: f32, ctrLo: u32, ctrHi: u
     const nOut = lay(d, l, L_OUT);
     const delta = <usize>lay(d, l, L_D);
     const up = l + 1;
+    poolLabel(l, "δ");
     if (rule == RULE_DFA) {
       gemmNN(delta, dTop, <usize>lay(d, l, L_FB), n, nTop, nOut, 0);
     } else {

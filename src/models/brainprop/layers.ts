@@ -141,11 +141,13 @@ export class Spatial extends Layer {
   }
   forward(x: Tensor, n: number): Tensor {
     const f = this.spec.type === "conv" ? this.ctx.ex.convnetConvForward : this.ctx.ex.convnetLocalForward;
+    this.ctx.ex.poolLayer(this.index); // names the layer in a worker thread's fault
     f(this.y.ptr, this.cols.ptr, x.ptr, this.w.ptr, n, ...this.geo);
     return this.y;
   }
   backward(_x: Tensor, dy: Tensor, n: number, eta: number): void {
     const f = this.spec.type === "conv" ? this.ctx.ex.convnetConvBackward : this.ctx.ex.convnetLocalBackward;
+    this.ctx.ex.poolLayer(this.index);
     let dcols = 0;
     if (this.dx) {
       // sized at construction for the widest patch matrix of any spatial layer
@@ -176,10 +178,12 @@ export class Dense extends Layer {
     return !this.inp.packed && this.inp.h * this.inp.w > 1 && j % ceil4(this.inp.c) >= this.inp.c;
   }
   forward(x: Tensor, n: number): Tensor {
+    this.ctx.ex.poolLayer(this.index);
     this.ctx.ex.convnetDenseForward(this.y.ptr, x.ptr, this.w.ptr, n, this.units, this.n);
     return this.y;
   }
   backward(x: Tensor, dy: Tensor, n: number, eta: number): void {
+    this.ctx.ex.poolLayer(this.index);
     this.ctx.ex.convnetDenseBackward(this.dx ? this.dx.ptr : 0, this.dyT.ptr, this.w.ptr, dy.ptr, x.ptr, n, this.units, this.n, eta);
   }
   override params() {

@@ -15,7 +15,7 @@ import type { Core } from "../../core/core.js";
 import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../../core/errors.js";
-import type { Batch } from "../../data/batch.js";
+import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import { BatchNorm, Dense, Dropout, layerPlan, Relu, Scratch, Spatial, STREAM_ACTIONS, STREAM_WEIGHTS, type Act, type Ctx, type Layer } from "./layers.js";
 import { brainpropConfig, type BrainPropConfig, type BrainPropOptions, type LayerSpec } from "./params.js";
@@ -197,8 +197,9 @@ export class BrainPropNet implements TrainableModel {
 
   private checkBatch(batch: Batch): void {
     assertInt(batch.n, "batch.n", 1, this.maxBatch);
-    if (batch.x.length < batch.n * this.inputSize) throw new ShapeError(`brainprop: batch.x has ${batch.x.length} values, expected ${batch.n}×${this.inputSize}`);
-    if (!batch.labels || batch.labels.length < batch.n) throw new ShapeError("brainprop: batch.labels must hold a class label per example (classification data)");
+    checkExamples("brainprop.trainBatch", "batch.x", batch.x, batch.n, this.inputSize);
+    if (!batch.labels) throw new ShapeError("brainprop: batch.labels must hold a class label per example (classification data)");
+    checkExamples("brainprop.trainBatch", "batch.labels", batch.labels, batch.n, 1);
   }
 
   private loadLabels(labels: Int32Array, n: number): void {
@@ -269,7 +270,7 @@ export class BrainPropNet implements TrainableModel {
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
     this.live();
     assertInt(n, "n", 0);
-    if (x.length < n * this.inputSize) throw new ShapeError(`brainprop: predict: x has ${x.length} values, expected ${n}×${this.inputSize}`);
+    checkExamples("brainprop.predict", "x", x, n, this.inputSize);
     const k = this.outputSize;
     const res = out ?? new Float32Array(n * k);
     if (res.length < n * k) throw new ShapeError(`brainprop: predict: out has ${res.length} values, expected ${n}×${k}`);

@@ -2,7 +2,7 @@
 // §1.10): the "microcircuit" model kind.
 import type { Core } from "../../core/core.js";
 import { ValueError, assertFinite, assertInt } from "../../core/errors.js";
-import type { Batch } from "../../data/batch.js";
+import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import type { ModelFactory } from "../registry.js";
 import { Microcircuit, perLayer } from "./network.js";
@@ -142,9 +142,10 @@ export class MicrocircuitClassifier implements TrainableModel {
     const { n } = batch;
     assertInt(n, "trainBatch: n", 1, this.maxBatch);
     const nN = this.outputSize;
-    // The batch's buffers may be sized for a larger batch: the network takes exactly n patterns.
-    const x = batch.x.subarray(0, n * this.inputSize);
+    const x = batch.x;
+    checkExamples("trainBatch", "batch.x", x, n, this.inputSize);
     if (batch.labels !== undefined) {
+      checkExamples("trainBatch", "batch.labels", batch.labels, n, 1);
       const t = this.#target;
       t.fill(this.#uLow, 0, n * nN);
       for (let r = 0; r < n; r++) {
@@ -154,7 +155,8 @@ export class MicrocircuitClassifier implements TrainableModel {
       }
       this.net.steadyState(x, t.subarray(0, n * nN), { batch: n, sweeps: this.#cfg.sweeps });
     } else if (batch.targets !== undefined) {
-      this.net.steadyState(x, batch.targets.subarray(0, n * nN), { batch: n, sweeps: this.#cfg.sweeps });
+      checkExamples("trainBatch", "batch.targets", batch.targets, n, nN);
+      this.net.steadyState(x, batch.targets, { batch: n, sweeps: this.#cfg.sweeps });
     } else {
       throw new ValueError("trainBatch: the batch has neither labels nor targets");
     }
@@ -163,6 +165,7 @@ export class MicrocircuitClassifier implements TrainableModel {
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
     if (this.#cfg.readout === "rate") return this.net.predict(x, n, out);
     const nIn = this.inputSize;
+    checkExamples("predict", "x", x, n, nIn);
     const nOut = this.outputSize;
     out ??= new Float32Array(n * nOut);
     for (let i = 0; i < n; i += this.maxBatch) {

@@ -9,6 +9,7 @@ import type { Core } from "../../core/core.js";
 import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../../core/errors.js";
+import { checkExamples } from "../../data/batch.js";
 import { SplitMix32 } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
 import { alignment, type Alignment } from "./diagnostics.js";
@@ -581,7 +582,7 @@ export class Microcircuit {
     const n0 = this.sizes[0];
     const nN = this.sizes[this.depth];
     assertInt(n, "predict: n", 0);
-    if (x.length < n * n0) throw new ShapeError(`predict: x must hold n·n_0 = ${n}×${n0} values, got ${x.length}`);
+    checkExamples("predict", "x", x, n, n0);
     checkFiniteInput(x, n * n0, "predict");
     out ??= new Float32Array(n * nN);
     if (out.length < n * nN) throw new ShapeError(`predict: out must hold n·n_N = ${n * nN} values, got ${out.length}`);
