@@ -108,16 +108,23 @@ export function bernoulliRow(s: usize, idx: usize, u: usize, p: usize, cols: i32
   return k;
 }
 
-export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i32, theta: f32, counts: usize): i32 {
+// @ts-ignore: decorator
+@inline function sigmaDeltaCore(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize, scaled: bool): i32 {
   let count = 0;
   const n4 = (cols + 3) & ~3;
   if (ASC_FEATURE_SIMD) {
     const tv = f32x4.splat(theta);
     const nt = f32x4.splat(-theta);
+    const gv = f32x4.splat(g);
     const zero = f32x4.splat(0);
     for (let c = 0; c < n4; c += 4) {
       const o = (<usize>c) << 2;
-      const y = f32x4.add(v128.load(u + o), v128.load(x + o));
+      let x = v128.load(a + o);
+      if (scaled) {
+        x = f32x4.mul(gv, x);
+        if (gate != 0) x = v128.and(x, f32x4.gt(v128.load(gate + o), zero));
+      }
+      const y = f32x4.add(v128.load(u + o), x);
       v128.store(u + o, y);
       let bits = i32x4.bitmask(v128.or(f32x4.ge(y, tv), f32x4.le(y, nt)));
       v128.store(q + o, zero);
@@ -133,7 +140,9 @@ export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i3
   } else {
     for (let c = 0; c < n4; c++) {
       const o = (<usize>c) << 2;
-      const y = load<f32>(u + o) + load<f32>(x + o);
+      let x = load<f32>(a + o);
+      if (scaled) x = gate == 0 || load<f32>(gate + o) > 0 ? g * x : <f32>0;
+      const y = load<f32>(u + o) + x;
       store<f32>(u + o, y);
       store<f32>(q + o, 0);
       if (y >= theta || y <= -theta) {
@@ -144,6 +153,18 @@ export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i3
     }
   }
   return count;
+}
+
+export function sigmaDeltaRow(u: usize, q: usize, idx: usize, x: usize, cols: i32, theta: f32, counts: usize): i32 {
+  return sigmaDeltaCore(u, q, idx, x, 0, cols, theta, 1, counts, false);
+}
+
+/**
+ * sigmaDeltaRow with the input formed on the fly: x = g·a where gate[c] > 0 (or everywhere when
+ * gate = 0), else 0 — the gain is applied before the gate, as a separate scale and masked add would.
+ */
+export function sigmaDeltaGainRow(u: usize, q: usize, idx: usize, a: usize, gate: usize, cols: i32, theta: f32, g: f32, counts: usize): i32 {
+  return sigmaDeltaCore(u, q, idx, a, gate, cols, theta, g, counts, true);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -227,9 +248,9 @@ export function listAbove(idx: usize, x: usize, cols: i32, split: f32): i32 {
  * Splits one row of spikes s (0/1) by the drive x against `split`: `add` lists the columns that
  * fired with x ≤ split, `sub` the columns with x > split that stayed silent (both ascending). With
  * base = Σ_{x > split} M[i, :], the drive Σ_{fired} M[i, :] = base + Σ_add − Σ_sub: for cells that
- * fire on most steps the silent ones are the fewer. Lengths go to counts[0] and counts[1].
+ * fire on most steps the silent ones are the fewer. The lengths are stored at addCount and subCount (i32).
  */
-export function splitFired(add: usize, sub: usize, s: usize, x: usize, cols: i32, split: f32, counts: usize): void {
+export function splitFired(add: usize, sub: usize, s: usize, x: usize, cols: i32, split: f32, addCount: usize, subCount: usize): void {
   let na = 0;
   let ns = 0;
   const n4 = (cols + 3) & ~3;
@@ -257,8 +278,8 @@ export function splitFired(add: usize, sub: usize, s: usize, x: usize, cols: i32
       }
     }
   }
-  store<i32>(counts, na);
-  store<i32>(counts, ns, 4);
+  store<i32>(addCount, na);
+  store<i32>(subCount, ns);
 }
 
 /** y ← y + Σ_k w[idx[k]] · M[idx[k], :] (one row of y; w indexed by the same list, e.g. signed counts). */
@@ -385,16 +406,6 @@ export function signStep(y: usize, x: usize, rows: i32, cols: i32, s: f32): void
   }
 }
 
-// ------------------------------------------------------------------------------------------------
-// Column strips of a row-major matrix: 8, 4 or 1 vectors of 4 columns, taken greedily from the left
-// (8 while at least 8 remain, then 4, then 1); kernels that sweep many rows keep one strip of every
-// row they touch in L1 or in registers.
-
-// @ts-ignore: decorator
-@inline function stripWidth(remaining: i32): i32 {
-  return remaining >= 8 ? 8 : remaining >= 4 ? 4 : 1;
-}
-
 /**
  * Hebbian accumulation driven by error events: for each sample b and each listed pair j of its
  * error list (entries idx_b, net counts q_b[j]), D[j, :] ← D[j, :] + q_b[j] · X[b, :]. Samples in
@@ -459,17 +470,19 @@ export function groupByCell(pos: usize, list: usize, idx: usize, idxRowBytes: us
 }
 
 /**
- * D[i, :] ← D[i, :] + Σ_{b in cell i's block} X[b, :] for cell-grouped lists (groupByCell), blocks
- * summed in list order. The SIMD path works strip by strip (the strip of X for all samples in L1,
- * a strip of D's row in registers); the scalar twin sums in the same order for every element.
+ * D[i, :] ← D[i, :] ± Σ_{b in cell i's block} X[b, :] for cell-grouped lists (groupByCell), blocks
+ * summed in list order. The SIMD path works in strips of 16 columns (then 4): the strip of X for all
+ * samples stays in L1 while four vectors of D's row accumulate in registers. The scalar twin sums in
+ * the same order for every element.
  */
-export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows: i32, cols: i32): void {
+// @ts-ignore: decorator
+@inline function gatherCellRowsSigned(D: usize, X: usize, pos: usize, list: usize, rows: i32, cols: i32, negate: bool): void {
   const nv = (cols + 3) >> 2;
   const stride = (<usize>nv) << 4;
   if (ASC_FEATURE_SIMD) {
     let v = 0;
     while (v < nv) {
-      const w = stripWidth(nv - v);
+      const wide = nv - v >= 4;
       const co = (<usize>v) << 4;
       const Xc = X + co;
       let start: i32 = 0;
@@ -477,36 +490,14 @@ export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows
         const end = load<i32>(pos + ((<usize>i) << 2));
         if (end == start) continue;
         const y = D + <usize>i * stride + co;
-        if (w == 8) {
-          let a0 = v128.load(y), a1 = v128.load(y, 16), a2 = v128.load(y, 32), a3 = v128.load(y, 48);
-          let a4 = v128.load(y, 64), a5 = v128.load(y, 80), a6 = v128.load(y, 96), a7 = v128.load(y, 112);
-          for (let k = start; k < end; k++) {
-            const x = Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride;
-            a0 = f32x4.add(a0, v128.load(x));
-            a1 = f32x4.add(a1, v128.load(x, 16));
-            a2 = f32x4.add(a2, v128.load(x, 32));
-            a3 = f32x4.add(a3, v128.load(x, 48));
-            a4 = f32x4.add(a4, v128.load(x, 64));
-            a5 = f32x4.add(a5, v128.load(x, 80));
-            a6 = f32x4.add(a6, v128.load(x, 96));
-            a7 = f32x4.add(a7, v128.load(x, 112));
-          }
-          v128.store(y, a0);
-          v128.store(y, a1, 16);
-          v128.store(y, a2, 32);
-          v128.store(y, a3, 48);
-          v128.store(y, a4, 64);
-          v128.store(y, a5, 80);
-          v128.store(y, a6, 96);
-          v128.store(y, a7, 112);
-        } else if (w == 4) {
+        if (wide) {
           let a0 = v128.load(y), a1 = v128.load(y, 16), a2 = v128.load(y, 32), a3 = v128.load(y, 48);
           for (let k = start; k < end; k++) {
             const x = Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride;
-            a0 = f32x4.add(a0, v128.load(x));
-            a1 = f32x4.add(a1, v128.load(x, 16));
-            a2 = f32x4.add(a2, v128.load(x, 32));
-            a3 = f32x4.add(a3, v128.load(x, 48));
+            a0 = addOrSub(a0, v128.load(x), negate);
+            a1 = addOrSub(a1, v128.load(x, 16), negate);
+            a2 = addOrSub(a2, v128.load(x, 32), negate);
+            a3 = addOrSub(a3, v128.load(x, 48), negate);
           }
           v128.store(y, a0);
           v128.store(y, a1, 16);
@@ -514,12 +505,12 @@ export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows
           v128.store(y, a3, 48);
         } else {
           let a0 = v128.load(y);
-          for (let k = start; k < end; k++) a0 = f32x4.add(a0, v128.load(Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride));
+          for (let k = start; k < end; k++) a0 = addOrSub(a0, v128.load(Xc + <usize>load<i32>(list + ((<usize>k) << 2)) * stride), negate);
           v128.store(y, a0);
         }
         start = end;
       }
-      v += w;
+      v += wide ? 4 : 1;
     }
   } else {
     let start: i32 = 0;
@@ -528,12 +519,25 @@ export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows
       const y = D + <usize>i * stride;
       for (let o: usize = 0; o < stride; o += 4) {
         let a = load<f32>(y + o);
-        for (let k = start; k < end; k++) a += load<f32>(X + <usize>load<i32>(list + ((<usize>k) << 2)) * stride + o);
+        for (let k = start; k < end; k++) {
+          const x = load<f32>(X + <usize>load<i32>(list + ((<usize>k) << 2)) * stride + o);
+          a = negate ? a - x : a + x;
+        }
         store<f32>(y + o, a);
       }
       start = end;
     }
   }
+}
+
+/** D[i, :] += Σ_{b in cell i's block} X[b, :] (see gatherCellRowsSigned). */
+export function gatherCellRows(D: usize, X: usize, pos: usize, list: usize, rows: i32, cols: i32): void {
+  gatherCellRowsSigned(D, X, pos, list, rows, cols, false);
+}
+
+/** D[i, :] −= Σ_{b in cell i's block} X[b, :] (see gatherCellRowsSigned). */
+export function gatherCellRowsSub(D: usize, X: usize, pos: usize, list: usize, rows: i32, cols: i32): void {
+  gatherCellRowsSigned(D, X, pos, list, rows, cols, true);
 }
 
 /** N[b, idx_b[k]] += 1 for the listed columns of every sample b < n (spike counts from firing lists). */

@@ -96,6 +96,7 @@ export const MODEL_VOCABULARY: Readonly<Record<string, ModelVocabulary>> = {
       update: "sgd (default) or manhattan (W ← W + manhattanLr·sign(ΣΔW))",
       manhattanLr: "Batch Manhattan step (default 0.001)",
       propagation: "events (default: only rows of cells that fired) or dense (matrix products)",
+      accumulation: "order of the event path's Hebbian sum: auto (default: fewer additions), spikes or errors",
     }
   },
 };

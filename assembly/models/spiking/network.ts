@@ -23,7 +23,7 @@ import * as K from "./layout";
 import {
   thresholdRow, bernoulliRow, sigmaDeltaRow, gatherRowsAdd, gatherRowsAxpy, decayAdd,
   addWherePositive, clampInto, signStep, errorRowsAxpy, groupByCell, gatherCellRows, countSpikes, sumListed,
-  gatherRowsSub, listAbove, splitFired,
+  gatherRowsSub, listAbove, splitFired, gatherCellRowsSub, sigmaDeltaGainRow,
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
@@ -133,22 +133,59 @@ function errorEntries(d: usize, p: i32, n: i32, Tl: i32, maxB: i32): i32 {
 
 /**
  * ΔWᵀ_p += s · Σ_t s_{p−1}(t)ᵀ z(t), z(t) = c(t)·[t ≥ T₀] + (1 − a) z(t + 1), walking the window
- * backwards: one row of ΔWᵀ per presynaptic spike. Returns the synaptic events (row updates × n_p).
+ * backwards: one row of ΔWᵀ per presynaptic spike. Layer 1 splits its inputs as the forward pass
+ * does: a mostly-firing input i of sample b adds Σ_t zs_b(t) once and subtracts zs_b(t) at the steps
+ * where it stayed silent. Returns the row-element additions done.
  */
 function plasticityBySpikes(d: usize, p: i32, n: i32, T: i32, T0: i32, maxB: i32, nin: i32, np: i32, decay: f32, s: f32): f64 {
   const Z = ptr(d, p, K.P_Z);
   const ZS = ptr(d, p, K.P_ZS);
   const dWT = ptr(d, p, K.P_DWT);
+  const pos = <usize>hdr(d, K.H_CELL_POS);
+  const list = <usize>hdr(d, K.H_CELL_LIST);
+  const split = p == 1;
+  // Layer 1: Σ_t zs(t) per sample accumulates in the drive scratch A (free once the window has run).
+  const ZSUM = ptr(d, p, K.P_A);
+  const X = <usize>hdr(d, K.H_X);
+  const ADD = <usize>hdr(d, K.H_ADD);
+  const SUB = <usize>hdr(d, K.H_SUB);
+  const ADDCNT = <usize>hdr(d, K.H_SPLITCNT);
+  const SUBCNT = ADDCNT + ((<usize>maxB) << 2);
+  const th = hdrF(d, K.H_SPLIT);
   fillConst(Z, n, np, 0);
-  let ev: f64 = 0;
+  if (split) fillConst(ZSUM, n, np, 0);
+  let rowsDone: f64 = 0;
   for (let t = T - 1; t >= 0; t--) {
     if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
     else scaleInto(Z, Z, n, np, decay);
     const step = <usize>(t * maxB);
     scaleInto(ZS, Z, n, np, s);
-    ev += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
+    if (split) {
+      axpy(ZSUM, ZS, n, np, 1);
+      const S = ptr(d, 0, K.P_S) + step * rowB(nin);
+      for (let b = 0; b < n; b++) {
+        const o = <usize>b * rowB(nin);
+        splitFired(ADD + o, SUB + o, S + o, X + o, nin, th, ADDCNT + ((<usize>b) << 2), SUBCNT + ((<usize>b) << 2));
+      }
+      const na = groupByCell(pos, list, ADD, rowB(nin), ADDCNT, n, nin);
+      if (na > 0) gatherCellRows(dWT, ZS, pos, list, nin, np);
+      const ns = groupByCell(pos, list, SUB, rowB(nin), SUBCNT, n, nin);
+      if (ns > 0) gatherCellRowsSub(dWT, ZS, pos, list, nin, np);
+      rowsDone += <f64>(na + ns);
+    } else {
+      rowsDone += <f64>plasticityStep(d, dWT, ZS, ptr(d, p - 1, K.P_IDX) + step * rowB(nin), ptr(d, p - 1, K.P_CNT) + (step << 2), n, nin, np);
+    }
   }
-  return ev * <f64>np;
+  if (split) {
+    for (let b = 0; b < n; b++) {
+      const o = <usize>b * rowB(nin);
+      store<i32>(ADDCNT + ((<usize>b) << 2), listAbove(ADD + o, X + o, nin, th));
+    }
+    const nh = groupByCell(pos, list, ADD, rowB(nin), ADDCNT, n, nin);
+    if (nh > 0) gatherCellRows(dWT, ZSUM, pos, list, nin, np);
+    rowsDone += <f64>nh;
+  }
+  return rowsDone * <f64>np;
 }
 
 /**
@@ -234,6 +271,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
   const ADD = <usize>hdr(d, K.H_ADD);
   const SUB = <usize>hdr(d, K.H_SUB);
   const SPLITCNT = <usize>hdr(d, K.H_SPLITCNT);
+  let inputRows: f64 = 0; // rows of W_1 the split forward pass added or subtracted (plasticity's cost estimate)
   if (events) {
     let high: i32 = 0;
     for (let b = 0; b < n; b++) {
@@ -245,6 +283,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       high += c;
     }
     statAdd(d, 1, K.ST_WORK, <f64>high * <f64>n1);
+    inputRows += <f64>high;
   }
   for (let t = 0; t < T; t++) {
     const learnStep = learn != 0 && t >= T0;
@@ -294,15 +333,17 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
           let work: i32 = 0;
           for (let b = 0; b < n; b++) {
             const o = <usize>b * rowB(n0);
-            const cnt = SPLITCNT + ((<usize>b) << 3);
-            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, cnt);
+            const addCnt = SPLITCNT + ((<usize>b) << 2);
+            const subCnt = addCnt + ((<usize>maxB) << 2);
+            splitFired(ADD + o, SUB + o, Sin + o, X + o, n0, split, addCnt, subCnt);
             const y = A + <usize>b * rowB(np);
             copy(y, BASE + <usize>b * rowB(np), 1, np);
-            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(cnt), np);
-            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(cnt, 4), np);
-            work += load<i32>(cnt) + load<i32>(cnt, 4);
+            gatherRowsAdd(y, ptr(d, p, K.P_WT), ADD + o, load<i32>(addCnt), np);
+            gatherRowsSub(y, ptr(d, p, K.P_WT), SUB + o, load<i32>(subCnt), np);
+            work += load<i32>(addCnt) + load<i32>(subCnt);
           }
           statAdd(d, p, K.ST_WORK, <f64>work * <f64>np);
+          inputRows += <f64>work;
         } else {
           for (let b = 0; b < n; b++) {
             const y = A + <usize>b * rowB(np);
@@ -337,33 +378,43 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     const tl = t - T0;
     for (let p = 1; p <= L; p++) {
       const np = pop(d, p, K.P_N);
-      const I = ptr(d, p, K.P_I);
+      const U = ptr(d, p, K.P_U);
+      const C = ptr(d, p, K.P_C) + <usize>(tl * maxB) * rowB(np);
+      const EIDX = ptr(d, p, K.P_EIDX) + <usize>(tl * maxB) * rowB(np);
+      const ECNT = ptr(d, p, K.P_ECNT) + ((<usize>(tl * maxB)) << 2);
+      store<i32>(counts, 0);
+      store<i32>(counts, 0, 4);
       if (p < L) {
+        // Hidden pairs: u ← u + g·G·Σ_k B_jk c_k(t − 1). A sample whose upper pairs were all quiet
+        // adds nothing, and |u| < θ_e after every step, so its pairs stay quiet too.
         const nup = pop(d, p + 1, K.P_N);
         const A = ptr(d, p, K.P_A);
-        fillConst(A, n, np, 0);
-        if (tl > 0) {
-          const Cup = ptr(d, p + 1, K.P_C) + <usize>((tl - 1) * maxB) * rowB(nup);
-          const EIDX = ptr(d, p + 1, K.P_EIDX) + <usize>((tl - 1) * maxB) * rowB(nup);
-          const ECNT = ptr(d, p + 1, K.P_ECNT) + ((<usize>((tl - 1) * maxB)) << 2);
-          const F = ptr(d, p + 1, K.P_F);
-          let ev: i32 = 0;
-          for (let b = 0; b < n; b++) {
-            const c = load<i32>(ECNT + ((<usize>b) << 2));
-            gatherRowsAxpy(A + <usize>b * rowB(np), F, EIDX + <usize>b * rowB(nup), Cup + <usize>b * rowB(nup), c, np);
-            ev += c;
+        const gain = popF(d, p, K.P_GAIN);
+        const gate = (flags & K.F_NO_GATE) != 0 ? <usize>0 : ptr(d, p, K.P_NALL);
+        const Cup = ptr(d, p + 1, K.P_C) + <usize>((tl - 1) * maxB) * rowB(nup);
+        const EIDXup = ptr(d, p + 1, K.P_EIDX) + <usize>((tl - 1) * maxB) * rowB(nup);
+        const ECNTup = ptr(d, p + 1, K.P_ECNT) + ((<usize>((tl - 1) * maxB)) << 2);
+        const F = ptr(d, p + 1, K.P_F);
+        let ev: i32 = 0;
+        for (let b = 0; b < n; b++) {
+          const o = <usize>b * rowB(np);
+          const c = tl > 0 ? load<i32>(ECNTup + ((<usize>b) << 2)) : 0;
+          let e: i32 = 0;
+          if (c == 0) fillConst(C + o, 1, np, 0);
+          else {
+            fillConst(A + o, 1, np, 0);
+            gatherRowsAxpy(A + o, F, EIDXup + <usize>b * rowB(nup), Cup + <usize>b * rowB(nup), c, np);
+            e = sigmaDeltaGainRow(U + o, C + o, EIDX + o, A + o, gate == 0 ? 0 : gate + o, np, thetaE, gain, counts);
           }
-          statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
-          if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
+          store<i32>(ECNT + ((<usize>b) << 2), e);
+          ev += c;
         }
+        statAdd(d, p, K.ST_FB_EVENTS, <f64>ev * <f64>np);
+        if (events) statAdd(d, p, K.ST_WORK, <f64>ev * <f64>np);
         statAdd(d, p, K.ST_DENSE, <f64>n * <f64>nup * <f64>np);
-        scaleInto(A, A, n, np, popF(d, p, K.P_GAIN));
-        if (flags & K.F_NO_GATE) copy(I, A, n, np);
-        else {
-          fillConst(I, n, np, 0);
-          addWherePositive(I, A, ptr(d, p, K.P_NALL), n, np);
-        }
       } else {
+        // Output pairs: u ← u + s^teacher(t) − s^P(t).
+        const I = ptr(d, p, K.P_I);
         const VT = <usize>hdr(d, K.H_VT);
         const ST = <usize>hdr(d, K.H_ST);
         const IT = <usize>hdr(d, K.H_IT);
@@ -373,17 +424,10 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
           thresholdRow(VT + o, ST + o, IT, RHO + o, np, 1, 1);
         }
         sub(I, ST, ptr(d, p, K.P_S) + <usize>(t * maxB) * rowB(np), n, np);
-      }
-      const U = ptr(d, p, K.P_U);
-      const C = ptr(d, p, K.P_C) + <usize>(tl * maxB) * rowB(np);
-      const EIDX = ptr(d, p, K.P_EIDX) + <usize>(tl * maxB) * rowB(np);
-      const ECNT = ptr(d, p, K.P_ECNT) + ((<usize>(tl * maxB)) << 2);
-      store<i32>(counts, 0);
-      store<i32>(counts, 0, 4);
-      for (let b = 0; b < n; b++) {
-        const o = <usize>b * rowB(np);
-        const c = sigmaDeltaRow(U + o, C + o, EIDX + o, I + o, np, thetaE, counts);
-        store<i32>(ECNT + ((<usize>b) << 2), c);
+        for (let b = 0; b < n; b++) {
+          const o = <usize>b * rowB(np);
+          store<i32>(ECNT + ((<usize>b) << 2), sigmaDeltaRow(U + o, C + o, EIDX + o, I + o, np, thetaE, counts));
+        }
       }
       statAdd(d, p, K.ST_EPLUS, <f64>load<i32>(counts));
       statAdd(d, p, K.ST_EMINUS, <f64>load<i32>(counts, 4));
@@ -413,7 +457,8 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
     if (events) {
       const errEntries = errorEntries(d, p, n, T - T0, maxB);
       const costErr = (<f64>errEntries + <f64>(T * n)) * <f64>nin + 3 * <f64>np * <f64>nin;
-      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < preSpikes * <f64>np);
+      const costSpikes = (p == 1 ? inputRows : preSpikes) * <f64>np;
+      const byErrors = (flags & K.F_ACC_ERRORS) != 0 || ((flags & K.F_ACC_SPIKES) == 0 && costErr < costSpikes);
       if (byErrors) ev = plasticityByErrors(d, p, n, T, T0, maxB, nin, np, decay, s);
       else ev = plasticityBySpikes(d, p, n, T, T0, maxB, nin, np, decay, s);
     } else {
