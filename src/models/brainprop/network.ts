@@ -222,7 +222,7 @@ export class BrainPropNet implements TrainableModel {
    */
   trainBatchWithActions(batch: Batch, actions: ArrayLike<number>): void {
     if (this.cfg.rule !== "brainprop") throw new ValueError("brainprop: trainBatchWithActions needs rule brainprop");
-    if (actions.length < batch.n) throw new ShapeError(`brainprop: actions must have ${batch.n} entries, got ${actions.length}`);
+    checkExamples("brainprop.trainBatchWithActions", "actions", actions, batch.n, 1);
     for (let i = 0; i < batch.n; i++) {
       if (!Number.isInteger(actions[i]) || actions[i] < 0 || actions[i] >= this.outputSize) throw new ValueError(`brainprop: actions[${i}] = ${actions[i]}, expected 0…${this.outputSize - 1}`);
     }
