@@ -58,6 +58,9 @@ export const J_GER_K = 5;
 export const J_GER = 6;
 export const J_FILTERED_GEMM = 7;
 export const J_FILTERED_GEMV = 8;
+/** 3×3 patch matrices (im2col) and their transpose scatter (col2im), by images. */
+export const J_IM2COL = 11;
+export const J_COL2IM = 12;
 /** The register-only ceiling on every thread at once (a benchmark). */
 export const J_PEAK = 9;
 /** Nothing: each thread claims its one chunk (a benchmark of the hand-off itself). */

@@ -14,7 +14,7 @@ import { CLAIMS, HEADER, MSG, MSG_MAX, S_SPINS, S_ACTIVE, S_EXIT, S_FAULT, S_GEN
 const DEFAULT_SPINS = 1 << 16;
 
 /** Kernel names of the job kinds (pool-layout.ts J_*). */
-const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop"];
+const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop", "im2col3x3", "col2im3x3"];
 
 /** An exception in a worker thread, re-thrown on the thread that called the kernel. */
 export class WorkerError extends DendriticError {
