@@ -153,17 +153,26 @@ export async function benchSpiking(
     const next = () => batches[i++ % POOL];
     const reps: Record<string, number> = { events: o.quick ? 1 : 3, dense: 1, predict: o.quick ? 1 : 3, mlp: o.quick ? 5 : 20 };
 
-    // 1. Initial state. The timed windows train their own copies (events, dense); counts come from
-    // a third copy's accumulate() on the same batches.
-    const probe = new Spiking(core, cfg);
-    const initCounts = windowCounts(probe, batches);
-    probe.dispose();
-    const initCases: Case[] = [
-      { name: "events", step: () => events.trainBatch(next()), seconds: [] },
-      { name: "dense", step: () => dense.trainBatch(next()), seconds: [] },
-      { name: "predict", step: () => void events.predict(next().x, BATCH), seconds: [] },
-      { name: "mlp", step: () => mlp.trainBatch(next()), seconds: [] },
+    // The timed windows train their own copies (events, dense); counts come from a third copy's
+    // accumulate() on the same batches, with the initial weights or `state`.
+    const windowCases = (ev: Spiking, de: Spiking): Case[] => [
+      { name: "events", step: () => ev.trainBatch(next()), seconds: [] },
+      { name: "dense", step: () => de.trainBatch(next()), seconds: [] },
+      { name: "predict", step: () => void ev.predict(next().x, BATCH), seconds: [] },
     ];
+    const countsAt = (state?: ReturnType<Spiking["exportState"]>) => {
+      const probe = new Spiking(core, cfg);
+      try {
+        if (state) probe.importState(state);
+        return windowCounts(probe, batches);
+      } finally {
+        probe.dispose();
+      }
+    };
+
+    // 1. Initial state.
+    const initCounts = countsAt();
+    const initCases: Case[] = [...windowCases(events, dense), { name: "mlp", step: () => mlp.trainBatch(next()), seconds: [] }];
     const t0 = runCases(initCases, reps, rounds, clock, log, "initial state");
 
     // 2. One epoch from a fresh initialisation, both models on every batch.
@@ -185,15 +194,9 @@ export async function benchSpiking(
     net.dispose();
     const tEvents = new Spiking(core, { ...cfg, propagation: "events" });
     const tDense = new Spiking(core, { ...cfg, propagation: "dense" });
-    const tProbe = new Spiking(core, cfg);
-    for (const m of [tEvents, tDense, tProbe]) m.importState(state);
-    const trainedCounts = windowCounts(tProbe, batches);
-    tProbe.dispose();
-    const trainedCases: Case[] = [
-      { name: "events", step: () => tEvents.trainBatch(next()), seconds: [] },
-      { name: "dense", step: () => tDense.trainBatch(next()), seconds: [] },
-      { name: "predict", step: () => void tEvents.predict(next().x, BATCH), seconds: [] },
-    ];
+    for (const m of [tEvents, tDense]) m.importState(state);
+    const trainedCounts = countsAt(state);
+    const trainedCases = windowCases(tEvents, tDense);
     const t1 = runCases(trainedCases, reps, rounds, clock, log, "trained state");
     tEvents.dispose();
     tDense.dispose();

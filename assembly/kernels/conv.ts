@@ -12,6 +12,8 @@
 // taps outside the image are 0 (zero padding). Row padding lanes are never written (stay 0).
 // A weight matrix W (Cout × 9·C, same (ky, kx, c) column order) then gives the convolution as
 // Y = cols · Wᵀ (rows (b, oy, ox), stride ceil4(Cout)).
+import { parallel } from "./pool";
+import { J_IM2COL, J_COL2IM } from "../../src/core/pool-layout";
 
 @inline function copyRun(dst: usize, src: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
@@ -53,8 +55,30 @@
   }
 }
 
-/** Writes the 3×3 patch matrix of `batch` images (layout above) into `cols`. */
+/**
+ * Writes the 3×3 patch matrix of `batch` images (layout above) into `cols`. Images are independent:
+ * large batches are split over the thread pool by images (pool.ts).
+ */
 export function im2col3x3(
+  cols: usize, x: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
+): void {
+  if (parallel(J_IM2COL, <i64>batch * <i64>(Ho * Wo) * <i64>(9 * C), <i32>cols, <i32>x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo)) return;
+  im2colImages(cols, x, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+}
+
+/** Images b0 ≤ b < b1 of im2col3x3 (pointers and counts of the whole call). */
+export function im2col3x3Range(
+  cols: usize, x: usize,
+  H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32, b0: i32, b1: i32,
+): void {
+  const rows = <usize>b0 * <usize>(Ho * Wo);
+  im2colImages(cols + rows * (<usize>((9 * C + 3) & ~3) << 2), x + (<usize>b0 * <usize>imgStride << 2), b1 - b0, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+}
+
+function im2colImages(
   cols: usize, x: usize,
   batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
   stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
@@ -89,6 +113,25 @@ export function im2col3x3(
  * reach them).
  */
 export function col2im3x3(
+  dx: usize, dcols: usize,
+  batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,
+): void {
+  if (parallel(J_COL2IM, <i64>batch * <i64>(Ho * Wo) * <i64>(9 * C), <i32>dx, <i32>dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo)) return;
+  col2imImages(dx, dcols, batch, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+}
+
+/** Images b0 ≤ b < b1 of col2im3x3 (pointers and counts of the whole call). */
+export function col2im3x3Range(
+  dx: usize, dcols: usize,
+  H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
+  stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32, b0: i32, b1: i32,
+): void {
+  const rows = <usize>b0 * <usize>(Ho * Wo);
+  col2imImages(dx + (<usize>b0 * <usize>imgStride << 2), dcols + rows * (<usize>((9 * C + 3) & ~3) << 2), b1 - b0, H, W, C, pixStride, imgStride, stride, padTop, padLeft, Ho, Wo);
+}
+
+function col2imImages(
   dx: usize, dcols: usize,
   batch: i32, H: i32, W: i32, C: i32, pixStride: i32, imgStride: i32,
   stride: i32, padTop: i32, padLeft: i32, Ho: i32, Wo: i32,

@@ -21,14 +21,15 @@
 //
 // The block's layout is src/core/pool-layout.ts (shared with the host, src/core/pool.ts).
 import {
-  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, CLAIMS,
-  THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP,
+  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, CLAIMS,
+  THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
 } from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
 import { gemvRange, gemvTRange } from "./gemv";
 import { gerKRange, gerRange } from "./outer";
 import { filteredGerGemmRange, filteredGerGemvRange } from "./filtered";
 import { simdPeak } from "./peak";
+import { im2col3x3Range, col2im3x3Range } from "./conv";
 
 /**
  * Multiply-adds below which a kernel stays on the calling thread: handing a job to the workers
@@ -41,9 +42,6 @@ import { simdPeak } from "./peak";
 // @ts-ignore: decorator
 @inline const CHUNKS_PER_THREAD = 8;
 
-/** Spins on an atomic before sleeping in memory.atomic.wait32. */
-// @ts-ignore: decorator
-@inline const SPINS = 1 << 16;
 
 // Per instance (each thread has its own instance and so its own globals).
 let pool: usize = 0;
@@ -190,6 +188,9 @@ function setExtent(job: i32): void {
     // Rows of W and D (columns of Y) one by one; the k = 1 form in pairs, its tile height.
     case J_FILTERED_GEMM: { total = arg(7); unit = 1; break; }
     case J_FILTERED_GEMV: { total = arg(6); unit = 2; break; }
+    // Images, each independent.
+    case J_IM2COL:
+    case J_COL2IM: { total = arg(2); unit = 1; break; }
     // One chunk per thread.
     case J_PEAK:
     case J_NOP: { total = threads; unit = 1; break; }
@@ -222,6 +223,14 @@ function runRange(job: i32, lo: i32, hi: i32, t: i32): void {
     }
     case J_FILTERED_GEMV: {
       filteredGerGemvRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), arg(7), argf(8), argf(9), argf(10), arg(11), lo, hi);
+      break;
+    }
+    case J_IM2COL: {
+      im2col3x3Range(argp(0), argp(1), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), lo, hi);
+      break;
+    }
+    case J_COL2IM: {
+      col2im3x3Range(argp(0), argp(1), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), lo, hi);
       break;
     }
     // The sum is stored so the loop is not optimised away.
@@ -282,7 +291,7 @@ function waitIdle(): void {
   let spins = 0;
   let active = atomic.load<i32>(slot(S_ACTIVE));
   while (active != 0) {
-    if (spins < SPINS || !mayWait) spins++;
+    if (spins < load<i32>(slot(S_SPINS)) || !mayWait) spins++;
     else memory.atomic.wait32(slot(S_ACTIVE), active, -1);
     active = atomic.load<i32>(slot(S_ACTIVE));
   }
@@ -355,7 +364,7 @@ export function poolWait(seen: i32): i32 {
     let spins = 0;
     let gen = atomic.load<i32>(slot(S_GEN));
     while (gen == seen) {
-      if (spins < SPINS) spins++;
+      if (spins < load<i32>(slot(S_SPINS))) spins++;
       else memory.atomic.wait32(slot(S_GEN), seen, -1);
       gen = atomic.load<i32>(slot(S_GEN));
     }

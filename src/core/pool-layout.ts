@@ -30,6 +30,8 @@ export const S_SCRATCH = 32;
 export const S_STEAL = 33;
 /** Chunks of the current job. */
 export const S_CHUNKS = 34;
+/** Spins on an atomic before a thread sleeps in memory.atomic.wait32 (set by the host). */
+export const S_SPINS = 35;
 
 // ---- byte offsets ----
 /** The first worker fault's message (UTF-8), at most MSG_MAX bytes. */
@@ -56,6 +58,9 @@ export const J_GER_K = 5;
 export const J_GER = 6;
 export const J_FILTERED_GEMM = 7;
 export const J_FILTERED_GEMV = 8;
+/** 3×3 patch matrices (im2col) and their transpose scatter (col2im), by images. */
+export const J_IM2COL = 11;
+export const J_COL2IM = 12;
 /** The register-only ceiling on every thread at once (a benchmark). */
 export const J_PEAK = 9;
 /** Nothing: each thread claims its one chunk (a benchmark of the hand-off itself). */

@@ -4,10 +4,17 @@
 // block of shared memory and the workers wait on an atomic in WebAssembly (assembly/kernels/pool.ts).
 // Messages are used only to start the workers and to report that they are ready.
 import { DendriticError, DisposedError } from "./errors.js";
-import { CLAIMS, HEADER, MSG, MSG_MAX, S_ACTIVE, S_EXIT, S_FAULT, S_GEN, S_JOB, S_LABEL_LAYER, S_LABEL_NAME, S_MSG_LEN, S_SCRATCH, S_STEAL, THREAD_SCRATCH } from "./pool-layout.js";
+import { CLAIMS, HEADER, MSG, MSG_MAX, S_SPINS, S_ACTIVE, S_EXIT, S_FAULT, S_GEN, S_JOB, S_LABEL_LAYER, S_LABEL_NAME, S_MSG_LEN, S_SCRATCH, S_STEAL, THREAD_SCRATCH } from "./pool-layout.js";
+
+/**
+ * Spins on an atomic before a waiting thread sleeps in memory.atomic.wait32: long enough that a
+ * model handing out a job every few microseconds does not pay for a wake-up, short enough that an
+ * idle worker soon leaves the core to others.
+ */
+const DEFAULT_SPINS = 1 << 16;
 
 /** Kernel names of the job kinds (pool-layout.ts J_*). */
-const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop"];
+const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop", "im2col3x3", "col2im3x3"];
 
 /** An exception in a worker thread, re-thrown on the thread that called the kernel. */
 export class WorkerError extends DendriticError {
@@ -177,6 +184,7 @@ export class ThreadPool {
     const h = new Int32Array(memory.buffer, block, CLAIMS >> 2);
     h[S_SCRATCH] = scratch;
     h[S_STEAL] = 1;
+    h[S_SPINS] = DEFAULT_SPINS;
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     try {
@@ -235,6 +243,11 @@ export class ThreadPool {
    */
   set stealing(on: boolean) {
     Atomics.store(this.#slots(), S_STEAL, on ? 1 : 0);
+  }
+
+  /** @internal Spins on an atomic before a waiting thread sleeps (default DEFAULT_SPINS). */
+  set spins(n: number) {
+    Atomics.store(this.#slots(), S_SPINS, Math.max(0, Math.min(2 ** 31 - 1, Math.round(n))));
   }
 
   /** Ends every worker; the core then runs its kernels on the calling thread only. */

@@ -53,7 +53,9 @@ export function checkStateTensors(
     const a = state[name];
     if (a === undefined) throw new ShapeError(`${op}: missing '${name}'`);
     if (!(a.data instanceof Float32Array) || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== t.length) {
-      throw new ShapeError(`${op}: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`);
+      throw new ShapeError(
+        `${op}: '${name}' must be a float32 array of shape [${shape.join(", ")}], got ${a.data?.constructor?.name} [${a.shape?.join(", ")}]`,
+      );
     }
     if (finite && !a.data.every(Number.isFinite)) throw new NonFiniteError(`${op}: '${name}' holds non-finite values`);
   }

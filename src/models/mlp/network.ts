@@ -17,9 +17,9 @@
 //   rng.counter  Uint32 [2]      (lo, hi) counter of the brSF magnitude draws (brSF only)
 // uSF and brSF feedback is derived from W (and the counter), so it is not stored.
 import type { Core } from "../../core/core.js";
-import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
+import { checkFits, tensorBytes, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
-import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
+import { NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
 import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import {
@@ -28,6 +28,7 @@ import {
   RULE_BP, RULE_FA, RULE_DFA, RULE_USF, RULE_FRSF, RULE_BRSF, ACT_LOGISTIC, ACT_RELU, ACT_TANH, ACT_LINEAR,
   LOSS_SOFTMAX_CE, LOSS_MSE, STREAMS_PER_LAYER,
 } from "./layout.js";
+import { ArenaModel } from "../arena-model.js";
 import { checkStateTensors, readStateTensors, writeStateTensors, type StateEntry } from "../state.js";
 import { initLaw, mlpConfig, type InitLaw, type MlpConfig, type MlpOptions, type MlpRule } from "./params.js";
 
@@ -74,14 +75,13 @@ function mlpBytes(c: MlpConfig): number {
   return n;
 }
 
-export class Mlp implements TrainableModel {
+export class Mlp extends ArenaModel implements TrainableModel {
   readonly kind = "mlp";
   readonly inputSize: number;
   readonly outputSize: number;
   readonly maxBatch: number;
   readonly #cfg: MlpConfig;
   readonly #core: Core;
-  #arena: Arena | null;
   readonly #layers: Layer[];
   readonly #desc: Tensor;
   readonly #x: Tensor;
@@ -97,6 +97,9 @@ export class Mlp implements TrainableModel {
 
   constructor(core: Core, config: MlpOptions) {
     const c = mlpConfig(config as Record<string, unknown>);
+    checkFits(core.exports, mlpBytes(c), `mlp ${c.arch.join("-")} (rule ${c.rule}${c.momentum > 0 ? ", momentum" : ""}, maxBatch ${c.maxBatch})`);
+    const arena = core.arena();
+    super(arena, "mlp");
     this.#cfg = c;
     this.#core = core;
     const ex = core.exports;
@@ -110,9 +113,6 @@ export class Mlp implements TrainableModel {
     this.outputSize = nL;
     this.maxBatch = c.maxBatch;
     const B = c.maxBatch;
-    checkFits(core.exports, mlpBytes(c), `mlp ${arch.join("-")} (rule ${c.rule}${c.momentum > 0 ? ", momentum" : ""}, maxBatch ${B})`);
-    const arena = core.arena();
-    this.#arena = arena;
     try {
       this.#desc = arena.vector(HEADER + L * LAYER_SLOTS);
       this.#x = arena.matrix(B, arch[0]);
@@ -200,8 +200,7 @@ export class Mlp implements TrainableModel {
         d[o + L_STREAM] = STREAMS_PER_LAYER * l + 3;
       });
     } catch (e) {
-      arena.dispose();
-      this.#arena = null;
+      this.dispose();
       throw e;
     }
   }
@@ -214,11 +213,6 @@ export class Mlp implements TrainableModel {
   /** Mini-batch steps taken since construction. */
   get steps(): number {
     return this.#steps;
-  }
-
-  #live(): Arena {
-    if (this.#arena === null) throw new DisposedError("mlp used after dispose()");
-    return this.#arena;
   }
 
   #loadInputs(x: Float32Array, start: number, n: number): void {
@@ -267,7 +261,7 @@ export class Mlp implements TrainableModel {
   }
 
   trainBatch(batch: Batch): void {
-    this.#live();
+    this.live();
     this.#checkBatch("mlp.trainBatch", batch.x, batch.n, this.maxBatch);
     this.#loadInputs(batch.x, 0, batch.n);
     this.#loadTargets(batch);
@@ -312,13 +306,13 @@ export class Mlp implements TrainableModel {
 
   /** Throws NonFiniteError naming every weight or momentum array holding a NaN or ±Infinity. */
   checkFinite(): void {
-    this.#live();
+    this.live();
     const bad = this.#scanState();
     if (bad.length) throw new NonFiniteError(`mlp: non-finite values in ${bad.join(", ")} after ${this.#steps} steps`);
   }
 
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
-    this.#live();
+    this.live();
     this.#checkBatch("mlp.predict", x, n, Number.MAX_SAFE_INTEGER);
     const k = this.outputSize;
     const res = out ?? new Float32Array(n * k);
@@ -360,7 +354,7 @@ export class Mlp implements TrainableModel {
   }
 
   exportState(): Record<string, NamedArray> {
-    this.#live();
+    this.live();
     const state = readStateTensors(this.#stateTensors());
     if (this.#cfg.rule === "brsf") {
       state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#seed()) };
@@ -370,7 +364,7 @@ export class Mlp implements TrainableModel {
   }
 
   importState(state: Record<string, NamedArray>): void {
-    this.#live();
+    this.live();
     const want = this.#stateTensors();
     const counters: Record<string, number> = this.#cfg.rule === "brsf" ? { "rng.seed": 1, "rng.counter": 2 } : {};
     const c = this.#cfg;
@@ -380,14 +374,5 @@ export class Mlp implements TrainableModel {
       this.#ctr.set(state["rng.counter"].data as Uint32Array);
       this.#descI32()[H_SEED] = state["rng.seed"].data[0] | 0;
     }
-  }
-
-  dispose(): void {
-    if (this.#arena === null) return;
-    this.#arena.dispose();
-    this.#arena = null;
-  }
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }

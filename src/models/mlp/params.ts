@@ -1,6 +1,7 @@
 // Configuration of the feedforward baselines (docs/model.md §2): rules, activations, losses,
 // initialisations, their defaults, and the validation that names the offending field.
 import { ValueError } from "../../core/errors.js";
+import { configReader, showValue } from "../config.js";
 
 export type MlpRule = "bp" | "fa" | "dfa" | "usf" | "frsf" | "brsf";
 export type MlpActivation = "logistic" | "relu" | "tanh";
@@ -86,23 +87,8 @@ const FIELDS = new Set([
   "initGain", "feedbackGain", "scfaMagnitude", "biases", "seed", "maxBatch", "targetOn", "targetOff",
 ]);
 
-const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
-
-function pick<T extends string>(cfg: Record<string, unknown>, field: string, allowed: readonly T[], dflt: T): T {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    throw new ValueError(`mlp config: ${field} must be one of ${allowed.join(", ")}; got ${show(v)}`);
-  }
-  return v as T;
-}
-
-function num(cfg: Record<string, unknown>, field: string, dflt: number, ok: (x: number) => boolean, expect: string): number {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-    throw new ValueError(`mlp config: ${field} must be ${expect}; got ${show(v)}`);
-  }
-  return v;
-}
+const show = showValue;
+const { pick, num } = configReader("mlp");
 
 /** Validates a (partial) configuration and fills in defaults. Errors name the field. */
 export function mlpConfig(cfg: Record<string, unknown>): MlpConfig {

@@ -16,8 +16,8 @@
 // from W (and the window counter); bp feedback is W itself.
 import type { Core } from "../../core/core.js";
 import type { CoreExports } from "../../core/wasm.js";
-import type { Arena, Tensor } from "../../core/arena.js";
-import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
+import { checkFits, tensorBytes, type Tensor } from "../../core/arena.js";
+import { NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
 import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
 import {
@@ -107,6 +107,7 @@ import {
 } from "./layout.js";
 
 const FEEDBACK_CODE = { "scfa-frsf": FB_FRSF, "scfa-usf": FB_USF, "scfa-brsf": FB_BRSF, fa: FB_FA, bp: FB_BP } as const;
+import { ArenaModel } from "../arena-model.js";
 import { checkStateTensors, readStateTensors, transposed, writeStateTensors, type StateEntry } from "../state.js";
 import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
@@ -154,7 +155,38 @@ export interface WindowStats {
   work: number[];
 }
 
-export class Spiking implements TrainableModel {
+/**
+ * WebAssembly memory (bytes) the Spiking constructor allocates for a configuration: the same
+ * tensors, counted from the architecture, the batch capacity, the time steps and the rule.
+ */
+export function spikingMemoryBytes(config: SpikingOptions): number {
+  return spikingBytes(spikingConfig(config as Record<string, unknown>));
+}
+
+function spikingBytes(c: ReturnType<typeof spikingConfig>): number {
+  const arch = c.arch;
+  const L = arch.length - 1;
+  const B = c.maxBatch;
+  const T = c.steps;
+  const Tl = c.steps - c.settle;
+  const widest = Math.max(...arch.slice(0, L));
+  let n = tensorBytes(1, HEADER + (L + 1) * POP_SLOTS) + tensorBytes(1, 2 * (L + 1) * STATS_SLOTS) + tensorBytes(1, 4);
+  n += 3 * tensorBytes(B, arch[L]) + tensorBytes(1, arch[L]) + (c.input === "bernoulli" ? tensorBytes(B, arch[0]) : 0);
+  n += tensorBytes(1, widest + 1) + tensorBytes(B, widest) + 2 * tensorBytes(B, arch[0]) + tensorBytes(1, 2 * B) + tensorBytes(B, arch[1]);
+  n += tensorBytes(B, arch[0]);
+  for (let p = 0; p <= L; p++) {
+    const k = arch[p];
+    n += 4 * tensorBytes(B, k) + 2 * tensorBytes(T * B, k) + tensorBytes(T, B);
+    if (p >= 1) {
+      const nin = arch[p - 1];
+      n += 2 * tensorBytes(nin, k) + 2 * tensorBytes(1, k) + 2 * tensorBytes(Tl * B, k) + tensorBytes(Tl, B) + 5 * tensorBytes(B, k) + tensorBytes(k, nin) + tensorBytes(B, nin);
+      if (p >= 2) n += tensorBytes(k, nin) * (c.rule === "scfa-frsf" || c.rule === "scfa-brsf" || c.rule === "fa" ? 2 : 1);
+    }
+  }
+  return n;
+}
+
+export class Spiking extends ArenaModel implements TrainableModel {
   readonly kind = "spiking";
   readonly inputSize: number;
   readonly outputSize: number;
@@ -163,7 +195,6 @@ export class Spiking implements TrainableModel {
   readonly readouts = ["rate"] as const;
   readonly #cfg: SpikingConfig;
   readonly #core: Core;
-  #arena: Arena | null;
   readonly #pops: Pop[];
   readonly #desc: Tensor;
   readonly #x: Tensor;
@@ -180,6 +211,9 @@ export class Spiking implements TrainableModel {
 
   constructor(core: Core, config: SpikingOptions) {
     const c = spikingConfig(config as Record<string, unknown>);
+    checkFits(core.exports, spikingBytes(c), `spiking ${c.arch.join("-")} (${c.steps} steps, maxBatch ${c.maxBatch})`);
+    const arena = core.arena();
+    super(arena, "spiking model");
     this.#cfg = c;
     this.#core = core;
     const ex = core.exports;
@@ -195,8 +229,6 @@ export class Spiking implements TrainableModel {
     this.inputSize = arch[0];
     this.outputSize = arch[L];
     this.maxBatch = B;
-    const arena = core.arena();
-    this.#arena = arena;
     try {
       this.#desc = arena.vector(HEADER + (L + 1) * POP_SLOTS);
       this.#stats = arena.vector(2 * (L + 1) * STATS_SLOTS);
@@ -327,8 +359,7 @@ export class Spiking implements TrainableModel {
       new Int32Array(this.#desc.live().memory.buffer, this.#desc.ptr, d.length).set(d);
       if (c.rule !== "fa" && c.rule !== "scfa-brsf") this.#refresh(this.#desc.ptr);
     } catch (e) {
-      arena.dispose();
-      this.#arena = null;
+      this.dispose();
       throw e;
     }
   }
@@ -341,11 +372,6 @@ export class Spiking implements TrainableModel {
   /** Training windows (mini-batches) run since construction, or restored from a checkpoint. */
   get windows(): number {
     return this.#windows;
-  }
-
-  #live(): Arena {
-    if (this.#arena === null) throw new DisposedError("spiking model used after dispose()");
-    return this.#arena;
   }
 
   #checkBatch(op: string, x: Float32Array, n: number, limit: number): void {
@@ -401,7 +427,7 @@ export class Spiking implements TrainableModel {
   }
 
   trainBatch(batch: Batch): void {
-    this.#live();
+    this.live();
     this.#checkBatch("spiking.trainBatch", batch.x, batch.n, this.maxBatch);
     this.#loadInputs("spiking.trainBatch", batch.x, 0, batch.n);
     this.#loadTeacher(batch);
@@ -418,7 +444,7 @@ export class Spiking implements TrainableModel {
    * the next one) and leaves the window counter unchanged.
    */
   accumulate(batch: Batch, window = this.#windows): { dW: Float32Array[]; db: Float32Array[] } {
-    this.#live();
+    this.live();
     this.#checkBatch("spiking.accumulate", batch.x, batch.n, this.maxBatch);
     this.#loadInputs("spiking.accumulate", batch.x, 0, batch.n);
     this.#loadTeacher(batch);
@@ -447,7 +473,7 @@ export class Spiking implements TrainableModel {
    * training is not affected by predictions.
    */
   predict(x: Float32Array, n: number, out?: Float32Array): Float32Array {
-    this.#live();
+    this.live();
     this.#checkBatch("spiking.predict", x, n, Number.MAX_SAFE_INTEGER);
     const k = this.outputSize;
     const res = out ?? new Float32Array(n * k);
@@ -481,7 +507,7 @@ export class Spiking implements TrainableModel {
 
   /** The clip-rate net's output rates for n inputs (n × outputSize). */
   predictRates(x: Float32Array, n: number, out?: Float32Array): Float32Array {
-    this.#live();
+    this.live();
     this.#checkBatch("spiking.predictRates", x, n, Number.MAX_SAFE_INTEGER);
     const k = this.outputSize;
     const res = out ?? new Float32Array(n * k);
@@ -499,7 +525,7 @@ export class Spiking implements TrainableModel {
 
   /** Clip-rate activations of every population (inputs first) for n ≤ maxBatch inputs: n × n_p each. */
   rateActivations(x: Float32Array, n: number): Float32Array[] {
-    this.#live();
+    this.live();
     this.#checkBatch("spiking.rateActivations", x, n, this.maxBatch);
     this.#loadInputs("spiking.rateActivations", x, 0, n);
     this.#rates(this.#desc.ptr, n);
@@ -522,7 +548,7 @@ export class Spiking implements TrainableModel {
 
   /** Counts of the last window (spikes, error spikes, synaptic events, dense-equivalent work). */
   windowStats(): WindowStats {
-    this.#live();
+    this.live();
     const L = this.#pops.length - 1;
     const v = new Float64Array(this.#core.memory.buffer, this.#stats.ptr, (L + 1) * STATS_SLOTS);
     const col = (s: number) => Array.from({ length: L + 1 }, (_, p) => v[p * STATS_SLOTS + s]);
@@ -545,7 +571,7 @@ export class Spiking implements TrainableModel {
    * 0/1 (step-major) for the first `cells` cells (default all) or for the listed cells in order.
    */
   raster(p: number, sample = 0, cells?: number | readonly number[]): { steps: number; cells: number; spikes: Uint8Array } {
-    this.#live();
+    this.live();
     const pop = this.#checkPop(p, sample);
     const list = this.#cellList(pop, cells, "raster");
     const k = list.length;
@@ -574,7 +600,7 @@ export class Spiking implements TrainableModel {
    * window: (T − T₀) × count values (step-major), positive for E⁺ and negative for E⁻ spikes.
    */
   errorRaster(p: number, sample = 0, count?: number): { steps: number; cells: number; spikes: Int8Array } {
-    this.#live();
+    this.live();
     const pop = this.#checkPop(p, sample);
     if (p < 1) throw new ValueError("spiking.errorRaster: the input cells have no error pairs");
     if (!this.#lastLearn) throw new ValueError("spiking.errorRaster: the last window was a prediction (no error pathway)");
@@ -591,7 +617,7 @@ export class Spiking implements TrainableModel {
 
   /** Spike counts of population p in the last window, n × n_p: the learning part [T₀, T) or the whole window. */
   spikeCounts(p: number, part: "learning" | "window" = "learning"): Float32Array {
-    this.#live();
+    this.live();
     const pop = this.#checkPop(p, 0);
     return rows(part === "learning" ? pop.Nlearn : pop.Nall, this.#lastN);
   }
@@ -611,7 +637,7 @@ export class Spiking implements TrainableModel {
 
   /** The error pathway's contacts B_l = (feedback into population l from l + 1), as [n_l, n_{l+1}], for weight layers l = 1 … L−1. */
   feedback(l: number): Float32Array {
-    this.#live();
+    this.live();
     const p = l + 1;
     if (!Number.isInteger(l) || l < 1 || p >= this.#pops.length) throw new ValueError(`spiking.feedback: layer must be in [1, ${this.#pops.length - 2}], got ${l}`);
     return transposed(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
@@ -636,7 +662,7 @@ export class Spiking implements TrainableModel {
   }
 
   exportState(): Record<string, NamedArray> {
-    this.#live();
+    this.live();
     const state = readStateTensors(this.#stateTensors());
     state["rng.seed"] = { shape: [1], data: Uint32Array.of(this.#cfg.seed) };
     state["rng.window"] = { shape: [1], data: Uint32Array.of(this.#windows >>> 0) };
@@ -644,7 +670,7 @@ export class Spiking implements TrainableModel {
   }
 
   importState(state: Record<string, NamedArray>): void {
-    this.#live();
+    this.live();
     const want = this.#stateTensors();
     checkStateTensors("spiking.importState", `rule ${this.#cfg.rule}, arch ${this.#cfg.arch.join("-")}`, want, state, { "rng.seed": 1, "rng.window": 1 }, true);
     if (state["rng.seed"].data[0] !== this.#cfg.seed) {
@@ -654,17 +680,7 @@ export class Spiking implements TrainableModel {
     this.#windows = state["rng.window"].data[0];
     if (this.#cfg.rule !== "fa") this.#refresh(this.#desc.ptr);
   }
-
-  dispose(): void {
-    if (this.#arena === null) return;
-    this.#arena.dispose();
-    this.#arena = null;
-  }
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
-
 
 /** The first n rows of a tensor, unpadded. */
 function rows(t: Tensor, n: number): Float32Array {

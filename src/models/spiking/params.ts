@@ -5,6 +5,7 @@
 // below is this project's design choice unless marked otherwise (docs/model.md, "Spiking
 // microcircuit").
 import { ValueError } from "../../core/errors.js";
+import { configReader, showValue } from "../config.js";
 
 export type SpikingRule = "scfa-frsf" | "scfa-usf" | "scfa-brsf" | "fa" | "bp";
 export const SPIKING_RULES: readonly SpikingRule[] = ["scfa-frsf", "scfa-usf", "scfa-brsf", "fa", "bp"];
@@ -95,21 +96,8 @@ export const SPIKING_DEFAULTS: Readonly<Omit<SpikingConfig, "arch">> = Object.fr
 });
 
 const FIELDS = new Set(["arch", ...Object.keys(SPIKING_DEFAULTS)]);
-const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
-
-function pick<T extends string>(cfg: Record<string, unknown>, field: string, allowed: readonly T[], dflt: T): T {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    throw new ValueError(`spiking config: ${field} must be one of ${allowed.join(", ")}; got ${show(v)}`);
-  }
-  return v as T;
-}
-
-function num(cfg: Record<string, unknown>, field: string, dflt: number, ok: (x: number) => boolean, expect: string): number {
-  const v = cfg[field] ?? dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) throw new ValueError(`spiking config: ${field} must be ${expect}; got ${show(v)}`);
-  return v;
-}
+const show = showValue;
+const { pick, num } = configReader("spiking");
 
 const int = (lo: number, hi: number) => (x: number) => Number.isInteger(x) && x >= lo && x <= hi;
 
