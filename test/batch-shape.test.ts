@@ -35,6 +35,10 @@ test("trainBatch and predict of every model kind take exactly n examples", async
     assert.is(m.predict(x4, 4).length, 12, k);
     m.dispose();
   }
+  const bp = createModel(core, "brainprop", { arch: [9, 5, 3], maxBatch: 4, input: [3, 3, 1], classes: 3 });
+  assert.throws(() => bp.trainBatchWithActions({ n: 2, x: x4.subarray(0, 18), labels: labels4.subarray(0, 2) }, [0, 1, 2]), shape(/actions holds 3 values, expected n = 2: that is 3 examples/));
+  bp.trainBatchWithActions({ n: 2, x: x4.subarray(0, 18), labels: labels4.subarray(0, 2) }, [0, 1]);
+  bp.dispose();
   const mse = createModel(core, "mlp", { arch: [9, 5, 3], maxBatch: 4, loss: "mse" });
   assert.throws(() => mse.trainBatch({ n: 1, x: x4.subarray(0, 9), targets: new Float32Array(6) }), shape(/batch\.targets holds 6 values, expected n × 3 = 3: that is 2 examples/));
   mse.dispose();
