@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { ValueError } from "dendritic";
 
-/** A benchmark suite the `bench` command can run; each writes its own JSON shape. */
+/** A benchmark suite the `bench` command can run; all write the shape of bench/variants.ts. */
 export interface BenchSuite {
   name: string;
   description: string;

@@ -15,7 +15,7 @@ try {
 // optional package: they load only when `dendritic bench` is invoked.
 const bench = {
   name: "bench",
-  description: "Run a benchmark suite (single thread) and optionally write its results as JSON",
+  description: "Run a benchmark suite on the builds and thread counts asked for (--simd, --threads) and optionally write its results as JSON",
   async load() {
     const { importOptional } = await import("../dist/core/optional.js");
     await importOptional("benny", "dendritic bench");

@@ -1,7 +1,8 @@
 // What the Redis queue costs per sweep job on loopback (docs/sweeps.md):
 //  1. BullMQ alone: N no-op jobs added, processed by one in-process worker, seen completed — ms per job;
-//  2. whole sweeps of zero-epoch bars jobs (each job still starts a process, loads the data, builds
-//     the model, writes its checkpoint and summary): `dendritic sweep --workers 1` against
+//  2. whole sweeps of zero-epoch bars jobs (each job still generates its data, builds the model,
+//     writes its checkpoint and summary, in a job process reused from the previous job):
+//     `dendritic sweep --workers 1` against
 //     `dendritic sweep --queue` with one `dendritic worker`, interleaved; (queue − local) ÷ jobs.
 // Starts its own redis-server on a free loopback port and removes everything it wrote.
 //   node scripts/sweep-queue-overhead.mjs [noop jobs = 500] [sweep jobs = 12] [rounds = 2]

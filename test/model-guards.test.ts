@@ -69,4 +69,30 @@ g("BrainPropNet.predict throws a NonFiniteError naming the first layer with a no
   }
 });
 
+g("BrainPropNet.trainBatch refuses a NaN/±Inf input naming the element before the forward pass: weights and batch-norm running statistics stay unchanged", () => {
+  const net = new BrainPropNet(core, { input: [1, 1, 4], classes: 3, maxBatch: 2, seed: 2, layers: [{ type: "dense", units: 6 }, { type: "batchnorm" }, { type: "relu" }, { type: "dropout", rate: 0.2 }] });
+  const x = Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+  net.trainBatch({ n: 2, x, labels: Int32Array.of(0, 2) });
+  const snapshot = (s: Record<string, { data: ArrayLike<number> }>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.from(v.data)]));
+  const before = snapshot(net.exportState());
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const y = x.slice();
+    y[5] = bad;
+    assert.throws(
+      () => net.trainBatch({ n: 2, x: y, labels: Int32Array.of(0, 2) }),
+      (e: Error) => e instanceof NonFiniteError && e.message === `brainprop.trainBatch: input x[5] is ${bad} (example 1); nothing was changed`,
+      String(bad),
+    );
+    assert.equal(snapshot(net.exportState()), before, `${bad}: nothing changed`);
+  }
+  // The next step is the one that would have come without the refused batches.
+  const twin = new BrainPropNet(core, { input: [1, 1, 4], classes: 3, maxBatch: 2, seed: 2, layers: [{ type: "dense", units: 6 }, { type: "batchnorm" }, { type: "relu" }, { type: "dropout", rate: 0.2 }] });
+  twin.trainBatch({ n: 2, x, labels: Int32Array.of(0, 2) });
+  net.trainBatch({ n: 2, x, labels: Int32Array.of(1, 0) });
+  twin.trainBatch({ n: 2, x, labels: Int32Array.of(1, 0) });
+  assert.equal(snapshot(net.exportState()), snapshot(twin.exportState()));
+  net.dispose();
+  twin.dispose();
+});
+
 g.run();

@@ -5,7 +5,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -119,6 +119,47 @@ async function train(...args: string[]): Promise<void> {
   await cmd.parseAsync(["--progress", "none", ...args], { from: "user" });
 }
 
+/**
+ * Waits, without any timing assumption, for the moment to kill a run: its "epoch k/N |" line on
+ * stdout, then (when `midEpochWrites` > 0) that many further writes of `save` holding a mid-epoch
+ * checkpoint (seen through a directory watch and read back). Everything is driven by what the run
+ * prints and writes, so a busy machine only makes the test slower, never wrong.
+ */
+function killAt(args: string[], sig: NodeJS.Signals, save: string, epoch: number, midEpochWrites: number) {
+  let sent = false;
+  let epochSeen = false;
+  let writes = 0;
+  let reading = false;
+  let trigger: { epoch: number; batch: number } | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+  const kill = () => {
+    if (sent) return;
+    sent = true;
+    child!.kill(sig);
+  };
+  const watcher = watch(path.dirname(save), (_event, name) => {
+    if (name !== path.basename(save) || !epochSeen || sent || reading) return;
+    reading = true;
+    readCheckpoint(save)
+      .then((c) => {
+        if (!sent && c.trainer && c.trainer.batch > 0 && ++writes >= midEpochWrites) {
+          trigger = { epoch: c.trainer.epoch, batch: c.trainer.batch };
+          kill();
+        }
+      })
+      .catch(() => undefined) // replaced again while being read: the next event reads the newer one
+      .finally(() => (reading = false));
+  });
+  const done = start(["train", ...args], (out, c) => {
+    child = c;
+    if (!epochSeen && new RegExp(`^epoch ${epoch}/${EPOCHS} \\|`, "m").test(out)) {
+      epochSeen = true;
+      if (midEpochWrites === 0) kill();
+    }
+  });
+  return done.finally(() => watcher.close()).then((r) => ({ ...r, sent, trigger }));
+}
+
 t("killed at random points with SIGTERM and SIGKILL, then resumed with --load: bit-identical to an uninterrupted run", async () => {
   const refSave = path.join(dir, "ref.st");
   const refJson = path.join(dir, "ref.json");
@@ -126,34 +167,35 @@ t("killed at random points with SIGTERM and SIGKILL, then resumed with --load: b
   const refCk = await readCheckpoint(refSave);
   const refSummary = JSON.parse(readFileSync(refJson, "utf8"));
   const errors = (s: { epochs: { valError: number; testError: number }[] }) => s.epochs.map((e) => [e.valError, e.testError]);
-  const rng = new Rng(2026);
-  const cases: { sig: "SIGTERM" | "SIGKILL"; every: string }[] = [
-    { sig: "SIGTERM", every: "1" },
-    { sig: "SIGKILL", every: "1" },
-    // Timed checkpoints land in the middle of epochs.
-    { sig: "SIGKILL", every: "0.002m" },
+  // The kill points are drawn from a seeded generator (KILL_TEST_SEED picks other points).
+  const rng = new Rng(Number(process.env.KILL_TEST_SEED ?? 2026));
+  const cases: { sig: "SIGTERM" | "SIGKILL"; every: string; midEpochWrites: number }[] = [
+    // Graceful: stops after the current mini-batch and saves there (mid-epoch).
+    { sig: "SIGTERM", every: "1", midEpochWrites: 0 },
+    // Nothing runs after SIGKILL: the last epoch-end checkpoint remains.
+    { sig: "SIGKILL", every: "1", midEpochWrites: 0 },
+    // Timed checkpoints (every 60 ms, at mini-batch boundaries) land in the middle of epochs: the
+    // kill follows the 1st–3rd of them after the chosen epoch.
+    { sig: "SIGKILL", every: "0.001m", midEpochWrites: 1 + Math.floor(rng.range(0, 3)) },
   ];
-  for (const { sig, every } of cases) {
+  for (const { sig, every, midEpochWrites } of cases) {
     const save = path.join(dir, `k-${sig}-${every}.st`);
     const json = path.join(dir, `k-${sig}-${every}.json`);
     const args = [...RUN, "--save", save, "--json", json, "--checkpoint-every", every, "--progress", "lines"];
-    // Kill after the second epoch line (epoch 1's checkpoint is on disk by then) plus a random
-    // delay of up to a few epochs.
-    const delayMs = Math.round(rng.range(0, 400));
-    let sent = false;
-    const first = await start(["train", ...args], (out, child) => {
-      if (!sent && new RegExp(`epoch 2/${EPOCHS} \\|`).test(out)) {
-        sent = true;
-        setTimeout(() => child.kill(sig), delayMs);
-      }
-    });
-    const what = `${sig} (--checkpoint-every ${every}) ${delayMs} ms after epoch 2`;
+    // An epoch from 1 to EPOCHS - 4: several epochs are left to run when the kill comes.
+    const epoch = 1 + Math.floor(rng.range(0, EPOCHS - 4));
+    const first = await killAt(args, sig, save, epoch, midEpochWrites);
+    const what = `${sig} (--checkpoint-every ${every}) after the epoch-${epoch} line${midEpochWrites ? ` and ${midEpochWrites} mid-epoch checkpoint(s) (the last: epoch ${first.trigger?.epoch}, batch ${first.trigger?.batch})` : ""}`;
+    assert.ok(first.sent, `${what}: the kill was sent before the run ended (${first.code} ${first.signal})\n${first.out}${first.err}`);
     if (sig === "SIGTERM") assert.is(first.code, 143, `${what}: ${first.err}`);
     else assert.is(first.signal, "SIGKILL", what);
     assert.ok(existsSync(save), `${what}: a checkpoint exists`);
     const mid = await readCheckpoint(save);
     const midEpoch = mid.trainer!.epoch;
     assert.ok(midEpoch >= 1 && midEpoch < EPOCHS, `${what}: checkpoint after epoch ${midEpoch}`);
+    if (sig === "SIGTERM") assert.ok(midEpoch >= epoch, `${what}: saved where it stopped (epoch ${midEpoch})`);
+    if (every === "1" && sig === "SIGKILL") assert.is(mid.trainer!.batch, 0, `${what}: an epoch-end checkpoint (epoch ${midEpoch})`);
+    if (midEpochWrites) assert.ok(mid.trainer!.batch > 0, `${what}: the run resumes from the middle of epoch ${midEpoch + 1}`);
     const partial = JSON.parse(readFileSync(json, "utf8"));
     assert.is(partial.status, sig === "SIGTERM" ? "interrupted" : "running", what);
     assert.ok(partial.epochs.length >= 1, what);

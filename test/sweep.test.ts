@@ -5,16 +5,20 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expandSpec, jobId, parseSpecText, SpecError } from "../src/sweep/spec.ts";
 import { summarise, type JobRecord } from "../src/sweep/results.ts";
+import { threadsPerJob } from "../src/sweep/run.ts";
+import { oversubscribed } from "../src/cli/sweep.ts";
 import { freePort, RedisServer } from "./support/redis.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dendritic.js");
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
+/** As cli, with extra environment variables. */
+const cliEnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
 /** As cli, without blocking (to run several at once). */
 function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -32,8 +36,8 @@ class Proc {
   readonly p: ChildProcess;
   out = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  constructor(args: string[]) {
-    this.p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  constructor(args: string[], env?: Record<string, string>) {
+    this.p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     this.p.stdout!.on("data", (d) => (this.out += d));
     this.p.stderr!.on("data", (d) => (this.out += d));
     this.exited = new Promise((r) => this.p.once("exit", (code, signal) => r({ code, signal })));
@@ -200,6 +204,25 @@ spec("the summary gives mean ± sample sd and n per configuration, over finished
   assert.is(rows[1].sd, undefined);
 });
 
+spec("threads per job: workers × threads ≤ cores (at least one thread); more is a warning", () => {
+  const cases: [number, number, number][] = [
+    // cores, workers, threads per job
+    [2, 1, 2],
+    [2, 2, 1],
+    [2, 3, 1],
+    [8, 3, 2],
+    [16, 4, 4],
+    [1, 1, 1],
+  ];
+  for (const [cores, workers, t] of cases) {
+    assert.is(threadsPerJob(cores, workers), t, `${cores} cores, ${workers} workers`);
+    if (workers <= cores) assert.ok(workers * threadsPerJob(cores, workers) <= cores);
+    assert.is(oversubscribed(workers, threadsPerJob(cores, workers), cores, "workers"), undefined);
+  }
+  assert.match(oversubscribed(2, 2, 2, "workers")!, /2 workers × 2 threads per job = 4 threads on 2 cores/);
+  assert.is(oversubscribed(4, 1, 2, "workers"), undefined); // one thread per job cannot be fewer
+});
+
 spec.before(() => {
   tmp = mkdtempSync(path.join(tmpdir(), "dendritic-sweep-"));
   yyFile = path.join(tmp, "yy.json");
@@ -272,6 +295,26 @@ local("2 local workers give bit-identical per-job summaries (timing aside) to ru
   assert.is(rec.name, "bars");
   assert.equal(rec.jobs.map((j: JobRecord) => j.status), ["done", "done", "done", "done"]);
   assert.equal(rec.summary.map((g: { label: string; n: number }) => [g.label, g.n]), [["rule=bp", 2], ["rule=fa", 2]]);
+  // Threads per job: cores ÷ workers, so that workers × threads ≤ cores.
+  const cores = availableParallelism();
+  for (const id of ids) {
+    assert.match(readFileSync(path.join(one, id, "log.txt"), "utf8"), new RegExp(`--- dendritic train .* --threads ${threadsPerJob(cores, 1)} `), id);
+    assert.match(readFileSync(path.join(two, id, "log.txt"), "utf8"), new RegExp(`--- dendritic train .* --threads ${threadsPerJob(cores, 2)} `), id);
+  }
+  assert.match(r2.stdout, new RegExp(`2 worker\\(s\\), ${threadsPerJob(cores, 2)} thread\\(s\\) per job`));
+  // One worker ran the four jobs one after another in the same job process; the last of them
+  // gives what a fresh `dendritic train` process gives for its settings.
+  const lastId = (JSON.parse(readFileSync(path.join(one, "sweep.json"), "utf8")).jobs as JobRecord[]).at(-1)!.id;
+  const last = readFileSync(path.join(one, lastId, "log.txt"), "utf8").match(/^--- dendritic train (.*)$/m)![1].split(" ");
+  const direct = path.join(tmp, "direct.json");
+  const settings = last.slice(0, last.indexOf("--save"));
+  const d = cli("train", ...settings, "--json", direct, "--progress", "none");
+  assert.is(d.status, 0, d.stderr);
+  const fresh = metricsOnly(direct) as Record<string, unknown>;
+  const inSlot = metricsOnly(path.join(one, lastId, "summary.json")) as Record<string, unknown>;
+  delete inSlot.checkpoint; // the direct run has no --save
+  delete fresh.checkpoint;
+  assert.equal(inSlot, fresh);
   const rows = readFileSync(csv, "utf8").trim().split("\n");
   assert.is(rows[0], "configuration,n,jobs,failed,metric,mean,sd,epochs_mean,wall_s_mean");
   assert.match(rows[1], /^rule=bp,2,2,0,testError,[0-9.e-]+,[0-9.e-]+,3,/);
@@ -455,19 +498,85 @@ queue("a Redis restart (append-only file) mid-sweep loses no job; an invalid job
   }
 });
 
-queue("Redis with a password: the URL's credentials are used and never printed; a wrong one is a one-line error", async () => {
+/** Runs a 2-job bars sweep through `url` with one worker; returns the sweep's and the worker's output. */
+async function queueRoundTrip(url: string, name: string, env?: Record<string, string>): Promise<{ sweep: string; worker: string; dir: string }> {
+  const dir = path.join(tmp, name);
+  const file = path.join(tmp, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ base: { model: "mlp", dataset: "bars", epochs: 2 }, grid: { rule: ["bp", "fa"] } }));
+  const w = new Proc(["worker", "--queue", url, "--queue-name", name], env);
+  workers.push(w);
+  await until("worker ready", () => /concurrency 1/.test(w.out));
+  const s = new Proc(["sweep", file, "--out", dir, "--queue", url, "--queue-name", name], env);
+  const e = await s.exited;
+  assert.is(e.code, 0, s.out + w.out);
+  assert.match(s.out, /2 done, 0 failed, 0 not finished/);
+  await stopWorkers([w]);
+  return { sweep: s.out, worker: w.out, dir };
+}
+
+/** Every file under dir, concatenated (to look for a leaked secret). */
+function allText(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.endsWith(".safetensors"))
+    .map((d) => readFileSync(path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name), "utf8"))
+    .join("\n");
+}
+
+function oneLineError(r: { status: number | null; stderr: string }, re: RegExp, secret: string): void {
+  assert.is(r.status, 1, r.stderr);
+  const lines = r.stderr.trim().split("\n");
+  assert.is(lines.length, 1, r.stderr);
+  assert.match(lines[0], re);
+  assert.not.ok(lines[0].includes(secret), "the password is not printed");
+}
+
+queue("Redis with a password (requirepass): a sweep and a worker use the URL's credentials and never print or store them; a wrong one is a one-line error", async () => {
   const r = await RedisServer.start({ password: "s3cret-pw" });
   try {
-    const ok = cli("sweep", "status", "--queue", `redis://:s3cret-pw@127.0.0.1:${r.port}`, "--queue-name", "other");
+    const url = `redis://:s3cret-pw@127.0.0.1:${r.port}`;
+    const ok = cli("sweep", "status", "--queue", url, "--queue-name", "other");
     assert.is(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`queue 'other' at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${r.port}/?: 0 waiting, 0 active, 0 done, 0 failed`));
-    assert.not.match(ok.stdout + ok.stderr, /s3cret/);
-    const bad = cli("sweep", "status", "--queue", `redis://:wrong-pw@127.0.0.1:${r.port}`);
-    assert.is(bad.status, 1);
-    const lines = bad.stderr.trim().split("\n");
-    assert.is(lines.length, 1, bad.stderr);
-    assert.match(lines[0], /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS/);
-    assert.not.match(bad.stderr, /wrong-pw/);
+    const run = await queueRoundTrip(url, "pw");
+    for (const text of [run.sweep, run.worker, allText(run.dir), ok.stdout + ok.stderr]) assert.not.match(text, /s3cret/);
+    assert.match(JSON.parse(readFileSync(path.join(run.dir, "sweep.json"), "utf8")).queue.url, /^redis:\/\/:\*\*\*@127\.0\.0\.1/);
+    oneLineError(cli("sweep", "status", "--queue", `redis://:wrong-pw@127.0.0.1:${r.port}`), /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS/, "wrong-pw");
+    oneLineError(cli("sweep", "status", "--queue", r.url), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: NOAUTH/, "s3cret");
+  } finally {
+    await r.dispose();
+  }
+});
+
+queue("Redis ACL users (redis://user:password@host): the named user works, a wrong password or the disabled default user is refused", async () => {
+  const r = await RedisServer.start({ users: [{ name: "alice", password: "al1ce-pw" }] });
+  try {
+    const run = await queueRoundTrip(`redis://alice:al1ce-pw@127.0.0.1:${r.port}/2`, "acl");
+    assert.match(run.sweep, /at redis:\/\/alice:\*\*\*@127\.0\.0\.1:\d+\/2/);
+    for (const text of [run.sweep, run.worker, allText(run.dir)]) assert.not.match(text, /al1ce-pw/);
+    oneLineError(cli("sweep", "status", "--queue", `redis://alice:nope@127.0.0.1:${r.port}`), /WRONGPASS invalid username-password pair/, "nope");
+    oneLineError(cli("sweep", "status", "--queue", `redis://bob:al1ce-pw@127.0.0.1:${r.port}`), /WRONGPASS/, "al1ce-pw");
+    oneLineError(cli("sweep", "status", "--queue", r.url), /NOAUTH/, "al1ce-pw");
+  } finally {
+    await r.dispose();
+  }
+});
+
+queue("TLS (rediss://) on Debian's redis-server: a sweep and a worker over TLS with the server's CA trusted; an untrusted certificate or a plain/TLS mix-up is a one-line error with a hint", async () => {
+  const r = await RedisServer.start({ tls: true, password: "tls-pw" });
+  try {
+    const url = `rediss://:tls-pw@127.0.0.1:${r.port}`;
+    const trust = { NODE_EXTRA_CA_CERTS: r.caFile! };
+    const run = await queueRoundTrip(url, "tls", trust);
+    assert.match(run.worker, /at rediss:\/\/:\*\*\*@127\.0\.0\.1/);
+    assert.not.match(run.sweep + run.worker, /tls-pw/);
+    // The same jobs' metrics as over a plain connection (the "pw" round trip above).
+    for (const id of jobDirs(run.dir)) assert.equal(metricsOnly(path.join(run.dir, id, "summary.json")), metricsOnly(path.join(tmp, "pw", id, "summary.json")), id);
+    // The scheme is case-insensitive (ioredis itself only switches TLS on for "rediss://").
+    const upper = cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "REDISS:"), "--queue-name", "tls");
+    assert.is(upper.status, 0, upper.stderr);
+    assert.match(upper.stdout, /2 done/);
+    oneLineError(cli("sweep", "status", "--queue", url), /cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: self-signed certificate in certificate chain \(.*NODE_EXTRA_CA_CERTS/, "tls-pw");
+    oneLineError(cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "redis:")), /cannot reach Redis at redis:\/\/.*\(a TLS port\? use rediss:\/\/\)/, "tls-pw");
   } finally {
     await r.dispose();
   }

@@ -9,7 +9,7 @@ import { ValueError } from "../core/errors.js";
 import { modelKinds } from "../models/registry.js";
 import { describeOutcome, markFinished, runLocal } from "../sweep/local.js";
 import { metricsOf, newRecords, summarise, summaryTable, writeCsv, writeSweepRecord, type JobRecord, type SweepRecord } from "../sweep/results.js";
-import { isComplete, jobPaths, readSummary } from "../sweep/run.js";
+import { isComplete, jobPaths, readSummary, threadsPerJob } from "../sweep/run.js";
 import { expandSpec, parseSpecText, SpecError, type SweepJob } from "../sweep/spec.js";
 import { formatDuration } from "./progress.js";
 import { trainCommand } from "./train.js";
@@ -135,8 +135,11 @@ async function runSweep(file: string, opts: SweepOpts): Promise<number> {
   if (opts.queue) return runQueued(jobs, rec, outDir, sweepFile, opts, epochsOf, t0);
 
   const cores = availableParallelism();
-  const threads = opts.threads ?? (trainHasThreads() ? Math.max(1, Math.floor(cores / opts.workers)) : 0);
+  const threads = opts.threads ?? (trainHasThreads() ? threadsPerJob(cores, opts.workers) : 0);
   if (opts.threads && !trainHasThreads()) throw new ValueError("--threads: this version of 'dendritic train' has no --threads option");
+  const most = Math.max(threads, ...jobs.map((j) => (typeof j.config.threads === "number" ? j.config.threads : 0)));
+  const over = oversubscribed(opts.workers, most, cores, "workers");
+  if (over) console.error(over);
   rec.workers = opts.workers;
   await mkdir(outDir, { recursive: true });
   const unlock = await lockDir(outDir);
@@ -145,6 +148,12 @@ async function runSweep(file: string, opts: SweepOpts): Promise<number> {
   } finally {
     await unlock();
   }
+}
+
+/** A warning when N jobs at once × T threads each ask for more threads than the machine has cores. */
+export function oversubscribed(jobs: number, threads: number, cores: number, what: string): string | undefined {
+  if (jobs * threads <= cores || threads <= 1) return undefined;
+  return `note: ${jobs} ${what} × ${threads} threads per job = ${jobs * threads} threads on ${cores} cores: the jobs will compete for the cores (by default threads per job are cores ÷ ${what})`;
 }
 
 /**
@@ -431,7 +440,9 @@ export function workerCommand(): Command {
       const { runWorker, checkQueueName } = await import("../sweep/queue.js");
       const has = trainHasThreads();
       if (opts.threads && !has) throw new ValueError("--threads: this version of 'dendritic train' has no --threads option");
-      const threads = opts.threads ?? (has ? Math.max(1, Math.floor(availableParallelism() / opts.concurrency)) : 0);
+      const threads = opts.threads ?? (has ? threadsPerJob(availableParallelism(), opts.concurrency) : 0);
+      const over = oversubscribed(opts.concurrency, threads, availableParallelism(), "concurrent jobs");
+      if (over) console.error(over);
       process.exitCode = await runWorker({
         url: opts.queue,
         queueName: checkQueueName(opts.queueName),

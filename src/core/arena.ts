@@ -7,6 +7,7 @@
 // - padding lanes are exactly 0 and kernels keep them 0 (0 × NaN would be NaN);
 // - a vector is a 1 × n tensor.
 import { DisposedError, ShapeError, ValueError, assertInt } from "./errors.js";
+import { SHARED_MAXIMUM_PAGES } from "./instantiate.js";
 import type { CoreExports } from "./wasm.js";
 import "./disposable.js";
 
@@ -17,6 +18,16 @@ export const ceil4 = (n: number): number => (n + 3) & ~3;
  * are valid and handled as unsigned numbers throughout (`>>> 0` where they come out of the core).
  */
 export const MEMORY_LIMIT_BYTES = 2 ** 32;
+/**
+ * The memory limit of a core: 4 GiB for the single-threaded builds, 2 GiB for the threads builds,
+ * whose shared memory declares that maximum (SHARED_MAXIMUM_PAGES: a shared memory must declare
+ * one, and it is reserved up front).
+ */
+export function memoryLimit(core: CoreExports): number {
+  const shared = typeof SharedArrayBuffer !== "undefined" && core.memory.buffer instanceof SharedArrayBuffer;
+  return shared ? SHARED_MAXIMUM_PAGES * 65536 : MEMORY_LIMIT_BYTES;
+}
+
 /** The largest single block the core's allocator (AssemblyScript's TLSF) hands out: 1 GiB less its header. */
 export const MAX_TENSOR_BYTES = 2 ** 30 - 16;
 /** Allocator overhead per tensor (TLSF block header and alignment), for size estimates. */
@@ -38,13 +49,18 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 /**
  * Refuses, before anything is allocated, an object that needs `bytes` of WebAssembly memory when
- * that would not fit under the 4 GiB limit next to what the core already holds. `what` names it.
+ * that would not fit under the core's limit (memoryLimit: 4 GiB, 2 GiB for a threads build) next
+ * to what the core already holds. `what` names it.
  */
 export function checkFits(core: CoreExports, bytes: number, what: string): void {
   const used = bytesInUse(core);
-  if (bytes + used > MEMORY_LIMIT_BYTES) {
+  const limit = memoryLimit(core);
+  if (bytes + used > limit) {
+    const threads = limit < MEMORY_LIMIT_BYTES;
     throw new ValueError(
-      `${what} needs ${gib(bytes)} of WebAssembly memory; the limit is ${gib(MEMORY_LIMIT_BYTES)}` + (used > 0 ? `, of which ${gib(used)} are held by other models and tensors` : ""),
+      `${what} needs ${gib(bytes)} of WebAssembly memory; the limit${threads ? " of this threads build" : ""} is ${gib(limit)}` +
+        (used > 0 ? `, of which ${gib(used)} are held by other models and tensors` : "") +
+        (threads ? ` (single-threaded builds: ${gib(MEMORY_LIMIT_BYTES)})` : ""),
     );
   }
 }
@@ -179,7 +195,7 @@ export class Arena {
     } catch (e) {
       // The allocator traps when memory.grow fails; its state is unchanged, so the core stays usable.
       throw new ValueError(
-        `out of WebAssembly memory: a ${rows}×${cols} tensor (${gib(bytes)}) does not fit; ${gib(bytesInUse(core))} are in use, the limit is ${gib(MEMORY_LIMIT_BYTES)} (${(e as Error).message})`,
+        `out of WebAssembly memory: a ${rows}×${cols} tensor (${gib(bytes)}) does not fit; ${gib(bytesInUse(core))} are in use, the limit is ${gib(memoryLimit(core))} (${(e as Error).message})`,
       );
     }
     if (ptr === 0 || ptr % 16 !== 0) throw new ValueError(`allocation of ${bytes} bytes failed (ptr ${ptr})`);

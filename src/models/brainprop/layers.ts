@@ -69,6 +69,44 @@ function outSize(n: number, stride: number, padding: Padding): { o: number; pad:
   return { o, pad: Math.floor(Math.max((o - 1) * stride + 3 - n, 0) / 2) };
 }
 
+/**
+ * What a layer's constructor below allocates, without allocating it: its output geometry, the
+ * [rows, cols] of every tensor it creates, and the rows × cols of the shared patch-gradient scratch
+ * it needs (0 rows: none). Used to refuse a network that cannot fit before anything is allocated;
+ * the geometry checks are the constructors' own.
+ */
+export function layerPlan(inp: Act, spec: LayerSpec, index: number, maxBatch: number, needDx: boolean): { out: Act; shapes: [number, number][]; scratch: [number, number] } {
+  const B = maxBatch;
+  const io = (out: Act): [number, number][] => [[B * rowsPerImage(out), colsOf(out)], ...(needDx ? [[B * rowsPerImage(inp), colsOf(inp)] as [number, number]] : [])];
+  switch (spec.type) {
+    case "conv":
+    case "local": {
+      const stride = spec.stride ?? 1;
+      const padding = spec.padding ?? "same";
+      const ho = outSize(inp.h, stride, padding);
+      const wo = outSize(inp.w, stride, padding);
+      if (ho.o < 1 || wo.o < 1) throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+      const out: Act = { h: ho.o, w: wo.o, c: spec.filters, packed: false };
+      const P = ho.o * wo.o;
+      const n = 9 * inp.c;
+      return { out, shapes: [...io(out), [B * P, n], spec.type === "conv" ? [spec.filters, n] : [P * spec.filters, n]], scratch: needDx ? [B * P, n] : [0, 0] };
+    }
+    case "dense": {
+      const out: Act = { h: 1, w: 1, c: spec.units, packed: false };
+      return { out, shapes: [...io(out), [spec.units, flatLen(inp)], [spec.units, B]], scratch: [0, 0] };
+    }
+    case "relu":
+      return { out: inp, shapes: io(inp), scratch: [0, 0] };
+    case "batchnorm": {
+      if (inp.packed && inp.h * inp.w > 1) throw new ShapeError(`brainprop: layers[${index}] (batchnorm) must follow a conv, local or dense layer, not the packed input image`);
+      const c = inp.c;
+      return { out: inp, shapes: [...io(inp), ...Array.from({ length: 9 }, () => [1, c] as [number, number]), [B * rowsPerImage(inp), c]], scratch: [0, 0] };
+    }
+    case "dropout":
+      return { out: inp, shapes: [...io(inp), [B * rowsPerImage(inp), colsOf(inp)], [B * rowsPerImage(inp), colsOf(inp)]], scratch: [0, 0] };
+  }
+}
+
 /** Shared scratch for the patch-gradient matrices of all spatial layers (used one layer at a time). */
 export class Scratch {
   t: Tensor | null = null;

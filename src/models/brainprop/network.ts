@@ -12,12 +12,12 @@
 // s = argmax Q.
 // The backprop baseline ("bp") uses softmax cross-entropy on the same network.
 import type { Core } from "../../core/core.js";
-import type { Arena, Tensor } from "../../core/arena.js";
+import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../../core/errors.js";
 import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
-import { BatchNorm, Dense, Dropout, Relu, Scratch, Spatial, STREAM_ACTIONS, STREAM_WEIGHTS, type Act, type Ctx, type Layer } from "./layers.js";
+import { BatchNorm, Dense, Dropout, layerPlan, Relu, Scratch, Spatial, STREAM_ACTIONS, STREAM_WEIGHTS, type Act, type Ctx, type Layer } from "./layers.js";
 import { brainpropConfig, type BrainPropConfig, type BrainPropOptions, type LayerSpec } from "./params.js";
 
 /** Statistics of the last training step. */
@@ -30,6 +30,40 @@ export interface StepStats {
   explored: number;
   /** bp: mean cross-entropy; BrainProp: mean ½(r − Q_s)². */
   loss: number;
+}
+
+/**
+ * WebAssembly memory (bytes) the BrainPropNet constructor allocates for a configuration: the input,
+ * every layer's tensors (layerPlan), the shared patch-gradient scratch and the per-example buffers.
+ */
+export function brainpropMemoryBytes(config: BrainPropOptions): number {
+  return brainpropBytes(brainpropConfig(config as Record<string, unknown>));
+}
+
+function brainpropBytes(cfg: BrainPropConfig): number {
+  const B = cfg.maxBatch;
+  const [H, W, C] = cfg.input;
+  let act: Act = { h: H, w: W, c: C, packed: true };
+  let n = tensorBytes(B, H * W * C);
+  let scratchRows = 0;
+  let scratchCols = 1;
+  [...cfg.layers, { type: "dense", units: cfg.classes } as LayerSpec].forEach((s, i) => {
+    const p = layerPlan(act, s, i, B, i > 0);
+    for (const [r, c] of p.shapes) n += tensorBytes(r, c);
+    if (p.scratch[0] > 0) {
+      scratchRows = Math.max(scratchRows, p.scratch[0]);
+      scratchCols = Math.max(scratchCols, p.scratch[1]);
+    }
+    act = p.out;
+  });
+  if (scratchRows > 0) n += tensorBytes(scratchRows, scratchCols);
+  return n + 2 * tensorBytes(1, B) + tensorBytes(B, 2) + tensorBytes(B, cfg.classes);
+}
+
+/** "brainprop 28×28×1 conv32-relu-…-dense10 (maxBatch B)" for messages. */
+function describe(cfg: BrainPropConfig): string {
+  const names = [...cfg.layers, { type: "dense", units: cfg.classes } as LayerSpec].map((s) => (s.type === "conv" || s.type === "local" ? `${s.type}${s.filters}` : s.type === "dense" ? `dense${s.units}` : s.type));
+  return `brainprop ${cfg.input.join("×")} ${names.join("-")} (maxBatch ${cfg.maxBatch})`;
 }
 
 export class BrainPropNet implements TrainableModel {
@@ -63,6 +97,7 @@ export class BrainPropNet implements TrainableModel {
     this.inputSize = H * W * C;
     this.outputSize = cfg.classes;
     this.maxBatch = cfg.maxBatch;
+    checkFits(ex, brainpropBytes(cfg), describe(cfg));
     const arena = core.arena();
     this.arena = arena;
     try {
@@ -199,6 +234,11 @@ export class BrainPropNet implements TrainableModel {
     this.checkBatch(batch);
     const n = batch.n;
     this.loadInput(batch.x, 0, n);
+    // Before the forward pass: in training mode it updates the batch-norm running statistics.
+    if (!this.ex.allFinite(this.input.ptr, n, this.inputSize)) {
+      const i = Array.prototype.findIndex.call(batch.x.subarray(0, n * this.inputSize), (v: number) => !Number.isFinite(v));
+      throw new NonFiniteError(`brainprop.trainBatch: input x[${i}] is ${batch.x[i]} (example ${Math.floor(i / this.inputSize)}); nothing was changed`);
+    }
     this.loadLabels(batch.labels!, n);
     const q = this.forward(n, true);
     if (!this.ex.allFinite(q.ptr, n, this.outputSize)) {

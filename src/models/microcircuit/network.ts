@@ -6,7 +6,7 @@
 // lives. A whole presentation (all Euler steps) or a whole mini-batch (fast steady-state mode) is
 // one call.
 import type { Core } from "../../core/core.js";
-import type { Arena, Tensor } from "../../core/arena.js";
+import { checkFits, tensorBytes, type Arena, type Tensor } from "../../core/arena.js";
 import type { CoreExports } from "../../core/wasm.js";
 import { DisposedError, NonFiniteError, ShapeError, ValueError, assertFinite, assertInt } from "../../core/errors.js";
 import { checkExamples } from "../../data/batch.js";
@@ -98,6 +98,36 @@ function checkFiniteInput(x: ArrayLike<number>, count: number, what: string): vo
  * one interneuron per upper-layer pyramidal cell, conductance-based nudging, noise, input
  * smoothing, τ_w-filtered dendritic-prediction plasticity; full dynamics and fast steady state.
  */
+/**
+ * WebAssembly memory (bytes) the Microcircuit constructor allocates: the same tensors, counted
+ * from the sizes, the batch capacity and which pathways learn or have thresholds. Monitors
+ * (allocated when they are added) are not included.
+ */
+export function microcircuitMemoryBytes(
+  sizes: readonly number[],
+  maxBatch: number,
+  plastic: { up: boolean; down: boolean; ip: boolean; pi: boolean },
+  thresholds: { up: boolean; ip: boolean },
+): number {
+  const N = sizes.length - 1;
+  const B = maxBatch;
+  const chunk = Math.max(1, Math.floor(64 / B));
+  let n = tensorBytes(1, LAYER0 + N * LREC) + tensorBytes(1, MAX_MONITORS * MREC) + 3 * tensorBytes(B, sizes[0]) + tensorBytes(B, sizes[N]) + tensorBytes(1, B);
+  for (let k = 1; k <= N; k++) {
+    const [nk, nPrev, nNext, hid] = [sizes[k], sizes[k - 1], k < N ? sizes[k + 1] : 0, k < N];
+    n += 7 * tensorBytes(B, nk) + tensorBytes(1, nk) + tensorBytes(chunk * B, nk);
+    if (hid) n += 4 * tensorBytes(B, nk) + 5 * tensorBytes(B, nNext) + tensorBytes(1, nNext) + tensorBytes(chunk * B, nNext);
+    n += tensorBytes(nk, nPrev) * (plastic.up ? 2 : 1);
+    if (thresholds.up) n += tensorBytes(1, nk) * (plastic.up ? 2 : 1);
+    if (hid) {
+      n += tensorBytes(nk, nNext) * (2 + (plastic.down ? 1 : 0) + (plastic.pi ? 1 : 0));
+      n += tensorBytes(nNext, nk) * (plastic.ip ? 2 : 1);
+      if (thresholds.ip) n += tensorBytes(1, nNext) * (plastic.ip ? 2 : 1);
+    }
+  }
+  return n;
+}
+
 export class Microcircuit {
   readonly sizes: readonly number[];
   readonly maxBatch: number;
@@ -196,6 +226,7 @@ export class Microcircuit {
 
     this.#core = core;
     this.#ex = core.exports;
+    checkFits(core.exports, microcircuitMemoryBytes(this.sizes, this.maxBatch, this.plastic, this.thresholds), `microcircuit ${this.sizes.join("-")} (maxBatch ${this.maxBatch})`);
     const arena = core.arena();
     this.#arena = arena;
     try {

@@ -16,7 +16,7 @@
 // from W (and the window counter); bp feedback is W itself.
 import type { Core } from "../../core/core.js";
 import type { CoreExports } from "../../core/wasm.js";
-import type { Tensor } from "../../core/arena.js";
+import { checkFits, tensorBytes, type Tensor } from "../../core/arena.js";
 import { NonFiniteError, ShapeError, ValueError, assertFinite } from "../../core/errors.js";
 import { checkExamples, type Batch } from "../../data/batch.js";
 import type { NamedArray, TrainableModel } from "../../train/model.js";
@@ -155,6 +155,37 @@ export interface WindowStats {
   work: number[];
 }
 
+/**
+ * WebAssembly memory (bytes) the Spiking constructor allocates for a configuration: the same
+ * tensors, counted from the architecture, the batch capacity, the time steps and the rule.
+ */
+export function spikingMemoryBytes(config: SpikingOptions): number {
+  return spikingBytes(spikingConfig(config as Record<string, unknown>));
+}
+
+function spikingBytes(c: ReturnType<typeof spikingConfig>): number {
+  const arch = c.arch;
+  const L = arch.length - 1;
+  const B = c.maxBatch;
+  const T = c.steps;
+  const Tl = c.steps - c.settle;
+  const widest = Math.max(...arch.slice(0, L));
+  let n = tensorBytes(1, HEADER + (L + 1) * POP_SLOTS) + tensorBytes(1, 2 * (L + 1) * STATS_SLOTS) + tensorBytes(1, 4);
+  n += 3 * tensorBytes(B, arch[L]) + tensorBytes(1, arch[L]) + (c.input === "bernoulli" ? tensorBytes(B, arch[0]) : 0);
+  n += tensorBytes(1, widest + 1) + tensorBytes(B, widest) + 2 * tensorBytes(B, arch[0]) + tensorBytes(1, 2 * B) + tensorBytes(B, arch[1]);
+  n += tensorBytes(B, arch[0]);
+  for (let p = 0; p <= L; p++) {
+    const k = arch[p];
+    n += 4 * tensorBytes(B, k) + 2 * tensorBytes(T * B, k) + tensorBytes(T, B);
+    if (p >= 1) {
+      const nin = arch[p - 1];
+      n += 2 * tensorBytes(nin, k) + 2 * tensorBytes(1, k) + 2 * tensorBytes(Tl * B, k) + tensorBytes(Tl, B) + 5 * tensorBytes(B, k) + tensorBytes(k, nin) + tensorBytes(B, nin);
+      if (p >= 2) n += tensorBytes(k, nin) * (c.rule === "scfa-frsf" || c.rule === "scfa-brsf" || c.rule === "fa" ? 2 : 1);
+    }
+  }
+  return n;
+}
+
 export class Spiking extends ArenaModel implements TrainableModel {
   readonly kind = "spiking";
   readonly inputSize: number;
@@ -180,6 +211,7 @@ export class Spiking extends ArenaModel implements TrainableModel {
 
   constructor(core: Core, config: SpikingOptions) {
     const c = spikingConfig(config as Record<string, unknown>);
+    checkFits(core.exports, spikingBytes(c), `spiking ${c.arch.join("-")} (${c.steps} steps, maxBatch ${c.maxBatch})`);
     const arena = core.arena();
     super(arena, "spiking model");
     this.#cfg = c;
