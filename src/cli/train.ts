@@ -311,7 +311,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       limitTrain: limit,
       monitorEvery: opts.monitorEvery,
       onProgress: (p) => reporter.progress(p),
-      onEpoch: (r) => reporter.epoch(r, epochs),
+      // Timed checkpoints are taken at progress events: keep these at least as frequent.
+      ...("minutes" in opts.checkpointEvery ? { progressMs: Math.min(100, opts.checkpointEvery.minutes * 60_000) } : {}),
     });
     if (resume) trainer.restore(ckpt!.trainer!);
 
@@ -338,6 +339,9 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       onStopSignal: () => reporter.stopBar(),
       chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
     });
+    // The epoch's line after the run control's listener has written the epoch's checkpoint and
+    // summary: once a line is printed, what it reports is on disk.
+    trainer.addEventListener("epoch", (e) => reporter.epoch(e.detail, epochs));
     control.installSignalHandlers();
     let failure: unknown;
     try {
