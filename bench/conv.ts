@@ -17,12 +17,23 @@ import path from "node:path";
 import os from "node:os";
 import { BrainPropNet, DendriticError, mulberry32, PBR20 } from "dendritic";
 import { parseRounds, type BenchSuite } from "./suite.js";
-import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case, type Variant } from "./variants.js";
+import {
+  closeVariants,
+  machine,
+  openVariants,
+  parseBuilds,
+  parseThreads,
+  report,
+  runInterleaved,
+  variantOptions,
+  type BenchResult,
+  type Case,
+  type Variant,
+} from "./variants.js";
 
 const BATCH = PBR20.batch;
 const POOL = 8;
 const SIDE = 28;
-
 
 function data() {
   const next = mulberry32(11);
@@ -57,7 +68,9 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
     tf = await import("@tensorflow/tfjs");
     wasm = await import("@tensorflow/tfjs-backend-wasm");
   } catch (e) {
-    throw new DendriticError(`bench conv: TensorFlow.js is not installed (it is a devDependency: npm install in the repository, or pass --no-tfjs): ${(e as Error).message}`);
+    throw new DendriticError(
+      `bench conv: TensorFlow.js is not installed (it is a devDependency: npm install in the repository, or pass --no-tfjs): ${(e as Error).message}`,
+    );
   }
   const require = createRequire(import.meta.url);
   const dist = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep;
@@ -80,14 +93,26 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
           const DY = tf.engine().makeTensorFromTensorInfo(inputs.dy) as tfjs.Tensor4D;
           const [, H, W] = X.shape;
           const [, Ho, Wo] = DY.shape;
-          let pt = 0, pl = 0, pb = 0, pr = 0;
+          let pt = 0,
+            pl = 0,
+            pb = 0,
+            pr = 0;
           if (pad === "same") {
-            const th = Math.max((Ho - 1) * sh + fh - H, 0), tw = Math.max((Wo - 1) * sw + fw - W, 0);
-            pt = Math.floor(th / 2); pb = th - pt; pl = Math.floor(tw / 2); pr = tw - pl;
+            const th = Math.max((Ho - 1) * sh + fh - H, 0),
+              tw = Math.max((Wo - 1) * sw + fw - W, 0);
+            pt = Math.floor(th / 2);
+            pb = th - pt;
+            pl = Math.floor(tw / 2);
+            pr = tw - pl;
           } else if (pad !== "valid") {
             throw new DendriticError(`bench conv: Conv2DBackpropFilter with padding ${JSON.stringify(pad)} is not needed here`);
           }
-          const Xp = tf.pad(X, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+          const Xp = tf.pad(X, [
+            [0, 0],
+            [pt, pb],
+            [pl, pr],
+            [0, 0],
+          ]);
           const O = tf.conv2d(tf.transpose(Xp, [3, 1, 2, 0]), tf.transpose(DY, [1, 2, 0, 3]), 1, "valid", "NHWC", [sh, sw]);
           return tf.transpose(O.slice([0, 0, 0, 0], [cin, fh, fw, cout]), [1, 2, 0, 3]);
         });
@@ -100,7 +125,18 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const init = () => tf.initializers.randomNormal({ stddev: PBR20.initStd, seed: 1 });
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [SIDE, SIDE, 1], filters: 32, kernelSize: 3, strides: 1, padding: "same", useBias: false, activation: "relu", kernelInitializer: init() }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [SIDE, SIDE, 1],
+      filters: 32,
+      kernelSize: 3,
+      strides: 1,
+      padding: "same",
+      useBias: false,
+      activation: "relu",
+      kernelInitializer: init(),
+    }),
+  );
   m.add(tf.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3 }));
   m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: "same", useBias: false, activation: "relu", kernelInitializer: init() }));
   m.add(tf.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3 }));
@@ -110,7 +146,8 @@ async function tfjsCase(d: ReturnType<typeof data>): Promise<Case> {
   m.add(tf.layers.dropout({ rate: PBR20.dropout }));
   m.add(tf.layers.dense({ units: 10, useBias: false, kernelInitializer: init() }));
   m.compile({ optimizer: tf.train.sgd(PBR20.lr), loss: tf.losses.softmaxCrossEntropy });
-  const xs: tfjs.Tensor[] = [], ys: tfjs.Tensor[] = [];
+  const xs: tfjs.Tensor[] = [],
+    ys: tfjs.Tensor[] = [];
   for (let k = 0; k < POOL; k++) {
     xs.push(tf.tensor4d(d.x.subarray(k * BATCH * SIDE * SIDE, (k + 1) * BATCH * SIDE * SIDE), [BATCH, SIDE, SIDE, 1]));
     ys.push(tf.oneHot(tf.tensor1d(d.labels.subarray(k * BATCH, (k + 1) * BATCH), "int32"), 10));
@@ -173,8 +210,17 @@ export const convSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
-    const { results, load } = await benchConv({ quick: !!opts.quick, rounds, tfjs: opts.tfjs !== false, simd: opts.simd as string, threads: opts.threads as string });
-    console.log("PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases; batch " + BATCH);
+    const { results, load } = await benchConv({
+      quick: !!opts.quick,
+      rounds,
+      tfjs: opts.tfjs !== false,
+      simd: opts.simd as string,
+      threads: opts.threads as string,
+    });
+    console.log(
+      "PBR20 conv MNIST (docs/model.md §3): 32@3x3 s1 same, ReLU, BN, 32@3x3 s2 same, ReLU, BN, dropout 0.3, dense 500 ReLU, dropout 0.3, dense 10; no biases; batch " +
+        BATCH,
+    );
     const tf = results.find((r) => r.build.startsWith("tfjs"));
     if (tf) for (const r of results) if (r !== tf) console.log(`${r.case} ${r.build} ×${r.threads}: ${(r.median / tf.median).toFixed(2)}× TensorFlow.js`);
     await report(results, machine("wall", rounds, load), opts.json);

@@ -7,13 +7,48 @@
 import os from "node:os";
 import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
 import { parseRounds, type BenchSuite } from "./suite.js";
-import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
+import {
+  closeVariants,
+  machine,
+  openVariants,
+  parseBuilds,
+  parseThreads,
+  report,
+  runInterleaved,
+  variantOptions,
+  type BenchResult,
+  type Case,
+} from "./variants.js";
 
-const KERNELS = ["logistic", "logisticGrad", "softRect", "tanh", "relu", "compartmentStep", "lowpass", "axpy", "gaussian", "uniform", "sumAbs", "allFinite"] as const;
+const KERNELS = [
+  "logistic",
+  "logisticGrad",
+  "softRect",
+  "tanh",
+  "relu",
+  "compartmentStep",
+  "lowpass",
+  "axpy",
+  "gaussian",
+  "uniform",
+  "sumAbs",
+  "allFinite",
+] as const;
 type Kernel = (typeof KERNELS)[number];
-const SHAPES: [number, number][] = [[1, 500], [10, 500]];
+const SHAPES: [number, number][] = [
+  [1, 500],
+  [10, 500],
+];
 // SCBS18 (docs/model.md §1.9): dt, g_lk, g_B, g_A, σ; soft rectifier γ, β, θ; τ_w = 30 ms
-const DT = 0.1, GL = 0.1, GB = 1, GA = 0.8, SIGMA = 0.1, GAMMA = 0.1, BETA = 1, THETA = 3, A_LP = DT / 30;
+const DT = 0.1,
+  GL = 0.1,
+  GB = 1,
+  GA = 0.8,
+  SIGMA = 0.1,
+  GAMMA = 0.1,
+  BETA = 1,
+  THETA = 3,
+  A_LP = DT / 30;
 
 type Raw = (...args: number[]) => number | void;
 
@@ -21,19 +56,48 @@ type Raw = (...args: number[]) => number | void;
 function wasmCase(core: Core, k: Kernel, rows: number, cols: number): () => void {
   const arena = core.arena();
   const next = mulberry32(42);
-  const t = () => arena.from(rows, cols, Array.from({ length: rows * cols }, () => 8 * next() - 4));
+  const t = () =>
+    arena.from(
+      rows,
+      cols,
+      Array.from({ length: rows * cols }, () => 8 * next() - 4),
+    );
   const [y, x, v, w] = [t(), t(), t(), t()];
   const f = (name: string) => core.fn<Raw>(name);
   let counter = 0;
   switch (k) {
-    case "logistic": { const g = f("logistic"); return () => g(y.ptr, x.ptr, rows, cols); }
-    case "logisticGrad": { const g = f("logisticGrad"); return () => g(y.ptr, x.ptr, rows, cols); }
-    case "softRect": { const g = f("softRect"); return () => g(y.ptr, x.ptr, rows, cols, GAMMA, BETA, THETA); }
-    case "tanh": { const g = f("tanhAct"); return () => g(y.ptr, x.ptr, rows, cols); }
-    case "relu": { const g = f("relu"); return () => g(y.ptr, x.ptr, rows, cols); }
-    case "compartmentStep": { const g = f("compartmentStep"); return () => g(y.ptr, x.ptr, v.ptr, w.ptr, rows, cols, DT, GL, GB, GA, SIGMA); }
-    case "lowpass": { const g = f("lowpass"); return () => g(y.ptr, x.ptr, rows, cols, A_LP); }
-    case "axpy": { const g = f("axpy"); return () => g(y.ptr, x.ptr, rows, cols, 1e-7); }
+    case "logistic": {
+      const g = f("logistic");
+      return () => g(y.ptr, x.ptr, rows, cols);
+    }
+    case "logisticGrad": {
+      const g = f("logisticGrad");
+      return () => g(y.ptr, x.ptr, rows, cols);
+    }
+    case "softRect": {
+      const g = f("softRect");
+      return () => g(y.ptr, x.ptr, rows, cols, GAMMA, BETA, THETA);
+    }
+    case "tanh": {
+      const g = f("tanhAct");
+      return () => g(y.ptr, x.ptr, rows, cols);
+    }
+    case "relu": {
+      const g = f("relu");
+      return () => g(y.ptr, x.ptr, rows, cols);
+    }
+    case "compartmentStep": {
+      const g = f("compartmentStep");
+      return () => g(y.ptr, x.ptr, v.ptr, w.ptr, rows, cols, DT, GL, GB, GA, SIGMA);
+    }
+    case "lowpass": {
+      const g = f("lowpass");
+      return () => g(y.ptr, x.ptr, rows, cols, A_LP);
+    }
+    case "axpy": {
+      const g = f("axpy");
+      return () => g(y.ptr, x.ptr, rows, cols, 1e-7);
+    }
     case "gaussian": {
       const g = f("gaussian");
       return () => {
@@ -48,8 +112,14 @@ function wasmCase(core: Core, k: Kernel, rows: number, cols: number): () => void
         counter += rows * cols;
       };
     }
-    case "sumAbs": { const g = f("sumAbs"); return () => void g(x.ptr, rows, cols); }
-    case "allFinite": { const g = f("allFinite"); return () => void g(x.ptr, rows, cols); }
+    case "sumAbs": {
+      const g = f("sumAbs");
+      return () => void g(x.ptr, rows, cols);
+    }
+    case "allFinite": {
+      const g = f("allFinite");
+      return () => void g(x.ptr, rows, cols);
+    }
   }
 }
 
@@ -86,32 +156,70 @@ function jsCase(k: Kernel, rows: number, cols: number): () => void {
   // one explicit loop per kernel (a shared loop with a callback would measure the call, not the math)
   switch (k) {
     case "logistic":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = 1 / (1 + Math.exp(-x[i])); };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+      };
     case "logisticGrad":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) { const s = 1 / (1 + Math.exp(-x[i])); y[i] = s * (1 - s); } };
+      return () => {
+        for (let r = 0; r < rows; r++)
+          for (let i = r * st, e = i + cols; i < e; i++) {
+            const s = 1 / (1 + Math.exp(-x[i]));
+            y[i] = s * (1 - s);
+          }
+      };
     case "softRect":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) { const z = BETA * (x[i] - THETA); y[i] = GAMMA * (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))); } };
+      return () => {
+        for (let r = 0; r < rows; r++)
+          for (let i = r * st, e = i + cols; i < e; i++) {
+            const z = BETA * (x[i] - THETA);
+            y[i] = GAMMA * (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))));
+          }
+      };
     case "tanh":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = Math.tanh(x[i]); };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = Math.tanh(x[i]);
+      };
     case "relu":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = Math.max(x[i], 0); };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] = Math.max(x[i], 0);
+      };
     case "compartmentStep":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) { const u = y[i]; y[i] = u + DT * (-GL * u + GB * (x[i] - u) + GA * (v[i] - u) + SIGMA * w[i]); } };
+      return () => {
+        for (let r = 0; r < rows; r++)
+          for (let i = r * st, e = i + cols; i < e; i++) {
+            const u = y[i];
+            y[i] = u + DT * (-GL * u + GB * (x[i] - u) + GA * (v[i] - u) + SIGMA * w[i]);
+          }
+      };
     case "lowpass":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] += A_LP * (x[i] - y[i]); };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] += A_LP * (x[i] - y[i]);
+      };
     case "axpy":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] += 1e-7 * x[i]; };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) y[i] += 1e-7 * x[i];
+      };
     case "gaussian":
       return () => jsGaussian(w, rows, cols);
     case "uniform":
-      return () => { for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) w[i] = Math.random(); };
+      return () => {
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) w[i] = Math.random();
+      };
     case "sumAbs": {
       const sink = new Float64Array(1);
-      return () => { let s = 0; for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) s += Math.abs(x[i]); sink[0] += s; };
+      return () => {
+        let s = 0;
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) s += Math.abs(x[i]);
+        sink[0] += s;
+      };
     }
     case "allFinite": {
       const sink = new Int32Array(1);
-      return () => { let ok = 1; for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) if (!Number.isFinite(x[i])) ok = 0; sink[0] += ok; };
+      return () => {
+        let ok = 1;
+        for (let r = 0; r < rows; r++) for (let i = r * st, e = i + cols; i < e; i++) if (!Number.isFinite(x[i])) ok = 0;
+        sink[0] += ok;
+      };
     }
   }
 }
@@ -152,7 +260,18 @@ export async function benchElementwise(options: ElementwiseBenchOptions = {}): P
       for (let i = 0; i < 50; i++) fn();
       const once = (performance.now() - t0) / 50 / 1000;
       // ≥ 5 ms of calls per CPU-clock sample
-      cases.push({ case: `${kernel} ${shape.join("×")}`, build, threads, unit: "ns/element", units: shape[0] * shape[1], time: 1e9, step: fn, minSamples: 10, maxTime: 0.25, calls: Math.max(1, Math.ceil(0.005 / Math.max(once, 1e-8))) });
+      cases.push({
+        case: `${kernel} ${shape.join("×")}`,
+        build,
+        threads,
+        unit: "ns/element",
+        units: shape[0] * shape[1],
+        time: 1e9,
+        step: fn,
+        minSamples: 10,
+        maxTime: 0.25,
+        calls: Math.max(1, Math.ceil(0.005 / Math.max(once, 1e-8))),
+      });
     };
     for (const kernel of kernels) {
       for (const shape of SHAPES) {
@@ -179,8 +298,22 @@ export const elementwiseSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
-    const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
-    const { results, load } = await benchElementwise({ quick: Boolean(opts.quick), rounds, kernels: list(opts.kernel), simd: opts.simd as string, threads: opts.threads as string, js: opts.js !== false, clock: opts.clock as "wall" | "cpu" });
+    const list = (v: unknown) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
+    const { results, load } = await benchElementwise({
+      quick: Boolean(opts.quick),
+      rounds,
+      kernels: list(opts.kernel),
+      simd: opts.simd as string,
+      threads: opts.threads as string,
+      js: opts.js !== false,
+      clock: opts.clock as "wall" | "cpu",
+    });
     await report(results, machine(opts.clock as "wall" | "cpu", rounds, load), opts.json);
   },
 };

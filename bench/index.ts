@@ -15,7 +15,9 @@ export const SUITES: readonly BenchSuite[] = [kernelsSuite, elementwiseSuite, ml
 
 /** The `bench` command: one subcommand per suite. */
 export function benchCommand(): Command {
-  const cmd = new Command("bench").description("Run a benchmark suite on the builds and thread counts asked for (--simd, --threads) and optionally write its results as JSON");
+  const cmd = new Command("bench").description(
+    "Run a benchmark suite on the builds and thread counts asked for (--simd, --threads) and optionally write its results as JSON",
+  );
   for (const s of SUITES) {
     const sub = new Command(s.name)
       .description(s.description)

@@ -11,7 +11,18 @@
 import os from "node:os";
 import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
 import { parseRounds, type BenchSuite } from "./suite.js";
-import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
+import {
+  closeVariants,
+  machine,
+  openVariants,
+  parseBuilds,
+  parseThreads,
+  report,
+  runInterleaved,
+  variantOptions,
+  type BenchResult,
+  type Case,
+} from "./variants.js";
 
 /** Benchmark operands: mulberry32 mapped to [−1, 1), so every implementation sees the same numbers. */
 function signed(seed: number): () => number {
@@ -54,19 +65,51 @@ function workloads(): Workload[] {
 
 /** Steps of the register-only ceiling loop per call (≈ 10 MFLOP). */
 const PEAK_STEPS = 100_000;
-const PEAK_A = 0.999, PEAK_B = 0.001; // c → b/(1 − a) = 1: finite and normal for any number of steps
+const PEAK_A = 0.999,
+  PEAK_B = 0.001; // c → b/(1 − a) = 1: finite and normal for any number of steps
 
 /** Operand shapes (rows, cols) of a workload: [output, input1, input2] in the kernel's argument order. */
 function operands(w: Workload): [number, number][] {
   const s = w.shape;
   switch (w.kernel) {
-    case "gemmNT": return [[s[0], s[2]], [s[0], s[1]], [s[2], s[1]]]; // Y b×m, X b×n, W m×n
-    case "gemmNN": return [[s[0], s[2]], [s[0], s[1]], [s[1], s[2]]]; // Y b×n, X b×m, W m×n
-    case "gemv": return [[1, s[0]], [s[0], s[1]], [1, s[1]]]; // y, W, x
-    case "gemvT": return [[1, s[1]], [s[0], s[1]], [1, s[0]]];
-    case "ger": return [[s[0], s[1]], [1, s[0]], [1, s[1]]]; // W, a, c
-    case "gerK": return [[s[1], s[2]], [s[0], s[1]], [s[0], s[2]]]; // W, A, C
-    case "peak": return [];
+    case "gemmNT":
+      return [
+        [s[0], s[2]],
+        [s[0], s[1]],
+        [s[2], s[1]],
+      ]; // Y b×m, X b×n, W m×n
+    case "gemmNN":
+      return [
+        [s[0], s[2]],
+        [s[0], s[1]],
+        [s[1], s[2]],
+      ]; // Y b×n, X b×m, W m×n
+    case "gemv":
+      return [
+        [1, s[0]],
+        [s[0], s[1]],
+        [1, s[1]],
+      ]; // y, W, x
+    case "gemvT":
+      return [
+        [1, s[1]],
+        [s[0], s[1]],
+        [1, s[0]],
+      ];
+    case "ger":
+      return [
+        [s[0], s[1]],
+        [1, s[0]],
+        [1, s[1]],
+      ]; // W, a, c
+    case "gerK":
+      return [
+        [s[1], s[2]],
+        [s[0], s[1]],
+        [s[0], s[2]],
+      ]; // W, A, C
+    case "peak":
+      return [];
   }
 }
 
@@ -119,7 +162,8 @@ function padded(rows: number, cols: number, next: () => number): Float32Array {
 
 /** Y (b×m) = X (b×n) · Wᵀ: W rows outer, rows of X, dot product innermost (the kernel's order). */
 function jsGemmNT(Y: Float32Array, X: Float32Array, W: Float32Array, bsz: number, m: number, n: number): void {
-  const sx = ceil4(n), sy = ceil4(m);
+  const sx = ceil4(n),
+    sy = ceil4(m);
   for (let i = 0; i < m; i++) {
     for (let r = 0; r < bsz; r++) {
       let s = 0;
@@ -131,7 +175,8 @@ function jsGemmNT(Y: Float32Array, X: Float32Array, W: Float32Array, bsz: number
 
 /** Y (b×n) = X (b×m) · W: rows of X, then Y[r, :] += X[r, i] W[i, :] (row-wise axpy). */
 function jsGemmNN(Y: Float32Array, X: Float32Array, W: Float32Array, bsz: number, m: number, n: number): void {
-  const sx = ceil4(m), sw = ceil4(n);
+  const sx = ceil4(m),
+    sw = ceil4(n);
   for (let r = 0; r < bsz; r++) {
     const yo = r * sw;
     for (let j = 0; j < n; j++) Y[yo + j] = 0;
@@ -171,7 +216,8 @@ function jsGer(W: Float32Array, a: Float32Array, c: Float32Array, m: number, n: 
 
 /** W (m×n) += eta Aᵀ C: rows of W outer, then each of the k rank-1 terms on that row. */
 function jsGerK(W: Float32Array, A: Float32Array, C: Float32Array, k: number, m: number, n: number, eta: number): void {
-  const sw = ceil4(n), sa = ceil4(m);
+  const sw = ceil4(n),
+    sa = ceil4(m);
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
       const s = eta * A[p * sa + i];
@@ -182,10 +228,31 @@ function jsGerK(W: Float32Array, A: Float32Array, C: Float32Array, k: number, m:
 
 /** The ceiling loop in plain JavaScript: the same 48 chains as the scalar twin (12 chains × 4 steps). */
 function jsPeak(steps: number, a: number, b: number): number {
-  let c0 = 0.1, c1 = 0.2, c2 = 0.3, c3 = 0.4, c4 = 0.5, c5 = 0.6, c6 = 0.7, c7 = 0.8, c8 = 0.9, c9 = 1.0, c10 = 1.1, c11 = 1.2;
+  let c0 = 0.1,
+    c1 = 0.2,
+    c2 = 0.3,
+    c3 = 0.4,
+    c4 = 0.5,
+    c5 = 0.6,
+    c6 = 0.7,
+    c7 = 0.8,
+    c8 = 0.9,
+    c9 = 1.0,
+    c10 = 1.1,
+    c11 = 1.2;
   for (let i = 0; i < steps * 4; i++) {
-    c0 = c0 * a + b; c1 = c1 * a + b; c2 = c2 * a + b; c3 = c3 * a + b; c4 = c4 * a + b; c5 = c5 * a + b;
-    c6 = c6 * a + b; c7 = c7 * a + b; c8 = c8 * a + b; c9 = c9 * a + b; c10 = c10 * a + b; c11 = c11 * a + b;
+    c0 = c0 * a + b;
+    c1 = c1 * a + b;
+    c2 = c2 * a + b;
+    c3 = c3 * a + b;
+    c4 = c4 * a + b;
+    c5 = c5 * a + b;
+    c6 = c6 * a + b;
+    c7 = c7 * a + b;
+    c8 = c8 * a + b;
+    c9 = c9 * a + b;
+    c10 = c10 * a + b;
+    c11 = c11 * a + b;
   }
   return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
 }
@@ -196,12 +263,18 @@ function jsCase(w: Workload): () => void {
   const [o, p, q] = operands(w).map(([r, c]) => padded(r, c, next));
   const s = w.shape;
   switch (w.kernel) {
-    case "gemmNT": return () => jsGemmNT(o, p, q, s[0], s[2], s[1]);
-    case "gemmNN": return () => jsGemmNN(o, p, q, s[0], s[1], s[2]);
-    case "gemv": return () => jsGemv(o, p, q, s[0], s[1]);
-    case "gemvT": return () => jsGemvT(o, p, q, s[0], s[1]);
-    case "ger": return () => jsGer(o, p, q, s[0], s[1], ETA);
-    case "gerK": return () => jsGerK(o, p, q, s[0], s[1], s[2], ETA);
+    case "gemmNT":
+      return () => jsGemmNT(o, p, q, s[0], s[2], s[1]);
+    case "gemmNN":
+      return () => jsGemmNN(o, p, q, s[0], s[1], s[2]);
+    case "gemv":
+      return () => jsGemv(o, p, q, s[0], s[1]);
+    case "gemvT":
+      return () => jsGemvT(o, p, q, s[0], s[1]);
+    case "ger":
+      return () => jsGer(o, p, q, s[0], s[1], ETA);
+    case "gerK":
+      return () => jsGerK(o, p, q, s[0], s[1], s[2], ETA);
   }
 }
 
@@ -260,8 +333,15 @@ export async function benchKernels(options: KernelBenchOptions = {}): Promise<{ 
       const calls = Math.max(1, Math.round(0.02 / Math.max(once, 1e-7)));
       const peakThreads = w.kernel === "peak" ? nThreads : 1;
       cases.push({
-        case: `${w.kernel} ${w.shape.join("×")}`, build, threads: nThreads, unit: "GFLOP/s", units: (w.flops * peakThreads) / 1e9, step: fn,
-        minSamples: slow ? 2 : clock === "cpu" ? 10 : 5, maxTime: slow ? 0 : 0.5, calls: slow ? 1 : calls,
+        case: `${w.kernel} ${w.shape.join("×")}`,
+        build,
+        threads: nThreads,
+        unit: "GFLOP/s",
+        units: (w.flops * peakThreads) / 1e9,
+        step: fn,
+        minSamples: slow ? 2 : clock === "cpu" ? 10 : 5,
+        maxTime: slow ? 0 : 0.5,
+        calls: slow ? 1 : calls,
       });
     };
     for (const w of loads) {
@@ -273,7 +353,17 @@ export async function benchKernels(options: KernelBenchOptions = {}): Promise<{ 
         if (v.threads < 2) continue;
         // The pool's synchronisation alone: an empty job handed to every thread and waited for.
         const nop = v.core.exports.poolNop;
-        cases.push({ case: "handoff (empty job)", build: v.build, threads: v.threads, unit: "µs/hand-off", units: HANDOFFS, time: 1e6, step: () => nop(HANDOFFS), minSamples: 10, calls: 10 });
+        cases.push({
+          case: "handoff (empty job)",
+          build: v.build,
+          threads: v.threads,
+          unit: "µs/hand-off",
+          units: HANDOFFS,
+          time: 1e6,
+          step: () => nop(HANDOFFS),
+          minSamples: 10,
+          calls: 10,
+        });
       }
     }
     return { results: await runInterleaved("kernels", cases, { rounds, quick, clock, log: options.log }), load };
@@ -284,7 +374,8 @@ export async function benchKernels(options: KernelBenchOptions = {}): Promise<{ 
 
 export const kernelsSuite: BenchSuite = {
   name: "kernels",
-  description: "GFLOP/s of the linear-algebra kernels (relaxed, simd and scalar builds, plain JS) at the model sizes and 1024³, the register-only peak, and the pool's hand-off",
+  description:
+    "GFLOP/s of the linear-algebra kernels (relaxed, simd and scalar builds, plain JS) at the model sizes and 1024³, the register-only peak, and the pool's hand-off",
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)")
@@ -295,7 +386,13 @@ export const kernelsSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
-    const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
+    const list = (v: unknown) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
     const { results, load } = await benchKernels({
       quick: Boolean(opts.quick),
       rounds,

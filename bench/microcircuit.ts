@@ -9,7 +9,19 @@
 // (bench/variants.ts).
 import { Microcircuit, MicrocircuitClassifier, mulberry32, ValueError, type Core } from "dendritic";
 import { parseRounds, type BenchSuite } from "./suite.js";
-import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case, type Variant } from "./variants.js";
+import {
+  closeVariants,
+  machine,
+  openVariants,
+  parseBuilds,
+  parseThreads,
+  report,
+  runInterleaved,
+  variantOptions,
+  type BenchResult,
+  type Case,
+  type Variant,
+} from "./variants.js";
 
 export const EULER_CASES = [
   { sizes: [30, 50, 10], steps: 1000 },
@@ -24,7 +36,12 @@ function eulerCase(v: Variant, sizes: number[], steps: number): Case {
   const target = Float32Array.from({ length: sizes.at(-1)! }, () => next() * 2 - 1);
   let i = 0;
   return {
-    case: `euler ${sizes.join("-")}`, build: v.build, threads: v.threads, unit: "Euler steps/s", units: steps, minSamples: 10,
+    case: `euler ${sizes.join("-")}`,
+    build: v.build,
+    threads: v.threads,
+    unit: "Euler steps/s",
+    units: steps,
+    minSamples: 10,
     step: () => net.present(pool[i++ % pool.length], { steps, target, learn: true }),
     dispose: () => net.dispose(),
   };
@@ -39,7 +56,12 @@ function steadyCase(core: Core, v: Variant, sizes: number[], batch: number): Cas
   const labels = Int32Array.from({ length: POOL * batch }, () => Math.floor(next() * sizes.at(-1)!));
   let i = 0;
   return {
-    case: `steady ${sizes.join("-")} batch ${batch}`, build: v.build, threads: v.threads, unit: "examples/s", units: batch, minSamples: 10,
+    case: `steady ${sizes.join("-")} batch ${batch}`,
+    build: v.build,
+    threads: v.threads,
+    unit: "examples/s",
+    units: batch,
+    minSamples: 10,
     step: () => {
       const k = i++ % POOL;
       m.trainBatch({ n: batch, x: x.subarray(k * batch * n0, (k + 1) * batch * n0), labels: labels.subarray(k * batch, (k + 1) * batch) });
@@ -84,9 +106,12 @@ export async function benchMicrocircuit(options: MicrocircuitBenchOptions = {}):
 
 export const microcircuitSuite: BenchSuite = {
   name: "microcircuit",
-  description: "SCBS18 microcircuit: Euler steps/s (30-50-10, 784-500-500-10; noise and τ_w-filtered plasticity on) and steady-state examples/s (784-500-500-10, batch 10)",
+  description:
+    "SCBS18 microcircuit: Euler steps/s (30-50-10, 784-500-500-10; noise and τ_w-filtered plasticity on) and steady-state examples/s (784-500-500-10, batch 10)",
   options(cmd) {
-    cmd.option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)").option("--case <names>", "comma-separated subset: euler30,euler784,steady");
+    cmd
+      .option("--rounds <n>", "rounds over all cases, interleaved (default 5, 1 with --quick)")
+      .option("--case <names>", "comma-separated subset: euler30,euler784,steady");
     variantOptions(cmd);
   },
   async run(opts) {

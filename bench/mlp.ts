@@ -12,7 +12,18 @@
 import os from "node:os";
 import { Mlp, mulberry32, ValueError, type Core, type MlpRule } from "dendritic";
 import { parseRounds, type BenchSuite } from "./suite.js";
-import { closeVariants, machine, openVariants, parseBuilds, parseThreads, report, runInterleaved, variantOptions, type BenchResult, type Case } from "./variants.js";
+import {
+  closeVariants,
+  machine,
+  openVariants,
+  parseBuilds,
+  parseThreads,
+  report,
+  runInterleaved,
+  variantOptions,
+  type BenchResult,
+  type Case,
+} from "./variants.js";
 
 const ARCH = [784, 500, 500, 10];
 const BATCH = 10;
@@ -60,13 +71,17 @@ function jsCase(d: ReturnType<typeof data>): { step: () => void; dispose: () => 
     const x = d.x.subarray(k * BATCH * ARCH[0], (k + 1) * BATCH * ARCH[0]);
     const labels = d.labels.subarray(k * BATCH, (k + 1) * BATCH);
     for (let l = 0; l < L; l++) {
-      const nIn = ARCH[l], nOut = ARCH[l + 1];
+      const nIn = ARCH[l],
+        nOut = ARCH[l + 1];
       const inp = l === 0 ? x : h[l - 1];
-      const Wl = W[l], out = h[l], bl = b[l];
+      const Wl = W[l],
+        out = h[l],
+        bl = b[l];
       for (let r = 0; r < BATCH; r++) {
         for (let i = 0; i < nOut; i++) {
           let s = bl[i];
-          const wo = i * nIn, xo = r * nIn;
+          const wo = i * nIn,
+            xo = r * nIn;
           for (let j = 0; j < nIn; j++) s += Wl[wo + j] * inp[xo + j];
           out[r * nOut + i] = l < L - 1 ? 1 / (1 + Math.exp(-s)) : s;
         }
@@ -82,10 +97,13 @@ function jsCase(d: ReturnType<typeof data>): { step: () => void; dispose: () => 
     const top = delta[L - 1];
     for (let r = 0; r < BATCH; r++) for (let i = 0; i < ARCH[L]; i++) top[r * ARCH[L] + i] = h[L - 1][r * ARCH[L] + i] - (labels[r] === i ? 1 : 0);
     for (let l = L - 1; l >= 0; l--) {
-      const nIn = ARCH[l], nOut = ARCH[l + 1];
-      const Wl = W[l], dl = delta[l];
+      const nIn = ARCH[l],
+        nOut = ARCH[l + 1];
+      const Wl = W[l],
+        dl = delta[l];
       if (l > 0) {
-        const dp = delta[l - 1], hp = h[l - 1];
+        const dp = delta[l - 1],
+          hp = h[l - 1];
         dp.fill(0);
         for (let r = 0; r < BATCH; r++)
           for (let i = 0; i < nOut; i++) {
@@ -133,13 +151,25 @@ export async function benchMlp(options: MlpBenchOptions = {}): Promise<{ results
   try {
     const cases: Case[] = [];
     const push = (name: string, build: string, threads: number, c: { step: () => void; dispose: () => void }, slow: boolean) =>
-      cases.push({ case: name, build, threads, unit: "examples/s", units: BATCH, step: c.step, dispose: c.dispose, minSamples: slow ? 5 : 20, maxTime: slow ? 0.5 : 1, calls: slow ? 5 : 20 });
+      cases.push({
+        case: name,
+        build,
+        threads,
+        unit: "examples/s",
+        units: BATCH,
+        step: c.step,
+        dispose: c.dispose,
+        minSamples: slow ? 5 : 20,
+        maxTime: slow ? 0.5 : 1,
+        calls: slow ? 5 : 20,
+      });
     for (const v of variants) {
       const slow = v.build === "wasm-scalar";
       for (const rule of slow ? rules.filter((r) => r === "bp") : rules) push(rule, v.build, v.threads, wasmCase(v.core, rule, 0, d), slow);
       if (!slow && rules.includes("bp")) push("bp momentum 0.9", v.build, v.threads, wasmCase(v.core, "bp", 0.9, d), false);
     }
-    if ((options.js ?? true) && rules.includes("bp")) cases.push({ case: "bp", build: "js", threads: 1, unit: "examples/s", units: BATCH, minSamples: 5, maxTime: 0.5, calls: 1, ...jsCase(d) });
+    if ((options.js ?? true) && rules.includes("bp"))
+      cases.push({ case: "bp", build: "js", threads: 1, unit: "examples/s", units: BATCH, minSamples: 5, maxTime: 0.5, calls: 1, ...jsCase(d) });
     return { results: await runInterleaved("mlp", cases, { rounds, quick, clock: options.clock, log: options.log }), load };
   } finally {
     closeVariants(variants);
@@ -159,9 +189,23 @@ export const mlpSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
-    const rules = typeof opts.rule === "string" ? (opts.rule.split(",").map((s) => s.trim()).filter(Boolean) as MlpRule[]) : undefined;
+    const rules =
+      typeof opts.rule === "string"
+        ? (opts.rule
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean) as MlpRule[])
+        : undefined;
     if (opts.clock !== "wall" && opts.clock !== "cpu") throw new ValueError(`--clock must be wall or cpu, got ${String(opts.clock)}`);
-    const { results, load } = await benchMlp({ quick: Boolean(opts.quick), rounds, rules, clock: opts.clock, simd: opts.simd as string, threads: opts.threads as string, js: opts.js !== false });
+    const { results, load } = await benchMlp({
+      quick: Boolean(opts.quick),
+      rounds,
+      rules,
+      clock: opts.clock,
+      simd: opts.simd as string,
+      threads: opts.threads as string,
+      js: opts.js !== false,
+    });
     console.log(`net ${ARCH.join("-")}, batch ${BATCH}, logistic, softmax-CE, SGD`);
     await report(results, machine(opts.clock, rounds, load), opts.json);
   },

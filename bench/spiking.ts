@@ -82,7 +82,14 @@ function timeOnce(clock: "cpu" | "wall", f: () => void): number {
 type Batch = { n: number; x: Float32Array; labels: Int32Array };
 
 /** Interleaved rounds over the cases; returns the median seconds of each. */
-function runCases(cases: Case[], reps: Record<string, number>, rounds: number, clock: "cpu" | "wall", log: (l: string) => void, label: string): Record<string, number> {
+function runCases(
+  cases: Case[],
+  reps: Record<string, number>,
+  rounds: number,
+  clock: "cpu" | "wall",
+  log: (l: string) => void,
+  label: string,
+): Record<string, number> {
   for (const c of cases) c.step(); // warm-up
   for (let r = 0; r < rounds; r++) {
     log(`bench spiking: ${label}, round ${r + 1}/${rounds} (${cases.length} cases, ${clock} clock)`);
@@ -126,7 +133,15 @@ function stateResult(t: Record<string, number>, c: ReturnType<typeof windowCount
 }
 
 export async function benchSpiking(
-  o: { quick?: boolean; rounds?: number; clock?: "cpu" | "wall"; impl?: "auto" | "simd" | "relaxed" | "scalar"; threads?: number; epochBatches?: number; log?: (l: string) => void } = {},
+  o: {
+    quick?: boolean;
+    rounds?: number;
+    clock?: "cpu" | "wall";
+    impl?: "auto" | "simd" | "relaxed" | "scalar";
+    threads?: number;
+    epochBatches?: number;
+    log?: (l: string) => void;
+  } = {},
 ): Promise<SpikingBenchResult> {
   const clock = o.clock ?? "cpu";
   const rounds = o.rounds ?? (o.quick ? 1 : 3);
@@ -220,7 +235,10 @@ export async function benchSpiking(
 
 export function formatSpikingTable(r: SpikingBenchResult): string {
   const rows = [["case", "per second", "seconds each"]];
-  for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
+  for (const [label, st] of [
+    ["initial", r.init],
+    ["trained", r.trained],
+  ] as const) {
     rows.push([`training window, events (${label})`, st.windowsPerS.events.toFixed(2), (1 / st.windowsPerS.events).toFixed(3)]);
     rows.push([`training window, dense (${label})`, st.windowsPerS.dense.toFixed(2), (1 / st.windowsPerS.dense).toFixed(3)]);
     rows.push([`test window, events (${label})`, st.windowsPerS.predict.toFixed(2), (1 / st.windowsPerS.predict).toFixed(3)]);
@@ -231,7 +249,8 @@ export function formatSpikingTable(r: SpikingBenchResult): string {
 
 export const spikingSuite: BenchSuite = {
   name: "spiking",
-  description: "spiking microcircuit 784-500-500-10, T = 60, batch 100: windows/s (event-driven vs dense) at initialisation and after one epoch, synaptic events/s, dense work avoided, epoch time vs the rate model",
+  description:
+    "spiking microcircuit 784-500-500-10, T = 60, batch 100: windows/s (event-driven vs dense) at initialisation and after one epoch, synaptic events/s, dense work avoided, epoch time vs the rate model",
   options(cmd) {
     cmd
       .option("--rounds <n>", "rounds over all cases, interleaved (default 3, 1 with --quick)")
@@ -245,43 +264,73 @@ export const spikingSuite: BenchSuite = {
     let epochBatches: number | undefined;
     if (opts.epochBatches !== undefined) {
       epochBatches = Number(opts.epochBatches);
-      if (!Number.isInteger(epochBatches) || epochBatches < 1) throw new ValueError(`--epoch-batches must be a positive integer, got ${String(opts.epochBatches)}`);
+      if (!Number.isInteger(epochBatches) || epochBatches < 1)
+        throw new ValueError(`--epoch-batches must be a positive integer, got ${String(opts.epochBatches)}`);
     }
     const load = os.loadavg();
     const results: BenchResult[] = [];
     // The suite interleaves its cases on one variant; the variants (--simd × --threads) run one after another.
-    for (const build of parseBuilds(opts.simd)) for (const threads of parseThreads(opts.threads)) {
-      if (build === "scalar" && threads > 1) continue;
-      const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: build, threads, epochBatches });
-      console.log(`${r.impl} ×${threads}`);
-      console.log(formatSpikingTable(r));
-      const M = (x: number) => (x / 1e6).toFixed(0);
-      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
-        console.log(
-          `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
-            `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
-            `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates.slice(1).map((x) => x.toFixed(3)).join(" / ")} spikes/step`,
-        );
-      }
-      console.log(
-        `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
-      );
-      // One record per timed case, in calls per second (windows or steps).
-      for (const [label, st] of [["initial", r.init], ["trained", r.trained]] as const) {
-        for (const [k, secs] of Object.entries(st.samples)) {
-          const v = secs.map((t) => 1 / t).sort((x, z) => x - z);
-          const kase = k === "mlp" ? "rate model (mlp frSF) step" : `${k === "predict" ? "test" : "training"} window, ${k === "dense" ? "dense" : "events"} (${label})`;
-          results.push({ suite: "spiking", case: kase, build: r.impl, threads, unit: k === "mlp" ? "steps/s" : "windows/s", median: median(v), min: v[0], max: v[v.length - 1] });
+    for (const build of parseBuilds(opts.simd))
+      for (const threads of parseThreads(opts.threads)) {
+        if (build === "scalar" && threads > 1) continue;
+        const r = await benchSpiking({ quick: Boolean(opts.quick), rounds, clock: opts.clock, impl: build, threads, epochBatches });
+        console.log(`${r.impl} ×${threads}`);
+        console.log(formatSpikingTable(r));
+        const M = (x: number) => (x / 1e6).toFixed(0);
+        for (const [label, st] of [
+          ["initial", r.init],
+          ["trained", r.trained],
+        ] as const) {
+          console.log(
+            `${label}: synaptic events per window ${M(st.synapticEventsPerWindow.total)} M (forward ${M(st.synapticEventsPerWindow.forward)} M, error pathway ${M(st.synapticEventsPerWindow.feedback)} M, plasticity ${M(st.synapticEventsPerWindow.plasticity)} M), ` +
+              `${(st.synapticEventsPerS / 1e9).toFixed(2)} G events/s; additions done ${M(st.workPerWindow)} M, dense work avoided ${(100 * st.denseWorkAvoided).toFixed(1)} %; events ÷ dense speed ${st.eventOverDense.toFixed(2)}×; ` +
+              `firing rates ${st.firingRates.map((x) => x.toFixed(3)).join(" / ")}, error-pair rates ${st.errorRates
+                .slice(1)
+                .map((x) => x.toFixed(3))
+                .join(" / ")} spikes/step`,
+          );
         }
+        console.log(
+          `epoch (${r.epoch.batches} mini-batches, ${r.epoch.examples} examples): spiking ${r.epoch.spikingSeconds.toFixed(1)} s, rate model ${r.epoch.mlpSeconds.toFixed(2)} s, spiking epoch ÷ rate-model epoch ${r.epoch.ratio.toFixed(1)}×`,
+        );
+        // One record per timed case, in calls per second (windows or steps).
+        for (const [label, st] of [
+          ["initial", r.init],
+          ["trained", r.trained],
+        ] as const) {
+          for (const [k, secs] of Object.entries(st.samples)) {
+            const v = secs.map((t) => 1 / t).sort((x, z) => x - z);
+            const kase =
+              k === "mlp" ? "rate model (mlp frSF) step" : `${k === "predict" ? "test" : "training"} window, ${k === "dense" ? "dense" : "events"} (${label})`;
+            results.push({
+              suite: "spiking",
+              case: kase,
+              build: r.impl,
+              threads,
+              unit: k === "mlp" ? "steps/s" : "windows/s",
+              median: median(v),
+              min: v[0],
+              max: v[v.length - 1],
+            });
+          }
+        }
+        // The epoch (one sample each) and the ratios the suite exists for, from the same run.
+        const one = (kase: string, unit: string, v: number): BenchResult => ({
+          suite: "spiking",
+          case: kase,
+          build: r.impl,
+          threads,
+          unit,
+          median: v,
+          min: v,
+          max: v,
+        });
+        results.push(one(`epoch, spiking (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.spikingSeconds));
+        results.push(one(`epoch, rate model (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.mlpSeconds));
+        results.push(one("epoch, spiking ÷ rate model", "ratio", r.epoch.ratio));
+        results.push(one("training window, events ÷ dense speed (initial)", "ratio", r.init.eventOverDense));
+        results.push(one("training window, events ÷ dense speed (trained)", "ratio", r.trained.eventOverDense));
       }
-      // The epoch (one sample each) and the ratios the suite exists for, from the same run.
-      const one = (kase: string, unit: string, v: number): BenchResult => ({ suite: "spiking", case: kase, build: r.impl, threads, unit, median: v, min: v, max: v });
-      results.push(one(`epoch, spiking (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.spikingSeconds));
-      results.push(one(`epoch, rate model (${r.epoch.batches} mini-batches)`, `s (${r.clock})`, r.epoch.mlpSeconds));
-      results.push(one("epoch, spiking ÷ rate model", "ratio", r.epoch.ratio));
-      results.push(one("training window, events ÷ dense speed (initial)", "ratio", r.init.eventOverDense));
-      results.push(one("training window, events ÷ dense speed (trained)", "ratio", r.trained.eventOverDense));
-    }
     console.log(`net ${ARCH.join("-")}, T = 60, T₀ = 10, batch ${BATCH}, scfa-frsf, MNIST`);
     await report(results, machine(opts.clock, rounds ?? (opts.quick ? 1 : 3), load), opts.json);
   },

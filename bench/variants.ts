@@ -85,7 +85,10 @@ export function variantOptions(cmd: Command, simd = "relaxed,simd,scalar"): Comm
 
 /** `--threads`: distinct positive integers (ValueError otherwise). */
 export function parseThreads(v: unknown): number[] {
-  const list = String(v ?? "1").split(",").map((s) => s.trim()).filter(Boolean);
+  const list = String(v ?? "1")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out = list.map(Number);
   if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
     throw new ValueError(`--threads must be a comma-separated list of integers in [1, 256], got ${String(v)}`);
@@ -95,8 +98,12 @@ export function parseThreads(v: unknown): number[] {
 
 /** `--simd`: builds among relaxed, simd, scalar (ValueError otherwise). */
 export function parseBuilds(v: unknown): Build[] {
-  const list = String(v ?? "").split(",").map((s) => s.trim().replace(/^wasm-/, "")).filter(Boolean);
-  for (const b of list) if (!BUILDS.includes(b as Build)) throw new ValueError(`--simd must be a comma-separated list of relaxed, simd, scalar; got ${String(v)}`);
+  const list = String(v ?? "")
+    .split(",")
+    .map((s) => s.trim().replace(/^wasm-/, ""))
+    .filter(Boolean);
+  for (const b of list)
+    if (!BUILDS.includes(b as Build)) throw new ValueError(`--simd must be a comma-separated list of relaxed, simd, scalar; got ${String(v)}`);
   if (list.length === 0) throw new ValueError("--simd names no build");
   return [...new Set(list as Build[])];
 }
@@ -172,7 +179,7 @@ export async function runInterleaved(
         for (const c of cases) {
           for (let w = 0; w < 2; w++) await c.step();
           const calls = c.calls ?? 10;
-          for (let s = 0; s < (options.quick ? 2 : c.minSamples ?? 10); s++) {
+          for (let s = 0; s < (options.quick ? 2 : (c.minSamples ?? 10)); s++) {
             const c0 = process.cpuUsage();
             for (let i = 0; i < calls; i++) await c.step();
             const d = process.cpuUsage(c0);
@@ -185,8 +192,8 @@ export async function runInterleaved(
         `${suiteName} round ${r + 1}`,
         ...cases.map((c) =>
           add(keyOf(c), () => c.step, {
-            minSamples: options.quick ? Math.min(2, c.minSamples ?? 5) : c.minSamples ?? 5,
-            maxTime: options.quick ? Math.min(0.2, c.maxTime ?? 1) : c.maxTime ?? 1,
+            minSamples: options.quick ? Math.min(2, c.minSamples ?? 5) : (c.minSamples ?? 5),
+            maxTime: options.quick ? Math.min(0.2, c.maxTime ?? 1) : (c.maxTime ?? 1),
             delay: 0.005,
           }),
         ),
@@ -197,7 +204,10 @@ export async function runInterleaved(
     for (const c of cases) c.dispose?.();
   }
   return cases.map((c) => {
-    const v = seconds.get(keyOf(c))!.map((s) => (c.time ? (s * c.time) / c.units : c.units / s)).sort((a, z) => a - z);
+    const v = seconds
+      .get(keyOf(c))!
+      .map((s) => (c.time ? (s * c.time) / c.units : c.units / s))
+      .sort((a, z) => a - z);
     return { suite: suiteName, case: c.case, build: c.build, threads: c.threads, unit: c.unit, median: median(v), min: v[0], max: v[v.length - 1] };
   });
 }
@@ -224,7 +234,16 @@ export function formatResults(results: BenchResult[]): string {
   const rows = [["case", "build", "threads", "median", "min", "max", "unit", ...(withThreads ? ["÷ 1 thread"] : [])]];
   for (const r of results) {
     const s = speedupOverOneThread(r, results);
-    rows.push([r.case, r.build, String(r.threads), fmt(r.median), fmt(r.min), fmt(r.max), r.unit, ...(withThreads ? [s === undefined ? "" : `${s.toFixed(2)}×`] : [])]);
+    rows.push([
+      r.case,
+      r.build,
+      String(r.threads),
+      fmt(r.median),
+      fmt(r.min),
+      fmt(r.max),
+      r.unit,
+      ...(withThreads ? [s === undefined ? "" : `${s.toFixed(2)}×`] : []),
+    ]);
   }
   return alignColumns(rows, 2);
 }
@@ -248,7 +267,9 @@ export function machine(clock: "wall" | "cpu", rounds: number, loadAverageStart:
 export async function report(results: BenchResult[], m: Machine, json?: string): Promise<void> {
   console.log(formatResults(results));
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
-  console.log(`${m.cpu ?? "cpu ?"}, ${m.logicalCores} logical cores, Node ${m.node}, ${m.clock} clock, ${m.rounds} round(s), load average ${load(m.loadAverageStart)} → ${load(m.loadAverageEnd)}, ${m.date}`);
+  console.log(
+    `${m.cpu ?? "cpu ?"}, ${m.logicalCores} logical cores, Node ${m.node}, ${m.clock} clock, ${m.rounds} round(s), load average ${load(m.loadAverageStart)} → ${load(m.loadAverageEnd)}, ${m.date}`,
+  );
   if (json) {
     await mkdir(path.dirname(path.resolve(json)), { recursive: true });
     await writeFile(json, JSON.stringify({ results, machine: m }, null, 2) + "\n");

@@ -55,7 +55,16 @@ const node = await createBench(impl, loadMnistSmall());
 const server = await startServer();
 const browser = await chromium.launch({
   executablePath: chromiumPath,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+  ],
 });
 try {
   const page = await browser.newPage();

@@ -26,7 +26,9 @@ function forward(W, xb) {
   const acts = [xb];
   let a = xb;
   for (let l = 0; l < 4; l++) {
-    const n = sizes[l], o = new Float64Array(sizes[l + 1]), w = W[l];
+    const n = sizes[l],
+      o = new Float64Array(sizes[l + 1]),
+      w = W[l];
     for (let u = 0; u < o.length; u++) {
       let s = 0;
       for (let j = 0; j < n; j++) s += w[u * n + j] * a[j];
@@ -44,7 +46,11 @@ function gradients(W, acts, outErr) {
   for (let b = 0; b < B; b++) {
     let delta = outErr[b];
     for (let l = 3; l >= 0; l--) {
-      const n = sizes[l], m = sizes[l + 1], a = acts[b][l], w = W[l], gl = g[l];
+      const n = sizes[l],
+        m = sizes[l + 1],
+        a = acts[b][l],
+        w = W[l],
+        gl = g[l];
       for (let u = 0; u < m; u++) if (delta[u] !== 0) for (let j = 0; j < n; j++) gl[u * n + j] += delta[u] * a[j];
       if (l === 0) break;
       const prev = new Float64Array(n);
@@ -58,7 +64,10 @@ function gradients(W, acts, outErr) {
 
 const norm = (a) => Math.sqrt(a.reduce((t, v) => t + v * v, 0));
 const out = [];
-for (const [initStd, lr, source] of [[0.01, 0.1, "authors' public code"], [0.1, 1, "paper's text"]]) {
+for (const [initStd, lr, source] of [
+  [0.01, 0.1, "authors' public code"],
+  [0.1, 1, "paper's text"],
+]) {
   const m = new BrainPropNet(core, { net: "dense", input: [1, 1, 784], maxBatch: B, seed: 1, initStd, lr });
   const before = m.exportState();
   const W = keys.map((k) => Float64Array.from(before[k].data));
@@ -66,7 +75,11 @@ for (const [initStd, lr, source] of [[0.01, 0.1, "authors' public code"], [0.1, 
   const Q = acts.map((a) => a[4]);
   const sel = Q.map((q) => q.indexOf(Math.max(...q)));
   const r = sel.map((s, b) => (s === labels[b] ? 1 : 0));
-  const errBrainProp = Q.map((q, b) => { const e = new Float64Array(10); e[sel[b]] = -(r[b] - q[sel[b]]) / B; return e; });
+  const errBrainProp = Q.map((q, b) => {
+    const e = new Float64Array(10);
+    e[sel[b]] = -(r[b] - q[sel[b]]) / B;
+    return e;
+  });
   const errCE = Q.map((q, b) => {
     const mx = Math.max(...q);
     const z = q.reduce((t, v) => t + Math.exp(v - mx), 0);
@@ -95,9 +108,13 @@ for (const [initStd, lr, source] of [[0.01, 0.1, "authors' public code"], [0.1, 
   const meanAbsQ = Q.reduce((t, q) => t + q.reduce((s, v) => s + Math.abs(v), 0) / 10, 0) / B;
   const row = { initStd, lr, source, batch: B, meanAbsQ, greedyCorrect: correct, meanDeltaWrongChoices: wrongDelta, layers };
   out.push(row);
-  console.log(`N(0, ${initStd}²), lr ${lr} (${source}): mean |Q| ${meanAbsQ.toExponential(2)}; greedy choices correct ${correct}/${B}; mean δ of the wrong ones ${wrongDelta.toExponential(2)}`);
+  console.log(
+    `N(0, ${initStd}²), lr ${lr} (${source}): mean |Q| ${meanAbsQ.toExponential(2)}; greedy choices correct ${correct}/${B}; mean δ of the wrong ones ${wrongDelta.toExponential(2)}`,
+  );
   for (const L of layers) {
-    console.log(`  ${L.tensor}: ‖∇L‖ ${L.gradNorm.toExponential(3)} (‖W‖ ${L.weightNorm.toExponential(2)}); implementation vs f64: rel. error ${L.relError.toExponential(2)}, cos ${L.cosine.toFixed(6)}; backprop-CE ‖∇‖ ${L.backpropCEGradNorm.toExponential(3)}`);
+    console.log(
+      `  ${L.tensor}: ‖∇L‖ ${L.gradNorm.toExponential(3)} (‖W‖ ${L.weightNorm.toExponential(2)}); implementation vs f64: rel. error ${L.relError.toExponential(2)}, cos ${L.cosine.toFixed(6)}; backprop-CE ‖∇‖ ${L.backpropCEGradNorm.toExponential(3)}`,
+    );
   }
 }
 const i = process.argv.indexOf("--json");

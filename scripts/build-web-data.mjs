@@ -45,7 +45,10 @@ export async function buildWebData(outDir = path.join(root, "web", "data")) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const i = process.argv.indexOf("--out");
   buildWebData(i > 0 ? path.resolve(process.argv[i + 1]) : undefined).then(
-    (r) => console.log(`build-web-data: ${path.relative(root, r.outDir)}/ (${(r.bytes / 1e6).toFixed(2)} MB gzipped IDX; ${r.train} train / ${r.validation} validation / ${r.test} test)`),
+    (r) =>
+      console.log(
+        `build-web-data: ${path.relative(root, r.outDir)}/ (${(r.bytes / 1e6).toFixed(2)} MB gzipped IDX; ${r.train} train / ${r.validation} validation / ${r.test} test)`,
+      ),
     (e) => {
       console.error(`build-web-data: ${e.message}`);
       process.exit(1);

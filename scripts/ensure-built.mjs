@@ -17,7 +17,11 @@ function newest(dir) {
 }
 
 const wasmDir = path.join(root, "wasm");
-const wasmFiles = existsSync(wasmDir) ? readdirSync(wasmDir).filter((f) => f.endsWith(".wasm")).map((f) => path.join(wasmDir, f)) : [];
+const wasmFiles = existsSync(wasmDir)
+  ? readdirSync(wasmDir)
+      .filter((f) => f.endsWith(".wasm"))
+      .map((f) => path.join(wasmDir, f))
+  : [];
 // Each output set against its own sources: the .wasm files against assembly/, dist/ against src/,
 // dist/bench/ against bench/.
 const sets = [
@@ -28,7 +32,9 @@ const sets = [
 const built = wasmFiles.length > 0 && sets.every((s) => s.outputs.every((f) => existsSync(f)));
 const stale = built && sets.some((s) => newest(path.join(root, s.sources)) > Math.min(...s.outputs.map((f) => statSync(f).mtimeMs)));
 if (!built || stale) {
-  console.error(built ? "dendritic: sources changed since the last build; building" : "dendritic: first run; building the WebAssembly core and the TypeScript (≈ 20 s)");
+  console.error(
+    built ? "dendritic: sources changed since the last build; building" : "dendritic: first run; building the WebAssembly core and the TypeScript (≈ 20 s)",
+  );
   const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   process.exit(r.status ?? 1);
 }

@@ -49,7 +49,11 @@ for (let i = 0; ; i++) {
 }
 
 try {
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   // 1. BullMQ alone.
   {
     const q = new Queue("noop", { connection: conn() });
@@ -63,7 +67,9 @@ try {
     await q.addBulk(Array.from({ length: NOOP }, (_, i) => ({ name: "j", data: { i }, opts: { jobId: `n${i}` } })));
     await all;
     const ms = performance.now() - t0;
-    console.log(`BullMQ alone: ${NOOP} no-op jobs added, processed one at a time and seen completed in ${ms.toFixed(0)} ms: ${(ms / NOOP).toFixed(2)} ms per job`);
+    console.log(
+      `BullMQ alone: ${NOOP} no-op jobs added, processed one at a time and seen completed in ${ms.toFixed(0)} ms: ${(ms / NOOP).toFixed(2)} ms per job`,
+    );
     await w.close();
     await ev.close();
     await q.close();
@@ -88,8 +94,14 @@ try {
   worker.kill("SIGTERM");
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const per = ((mean(times.queue) - mean(times.local)) / JOBS) * 1000;
-  console.log(`sweep of ${JOBS} zero-epoch jobs, mean of ${ROUNDS}: local ${mean(times.local).toFixed(2)} s, queue ${mean(times.queue).toFixed(2)} s: ${per.toFixed(0)} ms per job through the queue`);
-  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `sweep of ${JOBS} zero-epoch jobs, mean of ${ROUNDS}: local ${mean(times.local).toFixed(2)} s, queue ${mean(times.queue).toFixed(2)} s: ${per.toFixed(0)} ms per job through the queue`,
+  );
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
 } finally {
   for (const c of conns) c.disconnect();
   redis.kill("SIGTERM");

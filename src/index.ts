@@ -11,7 +11,16 @@ export { Rng, SplitMix32, mulberry32 } from "./core/random.js";
 export * as kernels from "./kernels/index.js";
 
 // Models
-export { createModel, registerModel, modelKinds, type ModelFactory, type ModelConfigs, type Models, type ModelKind, type ModelSpec } from "./models/registry.js";
+export {
+  createModel,
+  registerModel,
+  modelKinds,
+  type ModelFactory,
+  type ModelConfigs,
+  type Models,
+  type ModelKind,
+  type ModelSpec,
+} from "./models/registry.js";
 export {
   Microcircuit,
   MicrocircuitClassifier,
@@ -32,9 +41,42 @@ export {
   type SteadyFactors,
   type Variable,
 } from "./models/microcircuit/index.js";
-export { Mlp, MLP_DEFAULTS, mlpConfig, type MlpActivation, type MlpConfig, type MlpOptions, type MlpInit, type MlpLoss, type MlpOutputActivation, type MlpRule } from "./models/mlp/index.js";
-export { BrainPropNet, PBR20, brainpropConfig, presetLayers, type BrainPropConfig, type BrainPropOptions, type LayerSpec, type Padding, type Rule, type StepStats } from "./models/brainprop/index.js";
-export { Spiking, SPIKING_DEFAULTS, SPIKING_RULES, spikingConfig, initSigma, layerRateFactor, type SpikingConfig, type SpikingOptions, type SpikingRule, type WindowStats } from "./models/spiking/index.js";
+export {
+  Mlp,
+  MLP_DEFAULTS,
+  mlpConfig,
+  type MlpActivation,
+  type MlpConfig,
+  type MlpOptions,
+  type MlpInit,
+  type MlpLoss,
+  type MlpOutputActivation,
+  type MlpRule,
+} from "./models/mlp/index.js";
+export {
+  BrainPropNet,
+  PBR20,
+  brainpropConfig,
+  presetLayers,
+  type BrainPropConfig,
+  type BrainPropOptions,
+  type LayerSpec,
+  type Padding,
+  type Rule,
+  type StepStats,
+} from "./models/brainprop/index.js";
+export {
+  Spiking,
+  SPIKING_DEFAULTS,
+  SPIKING_RULES,
+  spikingConfig,
+  initSigma,
+  layerRateFactor,
+  type SpikingConfig,
+  type SpikingOptions,
+  type SpikingRule,
+  type WindowStats,
+} from "./models/spiking/index.js";
 
 // Data
 export {

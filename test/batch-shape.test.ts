@@ -25,7 +25,11 @@ test("trainBatch and predict of every model kind take exactly n examples", async
   for (const m of models) {
     const k = m.kind;
     // Four examples, but n = 1: refused, with the count found and both fixes.
-    assert.throws(() => m.trainBatch({ n: 1, x: x4, labels: labels4.subarray(0, 1) }), shape(/x holds 36 values, expected n × 9 = 9: that is 4 examples — pass n = 4, or (batch\.)?x\.subarray\(0, 9\) for the first 1/), k);
+    assert.throws(
+      () => m.trainBatch({ n: 1, x: x4, labels: labels4.subarray(0, 1) }),
+      shape(/x holds 36 values, expected n × 9 = 9: that is 4 examples — pass n = 4, or (batch\.)?x\.subarray\(0, 9\) for the first 1/),
+      k,
+    );
     assert.throws(() => m.trainBatch({ n: 2, x: x4.subarray(0, 18), labels: labels4 }), shape(/labels holds 4 values, expected n = 2/), k);
     assert.throws(() => m.trainBatch({ n: 2, x: x4.subarray(0, 17), labels: labels4.subarray(0, 2) }), shape(/x holds 17 values, expected n × 9 = 18$/), k);
     assert.throws(() => m.predict(x4, 3), shape(/x holds 36 values, expected n × 9 = 27: that is 4 examples/), k);
@@ -36,18 +40,27 @@ test("trainBatch and predict of every model kind take exactly n examples", async
     m.dispose();
   }
   const bp = createModel(core, "brainprop", { arch: [9, 5, 3], maxBatch: 4, input: [3, 3, 1], classes: 3 });
-  assert.throws(() => bp.trainBatchWithActions({ n: 2, x: x4.subarray(0, 18), labels: labels4.subarray(0, 2) }, [0, 1, 2]), shape(/actions holds 3 values, expected n = 2: that is 3 examples/));
+  assert.throws(
+    () => bp.trainBatchWithActions({ n: 2, x: x4.subarray(0, 18), labels: labels4.subarray(0, 2) }, [0, 1, 2]),
+    shape(/actions holds 3 values, expected n = 2: that is 3 examples/),
+  );
   bp.trainBatchWithActions({ n: 2, x: x4.subarray(0, 18), labels: labels4.subarray(0, 2) }, [0, 1]);
   bp.dispose();
   const mse = createModel(core, "mlp", { arch: [9, 5, 3], maxBatch: 4, loss: "mse" });
-  assert.throws(() => mse.trainBatch({ n: 1, x: x4.subarray(0, 9), targets: new Float32Array(6) }), shape(/batch\.targets holds 6 values, expected n × 3 = 3: that is 2 examples/));
+  assert.throws(
+    () => mse.trainBatch({ n: 1, x: x4.subarray(0, 9), targets: new Float32Array(6) }),
+    shape(/batch\.targets holds 6 values, expected n × 3 = 3: that is 2 examples/),
+  );
   mse.dispose();
 });
 
 test("the data pipeline hands exact-length views, also for the short last batch", () => {
   const data = bars({ train: 10, validation: 3, test: 3 });
   const f = new BatchFiller(data, 4);
-  for (const [start, n] of [[0, 4], [8, 2]]) {
+  for (const [start, n] of [
+    [0, 4],
+    [8, 2],
+  ]) {
     const b = f.fill(data.train, null, start, n);
     assert.is(b.x.length, n * data.inputSize);
     assert.is(b.labels!.length, n);

@@ -61,9 +61,14 @@ test("bench options: bad --threads and --simd lists are ValueErrors naming the c
 test("the register-only ceiling loop computes c ← c·a + b (oracle: 1 + (c₀ − 1)·aⁿ in float64)", async () => {
   const { init } = await import("../src/core/core.ts");
   const starts = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2];
-  const steps = 1000, a = 0.999, b = 0.001; // fixed point b/(1 − a) = 1
+  const steps = 1000,
+    a = 0.999,
+    b = 0.001; // fixed point b/(1 − a) = 1
   const chainSum = (n: number) => starts.reduce((s, c) => s + 1 + (c - 1) * a ** n, 0);
-  for (const [impl, expected] of [["simd", 4 * chainSum(steps)], ["scalar", chainSum(4 * steps)]] as const) {
+  for (const [impl, expected] of [
+    ["simd", 4 * chainSum(steps)],
+    ["scalar", chainSum(4 * steps)],
+  ] as const) {
     const core = await init({ impl });
     const got = core.fn<(n: number, a: number, b: number) => number>("simdPeak")(steps, a, b);
     // float32 rounding of 4000 contracting steps: relative error well below 1e-4

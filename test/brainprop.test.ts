@@ -10,7 +10,6 @@ import { mulberry32 } from "../src/core/random.ts";
 type Fn = (...a: number[]) => number;
 const ceil4 = (n: number) => (n + 3) & ~3;
 
-
 let core: Core;
 let scalar: Core;
 const load = async () => {
@@ -21,7 +20,11 @@ const load = async () => {
 // ------------------------------------------------------------------------------------------------
 // f64 transcription. Activations: per example, H·W·C values in (h, w, c) order.
 
-interface Shape3 { h: number; w: number; c: number }
+interface Shape3 {
+  h: number;
+  w: number;
+  c: number;
+}
 type Params = Record<string, Float64Array>;
 
 function outSize(n: number, stride: number, padding: string) {
@@ -41,8 +44,10 @@ function forward64(layers: LayerSpec[], classes: number, input: Shape3, p: Param
     switch (l.type) {
       case "conv":
       case "local": {
-        const stride = l.stride ?? 1, padding = l.padding ?? "same";
-        const H = outSize(s.h, stride, padding), W = outSize(s.w, stride, padding);
+        const stride = l.stride ?? 1,
+          padding = l.padding ?? "same";
+        const H = outSize(s.h, stride, padding),
+          W = outSize(s.w, stride, padding);
         const w = p[key + "W"];
         const co = l.filters;
         a = a.map((v) => {
@@ -54,7 +59,8 @@ function forward64(layers: LayerSpec[], classes: number, input: Shape3, p: Param
                 let acc = 0;
                 for (let ky = 0; ky < 3; ky++)
                   for (let kx = 0; kx < 3; kx++) {
-                    const iy = oy * stride - H.pad + ky, ix = ox * stride - W.pad + kx;
+                    const iy = oy * stride - H.pad + ky,
+                      ix = ox * stride - W.pad + kx;
                     if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
                     for (let c = 0; c < s.c; c++) {
                       const wi = l.type === "conv" ? ((f * 3 + ky) * 3 + kx) * s.c + c : (((pos * co + f) * 3 + ky) * 3 + kx) * s.c + c;
@@ -94,9 +100,13 @@ function forward64(layers: LayerSpec[], classes: number, input: Shape3, p: Param
       case "dropout":
         break; // the tests use rate 0 (train) or test mode (identity)
       case "batchnorm": {
-        const g = p[key + "gamma"], b = p[key + "beta"];
-        const P = s.h * s.w, C = s.c, N = a.length * P;
-        const mean = new Float64Array(C), vr = new Float64Array(C);
+        const g = p[key + "gamma"],
+          b = p[key + "beta"];
+        const P = s.h * s.w,
+          C = s.c,
+          N = a.length * P;
+        const mean = new Float64Array(C),
+          vr = new Float64Array(C);
         if (train) {
           for (const v of a) for (let q = 0; q < P; q++) for (let c = 0; c < C; c++) mean[c] += v[q * C + c] / N;
           for (const v of a) for (let q = 0; q < P; q++) for (let c = 0; c < C; c++) vr[c] += (v[q * C + c] - mean[c]) ** 2 / N;
@@ -142,7 +152,13 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "dense 9-7-5-4", input: [3, 3, 1], classes: 4, batch: 5, layers: [{ type: "dense", units: 7 }, { type: "relu" }, { type: "dense", units: 5 }, { type: "relu" }] },
+  {
+    name: "dense 9-7-5-4",
+    input: [3, 3, 1],
+    classes: 4,
+    batch: 5,
+    layers: [{ type: "dense", units: 7 }, { type: "relu" }, { type: "dense", units: 5 }, { type: "relu" }],
+  },
   {
     name: "conv s1 same → ReLU → BN → conv s2 same → ReLU → BN → dropout 0 → dense → ReLU → out",
     input: [6, 5, 2],
@@ -166,7 +182,12 @@ const cases: Case[] = [
     input: [5, 6, 3],
     classes: 3,
     batch: 3,
-    layers: [{ type: "local", filters: 3, stride: 1, padding: "valid" }, { type: "relu" }, { type: "local", filters: 3, stride: 2, padding: "same" }, { type: "relu" }],
+    layers: [
+      { type: "local", filters: 3, stride: 1, padding: "valid" },
+      { type: "relu" },
+      { type: "local", filters: 3, stride: 2, padding: "same" },
+      { type: "relu" },
+    ],
   },
 ];
 
@@ -192,7 +213,18 @@ for (const c of cases) {
     rule(`${ruleName}: ${c.name}: ΔW = −lr·∇L for every weight, γ and β (tol 2e-3 of the tensor's largest gradient)`, () => {
       const lr = 0.5;
       const bnEps = 1e-3;
-      const m = new BrainPropNet(core, { rule: ruleName, input: c.input, classes: c.classes, net: "custom", layers: c.layers, lr, initStd: 0.4, maxBatch: 8, seed: 3, bnEps });
+      const m = new BrainPropNet(core, {
+        rule: ruleName,
+        input: c.input,
+        classes: c.classes,
+        net: "custom",
+        layers: c.layers,
+        lr,
+        initStd: 0.4,
+        maxBatch: 8,
+        seed: 3,
+        bnEps,
+      });
       const batch = makeBatch(c, 11);
       const before = m.exportState();
       const p = toParams(before);
@@ -223,7 +255,8 @@ for (const c of cases) {
         }
         const gmax = grad.reduce((t, g) => Math.max(t, Math.abs(g)), 0);
         assert.ok(gmax > 1e-6, `${key}: the gradient must not vanish for the test to mean anything (max ${gmax})`);
-        const b0 = before[key].data, b1 = after[key].data;
+        const b0 = before[key].data,
+          b1 = after[key].data;
         for (let i = 0; i < w.length; i++) {
           const dw = (b1[i] - b0[i]) / -lr;
           if (Math.abs(dw - grad[i]) > 2e-3 * gmax) assert.unreachable(`${key}[${i}]: −ΔW/lr = ${dw}, f64 gradient ${grad[i]} (max ${gmax})`);
@@ -238,7 +271,17 @@ for (const c of cases) {
 
 rule("only the selected output unit's weights change in the output layer (attention-gated feedback)", async () => {
   const c = cases[0];
-  const m = new BrainPropNet(core, { rule: "brainprop", input: c.input, classes: c.classes, net: "custom", layers: c.layers, lr: 0.5, initStd: 0.4, maxBatch: 8, seed: 3 });
+  const m = new BrainPropNet(core, {
+    rule: "brainprop",
+    input: c.input,
+    classes: c.classes,
+    net: "custom",
+    layers: c.layers,
+    lr: 0.5,
+    initStd: 0.4,
+    maxBatch: 8,
+    seed: 3,
+  });
   const batch = firstExample(makeBatch(c, 5));
   const outKey = `layers.${c.layers.length}.W`;
   const w0 = m.exportState()[outKey].data;
@@ -257,7 +300,17 @@ rule("only the selected output unit's weights change in the output layer (attent
 rule("a selection with δ = 0 (Q_s equals the reward) leaves every weight bit-identical", () => {
   // dense net whose output weights are all 0: Q = 0, so an incorrect selection gives δ = 0 − 0 = 0
   const c = cases[0];
-  const m = new BrainPropNet(core, { rule: "brainprop", input: c.input, classes: c.classes, net: "custom", layers: c.layers, lr: 0.5, initStd: 0.4, maxBatch: 8, seed: 3 });
+  const m = new BrainPropNet(core, {
+    rule: "brainprop",
+    input: c.input,
+    classes: c.classes,
+    net: "custom",
+    layers: c.layers,
+    lr: 0.5,
+    initStd: 0.4,
+    maxBatch: 8,
+    seed: 3,
+  });
   const st = m.exportState();
   const outKey = `layers.${c.layers.length}.W`;
   st[outKey] = { shape: st[outKey].shape, data: new Float32Array(st[outKey].data.length) };
@@ -336,12 +389,25 @@ mdl.before(load);
 mdl("the test pass uses BN running statistics and no dropout: equals the f64 forward pass (tol 1e-5 of max |Q|)", () => {
   const c = cases[1];
   const layers: LayerSpec[] = c.layers.map((l) => (l.type === "dropout" ? { type: "dropout", rate: 0.5 } : l));
-  const m = new BrainPropNet(core, { rule: "brainprop", input: c.input, classes: c.classes, net: "custom", layers, lr: 0.1, initStd: 0.4, maxBatch: 8, seed: 4 });
+  const m = new BrainPropNet(core, {
+    rule: "brainprop",
+    input: c.input,
+    classes: c.classes,
+    net: "custom",
+    layers,
+    lr: 0.1,
+    initStd: 0.4,
+    maxBatch: 8,
+    seed: 4,
+  });
   for (let i = 0; i < 3; i++) m.trainBatch(makeBatch(c, 20 + i)); // moves the running statistics
   const batch = makeBatch(c, 99);
   const q = m.predict(batch.x, batch.n);
   const p = toParams(m.exportState());
-  assert.ok(p["layers.2.runMean"].some((x) => x !== 0), "running mean moved");
+  assert.ok(
+    p["layers.2.runMean"].some((x) => x !== 0),
+    "running mean moved",
+  );
   const xs = Array.from({ length: c.batch }, (_, b) => Float64Array.from(batch.x.subarray(b * m.inputSize, (b + 1) * m.inputSize)));
   const ref = forward64(layers, c.classes, { h: c.input[0], w: c.input[1], c: c.input[2] }, p, xs, false, 1e-3);
   const qmax = ref.reduce((t, r) => Math.max(t, ...r.map(Math.abs)), 0);
@@ -353,7 +419,26 @@ mdl("the test pass uses BN running statistics and no dropout: equals the f64 for
 
 mdl("same seed → bit-identical state after training (dropout, exploration included); another seed differs", () => {
   const run = (seed: number, c: Core) => {
-    const m = new BrainPropNet(c, { rule: "brainprop", net: "custom", input: [8, 8, 1], classes: 10, layers: [{ type: "conv", filters: 4 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }, { type: "dense", units: 12 }, { type: "relu" }, { type: "dropout", rate: 0.3 }], epsilon: 0.5, lr: 0.1, initStd: 0.1, maxBatch: 16, seed });
+    const m = new BrainPropNet(c, {
+      rule: "brainprop",
+      net: "custom",
+      input: [8, 8, 1],
+      classes: 10,
+      layers: [
+        { type: "conv", filters: 4 },
+        { type: "relu" },
+        { type: "batchnorm" },
+        { type: "dropout", rate: 0.3 },
+        { type: "dense", units: 12 },
+        { type: "relu" },
+        { type: "dropout", rate: 0.3 },
+      ],
+      epsilon: 0.5,
+      lr: 0.1,
+      initStd: 0.1,
+      maxBatch: 16,
+      seed,
+    });
     const r = mulberry32(1);
     for (let i = 0; i < 6; i++) {
       const x = new Float32Array(16 * 64).map(() => r());
@@ -364,20 +449,37 @@ mdl("same seed → bit-identical state after training (dropout, exploration incl
     m.dispose();
     return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.from(v.data)]));
   };
-  const a = run(5, core), b = run(5, core), d = run(6, core);
+  const a = run(5, core),
+    b = run(5, core),
+    d = run(6, core);
   assert.equal(a, b);
   assert.not.equal(a["layers.0.W"], d["layers.0.W"]);
   // the scalar build follows the same stream and arithmetic up to rounding of the matrix kernels
   const s = run(5, scalar);
-  const w = a["layers.4.W"], ws = s["layers.4.W"];
+  const w = a["layers.4.W"],
+    ws = s["layers.4.W"];
   const dmax = w.reduce((t, x, i) => Math.max(t, Math.abs(x - ws[i])), 0);
   assert.ok(dmax < 1e-4, `scalar vs SIMD build after 6 steps: max |ΔW| ${dmax}`);
 });
 
 mdl("exportState/importState round trip: a restored model continues bit-identically", () => {
-  const cfg = { rule: "brainprop", net: "custom", input: [6, 6, 1], classes: 4, layers: [{ type: "conv", filters: 4, stride: 2 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }], epsilon: 0.3, initStd: 0.2, maxBatch: 8, seed: 2 };
+  const cfg = {
+    rule: "brainprop",
+    net: "custom",
+    input: [6, 6, 1],
+    classes: 4,
+    layers: [{ type: "conv", filters: 4, stride: 2 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }],
+    epsilon: 0.3,
+    initStd: 0.2,
+    maxBatch: 8,
+    seed: 2,
+  };
   const r = mulberry32(3);
-  const batches = Array.from({ length: 4 }, () => ({ n: 8, x: new Float32Array(8 * 36).map(() => r()), labels: Int32Array.from({ length: 8 }, () => Math.floor(r() * 4)) }));
+  const batches = Array.from({ length: 4 }, () => ({
+    n: 8,
+    x: new Float32Array(8 * 36).map(() => r()),
+    labels: Int32Array.from({ length: 8 }, () => Math.floor(r() * 4)),
+  }));
   const a = new BrainPropNet(core, cfg);
   a.trainBatch(batches[0]);
   a.trainBatch(batches[1]);
@@ -388,15 +490,25 @@ mdl("exportState/importState round trip: a restored model continues bit-identica
     m.trainBatch(batches[2]);
     m.trainBatch(batches[3]);
   }
-  const sa = a.exportState(), sb = b.exportState();
+  const sa = a.exportState(),
+    sb = b.exportState();
   for (const k of Object.keys(sa)) assert.equal(Array.from(sb[k].data), Array.from(sa[k].data), k);
-  assert.throws(() => b.importState({}), (e: Error) => e instanceof ShapeError && /layers\.0\.W/.test(e.message));
+  assert.throws(
+    () => b.importState({}),
+    (e: Error) => e instanceof ShapeError && /layers\.0\.W/.test(e.message),
+  );
   a.dispose();
   b.dispose();
 });
 
 mdl("training steps allocate nothing: linear memory size is unchanged over 300 steps", () => {
-  const m = new BrainPropNet(core, { net: "custom", input: [6, 6, 1], classes: 4, layers: [{ type: "conv", filters: 4 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }], maxBatch: 8 });
+  const m = new BrainPropNet(core, {
+    net: "custom",
+    input: [6, 6, 1],
+    classes: 4,
+    layers: [{ type: "conv", filters: 4 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }],
+    maxBatch: 8,
+  });
   const batch = { n: 8, x: new Float32Array(8 * 36).fill(0.5), labels: new Int32Array(8) };
   m.trainBatch(batch);
   const size = core.memory.buffer.byteLength;
@@ -422,27 +534,60 @@ mdl("bad configurations and inputs raise specific errors naming the field", () =
     [{ momentum: 0.9 }, /unknown configuration key 'momentum'/],
     [{ maxBatch: 0 }, /maxBatch/],
   ];
-  for (const [cfg, re] of bad) assert.throws(() => new BrainPropNet(core, cfg), (e: Error) => e instanceof ValueError && re.test(e.message), JSON.stringify(cfg));
+  for (const [cfg, re] of bad)
+    assert.throws(
+      () => new BrainPropNet(core, cfg),
+      (e: Error) => e instanceof ValueError && re.test(e.message),
+      JSON.stringify(cfg),
+    );
   assert.throws(
     () => new BrainPropNet(core, { net: "custom", input: [2, 2, 1], layers: [{ type: "conv", filters: 2, padding: "valid" }] }),
     (e: Error) => e instanceof ShapeError && /layers\[0\].*at least 3×3, got 2×2/.test(e.message),
   );
   const m = new BrainPropNet(core, { net: "custom", input: [3, 3, 1], classes: 3, layers: [], maxBatch: 4 });
-  assert.throws(() => m.trainBatch({ n: 5, x: new Float32Array(45), labels: new Int32Array(5) }), (e: Error) => e instanceof ValueError && /batch\.n/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(18), labels: Int32Array.of(0, 3) }), (e: Error) => e instanceof ValueError && /labels\[1\] = 3/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(10), labels: Int32Array.of(0, 1) }), (e: Error) => e instanceof ShapeError && /batch\.x/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(18) }), (e: Error) => e instanceof ShapeError && /labels/.test(e.message));
+  assert.throws(
+    () => m.trainBatch({ n: 5, x: new Float32Array(45), labels: new Int32Array(5) }),
+    (e: Error) => e instanceof ValueError && /batch\.n/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(18), labels: Int32Array.of(0, 3) }),
+    (e: Error) => e instanceof ValueError && /labels\[1\] = 3/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(10), labels: Int32Array.of(0, 1) }),
+    (e: Error) => e instanceof ShapeError && /batch\.x/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(18) }),
+    (e: Error) => e instanceof ShapeError && /labels/.test(e.message),
+  );
   m.dispose();
-  assert.throws(() => m.predict(new Float32Array(9), 1), (e: Error) => /after dispose/.test(e.message));
+  assert.throws(
+    () => m.predict(new Float32Array(9), 1),
+    (e: Error) => /after dispose/.test(e.message),
+  );
 });
 
 mdl("a diverging learning rate stops with NonFiniteError instead of continuing with NaN", () => {
   // linear Q = W·x: each step multiplies the error by (1 − lr·|x|²/n), |1 − 2.25e10| ≫ 1
-  const m = new BrainPropNet(core, { rule: "brainprop", net: "custom", input: [3, 3, 1], classes: 3, layers: [], epsilon: 0, lr: 1e6, initStd: 1, maxBatch: 4 });
+  const m = new BrainPropNet(core, {
+    rule: "brainprop",
+    net: "custom",
+    input: [3, 3, 1],
+    classes: 3,
+    layers: [],
+    epsilon: 0,
+    lr: 1e6,
+    initStd: 1,
+    maxBatch: 4,
+  });
   const batch = { n: 4, x: new Float32Array(36).fill(100), labels: Int32Array.of(0, 1, 2, 0) };
-  assert.throws(() => {
-    for (let i = 0; i < 20; i++) m.trainBatch(batch);
-  }, (e: Error) => e instanceof NonFiniteError && /non-finite output Q/.test(e.message));
+  assert.throws(
+    () => {
+      for (let i = 0; i < 20; i++) m.trainBatch(batch);
+    },
+    (e: Error) => e instanceof NonFiniteError && /non-finite output Q/.test(e.message),
+  );
   m.dispose();
 });
 
@@ -457,7 +602,15 @@ mdl("the PBR20 architectures of docs/model.md §3 build with the stated shapes",
   conv.dispose();
   const dense = new BrainPropNet(core, { net: "dense", maxBatch: 2 });
   const d = dense.exportState();
-  assert.equal(["layers.0.W", "layers.2.W", "layers.4.W", "layers.6.W"].map((k) => d[k].shape), [[1500, 784], [1000, 1500], [500, 1000], [10, 500]]);
+  assert.equal(
+    ["layers.0.W", "layers.2.W", "layers.4.W", "layers.6.W"].map((k) => d[k].shape),
+    [
+      [1500, 784],
+      [1000, 1500],
+      [500, 1000],
+      [10, 500],
+    ],
+  );
   assert.is(dense.config().initStd, 0.01);
   // N(0, 0.01²) initialisation: sample standard deviation within 2 % (1.2 M draws)
   const w = d["layers.0.W"].data;
@@ -478,7 +631,10 @@ cli("arch [inputs, hidden…, classes] builds a dense ReLU net; it must match th
   assert.equal(s["layers.4.W"].shape, [10, 7]);
   assert.is(m.config().net, "custom");
   m.dispose();
-  assert.throws(() => new BrainPropNet(core, { arch: [100, 10], input: [28, 28, 1] }), (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message));
+  assert.throws(
+    () => new BrainPropNet(core, { arch: [100, 10], input: [28, 28, 1] }),
+    (e: Error) => e instanceof ValueError && /arch\[0\] = 100 does not match input/.test(e.message),
+  );
   // without an input shape, a dense arch on flat data (Bars, Yin-Yang) takes a flat input of its size
   const f = new BrainPropNet(core, { arch: [4, 6, 3], maxBatch: 2 });
   assert.equal(f.config().input, [1, 1, 4]);

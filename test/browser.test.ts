@@ -42,7 +42,16 @@ async function moduleGraph(entry: string): Promise<Map<string, string[]>> {
   while (todo.length) {
     const file = todo.pop()!;
     if (seen.has(file)) continue;
-    const r = await esbuild.build({ entryPoints: [file], bundle: true, write: false, metafile: true, format: "esm", platform: "neutral", external: ["*"], logLevel: "silent" });
+    const r = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "neutral",
+      external: ["*"],
+      logLevel: "silent",
+    });
     const specs = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.original ?? x.path));
     seen.set(file, specs);
     for (const sp of specs) if (sp.startsWith(".")) todo.push(path.resolve(path.dirname(file), sp));
@@ -58,7 +67,10 @@ s("dist/index.js reaches only relative modules: no bare specifier, no Node built
     for (const sp of specs) {
       const rel = path.relative(root, file);
       assert.not.ok(builtins.has(sp) || sp.startsWith("node:"), `${rel} imports the Node built-in '${sp}'`);
-      assert.ok(sp.startsWith("./") || sp.startsWith("../"), `${rel} imports the bare specifier '${sp}' (needs a bundler or an import map, and import maps do not reach workers)`);
+      assert.ok(
+        sp.startsWith("./") || sp.startsWith("../"),
+        `${rel} imports the bare specifier '${sp}' (needs a bundler or an import map, and import maps do not reach workers)`,
+      );
       assert.ok(existsSync(path.resolve(path.dirname(file), sp)), `${rel} imports missing ${sp}`);
     }
   }
@@ -113,11 +125,12 @@ const reference = (() => {
   const X = Array.from({ length: 15 }, (_, i) => (i % 7) - 3);
   const W = Array.from({ length: 35 }, (_, i) => (i % 5) - 2);
   const Y: number[] = [];
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 7; c++) {
-    let acc = 0;
-    for (let k = 0; k < 5; k++) acc += X[r * 5 + k] * W[c * 5 + k];
-    Y.push(acc);
-  }
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 7; c++) {
+      let acc = 0;
+      for (let k = 0; k < 5; k++) acc += X[r * 5 + k] * W[c * 5 + k];
+      Y.push(acc);
+    }
   return Y;
 })();
 
@@ -136,10 +149,12 @@ if (!haveChromium) {
   console.log(`\n  browser tests ${mandatory ? "FAIL" : "SKIPPED"}: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)\n`);
   noChromium(b, "dist/ loads in a page and in a module worker without an import map");
 } else {
-  b.before(guard(async () => {
-    server = await startServer();
-    browser = await launch();
-  }));
+  b.before(
+    guard(async () => {
+      server = await startServer();
+      browser = await launch();
+    }),
+  );
   b.after(async () => {
     await browser?.close();
     await server?.close();
@@ -164,7 +179,10 @@ if (!haveChromium) {
       assert.equal(x.autoY, reference, `${where}: SIMD build`);
       assert.equal(x.scalarY, reference, `${where}: scalar build`);
     }
-    assert.ok(wasmRequests.every((u) => u.startsWith("/wasm/")), `default location is the package's wasm/: ${wasmRequests}`);
+    assert.ok(
+      wasmRequests.every((u) => u.startsWith("/wasm/")),
+      `default location is the package's wasm/: ${wasmRequests}`,
+    );
     await page.close();
   });
 
@@ -202,16 +220,41 @@ b.run();
 // ---- the demo page -----------------------------------------------------------------------------
 
 const d = suite("browser: the demo page trains in a Web Worker");
-type DemoState = { ready: boolean; batches: number; examples: number; testError: number | null; impl: string | null; threads: number | null; errors: string[]; stopped?: { batches: number }; digest?: { digest: string; batches: number; impl: string } };
-const demoState = (page: Page) => page.evaluate(() => {
-  const x = (window as unknown as { demo: DemoState & { send?: unknown } }).demo;
-  return JSON.parse(JSON.stringify({ ...x, send: undefined })) as DemoState;
-});
+type DemoState = {
+  ready: boolean;
+  batches: number;
+  examples: number;
+  testError: number | null;
+  impl: string | null;
+  threads: number | null;
+  errors: string[];
+  stopped?: { batches: number };
+  digest?: { digest: string; batches: number; impl: string };
+};
+const demoState = (page: Page) =>
+  page.evaluate(() => {
+    const x = (window as unknown as { demo: DemoState & { send?: unknown } }).demo;
+    return JSON.parse(JSON.stringify({ ...x, send: undefined })) as DemoState;
+  });
 
 /** The Node side in this process, or in a child Node with relaxed SIMD enabled (Node 20 keeps it behind a flag). */
 async function nodeDigest(impl: "simd" | "scalar" | "relaxed", rule: "microcircuit" | "bp", seed: number, lr: number, batches: number): Promise<string> {
   if (impl !== "relaxed") return (await import("./browser/node-digest.ts")).nodeDigest(impl, rule, seed, lr, batches);
-  const r = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", path.join(root, "test/browser/node-digest.ts"), impl, rule, String(seed), String(lr), String(batches)], { encoding: "utf8", cwd: root });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--experimental-wasm-relaxed-simd",
+      "--import",
+      "tsx",
+      path.join(root, "test/browser/node-digest.ts"),
+      impl,
+      rule,
+      String(seed),
+      String(lr),
+      String(batches),
+    ],
+    { encoding: "utf8", cwd: root },
+  );
   assert.is(r.status, 0, `child node: ${r.stderr}`);
   return r.stdout.trim().split("\n").pop()!;
 }
@@ -219,15 +262,17 @@ async function nodeDigest(impl: "simd" | "scalar" | "relaxed", rule: "microcircu
 if (!haveChromium) {
   noChromium(d, "the demo trains the microcircuit below 50 % test error with no page or console error");
 } else {
-  d.before(guard(async () => {
-    if (!existsSync(path.join(root, "web/data/t10k-images-idx3-ubyte.gz"))) {
-      // @ts-expect-error plain ES module without declarations
-      const { buildWebData } = await import("../scripts/build-web-data.mjs");
-      await buildWebData();
-    }
-    server = await startServer();
-    browser = await launch();
-  }));
+  d.before(
+    guard(async () => {
+      if (!existsSync(path.join(root, "web/data/t10k-images-idx3-ubyte.gz"))) {
+        // @ts-expect-error plain ES module without declarations
+        const { buildWebData } = await import("../scripts/build-web-data.mjs");
+        await buildWebData();
+      }
+      server = await startServer();
+      browser = await launch();
+    }),
+  );
   d.after(async () => {
     await browser?.close();
     await server?.close();
@@ -277,7 +322,10 @@ if (!haveChromium) {
     await page.waitForFunction(() => document.getElementById("guess")!.textContent !== "–", null, { timeout: 10_000 });
     const rates = (await page.locator("#rates .v").allTextContents()).map(Number);
     assert.is(rates.length, 10);
-    assert.ok(rates.every((r) => r >= 0 && r <= 1), `rates ${rates}`);
+    assert.ok(
+      rates.every((r) => r >= 0 && r <= 1),
+      `rates ${rates}`,
+    );
     // The guess is the argmax of the exact rates; the page shows them rounded to 2 decimals, so
     // compare through the shown value (two rates may round to the same maximum).
     const guess = Number(await page.textContent("#guess"));
@@ -286,14 +334,17 @@ if (!haveChromium) {
     // Every test-digit cell got a predicted label.
     const labels = await page.locator("#grid .cell span").allTextContents();
     assert.is(labels.length, 32);
-    assert.ok(labels.every((l) => /^[0-9]$/.test(l)), `grid labels ${labels}`);
+    assert.ok(
+      labels.every((l) => /^[0-9]$/.test(l)),
+      `grid labels ${labels}`,
+    );
     await page.screenshot({ path: path.join(root, "out", "browser-demo.png") });
     // "Download weights": a checkpoint file that loadModel in Node turns back into the same model.
     const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click("#download")]);
     assert.match(download.suggestedFilename(), /^dendritic-microcircuit-\d+\.safetensors$/);
     const bytes = readFileSync((await download.path())!);
     await page.waitForFunction(() => (window as unknown as { demo: { checkpoint?: unknown } }).demo.checkpoint, null, { timeout: 10_000 });
-    const sent = (await page.evaluate(() => (window as unknown as { demo: { checkpoint: { digest: string; bytes: number } } }).demo.checkpoint));
+    const sent = await page.evaluate(() => (window as unknown as { demo: { checkpoint: { digest: string; bytes: number } } }).demo.checkpoint);
     assert.is(bytes.length, sent.bytes);
     const { loadModel, digestState, init } = await import("../src/index.ts");
     const loaded = await loadModel(bytes, { core: await init({ impl: "simd" }), name: download.suggestedFilename() });
@@ -303,7 +354,9 @@ if (!haveChromium) {
     // The log-scale switch redraws the error chart without an error.
     await page.click("#log-error");
     assert.ok(await page.isChecked("#log-error"));
-    console.log(`  demo: ${s1.batches} mini-batches, test error ${(100 * s1.testError!).toFixed(1)} %, page event-loop round trip ${pageLatencyMs} ms, screenshot out/browser-demo.png`);
+    console.log(
+      `  demo: ${s1.batches} mini-batches, test error ${(100 * s1.testError!).toFixed(1)} %, page event-loop round trip ${pageLatencyMs} ms, screenshot out/browser-demo.png`,
+    );
     assert.equal(problems(), []);
     await page.close();
   });
@@ -329,7 +382,10 @@ if (!haveChromium) {
     }));
     assert.is(layout.scrollWidth, 390);
     assert.equal(layout.outside, []);
-    assert.ok(layout.plotWidths.every((w) => w >= 300), `plot widths ${layout.plotWidths}`);
+    assert.ok(
+      layout.plotWidths.every((w) => w >= 300),
+      `plot widths ${layout.plotWidths}`,
+    );
     await page.screenshot({ path: path.join(root, "out", "browser-demo-390.png"), fullPage: true });
     assert.equal(problems(), []);
     await page.close();
@@ -364,17 +420,31 @@ if (!haveChromium) {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8, { steps: 8 });
     await page.mouse.up();
     await page.waitForFunction(() => (window as unknown as { demo: { raster?: unknown } }).demo.raster, null, { timeout: 20_000 });
-    const shown = await page.evaluate(() => (window as unknown as { demo: { raster: { label: string; cells: number; steps: number; spikes: number }[]; counts: number[] } }).demo);
-    assert.equal(shown.raster.map((r) => r.label), ["input", "hidden 1", "hidden 2", "output"]);
-    assert.equal(shown.raster.map((r) => r.cells), [16, 16, 16, 10]);
+    const shown = await page.evaluate(
+      () => (window as unknown as { demo: { raster: { label: string; cells: number; steps: number; spikes: number }[]; counts: number[] } }).demo,
+    );
+    assert.equal(
+      shown.raster.map((r) => r.label),
+      ["input", "hidden 1", "hidden 2", "output"],
+    );
+    assert.equal(
+      shown.raster.map((r) => r.cells),
+      [16, 16, 16, 10],
+    );
     assert.ok(shown.raster[0].spikes > 0 && shown.raster[3].spikes > 0, `the drawn stroke drives input and output cells: ${JSON.stringify(shown.raster)}`);
     assert.is(shown.counts.length, 10);
-    assert.ok(shown.counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 50), `counts ${shown.counts}`);
+    assert.ok(
+      shown.counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 50),
+      `counts ${shown.counts}`,
+    );
     assert.ok(await page.isVisible("#raster"), "the raster canvas is shown");
     const guess = Number(await page.textContent("#guess"));
     assert.is(shown.counts[guess], Math.max(...shown.counts), `guess ${guess} has the most output spikes (${shown.counts})`);
     const rates = (await page.locator("#rates .v").allTextContents()).map(Number);
-    assert.ok(rates.every((r) => r >= 0 && r <= 1), `rates ${rates}`);
+    assert.ok(
+      rates.every((r) => r >= 0 && r <= 1),
+      `rates ${rates}`,
+    );
     await page.screenshot({ path: path.join(root, "out", "browser-demo-spiking.png") });
     assert.equal(problems(), []);
     await page.close();
@@ -390,7 +460,12 @@ if (!haveChromium) {
     await page.close();
   });
 
-  for (const [rule, impl] of [["microcircuit", "simd"], ["microcircuit", "scalar"], ["microcircuit", "relaxed"], ["bp", "simd"]] as const) {
+  for (const [rule, impl] of [
+    ["microcircuit", "simd"],
+    ["microcircuit", "scalar"],
+    ["microcircuit", "relaxed"],
+    ["bp", "simd"],
+  ] as const) {
     d(`same seed, same data: ${rule} weights after 30 mini-batches are bit-identical in Node and in the Chromium worker (${impl} build)`, async () => {
       const seed = 7;
       const batches = 30;
@@ -453,10 +528,12 @@ async function runViteApp(url: string): Promise<{ result: { impl?: string; testE
 if (!haveChromium) {
   noChromium(v, "vite build: the bundled page trains a microcircuit in a worker with the core's .wasm copied as assets");
 } else {
-  v.before(guard(async () => {
-    app = await prepareViteApp();
-    browser = await launch();
-  }));
+  v.before(
+    guard(async () => {
+      app = await prepareViteApp();
+      browser = await launch();
+    }),
+  );
   v.after(async () => {
     await browser?.close();
   });
@@ -466,9 +543,20 @@ if (!haveChromium) {
     const vite = await import("vite");
     await vite.build({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js") });
     const assets = readdirSync(path.join(app, "dist", "assets"));
-    assert.ok(assets.some((f) => /^dendritic\.simd-.*\.wasm$/.test(f)), `assets: ${assets}`);
-    assert.ok(assets.some((f) => /^dendritic\.scalar-.*\.wasm$/.test(f)), `assets: ${assets}`);
-    const server = await vite.preview({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js"), preview: { host: "127.0.0.1", port: 0, strictPort: false } });
+    assert.ok(
+      assets.some((f) => /^dendritic\.simd-.*\.wasm$/.test(f)),
+      `assets: ${assets}`,
+    );
+    assert.ok(
+      assets.some((f) => /^dendritic\.scalar-.*\.wasm$/.test(f)),
+      `assets: ${assets}`,
+    );
+    const server = await vite.preview({
+      root: app,
+      logLevel: "error",
+      configFile: path.join(app, "vite.config.js"),
+      preview: { host: "127.0.0.1", port: 0, strictPort: false },
+    });
     try {
       const { result, wasm } = await runViteApp(server.resolvedUrls!.local[0]);
       assert.is(result.error, undefined);
@@ -485,7 +573,12 @@ if (!haveChromium) {
   v("vite dev server: the same page works unbundled (optimizeDeps.exclude keeps the .wasm beside the package)", async () => {
     if (setupError) throw setupError;
     const vite = await import("vite");
-    const server = await vite.createServer({ root: app, logLevel: "error", configFile: path.join(app, "vite.config.js"), server: { host: "127.0.0.1", port: 0, hmr: false } });
+    const server = await vite.createServer({
+      root: app,
+      logLevel: "error",
+      configFile: path.join(app, "vite.config.js"),
+      server: { host: "127.0.0.1", port: 0, hmr: false },
+    });
     await server.listen();
     try {
       const { result, wasm } = await runViteApp(server.resolvedUrls!.local[0]);

@@ -53,7 +53,23 @@ function tamper(bytes: Uint8Array, edit: (m: Record<string, string>) => void): U
 
 c("any change of the metadata or of a tensor value is refused with a checksum mismatch; a missing checksum too", () => {
   const m = new TinyLinear({ arch: [3, 2], seed: 9 });
-  const state = { version: 1 as const, epoch: 1, batch: 0, rngAtEpochStart: [1, 2, 3, 4], batchSize: 10, shuffle: true, seed: 1, schedule: { kind: "constant" as const }, limitTrain: 100, bestEpoch: 1, bestMetric: 0.5, sinceBest: 0, stoppedEarly: false, history: [{ epoch: 1, lrScale: 1, trainSeconds: 0.25, examplesPerS: 400, valError: 0.5 }], monitor: { n: 10, wrong: 5, sq: 0, values: 0, trainSeconds: 0.25 } };
+  const state = {
+    version: 1 as const,
+    epoch: 1,
+    batch: 0,
+    rngAtEpochStart: [1, 2, 3, 4],
+    batchSize: 10,
+    shuffle: true,
+    seed: 1,
+    schedule: { kind: "constant" as const },
+    limitTrain: 100,
+    bestEpoch: 1,
+    bestMetric: 0.5,
+    sinceBest: 0,
+    stoppedEarly: false,
+    history: [{ epoch: 1, lrScale: 1, trainSeconds: 0.25, examplesPerS: 400, valError: 0.5 }],
+    monitor: { n: 10, wrong: 5, sq: 0, values: 0, trainSeconds: 0.25 },
+  };
   const bytes = encodeCheckpoint(m, state, { dataset: "bars" });
   const ok = decodeCheckpoint(bytes, "ok.st");
   assert.match(ok.metadata.checksum, /^crc32:[0-9a-f]{8}$/);
@@ -71,34 +87,92 @@ c("any change of the metadata or of a tensor value is refused with a checksum mi
   const { tensors, metadata } = decodeSafetensors(bytes, "x");
   tensors["out.W"].data[0] += 1e-6;
   cases.push(["a weight changed", encodeSafetensors(tensors, metadata)]);
-  for (const [what, b] of cases) assert.throws(() => decodeCheckpoint(b, "t.st"), (e: Error) => e instanceof FormatError && mismatch.test(e.message), what);
-  assert.throws(() => decodeCheckpoint(tamper(bytes, (x) => delete x.checksum), "t.st"), /^t\.st: metadata has no checksum \(required from format_version 2\)$/);
-  assert.throws(() => decodeCheckpoint(tamper(bytes, (x) => (x.format_version = "3")), "t.st"), /format_version "3", this library reads 1 and 2/);
+  for (const [what, b] of cases)
+    assert.throws(
+      () => decodeCheckpoint(b, "t.st"),
+      (e: Error) => e instanceof FormatError && mismatch.test(e.message),
+      what,
+    );
+  assert.throws(
+    () =>
+      decodeCheckpoint(
+        tamper(bytes, (x) => delete x.checksum),
+        "t.st",
+      ),
+    /^t\.st: metadata has no checksum \(required from format_version 2\)$/,
+  );
+  assert.throws(
+    () =>
+      decodeCheckpoint(
+        tamper(bytes, (x) => (x.format_version = "3")),
+        "t.st",
+      ),
+    /format_version "3", this library reads 1 and 2/,
+  );
 });
 
 c("format_version 1 files (no checksum) still load, and their trainer state is validated field by field with named errors", () => {
   const m = new TinyLinear({ arch: [3, 2], seed: 9 });
-  const state = { version: 1, epoch: 2, batch: 0, rngAtEpochStart: [1, 2, 3, 4], batchSize: 10, shuffle: true, seed: 1, schedule: { kind: "constant" }, limitTrain: 100, bestEpoch: 2, bestMetric: 0.5, sinceBest: 0, stoppedEarly: false, history: [{ epoch: 1, lrScale: 1, trainSeconds: 1, examplesPerS: 100 }, { epoch: 2, lrScale: 1, trainSeconds: 1, examplesPerS: 100, valError: 0.5 }], monitor: { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 } };
+  const state = {
+    version: 1,
+    epoch: 2,
+    batch: 0,
+    rngAtEpochStart: [1, 2, 3, 4],
+    batchSize: 10,
+    shuffle: true,
+    seed: 1,
+    schedule: { kind: "constant" },
+    limitTrain: 100,
+    bestEpoch: 2,
+    bestMetric: 0.5,
+    sinceBest: 0,
+    stoppedEarly: false,
+    history: [
+      { epoch: 1, lrScale: 1, trainSeconds: 1, examplesPerS: 100 },
+      { epoch: 2, lrScale: 1, trainSeconds: 1, examplesPerS: 100, valError: 0.5 },
+    ],
+    monitor: { n: 0, wrong: 0, sq: 0, values: 0, trainSeconds: 0 },
+  };
   const v1 = (edit: (s: Record<string, unknown>) => void) => {
     const s = structuredClone(state) as Record<string, unknown>;
     edit(s);
-    const metadata = { format: "dendritic-checkpoint", format_version: "1", model_kind: "tiny-linear", model_config: JSON.stringify(m.config()), trainer_state: JSON.stringify(s) };
+    const metadata = {
+      format: "dendritic-checkpoint",
+      format_version: "1",
+      model_kind: "tiny-linear",
+      model_config: JSON.stringify(m.config()),
+      trainer_state: JSON.stringify(s),
+    };
     return encodeSafetensors(m.exportState(), metadata);
   };
-  assert.is(decodeCheckpoint(v1(() => undefined), "old.st").trainer!.epoch, 2);
+  assert.is(
+    decodeCheckpoint(
+      v1(() => undefined),
+      "old.st",
+    ).trainer!.epoch,
+    2,
+  );
   const cases: [(s: Record<string, unknown>) => void, string][] = [
     [(s) => delete s.history, "old.st: trainer_state.history must be an array of 2 epoch records, got undefined"],
     [(s) => (s.history = [{ epoch: 1, lrScale: 1 }]), 'old.st: trainer_state.history must be an array of 2 epoch records, got "1 records"'],
     [(s) => ((s.history as { valError: unknown }[])[1].valError = "x"), 'old.st: trainer_state.history[1].valError must be a number ≥ 0, got "x"'],
     [(s) => (s.epoch = -1), "old.st: trainer_state.epoch must be an integer in [0, 9007199254740992], got -1"],
     [(s) => (s.rngAtEpochStart = [0, 0, 0, 0]), "old.st: trainer_state.rngAtEpochStart must be four u32 words, not all zero, got [0,0,0,0]"],
-    [(s) => (s.schedule = { kind: "cosine" }), 'old.st: trainer_state.schedule must be a schedule (unknown schedule {"kind":"cosine"}; expected constant, step or exp), got {"kind":"cosine"}'],
+    [
+      (s) => (s.schedule = { kind: "cosine" }),
+      'old.st: trainer_state.schedule must be a schedule (unknown schedule {"kind":"cosine"}; expected constant, step or exp), got {"kind":"cosine"}',
+    ],
     [(s) => (s.bestEpoch = 3), "old.st: trainer_state.bestEpoch must be an integer in [0, 2], got 3"],
     [(s) => (s.monitor = null), "old.st: trainer_state.monitor must be an object, got null"],
     [(s) => (s.shuffle = "yes"), 'old.st: trainer_state.shuffle must be true or false, got "yes"'],
     [(s) => (s.extra = 1), "old.st: trainer_state.extra must be absent (not a trainer state field), got 1"],
   ];
-  for (const [edit, msg] of cases) assert.throws(() => decodeCheckpoint(v1(edit), "old.st"), (e: Error) => e instanceof FormatError && e.message === msg, msg);
+  for (const [edit, msg] of cases)
+    assert.throws(
+      () => decodeCheckpoint(v1(edit), "old.st"),
+      (e: Error) => e instanceof FormatError && e.message === msg,
+      msg,
+    );
   assert.throws(() => validateTrainerState([], "s"), /^s\. must be an object, got \[\]$/);
 });
 
@@ -107,7 +181,24 @@ c("two identical runs write byte-identical --save and --save-best files (no timi
   for (const run of ["a", "b"]) {
     const save = path.join(dir, `${run}.st`);
     const best = path.join(dir, `${run}.best.st`);
-    await train("--model", "mlp", "--dataset", "yinyang", "--arch", "4-20-3", "--epochs", "3", "--seed", "4", "--set", "momentum=0.9", "--save", save, "--save-best", best);
+    await train(
+      "--model",
+      "mlp",
+      "--dataset",
+      "yinyang",
+      "--arch",
+      "4-20-3",
+      "--epochs",
+      "3",
+      "--seed",
+      "4",
+      "--set",
+      "momentum=0.9",
+      "--save",
+      save,
+      "--save-best",
+      best,
+    );
     files.push([readFileSync(save), readFileSync(best)]);
   }
   const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -134,7 +225,10 @@ c("a run at chance level after the first epoch warns (stderr and the summary's w
     await train("--model", "mlp", "--dataset", "yinyang", "--epochs", "3", "--json", good);
     const sb = JSON.parse(readFileSync(bad, "utf8"));
     assert.is(sb.warnings.length, 1);
-    assert.match(sb.warnings[0], /^epoch 2: the training error \d+\.\d% is at chance level \(66\.\d%, always answering the most frequent class\); the learning rate may be far too high or too low$/);
+    assert.match(
+      sb.warnings[0],
+      /^epoch 2: the training error \d+\.\d% is at chance level \(66\.\d%, always answering the most frequent class\); the learning rate may be far too high or too low$/,
+    );
     assert.is(JSON.parse(readFileSync(good, "utf8")).warnings, undefined);
   } finally {
     process.stderr.write = orig;

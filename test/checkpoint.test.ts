@@ -17,7 +17,9 @@ import { TinyLinear } from "./support/tiny-models.ts";
  */
 function independentRead(file: Buffer) {
   const n = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
+  const header = JSON.parse(file.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & {
+    __metadata__?: Record<string, string>;
+  };
   const data = file.subarray(8 + n);
   const tensors: Record<string, { dtype: string; shape: number[]; values: number[] }> = {};
   for (const [k, v] of Object.entries(header)) {
@@ -26,7 +28,17 @@ function independentRead(file: Buffer) {
     const values: number[] = [];
     const size = { F32: 4, I32: 4, U32: 4, F64: 8, U8: 1 }[v.dtype]!;
     for (let o = 0; o < bytes.length; o += size) {
-      values.push(v.dtype === "F32" ? bytes.readFloatLE(o) : v.dtype === "I32" ? bytes.readInt32LE(o) : v.dtype === "U32" ? bytes.readUInt32LE(o) : v.dtype === "F64" ? bytes.readDoubleLE(o) : bytes[o]);
+      values.push(
+        v.dtype === "F32"
+          ? bytes.readFloatLE(o)
+          : v.dtype === "I32"
+            ? bytes.readInt32LE(o)
+            : v.dtype === "U32"
+              ? bytes.readUInt32LE(o)
+              : v.dtype === "F64"
+                ? bytes.readDoubleLE(o)
+                : bytes[o],
+      );
     }
     tensors[k] = { dtype: v.dtype, shape: v.shape, values };
   }
@@ -56,10 +68,7 @@ st("round trip: every dtype, shape and value, and the string metadata, come back
 });
 
 st("header format: u64 LE length, 8-byte padded JSON, contiguous offsets in name order (independent reader)", () => {
-  const bytes = encodeSafetensors(
-    { b: { shape: [2], data: Float32Array.from([1, 2]) }, a: { shape: [1, 3], data: Int32Array.from([4, 5, 6]) } },
-    { k: "v" },
-  );
+  const bytes = encodeSafetensors({ b: { shape: [2], data: Float32Array.from([1, 2]) }, a: { shape: [1, 3], data: Int32Array.from([4, 5, 6]) } }, { k: "v" });
   const r = independentRead(Buffer.from(bytes));
   assert.is((8 + r.n) % 8, 0, "data starts 8-byte aligned");
   assert.is(Buffer.from(bytes).subarray(8, 9).toString(), "{");
@@ -74,7 +83,10 @@ st("header format: u64 LE length, 8-byte padded JSON, contiguous offsets in name
 st("corrupt files: truncated, bad JSON, offsets past the end, holes — FormatErrors naming the file", () => {
   const good = encodeSafetensors({ w: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } });
   const bad = (b: Uint8Array, re: RegExp) =>
-    assert.throws(() => decodeSafetensors(b, "m.safetensors"), (e: Error) => e instanceof FormatError && e.message.startsWith("m.safetensors: ") && re.test(e.message));
+    assert.throws(
+      () => decodeSafetensors(b, "m.safetensors"),
+      (e: Error) => e instanceof FormatError && e.message.startsWith("m.safetensors: ") && re.test(e.message),
+    );
   bad(good.subarray(0, 5), /too short/);
   bad(good.subarray(0, 20), /header length \d+ exceeds the file/);
   bad(good.subarray(0, good.length - 4), /tensor 'w' ends at byte 16, the data has 12/);
@@ -102,7 +114,13 @@ st("numpy reads the file (python3 with numpy, when available): same values via f
   try {
     const file = path.join(dir, "x.safetensors");
     const W = Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 3);
-    writeFileSync(file, encodeSafetensors({ W: { shape: [3, 4], data: W }, r: { shape: [4], data: Uint32Array.from([1, 2, 3, 4294967295]) } }, { format: "dendritic-checkpoint" }));
+    writeFileSync(
+      file,
+      encodeSafetensors(
+        { W: { shape: [3, 4], data: W }, r: { shape: [4], data: Uint32Array.from([1, 2, 3, 4294967295]) } },
+        { format: "dendritic-checkpoint" },
+      ),
+    );
     const script = `
 import json, struct, sys, numpy as np
 b = open(sys.argv[1], 'rb').read()

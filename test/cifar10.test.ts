@@ -27,18 +27,36 @@ t("records are parsed into labels and channels-last pixels", () => {
   const p = parseCifar10(file([record(3, 0), record(9, 50)]), "x.bin");
   assert.is(p.n, 2);
   assert.equal(Array.from(p.labels), [3, 9]);
-  for (const [i, seed] of [[0, 0], [1, 50]])
-    for (const [h, w, c] of [[0, 0, 0], [0, 1, 2], [5, 31, 1], [31, 31, 2], [17, 4, 0]])
+  for (const [i, seed] of [
+    [0, 0],
+    [1, 50],
+  ])
+    for (const [h, w, c] of [
+      [0, 0, 0],
+      [0, 1, 2],
+      [5, 31, 1],
+      [31, 31, 2],
+      [17, 4, 0],
+    ])
       assert.is(p.pixels[i * 3072 + (h * 32 + w) * 3 + c], (7 * h + 3 * w + 101 * c + seed) % 256, `image ${i} (${h},${w},${c})`);
 });
 
 t("a length that is not a whole number of records is a FormatError naming the file and the length", () => {
-  assert.throws(() => parseCifar10(new Uint8Array(3073 * 2 + 5), "/d/data_batch_2.bin"), (e: Error) => e instanceof FormatError && /data_batch_2\.bin: 6151 bytes/.test(e.message) && /3073 bytes each/.test(e.message));
-  assert.throws(() => parseCifar10(new Uint8Array(0), "empty.bin"), (e: Error) => e instanceof FormatError && /empty\.bin: 0 bytes/.test(e.message));
+  assert.throws(
+    () => parseCifar10(new Uint8Array(3073 * 2 + 5), "/d/data_batch_2.bin"),
+    (e: Error) => e instanceof FormatError && /data_batch_2\.bin: 6151 bytes/.test(e.message) && /3073 bytes each/.test(e.message),
+  );
+  assert.throws(
+    () => parseCifar10(new Uint8Array(0), "empty.bin"),
+    (e: Error) => e instanceof FormatError && /empty\.bin: 0 bytes/.test(e.message),
+  );
 });
 
 t("a label outside 0…9 is a FormatError naming the file and the record", () => {
-  assert.throws(() => parseCifar10(file([record(1, 0), record(10, 0)]), "test_batch.bin"), (e: Error) => e instanceof FormatError && /test_batch\.bin: record 1 has label 10/.test(e.message));
+  assert.throws(
+    () => parseCifar10(file([record(1, 0), record(10, 0)]), "test_batch.bin"),
+    (e: Error) => e instanceof FormatError && /test_batch\.bin: record 1 has label 10/.test(e.message),
+  );
 });
 
 t("a directory of the six files becomes train / validation / test splits; a missing file is named", () => {
@@ -59,7 +77,10 @@ t("a directory of the six files becomes train / validation / test splits; a miss
     // record 8 (seed 8) is the second validation image; its pixel (2, 3), channel 1
     assert.is(d.validation.x[1 * 3072 + (2 * 32 + 3) * 3 + 1], (14 + 9 + 101 + 8) % 256);
     unlinkSync(path.join(dir, "data_batch_4.bin"));
-    assert.throws(() => loadCifar10Dir(dir), (e: Error) => e instanceof FormatError && /data_batch_4\.bin: missing/.test(e.message));
+    assert.throws(
+      () => loadCifar10Dir(dir),
+      (e: Error) => e instanceof FormatError && /data_batch_4\.bin: missing/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

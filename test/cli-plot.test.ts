@@ -21,18 +21,38 @@ const summary = {
   ],
 };
 
-
 test("curvesOf reads the per-epoch error rates as percent, skipping splits an epoch lacks", () => {
   const pts = curvesOf(summary, "a.json", "a", ["val", "test", "train"]);
-  assert.equal(pts.map((p) => [p.split, p.epoch]), [["val", 1], ["test", 1], ["val", 2], ["test", 2], ["train", 2]]);
+  assert.equal(
+    pts.map((p) => [p.split, p.epoch]),
+    [
+      ["val", 1],
+      ["test", 1],
+      ["val", 2],
+      ["test", 2],
+      ["train", 2],
+    ],
+  );
   assert.ok(Math.abs(pts[1].error - 7.78) < 1e-12, String(pts[1].error));
 });
 
 test("a file that is not a train summary is a FormatError naming the file and the field", () => {
-  assert.throws(() => curvesOf({ results: [] }, "bench.json", "b", ["val"]), (e: Error) => e instanceof FormatError && /bench\.json: .*'epochs'/.test(e.message));
-  assert.throws(() => curvesOf({ epochs: [{ epoch: 1, valError: "x" }] }, "r.json", "r", ["val"]), (e: Error) => e instanceof FormatError && /r\.json: epochs\[0\]\.valError must be a finite number/.test(e.message));
-  assert.throws(() => curvesOf({ epochs: [{ valError: 0.1 }] }, "r.json", "r", ["val"]), (e: Error) => /r\.json: epochs\[0\]\.epoch must be a number/.test(e.message));
-  assert.throws(() => curvesOf({ epochs: [{ epoch: 1 }] }, "r.json", "r", ["val"]), (e: Error) => /r\.json: no valError/.test(e.message));
+  assert.throws(
+    () => curvesOf({ results: [] }, "bench.json", "b", ["val"]),
+    (e: Error) => e instanceof FormatError && /bench\.json: .*'epochs'/.test(e.message),
+  );
+  assert.throws(
+    () => curvesOf({ epochs: [{ epoch: 1, valError: "x" }] }, "r.json", "r", ["val"]),
+    (e: Error) => e instanceof FormatError && /r\.json: epochs\[0\]\.valError must be a finite number/.test(e.message),
+  );
+  assert.throws(
+    () => curvesOf({ epochs: [{ valError: 0.1 }] }, "r.json", "r", ["val"]),
+    (e: Error) => /r\.json: epochs\[0\]\.epoch must be a number/.test(e.message),
+  );
+  assert.throws(
+    () => curvesOf({ epochs: [{ epoch: 1 }] }, "r.json", "r", ["val"]),
+    (e: Error) => /r\.json: no valError/.test(e.message),
+  );
 });
 
 test("plot writes an SVG with one line per run and split", () => {

@@ -44,8 +44,18 @@ c.before(() => {
   idxDir = path.join(dir, "idx");
   mkdirSync(idxDir);
   const rng = new Rng(3);
-  const images = (n: number) => encodeIdx("images", [n, 4, 3], Uint8Array.from({ length: n * 12 }, () => rng.int(256)));
-  const labels = (n: number) => encodeIdx("labels", [n], Uint8Array.from({ length: n }, () => rng.int(10)));
+  const images = (n: number) =>
+    encodeIdx(
+      "images",
+      [n, 4, 3],
+      Uint8Array.from({ length: n * 12 }, () => rng.int(256)),
+    );
+  const labels = (n: number) =>
+    encodeIdx(
+      "labels",
+      [n],
+      Uint8Array.from({ length: n }, () => rng.int(10)),
+    );
   writeFileSync(path.join(idxDir, "train-images-idx3-ubyte"), images(120));
   writeFileSync(path.join(idxDir, "train-labels-idx1-ubyte"), labels(120));
   writeFileSync(path.join(idxDir, "t10k-images-idx3-ubyte.gz"), gzipSync(images(40)));
@@ -82,7 +92,8 @@ c("unknown flags, bad values and extra arguments are errors with the flag named 
 c("--help works for train and eval and lists the options", () => {
   const t = cli("train", "--help");
   assert.is(t.status, 0);
-  for (const f of ["--model", "--rule", "--dataset", "--arch", "--epochs", "--batch", "--lr", "--seed", "--no-shuffle", "--save", "--load", "--json", "--set"]) assert.ok(t.stdout.includes(f), f);
+  for (const f of ["--model", "--rule", "--dataset", "--arch", "--epochs", "--batch", "--lr", "--seed", "--no-shuffle", "--save", "--load", "--json", "--set"])
+    assert.ok(t.stdout.includes(f), f);
   const e = cli("eval", "--help");
   assert.is(e.status, 0);
   assert.match(e.stdout, /--split/);
@@ -107,7 +118,11 @@ c("train writes a JSON summary with testError, valError, per-epoch records, exam
 
 c("--threads sets the thread count and the JSON summary records it (default auto: the machine's cores); bad counts are errors", async () => {
   const { availableParallelism } = await import("node:os");
-  for (const [args, want] of [[["--threads", "2"], 2], [["--threads", "1"], 1], [[], availableParallelism()]] as const) {
+  for (const [args, want] of [
+    [["--threads", "2"], 2],
+    [["--threads", "1"], 1],
+    [[], availableParallelism()],
+  ] as const) {
     const json = path.join(dir, `threads-${want}-${args.length}.json`);
     await train("--model", "mlp", "--dataset", "bars", "--arch", "9-5-3", "--epochs", "1", ...args, "--json", json);
     assert.is(JSON.parse(readFileSync(json, "utf8")).threads, want, args.join(" "));
@@ -120,7 +135,11 @@ c("--threads sets the thread count and the JSON summary records it (default auto
 });
 
 c("--simd simd|scalar forces that build, and the JSON summary names it (--impl is the older spelling)", async () => {
-  for (const [flag, build, impl] of [["--simd", "simd", "wasm-simd"], ["--simd", "scalar", "wasm-scalar"], ["--impl", "simd", "wasm-simd"]]) {
+  for (const [flag, build, impl] of [
+    ["--simd", "simd", "wasm-simd"],
+    ["--simd", "scalar", "wasm-scalar"],
+    ["--impl", "simd", "wasm-simd"],
+  ]) {
     const json = path.join(dir, `build-${flag}-${build}.json`);
     await train("--model", "mlp", "--dataset", "bars", "--arch", "9-5-3", "--epochs", "1", flag, build, "--json", json);
     assert.is(JSON.parse(readFileSync(json, "utf8")).impl, impl, `${flag} ${build}`);
@@ -142,16 +161,26 @@ c("--save then --load resumes to the same final weights as one uninterrupted run
   assert.is(b.metadata.dataset, "yinyang");
   const h = await readCheckpoint(half);
   assert.is(h.trainer!.epoch, 2);
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary files left");
+  assert.equal(
+    readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+    [],
+    "no temporary files left",
+  );
 });
 
-c("without --arch: the data set's default architecture when the model's own does not fit (mlp has none; microcircuit's 784-… does not fit yinyang)", async () => {
-  for (const [model, key] of [["mlp", "arch"], ["microcircuit", "sizes"]]) {
-    const json = path.join(dir, `${model}-default.json`);
-    await train("--model", model, "--dataset", "yinyang", "--epochs", "1", "--limit", "100", "--json", json);
-    assert.equal(JSON.parse(readFileSync(json, "utf8")).modelConfig[key], [4, 30, 3], model);
-  }
-});
+c(
+  "without --arch: the data set's default architecture when the model's own does not fit (mlp has none; microcircuit's 784-… does not fit yinyang)",
+  async () => {
+    for (const [model, key] of [
+      ["mlp", "arch"],
+      ["microcircuit", "sizes"],
+    ]) {
+      const json = path.join(dir, `${model}-default.json`);
+      await train("--model", model, "--dataset", "yinyang", "--epochs", "1", "--limit", "100", "--json", json);
+      assert.equal(JSON.parse(readFileSync(json, "utf8")).modelConfig[key], [4, 30, 3], model);
+    }
+  },
+);
 
 c("data-set defaults: the microcircuit learns Bars in 3 epochs without tuning (the MNIST rate leaves it at chance)", async () => {
   const json = path.join(dir, "bars-defaults.json");
@@ -206,14 +235,34 @@ c("eval reports the same test error as training did at the saved epoch (with the
   const ck = path.join(dir, "e.safetensors");
   const json = path.join(dir, "e.json");
   const ejson = path.join(dir, "eval.json");
-  await train("--model", "tiny-linear", "--dataset", "idx:" + idxDir, "--arch", "12-10", "--epochs", "2", "--pixel-range", "-1,3", "--one-hot", "0,1", "--save", ck, "--json", json);
+  await train(
+    "--model",
+    "tiny-linear",
+    "--dataset",
+    "idx:" + idxDir,
+    "--arch",
+    "12-10",
+    "--epochs",
+    "2",
+    "--pixel-range",
+    "-1,3",
+    "--one-hot",
+    "0,1",
+    "--save",
+    ck,
+    "--json",
+    json,
+  );
   assert.equal(JSON.parse((await readCheckpoint(ck)).metadata.encoding), { pixelRange: [-1, 3], oneHot: [0, 1] });
   await evaluate("--load", ck, "--json", ejson);
   const s = JSON.parse(readFileSync(json, "utf8"));
   const e = JSON.parse(readFileSync(ejson, "utf8"));
   assert.is(e.error, s.epochs[1].testError);
   assert.is(e.n, 40);
-  assert.is(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), 40);
+  assert.is(
+    e.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+    40,
+  );
   // With the default [0, 1] scaling instead, the outputs differ (so the stored range was used above).
   const other = path.join(dir, "eval01.json");
   await evaluate("--load", ck, "--pixel-range", "0,1", "--json", other);
@@ -226,7 +275,24 @@ c("--save-best holds the weights of the best-validation epoch: eval on it reprod
   const best = path.join(dir, "best.safetensors");
   const json = path.join(dir, "b.json");
   const ejson = path.join(dir, "beval.json");
-  await train("--model", "tiny-linear", "--dataset", "yinyang", "--arch", "4-3", "--epochs", "6", "--lr", "2", "--batch", "50", "--save-best", best, "--json", json);
+  await train(
+    "--model",
+    "tiny-linear",
+    "--dataset",
+    "yinyang",
+    "--arch",
+    "4-3",
+    "--epochs",
+    "6",
+    "--lr",
+    "2",
+    "--batch",
+    "50",
+    "--save-best",
+    best,
+    "--json",
+    json,
+  );
   const s = JSON.parse(readFileSync(json, "utf8"));
   assert.ok(s.bestEpoch < s.epochs.length, "the best epoch is not the last one, so the test tells them apart");
   await evaluate("--load", best, "--json", ejson);
@@ -237,7 +303,26 @@ c("--save-best holds the weights of the best-validation epoch: eval on it reprod
 
 c("Ctrl-C (SIGINT) stops after the current mini-batch, saves a whole checkpoint, exits 130; --load resumes it (built CLI, mlp)", async () => {
   const ck = path.join(dir, "int.safetensors");
-  const child = spawn(process.execPath, [path.join(root, "bin", "dendritic.js"), "train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", ck, "--progress", "lines"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, "bin", "dendritic.js"),
+      "train",
+      "--model",
+      "mlp",
+      "--dataset",
+      "bars",
+      "--arch",
+      "9-30-3",
+      "--epochs",
+      "100000",
+      "--save",
+      ck,
+      "--progress",
+      "lines",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   let err = "";
   child.stderr.on("data", (b) => (err += b));
@@ -252,7 +337,11 @@ c("Ctrl-C (SIGINT) stops after the current mini-batch, saves a whole checkpoint,
   assert.is(code, 130, err);
   assert.match(err, /interrupted: stopping after this mini-batch/);
   assert.match(out, new RegExp(`saved ${ck.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
-  assert.equal(readdirSync(dir).filter((f) => f.startsWith(".int.safetensors")), [], "no temporary file");
+  assert.equal(
+    readdirSync(dir).filter((f) => f.startsWith(".int.safetensors")),
+    [],
+    "no temporary file",
+  );
   const saved = await readCheckpoint(ck);
   const done = saved.trainer!.epoch;
   assert.ok(done >= 1 && done < 100000, `epochs done ${done}`);

@@ -57,7 +57,10 @@ t("tensors are 16-byte aligned, rows padded to 4 lanes, padding zero", () => {
     m.write(Array.from({ length: 3 * cols }, (_, i) => i + 1));
     const raw = m.peek();
     for (let r = 0; r < 3; r++) for (let c = cols; c < m.stride; c++) assert.is(raw[r * m.stride + c], 0);
-    assert.equal(Array.from(m.read()), Array.from({ length: 3 * cols }, (_, i) => i + 1));
+    assert.equal(
+      Array.from(m.read()),
+      Array.from({ length: 3 * cols }, (_, i) => i + 1),
+    );
   }
   a.dispose();
 });
@@ -65,7 +68,10 @@ t("tensors are 16-byte aligned, rows padded to 4 lanes, padding zero", () => {
 t("write with the wrong length names both lengths", () => {
   const a = simd.arena();
   const v = a.vector(5);
-  assert.throws(() => v.write([1, 2, 3]), (e: Error) => e instanceof ShapeError && /expected 5 values/.test(e.message) && /got 3/.test(e.message));
+  assert.throws(
+    () => v.write([1, 2, 3]),
+    (e: Error) => e instanceof ShapeError && /expected 5 values/.test(e.message) && /got 3/.test(e.message),
+  );
   a.dispose();
 });
 
@@ -73,11 +79,20 @@ t("use after dispose raises DisposedError, for a tensor and for its arena", () =
   const a = simd.arena();
   const v = a.vector(8);
   v.dispose();
-  assert.throws(() => v.read(), (e: Error) => e instanceof DisposedError);
+  assert.throws(
+    () => v.read(),
+    (e: Error) => e instanceof DisposedError,
+  );
   const w = a.vector(8);
   a.dispose();
-  assert.throws(() => w.peek(), (e: Error) => e instanceof DisposedError);
-  assert.throws(() => a.vector(3), (e: Error) => e instanceof DisposedError);
+  assert.throws(
+    () => w.peek(),
+    (e: Error) => e instanceof DisposedError,
+  );
+  assert.throws(
+    () => a.vector(3),
+    (e: Error) => e instanceof DisposedError,
+  );
 });
 
 t("thousands of allocate/dispose cycles leave linear memory unchanged", () => {
@@ -96,9 +111,18 @@ t("thousands of allocate/dispose cycles leave linear memory unchanged", () => {
 
 t("bad sizes are rejected before reaching WebAssembly", () => {
   const a = simd.arena();
-  assert.throws(() => a.vector(0), (e: Error) => e instanceof ValueError && /cols/.test(e.message));
-  assert.throws(() => a.matrix(2.5, 3), (e: Error) => e instanceof ValueError && /rows/.test(e.message));
-  assert.throws(() => a.matrix(NaN, 3), (e: Error) => e instanceof ValueError);
+  assert.throws(
+    () => a.vector(0),
+    (e: Error) => e instanceof ValueError && /cols/.test(e.message),
+  );
+  assert.throws(
+    () => a.matrix(2.5, 3),
+    (e: Error) => e instanceof ValueError && /rows/.test(e.message),
+  );
+  assert.throws(
+    () => a.matrix(NaN, 3),
+    (e: Error) => e instanceof ValueError,
+  );
   a.dispose();
 });
 

@@ -55,17 +55,26 @@ idx("encodeIdx writes the same bytes as the hand-built file", () => {
 });
 
 idx("a labels file given as images names the file, both magics and the kind", () => {
-  expectFormatError(() => parseIdx(idxBytes(0x801, [60000], new Uint8Array(60000)), "images", "train-images-idx3-ubyte"), /^train-images-idx3-ubyte: magic 0x00000801, expected 0x00000803 \(images\)/);
+  expectFormatError(
+    () => parseIdx(idxBytes(0x801, [60000], new Uint8Array(60000)), "images", "train-images-idx3-ubyte"),
+    /^train-images-idx3-ubyte: magic 0x00000801, expected 0x00000803 \(images\)/,
+  );
 });
 
 idx("a non-IDX file and a non-byte element type are named as such", () => {
-  expectFormatError(() => parseIdx(new TextEncoder().encode("hello world, not idx"), "labels", "f"), /magic 0x68656c6c, expected 0x00000801 \(labels\) \(not an IDX file\)/);
+  expectFormatError(
+    () => parseIdx(new TextEncoder().encode("hello world, not idx"), "labels", "f"),
+    /magic 0x68656c6c, expected 0x00000801 \(labels\) \(not an IDX file\)/,
+  );
   expectFormatError(() => parseIdx(idxBytes(0x0d03, [1, 1, 1], [0, 0, 0, 0]), "images", "f"), /element type 0x0d/);
 });
 
 idx("a truncated payload reports header size and file size", () => {
   const b = idxBytes(0x803, [60000, 28, 28], new Uint8Array(1234));
-  expectFormatError(() => parseIdx(b, "images", "train-images-idx3-ubyte"), /^train-images-idx3-ubyte: header says 60000×28×28 = 47040000 bytes, file has 1234 \(truncated\)$/);
+  expectFormatError(
+    () => parseIdx(b, "images", "train-images-idx3-ubyte"),
+    /^train-images-idx3-ubyte: header says 60000×28×28 = 47040000 bytes, file has 1234 \(truncated\)$/,
+  );
 });
 
 idx("trailing bytes, a truncated header, and zero-sized images are errors", () => {
@@ -84,7 +93,11 @@ idx("gzip bytes given to the pure parser get a clear error; DecompressionStream 
   assert.is(await gunzipIfNeeded(raw, "t"), raw);
 });
 
-function writeIdxDir(dir: string, gz: boolean, opts: { nTrain?: number; nTest?: number; labelCount?: number } = {}): { trainPx: Uint8Array; trainLb: Uint8Array } {
+function writeIdxDir(
+  dir: string,
+  gz: boolean,
+  opts: { nTrain?: number; nTest?: number; labelCount?: number } = {},
+): { trainPx: Uint8Array; trainLb: Uint8Array } {
   const nTrain = opts.nTrain ?? 24;
   const nTest = opts.nTest ?? 6;
   const trainPx = Uint8Array.from({ length: nTrain * 4 * 3 }, (_, i) => (i * 7) % 256);
@@ -121,21 +134,43 @@ idx("idx:DIR reads raw and gzipped directories alike; validation is the end of t
 idx("idx:DIR errors: missing file, count mismatch, corrupt gzip, bad file inside — each names the file", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "idx-"));
   try {
-    assert.throws(() => loadIdxDir(dir), (e: Error) => e instanceof FormatError && /missing train-images-idx3-ubyte \(or train-images-idx3-ubyte\.gz\)/.test(e.message));
+    assert.throws(
+      () => loadIdxDir(dir),
+      (e: Error) => e instanceof FormatError && /missing train-images-idx3-ubyte \(or train-images-idx3-ubyte\.gz\)/.test(e.message),
+    );
     writeIdxDir(dir, false, { labelCount: 23 });
-    assert.throws(() => loadIdxDir(dir), (e: Error) => /train-images-idx3-ubyte has 24 images but train-labels-idx1-ubyte has 23 labels/.test(e.message));
-    writeFileSync(path.join(dir, "train-labels-idx1-ubyte"), idxBytes(0x801, [24], Uint8Array.from({ length: 24 }, (_, i) => (i === 5 ? 12 : 0))));
+    assert.throws(
+      () => loadIdxDir(dir),
+      (e: Error) => /train-images-idx3-ubyte has 24 images but train-labels-idx1-ubyte has 23 labels/.test(e.message),
+    );
+    writeFileSync(
+      path.join(dir, "train-labels-idx1-ubyte"),
+      idxBytes(
+        0x801,
+        [24],
+        Uint8Array.from({ length: 24 }, (_, i) => (i === 5 ? 12 : 0)),
+      ),
+    );
     // Without --classes a label 12 makes 13 classes; with 10 classes it is an error naming the file.
     assert.is(loadIdxDir(dir).outputSize, 13);
-    assert.throws(() => loadIdxDir(dir, { classes: 10 }), (e: Error) => /train-labels-idx1-ubyte: label 5 is 12, expected 0…9/.test(e.message));
+    assert.throws(
+      () => loadIdxDir(dir, { classes: 10 }),
+      (e: Error) => /train-labels-idx1-ubyte: label 5 is 12, expected 0…9/.test(e.message),
+    );
     const bad = gzipSync(idxBytes(0x801, [6], [0, 0, 0, 0, 0, 0])).subarray(0, 12);
     rmSync(path.join(dir, "t10k-labels-idx1-ubyte"));
     writeFileSync(path.join(dir, "t10k-labels-idx1-ubyte.gz"), bad);
-    assert.throws(() => readIdxFile(path.join(dir, "t10k-labels-idx1-ubyte.gz"), "labels"), (e: Error) => e instanceof FormatError && /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/.test(e.message));
+    assert.throws(
+      () => readIdxFile(path.join(dir, "t10k-labels-idx1-ubyte.gz"), "labels"),
+      (e: Error) => e instanceof FormatError && /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/.test(e.message),
+    );
     writeFileSync(path.join(dir, "t10k-labels-idx1-ubyte.gz"), gzipSync(idxBytes(0x801, [6], [0, 0, 0])));
     writeIdxDir(dir, false);
     rmSync(path.join(dir, "t10k-labels-idx1-ubyte"));
-    assert.throws(() => loadIdxDir(dir), (e: Error) => /t10k-labels-idx1-ubyte.gz: header says 6 = 6 bytes, file has 3/.test(e.message));
+    assert.throws(
+      () => loadIdxDir(dir),
+      (e: Error) => /t10k-labels-idx1-ubyte.gz: header says 6 = 6 bytes, file has 3/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -204,7 +239,10 @@ mn("mnist-small: 8 000 / 1 000 / 1 000, a partition of the package's 10 000 digi
       remaining.set(key, c! - 1);
     }
   }
-  assert.ok([...remaining.values()].every((c) => c === 0), "every package digit used exactly once");
+  assert.ok(
+    [...remaining.values()].every((c) => c === 0),
+    "every package digit used exactly once",
+  );
   const again = loadMnistSmall();
   assert.equal(Array.from(again.test.x.subarray(0, 5000)), Array.from(d.test.x.subarray(0, 5000)));
   assert.equal(Array.from(again.train.labels!), Array.from(d.train.labels!));
@@ -314,9 +352,18 @@ gen("teacher: targets equal an f64 forward pass of its weights (soft rectifier h
 });
 
 gen("unknown dataset names and bad generator options are ValueErrors naming them", () => {
-  assert.throws(() => loadDataset("cifar"), (e: Error) => e instanceof ValueError && /unknown dataset 'cifar'/.test(e.message));
-  assert.throws(() => bars({ noise: -1 }), (e: Error) => /bars noise must be ≥ 0/.test(e.message));
-  assert.throws(() => teacher({ sizes: [30] }), (e: Error) => /teacher sizes/.test(e.message));
+  assert.throws(
+    () => loadDataset("cifar"),
+    (e: Error) => e instanceof ValueError && /unknown dataset 'cifar'/.test(e.message),
+  );
+  assert.throws(
+    () => bars({ noise: -1 }),
+    (e: Error) => /bars noise must be ≥ 0/.test(e.message),
+  );
+  assert.throws(
+    () => teacher({ sizes: [30] }),
+    (e: Error) => /teacher sizes/.test(e.message),
+  );
 });
 
 gen.run();
@@ -352,7 +399,10 @@ bf("bytes map to lo + (hi−lo)·b/255 in float32, in the given order, into the 
   assert.is(b3.n, 1);
   assert.is(b3.x.length, 3);
   assert.is(b3.x.buffer, xBuf.buffer, "short batch is a view of the same buffer");
-  assert.equal(Array.from(b3.x), Array.from(tinyImages.train.x.subarray(6, 9), (b) => Math.fround(-1 + (2 * b) / 255)));
+  assert.equal(
+    Array.from(b3.x),
+    Array.from(tinyImages.train.x.subarray(6, 9), (b) => Math.fround(-1 + (2 * b) / 255)),
+  );
 });
 
 bf("bad batch sizes and one-hot on regression data are errors", () => {

@@ -69,7 +69,14 @@ function load(bytes: Uint8Array, expect?: { state: Record<string, { data: ArrayL
     checkCompatible(model, ck, "fuzz.st");
     model.importState(ck.tensors);
     if (ck.trainer) {
-      const t = new Trainer(model, yinyang(), { epochs: 3, batchSize: ck.trainer.batchSize, seed: ck.trainer.seed, shuffle: ck.trainer.shuffle, schedule: ck.trainer.schedule, limitTrain: ck.trainer.limitTrain });
+      const t = new Trainer(model, yinyang(), {
+        epochs: 3,
+        batchSize: ck.trainer.batchSize,
+        seed: ck.trainer.seed,
+        shuffle: ck.trainer.shuffle,
+        schedule: ck.trainer.schedule,
+        limitTrain: ck.trainer.limitTrain,
+      });
       t.restore(ck.trainer);
     }
     if (expect) {
@@ -126,7 +133,10 @@ f("a few hundred checkpoints with flipped bits, truncations, insertions and garb
     attempt(o, what, () => load(mutated, base));
   }
   console.log(`  checkpoint bytes: ${N} tries → ${JSON.stringify(o)}`);
-  assert.is(Object.values(o).reduce((a, b) => a + b, 0), N);
+  assert.is(
+    Object.values(o).reduce((a, b) => a + b, 0),
+    N,
+  );
 });
 
 /** Re-encodes a checkpoint with metadata changed by `edit` (a format_version 1 file: no checksum to catch it). */
@@ -186,10 +196,26 @@ f("a few hundred structurally mutated metadata values (no checksum to hide behin
 f("a few hundred mutated IDX files (raw and gzip): named errors or self-consistent data sets", () => {
   const rng = new Rng(99);
   const base = {
-    [IDX_FILES.trainImages]: encodeIdx("images", [24, 4, 3], Uint8Array.from({ length: 24 * 12 }, () => rng.int(256))),
-    [IDX_FILES.trainLabels]: encodeIdx("labels", [24], Uint8Array.from({ length: 24 }, () => rng.int(10))),
-    [IDX_FILES.testImages]: encodeIdx("images", [6, 4, 3], Uint8Array.from({ length: 6 * 12 }, () => rng.int(256))),
-    [IDX_FILES.testLabels]: encodeIdx("labels", [6], Uint8Array.from({ length: 6 }, () => rng.int(10))),
+    [IDX_FILES.trainImages]: encodeIdx(
+      "images",
+      [24, 4, 3],
+      Uint8Array.from({ length: 24 * 12 }, () => rng.int(256)),
+    ),
+    [IDX_FILES.trainLabels]: encodeIdx(
+      "labels",
+      [24],
+      Uint8Array.from({ length: 24 }, () => rng.int(10)),
+    ),
+    [IDX_FILES.testImages]: encodeIdx(
+      "images",
+      [6, 4, 3],
+      Uint8Array.from({ length: 6 * 12 }, () => rng.int(256)),
+    ),
+    [IDX_FILES.testLabels]: encodeIdx(
+      "labels",
+      [6],
+      Uint8Array.from({ length: 6 }, () => rng.int(10)),
+    ),
   };
   const o: Outcomes = {};
   const N = 400;
@@ -234,7 +260,10 @@ f("a few hundred mutated IDX files (raw and gzip): named errors or self-consiste
       for (const split of [ds.train, ds.validation, ds.test]) {
         assert.is(split.x.length, split.n * ds.inputSize, what);
         assert.is(split.labels!.length, split.n, what);
-        assert.ok(split.labels!.every((l) => l < ds.outputSize), what);
+        assert.ok(
+          split.labels!.every((l) => l < ds.outputSize),
+          what,
+        );
       }
       return "loaded";
     });

@@ -92,13 +92,20 @@ h("an mlp that needs more than 4 GiB is refused at construction with its size an
   const config = { arch: [784, 15000, 15000, 15000, 15000, 10], momentum: 0.9 };
   assert.throws(
     () => createModel(high, "mlp", config),
-    (e: Error) => e instanceof ValueError && /^mlp 784-15000-15000-15000-15000-10 \(rule bp, momentum, maxBatch \d+\) needs 5\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/.test(e.message),
+    (e: Error) =>
+      e instanceof ValueError &&
+      /^mlp 784-15000-15000-15000-15000-10 \(rule bp, momentum, maxBatch \d+\) needs 5\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/.test(
+        e.message,
+      ),
   );
   assert.is(bytesInUse(high.exports), before);
   assert.is(high.memory.buffer.byteLength, grown, "nothing was allocated");
   // Without the 2 GiB filler it still does not fit; with it, a 3.4 GiB model (alone it would fit) does not either.
   assert.throws(() => createModel(low, "mlp", config), /needs 5\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB$/);
-  assert.throws(() => createModel(high, "mlp", { arch: [784, 15000, 15000, 15000, 10], momentum: 0.9 }), /needs 3\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/);
+  assert.throws(
+    () => createModel(high, "mlp", { arch: [784, 15000, 15000, 15000, 10], momentum: 0.9 }),
+    /needs 3\.\d\d GiB of WebAssembly memory; the limit is 4\.00 GiB, of which 2\.00 GiB are held by other models and tensors$/,
+  );
   // The estimate is exactly what the constructor allocates.
   const small = { arch: [7, 13, 11, 3], rule: "frsf", momentum: 0.5, maxBatch: 6 };
   const m = createModel(high, "mlp", small);
@@ -109,7 +116,10 @@ h("an mlp that needs more than 4 GiB is refused at construction with its size an
 
 h("a tensor larger than the allocator's 1 GiB block is a ValueError naming its size", () => {
   const a = low.arena();
-  assert.throws(() => a.tensor(2 ** 15, 2 ** 13 + 4), (e: Error) => e instanceof ValueError && /^a 32768×8196 tensor needs 1\.00 GiB; a single tensor is limited to 1 GiB$/.test(e.message));
+  assert.throws(
+    () => a.tensor(2 ** 15, 2 ** 13 + 4),
+    (e: Error) => e instanceof ValueError && /^a 32768×8196 tensor needs 1\.00 GiB; a single tensor is limited to 1 GiB$/.test(e.message),
+  );
   a.dispose();
 });
 

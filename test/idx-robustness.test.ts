@@ -48,7 +48,9 @@ s("a gzip bomb (header declares 2³¹ images) is refused from its first bytes, i
   const rss0 = process.memoryUsage().rss;
   assert.throws(
     () => readIdxFile(file, "images"),
-    (e: Error) => e instanceof FormatError && /^bomb-images-idx3-ubyte\.gz: the IDX header declares 1683627180048 bytes, more than \d+ bytes of gzip data can hold/.test(e.message),
+    (e: Error) =>
+      e instanceof FormatError &&
+      /^bomb-images-idx3-ubyte\.gz: the IDX header declares 1683627180048 bytes, more than \d+ bytes of gzip data can hold/.test(e.message),
   );
   // Refused before the 8 MB payload was decompressed.
   assert.ok(process.memoryUsage().rss - rss0 < 6 << 20, `rss grew ${(process.memoryUsage().rss - rss0) >> 20} MiB`);
@@ -65,14 +67,19 @@ s("gzip data beyond the declared size stop the decompression at the declared siz
   writeFileSync(file, gz);
   assert.throws(
     () => readIdxFile(file, "images"),
-    (e: Error) => e instanceof FormatError && e.message === "long-images-idx3-ubyte.gz: decompresses to more than the 1584 bytes its IDX header declares (trailing bytes)",
+    (e: Error) =>
+      e instanceof FormatError && e.message === "long-images-idx3-ubyte.gz: decompresses to more than the 1584 bytes its IDX header declares (trailing bytes)",
   );
   await gunzipIfNeeded(gz, "long.gz", true).then(
     () => assert.unreachable("should fail"),
     (e: Error) => assert.match(e.message, /^long\.gz: decompresses to more than the 1584 bytes its IDX header declares/),
   );
   // A well-formed gzipped file still reads, with a gzip file name stored in its header (FNAME).
-  const ok = encodeIdx("images", [3, 28, 28], Uint8Array.from({ length: 3 * 784 }, (_, i) => i & 255));
+  const ok = encodeIdx(
+    "images",
+    [3, 28, 28],
+    Uint8Array.from({ length: 3 * 784 }, (_, i) => i & 255),
+  );
   const plain = gzipSync(ok);
   const name = Buffer.from("t10k-images-idx3-ubyte-with-a-rather-long-stored-name-of-the-original-file\0");
   const withName = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3]), name, plain.subarray(10)]);
@@ -93,18 +100,38 @@ function writeSet(name: string, nTrain: number, nTest: number, maxLabel: number)
     if (n > 0) l[0] = maxLabel;
     return l;
   };
-  writeFileSync(path.join(d, IDX_FILES.trainImages), encodeIdx("images", [nTrain, 4, 3], Uint8Array.from({ length: nTrain * 12 }, () => rng.int(256))));
+  writeFileSync(
+    path.join(d, IDX_FILES.trainImages),
+    encodeIdx(
+      "images",
+      [nTrain, 4, 3],
+      Uint8Array.from({ length: nTrain * 12 }, () => rng.int(256)),
+    ),
+  );
   writeFileSync(path.join(d, IDX_FILES.trainLabels), encodeIdx("labels", [nTrain], labels(nTrain)));
-  writeFileSync(path.join(d, IDX_FILES.testImages), encodeIdx("images", [nTest, 4, 3], Uint8Array.from({ length: nTest * 12 }, () => rng.int(256))));
+  writeFileSync(
+    path.join(d, IDX_FILES.testImages),
+    encodeIdx(
+      "images",
+      [nTest, 4, 3],
+      Uint8Array.from({ length: nTest * 12 }, () => rng.int(256)),
+    ),
+  );
   writeFileSync(path.join(d, IDX_FILES.testLabels), encodeIdx("labels", [nTest], labels(nTest)));
   return d;
 }
 
 s("an IDX set with 0 training images is a FormatError naming the training file; a validation size too large names it too", () => {
   const d = writeSet("empty", 0, 5, 9);
-  assert.throws(() => loadIdxDir(d), (e: Error) => e instanceof FormatError && e.message === "train-images-idx3-ubyte has 0 images; a training file needs at least one");
+  assert.throws(
+    () => loadIdxDir(d),
+    (e: Error) => e instanceof FormatError && e.message === "train-images-idx3-ubyte has 0 images; a training file needs at least one",
+  );
   const d2 = writeSet("three", 3, 5, 9);
-  assert.throws(() => loadIdxDir(d2, { validation: 3 }), (e: Error) => e instanceof ValueError && /validation size must be an integer in \[0, 2\] \(train-images-idx3-ubyte has 3 images/.test(e.message));
+  assert.throws(
+    () => loadIdxDir(d2, { validation: 3 }),
+    (e: Error) => e instanceof ValueError && /validation size must be an integer in \[0, 2\] \(train-images-idx3-ubyte has 3 images/.test(e.message),
+  );
 });
 
 s("EMNIST-style labels (0…26, 0…46) set the class count; --classes overrides it; a label beyond --classes names the file", async () => {
@@ -115,7 +142,10 @@ s("EMNIST-style labels (0…26, 0…46) set the class count; --classes overrides
   // Fewer than 10 distinct labels keep 10 outputs (MNIST subsets missing a digit).
   assert.is(loadIdxDir(writeSet("few", 40, 10, 4)).outputSize, 10);
   assert.is(loadDataset("idx:" + letters, { classes: 30 }).outputSize, 30);
-  assert.throws(() => loadDataset("idx:" + letters, { classes: 20 }), (e: Error) => e instanceof FormatError && /^train-labels-idx1-ubyte: label 0 is 26, expected 0…19$/.test(e.message));
+  assert.throws(
+    () => loadDataset("idx:" + letters, { classes: 20 }),
+    (e: Error) => e instanceof FormatError && /^train-labels-idx1-ubyte: label 0 is 26, expected 0…19$/.test(e.message),
+  );
   // The CLI trains on it and records the class count in the checkpoint and summary.
   const json = path.join(dir, "letters.json");
   const cmd = trainCommand().exitOverride();
@@ -123,7 +153,12 @@ s("EMNIST-style labels (0…26, 0…46) set the class count; --classes overrides
   assert.equal(JSON.parse(readFileSync(json, "utf8")).modelConfig.arch, [12, 500, 500, 27]);
   // The browser path (bytes in) agrees.
   const bytes = (f: string) => ({ bytes: new Uint8Array(readFileSync(path.join(letters, f))), name: f });
-  const ds = await datasetFromIdxBytes("letters", { trainImages: bytes(IDX_FILES.trainImages), trainLabels: bytes(IDX_FILES.trainLabels), testImages: bytes(IDX_FILES.testImages), testLabels: bytes(IDX_FILES.testLabels) });
+  const ds = await datasetFromIdxBytes("letters", {
+    trainImages: bytes(IDX_FILES.trainImages),
+    trainLabels: bytes(IDX_FILES.trainLabels),
+    testImages: bytes(IDX_FILES.testImages),
+    testLabels: bytes(IDX_FILES.testLabels),
+  });
   assert.is(ds.outputSize, 27);
 });
 

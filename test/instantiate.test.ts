@@ -46,12 +46,33 @@ const i32 = (n: number): number[] => [0x41, ...sleb(n)];
 const body = (code: number[]): number[] => [...uleb(code.length + 2), 0, ...code, 0x0b];
 
 const moduleBytes = new Uint8Array([
-  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-  ...section(1, vec([[0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0], [0x60, 0, 0], [0x60, 1, 0x7f, 1, 0x7f]])),
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0,
+  ...section(
+    1,
+    vec([
+      [0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0],
+      [0x60, 0, 0],
+      [0x60, 1, 0x7f, 1, 0x7f],
+    ]),
+  ),
   ...section(2, vec([[...name("env"), ...name("abort"), 0, 0]])),
   ...section(3, vec([[1], [2]])),
   ...section(5, vec([[0, 1]])),
-  ...section(7, vec([[...name("memory"), 2, 0], [...name("boom"), 0, 1], [...name("ok"), 0, 2]])),
+  ...section(
+    7,
+    vec([
+      [...name("memory"), 2, 0],
+      [...name("boom"), 0, 1],
+      [...name("ok"), 0, 2],
+    ]),
+  ),
   ...section(10, vec([body([...i32(20), ...i32(100), ...i32(12), ...i32(5), 0x10, 0]), body([0x20, 0, ...i32(1), 0x6a])])),
   ...section(11, vec([dataSegment(16, asString("tensor Ω too large")), dataSegment(96, asString("model.ts"))])),
 ]);

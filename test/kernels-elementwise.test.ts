@@ -22,7 +22,10 @@ const TINY = 2 ** -149; // smallest float32 subnormal: absolute slack for result
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
 // [rows, cols]: sizes straddling the vector width (1 and 3 rows), the model sizes, a batch of 10.
 const SHAPES: [number, number][] = [
-  ...SIZES.flatMap((n): [number, number][] => [[1, n], [3, n]]),
+  ...SIZES.flatMap((n): [number, number][] => [
+    [1, n],
+    [3, n],
+  ]),
   [1, 784],
   [1, 500],
   [1, 10],
@@ -52,7 +55,14 @@ const UNARY: UnaryCase[] = [
   { name: "exp", run: (y, x) => kernels.exp(y, x), ref: Math.exp, tol: (_x, r) => 2 * U * 2 * Math.abs(r) + TINY, lo: -20, hi: 20 },
   // logistic: exp (≤ 1 ulp), 1 + e, division, product: ≤ 4 roundings → 8u relative
   { name: "logistic", run: (y, x) => kernels.logistic(y, x), ref: sigma, tol: (_x, r) => 8 * U * Math.abs(r) + TINY, lo: -30, hi: 30 },
-  { name: "logisticGrad", run: (y, x) => kernels.logisticGrad(y, x), ref: (x) => sigma(x) * sigma(-x), tol: (_x, r) => 10 * U * Math.abs(r) + TINY, lo: -30, hi: 30 },
+  {
+    name: "logisticGrad",
+    run: (y, x) => kernels.logisticGrad(y, x),
+    ref: (x) => sigma(x) * sigma(-x),
+    tol: (_x, r) => 10 * U * Math.abs(r) + TINY,
+    lo: -30,
+    hi: 30,
+  },
   { name: "relu", run: (y, x) => kernels.relu(y, x), ref: (x) => Math.max(x, 0), tol: () => 0, lo: -2, hi: 2 },
   { name: "reluGrad", run: (y, x) => kernels.reluGrad(y, x), ref: (x) => (x > 0 ? 1 : 0), tol: () => 0, lo: -2, hi: 2 },
   // tanh: Cephes tanhf, ≤ 2 ulp of the result by its analysis; 8u relative allows the exp path's roundings
@@ -60,7 +70,9 @@ const UNARY: UnaryCase[] = [
   // tanh′ = 4e/(1+e)²: exp (1 ulp), 4 further roundings
   { name: "tanhGrad", run: (y, x) => kernels.tanhGrad(y, x), ref: (x) => 1 / Math.cosh(x) ** 2, tol: (_x, r) => 12 * U * Math.abs(r) + TINY, lo: -12, hi: 12 },
   ...[SR, SR2].flatMap(({ gamma, beta, theta }): UnaryCase[] => {
-    const g = f(gamma), b = f(beta), th = f(theta);
+    const g = f(gamma),
+      b = f(beta),
+      th = f(theta);
     // z = β(x − θ) is rounded twice in float32 (|δz| ≤ 2u|z|), which moves softplus by σ(z)·δz;
     // the rest (exp, log1p, max + log1p, ×γ) is ≤ 8 roundings of the result.
     return [
@@ -88,7 +100,10 @@ const UNARY: UnaryCase[] = [
 function digests(core: Core): Record<string, string> {
   const out: Record<string, string> = {};
   const a = core.arena();
-  for (const [rows, cols] of [[10, 37], [1, 500]] as [number, number][]) {
+  for (const [rows, cols] of [
+    [10, 37],
+    [1, 500],
+  ] as [number, number][]) {
     const n = rows * cols;
     const xs = values(n, 99, -30, 30);
     const digest = (t: Tensor) => {
@@ -222,18 +237,38 @@ t("activations are finite and correct at extreme inputs (±100, ±1e4, ±Infinit
     kernels.logistic(y, x);
     check("logistic", xs.map(sigma), 8 * U);
     kernels.logisticGrad(y, x);
-    check("logisticGrad", xs.map((v) => (Number.isFinite(v) ? sigma(v) * sigma(-v) : 0)), 10 * U);
+    check(
+      "logisticGrad",
+      xs.map((v) => (Number.isFinite(v) ? sigma(v) * sigma(-v) : 0)),
+      10 * U,
+    );
     kernels.tanh(y, x);
     check("tanh", xs.map(Math.tanh), 8 * U);
     kernels.tanhGrad(y, x);
-    check("tanhGrad", xs.map((v) => (Number.isFinite(v) ? 1 / Math.cosh(v) ** 2 : 0)), 12 * U);
+    check(
+      "tanhGrad",
+      xs.map((v) => (Number.isFinite(v) ? 1 / Math.cosh(v) ** 2 : 0)),
+      12 * U,
+    );
     // γ log(1+e^{β(x−θ)}): x itself at +1e4 (γ = 0.1), e^{x−3} at −100 (relative error grows with |z|: 2u|z|)
     kernels.softRect(y, x, 0.1, 1, 3);
-    check("softRect", xs.map((v) => f(0.1) * softplus(v - 3)), 16 * U + 2 * U * 1e4);
+    check(
+      "softRect",
+      xs.map((v) => f(0.1) * softplus(v - 3)),
+      16 * U + 2 * U * 1e4,
+    );
     kernels.softRectGrad(y, x, 0.1, 1, 3);
-    check("softRectGrad", xs.map((v) => f(0.1) * sigma(v - 3)), 12 * U + 2 * U * 1e4);
+    check(
+      "softRectGrad",
+      xs.map((v) => f(0.1) * sigma(v - 3)),
+      12 * U + 2 * U * 1e4,
+    );
     kernels.relu(y, x);
-    check("relu", xs.map((v) => Math.max(v, 0)), 0);
+    check(
+      "relu",
+      xs.map((v) => Math.max(v, 0)),
+      0,
+    );
     a.dispose();
   }
 });
@@ -260,7 +295,10 @@ t("compartmentStep is one Euler step of du/dt = −gL u + g1(v1−u) + g2(v2−u
     const a = core.arena();
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
-      const us = values(n, 11 + n, -3, 3), v1s = values(n, 12 + n, -3, 3), v2s = values(n, 13 + n, -3, 3), xis = values(n, 14 + n, -3, 3);
+      const us = values(n, 11 + n, -3, 3),
+        v1s = values(n, 12 + n, -3, 3),
+        v2s = values(n, 13 + n, -3, 3),
+        xis = values(n, 14 + n, -3, 3);
       for (const withV2 of [true, false]) {
         for (const withXi of [true, false]) {
           const u = a.from(rows, cols, us);
@@ -308,29 +346,55 @@ t("lowpass, axpy, scale, sub, mul, copy and fill match float64 at every size and
     const a = core.arena();
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
-      const as = values(n, 21 + n, -5, 5), bs = values(n, 22 + n, -5, 5);
+      const as = values(n, 21 + n, -5, 5),
+        bs = values(n, 22 + n, -5, 5);
       const what = (op: string) => `${core.impl} ${op} ${rows}×${cols}`;
       const A = () => a.from(rows, cols, as);
       const B = () => a.from(rows, cols, bs);
       const k = f(1 / 300); // dt/τ_w with dt = 0.1, τ_w = 30 (SCBS18; docs/model.md §1.5)
       // lowpass: D + k(G − D), 3 roundings
       let y = kernels.lowpass(A(), B(), 1 / 300);
-      assertClose(y.read(), Array.from(as, (d, i) => d + k * (bs[i] - d)), (i) => 3 * U * (Math.abs(as[i]) + k * (Math.abs(bs[i]) + Math.abs(as[i]))), what("lowpass"));
+      assertClose(
+        y.read(),
+        Array.from(as, (d, i) => d + k * (bs[i] - d)),
+        (i) => 3 * U * (Math.abs(as[i]) + k * (Math.abs(bs[i]) + Math.abs(as[i]))),
+        what("lowpass"),
+      );
       assertPaddingZero(y, what("lowpass"));
       // axpy: y + a·x, 2 roundings
       y = kernels.axpy(A(), B(), -0.75);
-      assertClose(y.read(), Array.from(as, (v, i) => v - 0.75 * bs[i]), (i) => 2 * U * (Math.abs(as[i]) + 0.75 * Math.abs(bs[i])), what("axpy"));
+      assertClose(
+        y.read(),
+        Array.from(as, (v, i) => v - 0.75 * bs[i]),
+        (i) => 2 * U * (Math.abs(as[i]) + 0.75 * Math.abs(bs[i])),
+        what("axpy"),
+      );
       assertPaddingZero(y, what("axpy"));
       // scale by a negative factor: 1 rounding, and padding must stay +0 (not −0)
       y = kernels.scale(a.tensor(rows, cols), A(), -1.3);
-      assertClose(y.read(), Array.from(as, (v) => f(-1.3) * v), (i) => U * Math.abs(1.3 * as[i]), what("scale"));
+      assertClose(
+        y.read(),
+        Array.from(as, (v) => f(-1.3) * v),
+        (i) => U * Math.abs(1.3 * as[i]),
+        what("scale"),
+      );
       assertPaddingZero(y, what("scale"));
       // sub, mul: 1 rounding each
       y = kernels.sub(a.tensor(rows, cols), A(), B());
-      assertClose(y.read(), Array.from(as, (v, i) => v - bs[i]), (i) => U * Math.abs(as[i] - bs[i]), what("sub"));
+      assertClose(
+        y.read(),
+        Array.from(as, (v, i) => v - bs[i]),
+        (i) => U * Math.abs(as[i] - bs[i]),
+        what("sub"),
+      );
       assertPaddingZero(y, what("sub"));
       y = kernels.mul(a.tensor(rows, cols), A(), B());
-      assertClose(y.read(), Array.from(as, (v, i) => v * bs[i]), (i) => U * Math.abs(as[i] * bs[i]), what("mul"));
+      assertClose(
+        y.read(),
+        Array.from(as, (v, i) => v * bs[i]),
+        (i) => U * Math.abs(as[i] * bs[i]),
+        what("mul"),
+      );
       assertPaddingZero(y, what("mul"));
       // copy and fill: exact
       y = kernels.copy(a.tensor(rows, cols), A());
@@ -354,7 +418,11 @@ t("sumAbs, maxAbsOrNaN and allFinite reduce over the logical elements", () => {
       const refSum = xs.reduce((s, v) => s + Math.abs(v), 0);
       // float64 accumulation in a different order: relative error ≤ n·2⁻⁵³
       assert.ok(Math.abs(kernels.sumAbs(x) - refSum) <= n * 2 ** -53 * refSum, `${core.impl} sumAbs ${rows}×${cols}`);
-      assert.is(kernels.maxAbsOrNaN(x), xs.reduce((m, v) => Math.max(m, Math.abs(v)), 0), `${core.impl} maxAbs ${rows}×${cols}`);
+      assert.is(
+        kernels.maxAbsOrNaN(x),
+        xs.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+        `${core.impl} maxAbs ${rows}×${cols}`,
+      );
       assert.is(kernels.allFinite(x), true);
       // a non-finite value in the last logical element of the last row is seen
       for (const bad of [NaN, Infinity, -Infinity]) {
@@ -393,34 +461,82 @@ t("mismatched shapes raise ShapeError naming the argument", () => {
   const a = simd.arena();
   const x = a.tensor(2, 5);
   const y = a.tensor(2, 6);
-  assert.throws(() => kernels.logistic(y, x), (e: Error) => e instanceof ShapeError && /logistic: x must be 2×6, got 2×5/.test(e.message));
-  assert.throws(() => kernels.sub(y, y, x), (e: Error) => e instanceof ShapeError && /sub: b must be 2×6/.test(e.message));
-  assert.throws(() => kernels.compartmentStep(y, y, x, null, { dt: 0.1, gL: 0.1, g1: 1 }), (e: Error) => e instanceof ShapeError && /compartmentStep: v2/.test(e.message));
-  assert.throws(() => kernels.compartmentStep(y, y, null, x, { dt: 0.1, gL: 0.1, g1: 1 }), (e: Error) => e instanceof ShapeError && /compartmentStep: xi/.test(e.message));
-  assert.throws(() => kernels.lowpass(y, x, 0.1), (e: Error) => e instanceof ShapeError && /lowpass: G/.test(e.message));
-  assert.throws(() => kernels.relu(y, [1, 2] as never), (e: Error) => e instanceof ShapeError && /relu: x must be a Tensor/.test(e.message));
+  assert.throws(
+    () => kernels.logistic(y, x),
+    (e: Error) => e instanceof ShapeError && /logistic: x must be 2×6, got 2×5/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.sub(y, y, x),
+    (e: Error) => e instanceof ShapeError && /sub: b must be 2×6/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.compartmentStep(y, y, x, null, { dt: 0.1, gL: 0.1, g1: 1 }),
+    (e: Error) => e instanceof ShapeError && /compartmentStep: v2/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.compartmentStep(y, y, null, x, { dt: 0.1, gL: 0.1, g1: 1 }),
+    (e: Error) => e instanceof ShapeError && /compartmentStep: xi/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.lowpass(y, x, 0.1),
+    (e: Error) => e instanceof ShapeError && /lowpass: G/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.relu(y, [1, 2] as never),
+    (e: Error) => e instanceof ShapeError && /relu: x must be a Tensor/.test(e.message),
+  );
   a.dispose();
 });
 
 t("non-finite scalars raise ValueError naming the argument", () => {
   const a = simd.arena();
   const x = a.tensor(1, 5);
-  assert.throws(() => kernels.softRect(x, x, 0.1, NaN, 3), (e: Error) => e instanceof ValueError && /softRect: beta/.test(e.message));
-  assert.throws(() => kernels.softRectGrad(x, x, Infinity, 1, 3), (e: Error) => e instanceof ValueError && /softRectGrad: gamma/.test(e.message));
-  assert.throws(() => kernels.compartmentStep(x, x, null, null, { dt: NaN, gL: 0.1, g1: 1 }), (e: Error) => e instanceof ValueError && /compartmentStep: dt/.test(e.message));
-  assert.throws(() => kernels.compartmentStep(x, x, null, x, { dt: 0.1, gL: 0.1, g1: 1, sigma: -Infinity }), (e: Error) => e instanceof ValueError && /compartmentStep: sigma/.test(e.message));
-  assert.throws(() => kernels.lowpass(x, x, Infinity), (e: Error) => e instanceof ValueError && /lowpass: a/.test(e.message));
-  assert.throws(() => kernels.axpy(x, x, NaN), (e: Error) => e instanceof ValueError && /axpy: a/.test(e.message));
-  assert.throws(() => kernels.scale(x, x, NaN), (e: Error) => e instanceof ValueError && /scale: a/.test(e.message));
-  assert.throws(() => kernels.fill(x, NaN), (e: Error) => e instanceof ValueError && /fill: c/.test(e.message));
+  assert.throws(
+    () => kernels.softRect(x, x, 0.1, NaN, 3),
+    (e: Error) => e instanceof ValueError && /softRect: beta/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.softRectGrad(x, x, Infinity, 1, 3),
+    (e: Error) => e instanceof ValueError && /softRectGrad: gamma/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.compartmentStep(x, x, null, null, { dt: NaN, gL: 0.1, g1: 1 }),
+    (e: Error) => e instanceof ValueError && /compartmentStep: dt/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.compartmentStep(x, x, null, x, { dt: 0.1, gL: 0.1, g1: 1, sigma: -Infinity }),
+    (e: Error) => e instanceof ValueError && /compartmentStep: sigma/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.lowpass(x, x, Infinity),
+    (e: Error) => e instanceof ValueError && /lowpass: a/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.axpy(x, x, NaN),
+    (e: Error) => e instanceof ValueError && /axpy: a/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.scale(x, x, NaN),
+    (e: Error) => e instanceof ValueError && /scale: a/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.fill(x, NaN),
+    (e: Error) => e instanceof ValueError && /fill: c/.test(e.message),
+  );
   a.dispose();
 });
 
 t("scalars beyond the float32 range raise ValueError (they would reach the core as ±Infinity)", () => {
   const a = simd.arena();
   const x = a.tensor(1, 5);
-  assert.throws(() => kernels.scale(x, x, 1e39), (e: Error) => e instanceof ValueError && /scale: a must fit in float32/.test(e.message));
-  assert.throws(() => kernels.lowpass(x, x, -3.5e38), (e: Error) => e instanceof ValueError && /lowpass: a must fit in float32/.test(e.message));
+  assert.throws(
+    () => kernels.scale(x, x, 1e39),
+    (e: Error) => e instanceof ValueError && /scale: a must fit in float32/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.lowpass(x, x, -3.5e38),
+    (e: Error) => e instanceof ValueError && /lowpass: a must fit in float32/.test(e.message),
+  );
   // The largest float32 itself is accepted and arrives unchanged.
   kernels.fill(x, 3.4028234663852886e38);
   assert.equal(Array.from(x.read()), [3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38, 3.4028234663852886e38]);
@@ -432,16 +548,28 @@ t("use after dispose raises DisposedError naming the argument", () => {
   const x = a.tensor(1, 5);
   const y = a.tensor(1, 5);
   x.dispose();
-  assert.throws(() => kernels.tanh(y, x), (e: Error) => e instanceof DisposedError && /tanh: x/.test(e.message));
-  assert.throws(() => kernels.sumAbs(x), (e: Error) => e instanceof DisposedError && /sumAbs: x/.test(e.message));
+  assert.throws(
+    () => kernels.tanh(y, x),
+    (e: Error) => e instanceof DisposedError && /tanh: x/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.sumAbs(x),
+    (e: Error) => e instanceof DisposedError && /sumAbs: x/.test(e.message),
+  );
   a.dispose();
-  assert.throws(() => kernels.tanh(y, y), (e: Error) => e instanceof DisposedError);
+  assert.throws(
+    () => kernels.tanh(y, y),
+    (e: Error) => e instanceof DisposedError,
+  );
 });
 
 t("tensors from two different cores are rejected", () => {
   const a = simd.arena();
   const b = scalar.arena();
-  assert.throws(() => kernels.logistic(a.tensor(1, 4), b.tensor(1, 4)), (e: Error) => e instanceof ShapeError && /another core/.test(e.message));
+  assert.throws(
+    () => kernels.logistic(a.tensor(1, 4), b.tensor(1, 4)),
+    (e: Error) => e instanceof ShapeError && /another core/.test(e.message),
+  );
   a.dispose();
   b.dispose();
 });
@@ -465,4 +593,3 @@ t("the relaxed-SIMD build gives the SIMD build's bits for every elementwise and 
 });
 
 if (!CHILD) t.run();
-

@@ -17,11 +17,10 @@ import { init, detectFeatures, kernels, DisposedError, ShapeError, ValueError, t
 import { mulberry32Signed } from "../src/core/random.ts";
 
 const U = 2 ** -24;
-const tolerance = (K: number, absSum: number): number => ((K + 3) * U) / (1 - (K + 3) * U) * absSum + 1e-30;
+const tolerance = (K: number, absSum: number): number => (((K + 3) * U) / (1 - (K + 3) * U)) * absSum + 1e-30;
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
 const BATCHES = [...Array.from({ length: 17 }, (_, i) => i + 1), 128];
-
 
 function random(arena: Arena, rows: number, cols: number, next: () => number): Tensor {
   return arena.from(rows, cols, Array.from({ length: rows * cols }, next));
@@ -119,7 +118,9 @@ type Check = (core: Core, next: () => number, accumulate: boolean) => void;
 function checkGemv(m: number, n: number): Check {
   return (core, next, accumulate) => {
     const a = core.arena();
-    const W = random(a, m, n, next), x = random(a, 1, n, next), y = random(a, 1, m, next);
+    const W = random(a, m, n, next),
+      x = random(a, 1, n, next),
+      y = random(a, 1, m, next);
     const old = y.read();
     kernels.gemv(y, W, x, { accumulate });
     const { ref, abs } = refNT(x.read(), W.read(), 1, m, n, accumulate ? old : null);
@@ -132,7 +133,9 @@ function checkGemv(m: number, n: number): Check {
 function checkGemvT(m: number, n: number): Check {
   return (core, next, accumulate) => {
     const a = core.arena();
-    const W = random(a, m, n, next), x = random(a, 1, m, next), y = random(a, 1, n, next);
+    const W = random(a, m, n, next),
+      x = random(a, 1, m, next),
+      y = random(a, 1, n, next);
     const old = y.read();
     kernels.gemvT(y, W, x, { accumulate });
     const { ref, abs } = refNN(x.read(), W.read(), 1, n, m, accumulate ? old : null);
@@ -145,7 +148,9 @@ function checkGemvT(m: number, n: number): Check {
 function checkGemmNT(b: number, m: number, n: number): Check {
   return (core, next, accumulate) => {
     const a = core.arena();
-    const X = random(a, b, n, next), W = random(a, m, n, next), Y = random(a, b, m, next);
+    const X = random(a, b, n, next),
+      W = random(a, m, n, next),
+      Y = random(a, b, m, next);
     const old = Y.read();
     kernels.gemmNT(Y, X, W, { accumulate });
     const { ref, abs } = refNT(X.read(), W.read(), b, m, n, accumulate ? old : null);
@@ -158,7 +163,9 @@ function checkGemmNT(b: number, m: number, n: number): Check {
 function checkGemmNN(b: number, m: number, n: number): Check {
   return (core, next, accumulate) => {
     const a = core.arena();
-    const X = random(a, b, m, next), W = random(a, m, n, next), Y = random(a, b, n, next);
+    const X = random(a, b, m, next),
+      W = random(a, m, n, next),
+      Y = random(a, b, n, next);
     const old = Y.read();
     kernels.gemmNN(Y, X, W, { accumulate });
     const { ref, abs } = refNN(X.read(), W.read(), b, n, m, accumulate ? old : null);
@@ -171,7 +178,9 @@ function checkGemmNN(b: number, m: number, n: number): Check {
 function checkGer(m: number, n: number): Check {
   return (core, next) => {
     const a = core.arena();
-    const W = random(a, m, n, next), av = random(a, 1, m, next), c = random(a, 1, n, next);
+    const W = random(a, m, n, next),
+      av = random(a, 1, m, next),
+      c = random(a, 1, n, next);
     const eta = 0.37 * next() + 0.01;
     const W0 = W.read();
     kernels.ger(W, av, c, eta);
@@ -185,7 +194,9 @@ function checkGer(m: number, n: number): Check {
 function checkGerK(k: number, m: number, n: number): Check {
   return (core, next) => {
     const a = core.arena();
-    const W = random(a, m, n, next), A = random(a, k, m, next), C = random(a, k, n, next);
+    const W = random(a, m, n, next),
+      A = random(a, k, m, next),
+      C = random(a, k, n, next);
     const eta = 0.37 * next() - 0.2;
     const W0 = W.read();
     kernels.gerK(W, A, C, eta);
@@ -217,25 +228,30 @@ for (const impl of IMPLS) {
 
   t("gemv and gemvT match the float64 reference at every m, n in 1…33 straddling the vector width, with and without accumulate", () => {
     const next = mulberry32Signed(1);
-    for (const m of SIZES) for (const n of SIZES) {
-      both(checkGemv(m, n))(core, next, false);
-      both(checkGemvT(m, n))(core, next, false);
-    }
+    for (const m of SIZES)
+      for (const n of SIZES) {
+        both(checkGemv(m, n))(core, next, false);
+        both(checkGemvT(m, n))(core, next, false);
+      }
   });
 
   t("gemmNT (Y = X Wᵀ) matches the reference for batches 1…17 and 128 at every m, n in 1…33", () => {
     const next = mulberry32Signed(2);
-    for (const b of BATCHES) for (const m of SIZES) for (const n of SIZES) {
-      checkGemmNT(b, m, n)(core, next, (b + m + n) % 2 === 0);
-    }
+    for (const b of BATCHES)
+      for (const m of SIZES)
+        for (const n of SIZES) {
+          checkGemmNT(b, m, n)(core, next, (b + m + n) % 2 === 0);
+        }
     for (const b of [1, 2, 3, 4, 5, 10, 128]) for (const m of [1, 4, 7, 17]) for (const n of [3, 8, 33]) both(checkGemmNT(b, m, n))(core, next, false);
   });
 
   t("gemmNN (Y = X W, dX = dY W) matches the reference for batches 1…17 and 128 at every m, n in 1…33", () => {
     const next = mulberry32Signed(3);
-    for (const b of BATCHES) for (const m of SIZES) for (const n of SIZES) {
-      checkGemmNN(b, m, n)(core, next, (b + m + n) % 2 === 1);
-    }
+    for (const b of BATCHES)
+      for (const m of SIZES)
+        for (const n of SIZES) {
+          checkGemmNN(b, m, n)(core, next, (b + m + n) % 2 === 1);
+        }
     for (const b of [1, 2, 3, 4, 5, 10, 128]) for (const m of [1, 4, 7, 17]) for (const n of [3, 8, 33, 65]) both(checkGemmNN(b, m, n))(core, next, false);
   });
 
@@ -251,7 +267,13 @@ for (const impl of IMPLS) {
 
   t("the real layer sizes (784, 500, 10; batch 10) match the reference", () => {
     const next = mulberry32Signed(6);
-    for (const [m, n] of [[500, 784], [784, 500], [500, 500], [10, 500], [500, 10]]) {
+    for (const [m, n] of [
+      [500, 784],
+      [784, 500],
+      [500, 500],
+      [10, 500],
+      [500, 10],
+    ]) {
       both(checkGemv(m, n))(core, next, false);
       both(checkGemvT(m, n))(core, next, false);
       both(checkGemmNT(10, m, n))(core, next, false);
@@ -265,14 +287,23 @@ for (const impl of IMPLS) {
 
   t("gemmNN with large batches (W copied in 256-row chunks) matches the reference across chunk boundaries", () => {
     const next = mulberry32Signed(9);
-    for (const [bsz, m, n] of [[32, 257, 17], [33, 513, 37], [64, 256, 64], [40, 600, 5]]) both(checkGemmNN(bsz, m, n))(core, next, false);
+    for (const [bsz, m, n] of [
+      [32, 257, 17],
+      [33, 513, 37],
+      [64, 256, 64],
+      [40, 600, 5],
+    ])
+      both(checkGemmNN(bsz, m, n))(core, next, false);
   });
 
   t("the inputs are left unchanged", () => {
     const next = mulberry32Signed(7);
     const a = core.arena();
-    const W = random(a, 9, 13, next), x9 = random(a, 1, 9, next), x13 = random(a, 1, 13, next);
-    const X = random(a, 5, 13, next), X9 = random(a, 5, 9, next);
+    const W = random(a, 9, 13, next),
+      x9 = random(a, 1, 9, next),
+      x13 = random(a, 1, 13, next);
+    const X = random(a, 5, 13, next),
+      X9 = random(a, 5, 9, next);
     const snapshot = [W, x9, x13, X, X9].map((t) => Array.from(t.peek()));
     kernels.gemv(a.vector(9), W, x13);
     kernels.gemvT(a.vector(13), W, x9);
@@ -318,8 +349,12 @@ for (const impl of IMPLS) {
   t("thousands of kernel calls leave linear memory unchanged", () => {
     const next = mulberry32Signed(8);
     const a = core.arena();
-    const W = random(a, 50, 78, next), X = random(a, 10, 78, next), Y = a.matrix(10, 50), dX = a.matrix(10, 78);
-    const x = random(a, 1, 78, next), y = random(a, 1, 50, next);
+    const W = random(a, 50, 78, next),
+      X = random(a, 10, 78, next),
+      Y = a.matrix(10, 50),
+      dX = a.matrix(10, 78);
+    const x = random(a, 1, 78, next),
+      y = random(a, 1, 50, next);
     const before = core.memory.buffer.byteLength;
     for (let i = 0; i < 2000; i++) {
       kernels.gemmNT(Y, X, W);
@@ -390,14 +425,18 @@ e("non-finite eta and a non-boolean accumulate are ValueErrors naming them", () 
 
 e("use after dispose names the disposed argument; tensors of two cores do not mix", async () => {
   const a = core.arena();
-  const W = a.matrix(3, 5), x = a.vector(5), y = a.vector(3);
+  const W = a.matrix(3, 5),
+    x = a.vector(5),
+    y = a.vector(3);
   x.dispose();
   raises(() => kernels.gemv(y, W, x), DisposedError, /gemv: x used after dispose\(\)/);
-  const X = a.matrix(2, 5), Y = a.matrix(2, 3);
+  const X = a.matrix(2, 5),
+    Y = a.matrix(2, 3);
   a.dispose();
   raises(() => kernels.gemmNT(Y, X, W), DisposedError, /gemmNT: Y used after dispose\(\)/);
   const other = await init({ impl: "scalar" });
-  const b1 = core.arena(), b2 = other.arena();
+  const b1 = core.arena(),
+    b2 = other.arena();
   raises(() => kernels.gemmNN(b1.matrix(2, 5), b1.matrix(2, 3), b2.matrix(3, 5)), ShapeError, /gemmNN: W belongs to another core/);
   b1.dispose();
   b2.dispose();

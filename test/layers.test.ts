@@ -31,7 +31,17 @@ async function load(): Promise<void> {
 conv.before(load);
 
 interface Geo {
-  batch: number; H: number; W: number; C: number; pix: number; img: number; stride: number; padT: number; padL: number; Ho: number; Wo: number;
+  batch: number;
+  H: number;
+  W: number;
+  C: number;
+  pix: number;
+  img: number;
+  stride: number;
+  padT: number;
+  padL: number;
+  Ho: number;
+  Wo: number;
 }
 function geometry(batch: number, H: number, W: number, C: number, stride: number, padding: "same" | "valid", pixPad: number): Geo {
   let Ho: number, Wo: number, padT: number, padL: number;
@@ -176,16 +186,25 @@ const bn = suite("layers: batch normalisation");
 bn.before(load);
 
 function bnRef(x: Float64Array, rows: number, cols: number, gamma: Float64Array, beta: Float64Array, eps: number) {
-  const mean = new Float64Array(cols), vr = new Float64Array(cols);
+  const mean = new Float64Array(cols),
+    vr = new Float64Array(cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += x[r * cols + c] / rows;
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) vr[c] += (x[r * cols + c] - mean[c]) ** 2 / rows;
   const y = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) y[r * cols + c] = (gamma[c] * (x[r * cols + c] - mean[c])) / Math.sqrt(vr[c] + eps) + beta[c];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) y[r * cols + c] = (gamma[c] * (x[r * cols + c] - mean[c])) / Math.sqrt(vr[c] + eps) + beta[c];
   return { mean, vr, y };
 }
 
-const bnSizes: [number, number][] = [[2, 1], [3, 3], [5, 4], [7, 5], [4, 9], [16, 17], [9, 32], [128, 10]];
+const bnSizes: [number, number][] = [
+  [2, 1],
+  [3, 3],
+  [5, 4],
+  [7, 5],
+  [4, 9],
+  [16, 17],
+  [9, 32],
+  [128, 10],
+];
 
 bn("bnStats/bnInvStd/bnForward match the f64 transcription (tol 2e-5 rel: f32 sums over ≤ 128 rows) and keep padding 0", () => {
   for (const [name, get] of builds) {
@@ -197,15 +216,22 @@ bn("bnStats/bnInvStd/bnForward match the f64 transcription (tol 2e-5 rel: f32 su
       const gv = Array.from({ length: cols }, () => f32(1 + 0.5 * gauss(r)));
       const bv = Array.from({ length: cols }, () => f32(gauss(r)));
       const eps = 1e-3;
-      const x = a.from(rows, cols, xv), gamma = a.from(1, cols, gv), beta = a.from(1, cols, bv);
-      const mean = a.vector(cols), vr = a.vector(cols), inv = a.vector(cols), y = a.tensor(rows, cols), xh = a.tensor(rows, cols);
+      const x = a.from(rows, cols, xv),
+        gamma = a.from(1, cols, gv),
+        beta = a.from(1, cols, bv);
+      const mean = a.vector(cols),
+        vr = a.vector(cols),
+        inv = a.vector(cols),
+        y = a.tensor(rows, cols),
+        xh = a.tensor(rows, cols);
       core.fn<Fn>("bnStats")(mean.ptr, vr.ptr, x.ptr, rows, cols);
       core.fn<Fn>("bnInvStd")(inv.ptr, vr.ptr, cols, eps);
       core.fn<Fn>("bnForward")(y.ptr, xh.ptr, x.ptr, mean.ptr, inv.ptr, gamma.ptr, beta.ptr, rows, cols);
       const ref = bnRef(Float64Array.from(xv), rows, cols, Float64Array.from(gv), Float64Array.from(bv), eps);
       const close = (got: Float32Array, want: Float64Array, scale: number, what: string) => {
         for (let i = 0; i < want.length; i++)
-          if (Math.abs(got[i] - want[i]) > 2e-5 * (scale + Math.abs(want[i]))) assert.unreachable(`${name} ${rows}×${cols} ${what}[${i}]: ${got[i]} vs ${want[i]}`);
+          if (Math.abs(got[i] - want[i]) > 2e-5 * (scale + Math.abs(want[i])))
+            assert.unreachable(`${name} ${rows}×${cols} ${what}[${i}]: ${got[i]} vs ${want[i]}`);
       };
       close(mean.read(), ref.mean, 3, "mean");
       close(vr.read(), ref.vr, 9, "var");
@@ -230,16 +256,27 @@ bn("bnBackward equals central finite differences of the f64 forward (tol 1e-4 re
       const bv = Array.from({ length: cols }, () => f32(gauss(r)));
       const dyv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
       const eps = 1e-3;
-      const x = a.from(rows, cols, xv), gamma = a.from(1, cols, gv), beta = a.from(1, cols, bv);
-      const mean = a.vector(cols), vr = a.vector(cols), inv = a.vector(cols), y = a.tensor(rows, cols), xh = a.tensor(rows, cols);
-      const dy = a.from(rows, cols, dyv), dx = a.tensor(rows, cols), dg = a.vector(cols), db = a.vector(cols);
+      const x = a.from(rows, cols, xv),
+        gamma = a.from(1, cols, gv),
+        beta = a.from(1, cols, bv);
+      const mean = a.vector(cols),
+        vr = a.vector(cols),
+        inv = a.vector(cols),
+        y = a.tensor(rows, cols),
+        xh = a.tensor(rows, cols);
+      const dy = a.from(rows, cols, dyv),
+        dx = a.tensor(rows, cols),
+        dg = a.vector(cols),
+        db = a.vector(cols);
       core.fn<Fn>("bnStats")(mean.ptr, vr.ptr, x.ptr, rows, cols);
       core.fn<Fn>("bnInvStd")(inv.ptr, vr.ptr, cols, eps);
       core.fn<Fn>("bnForward")(y.ptr, xh.ptr, x.ptr, mean.ptr, inv.ptr, gamma.ptr, beta.ptr, rows, cols);
       const eta = -0.25;
       core.fn<Fn>("bnBackward")(dx.ptr, dg.ptr, db.ptr, gamma.ptr, beta.ptr, dy.ptr, xh.ptr, inv.ptr, rows, cols, eta);
       // L = Σ dy ⊙ y(x, γ, β) in f64; central differences with h = 1e-5
-      const X = Float64Array.from(xv), G = Float64Array.from(gv), Bt = Float64Array.from(bv);
+      const X = Float64Array.from(xv),
+        G = Float64Array.from(gv),
+        Bt = Float64Array.from(bv);
       const L = () => bnRef(X, rows, cols, G, Bt, eps).y.reduce((s, v, i) => s + v * dyv[i], 0);
       const h = 1e-5;
       const fd = (arr: Float64Array, i: number) => {
@@ -251,7 +288,9 @@ bn("bnBackward equals central finite differences of the f64 forward (tol 1e-4 re
         arr[i] = o;
         return (lp - lm) / (2 * h);
       };
-      const dxg = dx.read(), dgg = dg.read(), dbg = db.read();
+      const dxg = dx.read(),
+        dgg = dg.read(),
+        dbg = db.read();
       // dx is a difference of terms of size |γ·invStd·dy| that cancel (completely for rows = 2); the
       // tolerance is relative to that term size, not to dx itself
       const invg = inv.read();
@@ -263,11 +302,13 @@ bn("bnBackward equals central finite differences of the f64 forward (tol 1e-4 re
         if (Math.abs(dxg[i] - want) > 1e-4 * (scale + Math.abs(want))) assert.unreachable(`${name} ${rows}×${cols} dx[${i}]: ${dxg[i]} vs fd ${want}`);
       }
       for (let c = 0; c < cols; c++) {
-        const wg = fd(G, c), wb = fd(Bt, c);
+        const wg = fd(G, c),
+          wb = fd(Bt, c);
         assert.ok(Math.abs(dgg[c] - wg) <= 1e-4 * (1 + Math.abs(wg)), `${name} dgamma[${c}] ${dgg[c]} vs ${wg}`);
         assert.ok(Math.abs(dbg[c] - wb) <= 1e-4 * (1 + Math.abs(wb)), `${name} dbeta[${c}] ${dbg[c]} vs ${wb}`);
       }
-      const g2 = gamma.read(), b2 = beta.read();
+      const g2 = gamma.read(),
+        b2 = beta.read();
       for (let c = 0; c < cols; c++) {
         assert.is(g2[c], f32(gv[c] + f32(eta * dgg[c])), "gamma update");
         assert.is(b2[c], f32(bv[c] + f32(eta * dbg[c])), "beta update");
@@ -286,8 +327,10 @@ bn("bnRunning moves running statistics toward the batch ones by momentum (tol 1 
     const core = get();
     const a = core.arena();
     const cols = 7;
-    const rm = a.from(1, cols, [0, 1, 2, 3, 4, 5, 6]), rv = a.from(1, cols, [1, 1, 1, 1, 1, 1, 1]);
-    const m = a.from(1, cols, [1, 1, 1, 1, 1, 1, 1]), v = a.from(1, cols, [2, 3, 4, 5, 6, 7, 8]);
+    const rm = a.from(1, cols, [0, 1, 2, 3, 4, 5, 6]),
+      rv = a.from(1, cols, [1, 1, 1, 1, 1, 1, 1]);
+    const m = a.from(1, cols, [1, 1, 1, 1, 1, 1, 1]),
+      v = a.from(1, cols, [2, 3, 4, 5, 6, 7, 8]);
     core.fn<Fn>("bnRunning")(rm.ptr, rv.ptr, m.ptr, v.ptr, cols, 0.1, 1.5);
     const want = [0, 1, 2, 3, 4, 5, 6].map((x) => x + 0.1 * (1 - x));
     const wantV = [2, 3, 4, 5, 6, 7, 8].map((x) => 1 + 0.1 * (1.5 * x - 1));
@@ -303,11 +346,36 @@ bn("SIMD and scalar twins of the batch-norm kernels are bit-identical", () => {
   for (const core of [simd, scalar]) {
     const a = core.arena();
     const r = mulberry32(5);
-    const rows = 13, cols = 11;
-    const x = a.from(rows, cols, Array.from({ length: rows * cols }, () => gauss(r)));
-    const gamma = a.from(1, cols, Array.from({ length: cols }, () => 1 + gauss(r))), beta = a.from(1, cols, Array.from({ length: cols }, () => gauss(r)));
-    const mean = a.vector(cols), vr = a.vector(cols), inv = a.vector(cols), y = a.tensor(rows, cols), xh = a.tensor(rows, cols);
-    const dy = a.from(rows, cols, Array.from({ length: rows * cols }, () => gauss(r))), dx = a.tensor(rows, cols), dg = a.vector(cols), db = a.vector(cols);
+    const rows = 13,
+      cols = 11;
+    const x = a.from(
+      rows,
+      cols,
+      Array.from({ length: rows * cols }, () => gauss(r)),
+    );
+    const gamma = a.from(
+        1,
+        cols,
+        Array.from({ length: cols }, () => 1 + gauss(r)),
+      ),
+      beta = a.from(
+        1,
+        cols,
+        Array.from({ length: cols }, () => gauss(r)),
+      );
+    const mean = a.vector(cols),
+      vr = a.vector(cols),
+      inv = a.vector(cols),
+      y = a.tensor(rows, cols),
+      xh = a.tensor(rows, cols);
+    const dy = a.from(
+        rows,
+        cols,
+        Array.from({ length: rows * cols }, () => gauss(r)),
+      ),
+      dx = a.tensor(rows, cols),
+      dg = a.vector(cols),
+      db = a.vector(cols);
     core.fn<Fn>("bnStats")(mean.ptr, vr.ptr, x.ptr, rows, cols);
     core.fn<Fn>("bnInvStd")(inv.ptr, vr.ptr, cols, 1e-3);
     core.fn<Fn>("bnForward")(y.ptr, xh.ptr, x.ptr, mean.ptr, inv.ptr, gamma.ptr, beta.ptr, rows, cols);
@@ -327,19 +395,31 @@ drop.before(load);
 drop("dropoutForward keeps exactly the units with u ≥ rate, scaled by 1/(1 − rate); backward multiplies by the same mask; padding 0", () => {
   for (const [name, get] of builds) {
     const core = get();
-    for (const [rows, cols, rate] of [[1, 1, 0.3], [3, 5, 0.3], [4, 8, 0.5], [2, 17, 0], [5, 9, 0.9]] as const) {
+    for (const [rows, cols, rate] of [
+      [1, 1, 0.3],
+      [3, 5, 0.3],
+      [4, 8, 0.5],
+      [2, 17, 0],
+      [5, 9, 0.9],
+    ] as const) {
       const a = core.arena();
       const r = mulberry32(rows + cols);
       const uv = Array.from({ length: rows * cols }, () => f32(r()));
       uv[0] = f32(rate); // the boundary u = rate keeps the unit
       const xv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
       const dyv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
-      const u = a.from(rows, cols, uv), x = a.from(rows, cols, xv), y = a.tensor(rows, cols), m = a.tensor(rows, cols);
-      const dy = a.from(rows, cols, dyv), dx = a.tensor(rows, cols);
+      const u = a.from(rows, cols, uv),
+        x = a.from(rows, cols, xv),
+        y = a.tensor(rows, cols),
+        m = a.tensor(rows, cols);
+      const dy = a.from(rows, cols, dyv),
+        dx = a.tensor(rows, cols);
       core.fn<Fn>("dropoutForward")(y.ptr, m.ptr, x.ptr, u.ptr, rows, cols, rate);
       core.fn<Fn>("dropoutBackward")(dx.ptr, dy.ptr, m.ptr, rows, cols);
       const scale = f32(1 / f32(1 - f32(rate)));
-      const yg = y.read(), mg = m.read(), dg = dx.read();
+      const yg = y.read(),
+        mg = m.read(),
+        dg = dx.read();
       for (let i = 0; i < rows * cols; i++) {
         const keep = uv[i] >= f32(rate);
         assert.is(mg[i], keep ? scale : 0, `${name} mask[${i}]`);
@@ -364,24 +444,37 @@ lc.before(load);
 lc("localForward / localBackwardData / localUpdate match f64 (tol 1e-5 rel: f32 dot products of ≤ 300 terms)", () => {
   for (const [name, get] of builds) {
     const core = get();
-    for (const [B, P, m, n] of [[1, 1, 1, 1], [2, 3, 3, 5], [3, 5, 4, 9], [2, 4, 7, 17], [2, 6, 32, 288], [5, 2, 9, 12]]) {
+    for (const [B, P, m, n] of [
+      [1, 1, 1, 1],
+      [2, 3, 3, 5],
+      [3, 5, 4, 9],
+      [2, 4, 7, 17],
+      [2, 6, 32, 288],
+      [5, 2, 9, 12],
+    ]) {
       const a = core.arena();
       const r = mulberry32(B * 17 + P * 5 + m + n);
       const xv = Array.from({ length: B * P * n }, () => f32(gauss(r)));
       const wv = Array.from({ length: P * m * n }, () => f32(0.3 * gauss(r)));
       const gv = Array.from({ length: B * P * m }, () => f32(gauss(r)));
-      const x = a.from(B * P, n, xv), w = a.from(P * m, n, wv), dy = a.from(B * P, m, gv);
-      const y = a.tensor(B * P, m), dx = a.tensor(B * P, n);
+      const x = a.from(B * P, n, xv),
+        w = a.from(P * m, n, wv),
+        dy = a.from(B * P, m, gv);
+      const y = a.tensor(B * P, m),
+        dx = a.tensor(B * P, n);
       core.fn<Fn>("localForward")(y.ptr, x.ptr, w.ptr, B, P, m, n);
       core.fn<Fn>("localBackwardData")(dx.ptr, dy.ptr, w.ptr, B, P, m, n);
       const eta = -0.05;
       core.fn<Fn>("localUpdate")(w.ptr, dy.ptr, x.ptr, B, P, m, n, eta);
-      const yg = y.read(), dxg = dx.read(), wg = w.read();
+      const yg = y.read(),
+        dxg = dx.read(),
+        wg = w.read();
       for (let b = 0; b < B; b++)
         for (let p = 0; p < P; p++) {
           const row = b * P + p;
           for (let i = 0; i < m; i++) {
-            let s = 0, mag = 0;
+            let s = 0,
+              mag = 0;
             for (let k = 0; k < n; k++) {
               s += wv[(p * m + i) * n + k] * xv[row * n + k];
               mag += Math.abs(wv[(p * m + i) * n + k] * xv[row * n + k]);
@@ -389,7 +482,8 @@ lc("localForward / localBackwardData / localUpdate match f64 (tol 1e-5 rel: f32 
             assert.ok(Math.abs(yg[row * m + i] - s) <= 1e-5 * (1 + mag), `${name} y ${[B, P, m, n]} [${row},${i}] ${yg[row * m + i]} vs ${s}`);
           }
           for (let k = 0; k < n; k++) {
-            let s = 0, mag = 0;
+            let s = 0,
+              mag = 0;
             for (let i = 0; i < m; i++) {
               s += wv[(p * m + i) * n + k] * gv[row * m + i];
               mag += Math.abs(wv[(p * m + i) * n + k] * gv[row * m + i]);
@@ -400,7 +494,8 @@ lc("localForward / localBackwardData / localUpdate match f64 (tol 1e-5 rel: f32 
       for (let p = 0; p < P; p++)
         for (let i = 0; i < m; i++)
           for (let k = 0; k < n; k++) {
-            let s = wv[(p * m + i) * n + k], mag = Math.abs(s);
+            let s = wv[(p * m + i) * n + k],
+              mag = Math.abs(s);
             for (let b = 0; b < B; b++) {
               const t = eta * gv[(b * P + p) * m + i] * xv[(b * P + p) * n + k];
               s += t;
@@ -423,10 +518,23 @@ lc("SIMD and scalar twins of the locally connected kernels are bit-identical", (
     const a = core.arena();
     const r = mulberry32(3);
     const [B, P, m, n] = [3, 4, 5, 13];
-    const x = a.from(B * P, n, Array.from({ length: B * P * n }, () => gauss(r)));
-    const w = a.from(P * m, n, Array.from({ length: P * m * n }, () => gauss(r)));
-    const dy = a.from(B * P, m, Array.from({ length: B * P * m }, () => gauss(r)));
-    const y = a.tensor(B * P, m), dx = a.tensor(B * P, n);
+    const x = a.from(
+      B * P,
+      n,
+      Array.from({ length: B * P * n }, () => gauss(r)),
+    );
+    const w = a.from(
+      P * m,
+      n,
+      Array.from({ length: P * m * n }, () => gauss(r)),
+    );
+    const dy = a.from(
+      B * P,
+      m,
+      Array.from({ length: B * P * m }, () => gauss(r)),
+    );
+    const y = a.tensor(B * P, m),
+      dx = a.tensor(B * P, n);
     core.fn<Fn>("localForward")(y.ptr, x.ptr, w.ptr, B, P, m, n);
     core.fn<Fn>("localBackwardData")(dx.ptr, dy.ptr, w.ptr, B, P, m, n);
     core.fn<Fn>("localUpdate")(w.ptr, dy.ptr, x.ptr, B, P, m, n, -0.1);
@@ -445,7 +553,17 @@ tr.before(load);
 tr("transposeScale writes s·Xᵀ exactly (one f32 product per element), never touches Y's padding lanes", () => {
   for (const [name, get] of builds) {
     const core = get();
-    for (const [rows, cols] of [[1, 1], [3, 5], [4, 4], [5, 3], [7, 9], [8, 16], [13, 17], [128, 500], [2, 288]]) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 5],
+      [4, 4],
+      [5, 3],
+      [7, 9],
+      [8, 16],
+      [13, 17],
+      [128, 500],
+      [2, 288],
+    ]) {
       const a = core.arena();
       const r = mulberry32(rows * 31 + cols);
       const xv = Array.from({ length: rows * cols }, () => f32(gauss(r)));
@@ -483,7 +601,8 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
         const g = geometry(B, H, W, C, s, pad, pp);
         const a = core.arena();
         const r = mulberry32(B * 7 + H * 3 + Cout + (kind === "local" ? 100 : 0));
-        const P = g.Ho * g.Wo, n = 9 * C;
+        const P = g.Ho * g.Wo,
+          n = 9 * C;
         const xv = new Float64Array(B * g.img);
         for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) xv[b * g.img + p * g.pix + c] = f32(gauss(r));
         const x = raw(a, B * g.img);
@@ -493,7 +612,10 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
         const w = a.from(wRows, n, wv);
         const gv = Array.from({ length: B * P * Cout }, () => f32(gauss(r)));
         const dy = a.from(B * P, Cout, gv);
-        const y = a.tensor(B * P, Cout), cols = a.tensor(B * P, n), dcols = a.tensor(B * P, n), dx = raw(a, B * g.img);
+        const y = a.tensor(B * P, Cout),
+          cols = a.tensor(B * P, n),
+          dcols = a.tensor(B * P, n),
+          dx = raw(a, B * g.img);
         const geo = [g.H, g.W, g.C, g.pix, g.img, Cout, g.stride, g.padT, g.padL, g.Ho, g.Wo];
         const fwd = core.fn<Fn>(kind === "conv" ? "convnetConvForward" : "convnetLocalForward");
         const bwd = core.fn<Fn>(kind === "conv" ? "convnetConvBackward" : "convnetLocalBackward");
@@ -501,7 +623,8 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
         const eta = -0.01;
         bwd(dx.ptr, dcols.ptr, w.ptr, dy.ptr, cols.ptr, B, ...geo, eta);
         // f64 forward as a function of (x, W)
-        const X = Float64Array.from(xv), Wt = Float64Array.from(wv);
+        const X = Float64Array.from(xv),
+          Wt = Float64Array.from(wv);
         const forward = () => {
           const out = new Float64Array(B * P * Cout);
           for (let b = 0; b < B; b++)
@@ -512,9 +635,11 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
                   let acc = 0;
                   for (let ky = 0; ky < 3; ky++)
                     for (let kx = 0; kx < 3; kx++) {
-                      const iy = oy * s - g.padT + ky, ix = ox * s - g.padL + kx;
+                      const iy = oy * s - g.padT + ky,
+                        ix = ox * s - g.padL + kx;
                       if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                      for (let c = 0; c < C; c++) acc += Wt[((kind === "conv" ? f : p * Cout + f) * 9 + ky * 3 + kx) * C + c] * X[b * g.img + (iy * W + ix) * g.pix + c];
+                      for (let c = 0; c < C; c++)
+                        acc += Wt[((kind === "conv" ? f : p * Cout + f) * 9 + ky * 3 + kx) * C + c] * X[b * g.img + (iy * W + ix) * g.pix + c];
                     }
                   out[(b * P + p) * Cout + f] = acc;
                 }
@@ -538,12 +663,15 @@ cl("conv/local forward = f64 direct convolution; backward dx and ΔW = f64 finit
         };
         const dxg = dx.peek();
         for (let k = 0; k < 25; k++) {
-          const b = k % B, p = (k * 7) % (H * W), c = (k * 3) % C;
+          const b = k % B,
+            p = (k * 7) % (H * W),
+            c = (k * 3) % C;
           const i = b * g.img + p * g.pix + c;
           const want = fd(X, i);
           assert.ok(Math.abs(dxg[i] - want) <= 1e-5 * (1 + Math.abs(want)) * 10, `${name} ${kind} dx[${i}] ${dxg[i]} vs ${want}`);
         }
-        for (let b = 0; b < B; b++) for (let p = 0; p < H * W; p++) for (let c = C; c < g.pix; c++) assert.is(dxg[b * g.img + p * g.pix + c], 0, "pixel padding lanes of dx");
+        for (let b = 0; b < B; b++)
+          for (let p = 0; p < H * W; p++) for (let c = C; c < g.pix; c++) assert.is(dxg[b * g.img + p * g.pix + c], 0, "pixel padding lanes of dx");
         const w1 = w.read();
         for (let k = 0; k < 25; k++) {
           const i = (k * 13) % (wRows * n);

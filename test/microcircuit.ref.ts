@@ -226,7 +226,13 @@ export class RefMicrocircuit {
           const rI = this.uI[k - 1].map(phi);
           const eIP = rI.map((r, i) => r - phi(f.cI * this.vI[k - 1][i]));
           if (this.plastic.ip) addOuter(this.w.WIP[k - 1], eIP, rF[k - 1], etaScale * this.eta.ip[k - 1]);
-          if (this.plastic.pi) addOuter(this.w.WPI[k - 1], this.vA[k - 1].map((v) => -v), rI, etaScale * this.eta.pi[k - 1]);
+          if (this.plastic.pi)
+            addOuter(
+              this.w.WPI[k - 1],
+              this.vA[k - 1].map((v) => -v),
+              rI,
+              etaScale * this.eta.pi[k - 1],
+            );
         }
       }
     }

@@ -27,12 +27,28 @@ const meanAbs = (a: ArrayLike<number>) => {
   return s / a.length;
 };
 /** Deterministic pseudo-random values in [lo, hi) for test inputs. */
-const uniformInit = (s: number): MicrocircuitOptions["init"] => ({ up: { dist: "uniform", scale: s }, down: { dist: "uniform", scale: s }, ip: { dist: "uniform", scale: s }, pi: { dist: "uniform", scale: s } });
+const uniformInit = (s: number): MicrocircuitOptions["init"] => ({
+  up: { dist: "uniform", scale: s },
+  down: { dist: "uniform", scale: s },
+  ip: { dist: "uniform", scale: s },
+  pi: { dist: "uniform", scale: s },
+});
 
 /** The f64 oracle with the network's current weights. */
 function refOf(net: Microcircuit, over: Partial<RefParams> = {}): RefMicrocircuit {
   const N = net.depth;
-  const p: RefParams = { gLk: net.params.gLk, gB: net.params.gB, gA: net.params.gA, gD: net.params.gD, gSom: net.params.gSom, dt: net.params.dtMs, tauIn: net.params.tauInMs, tauW: net.params.tauWMs, phi: logistic, ...over };
+  const p: RefParams = {
+    gLk: net.params.gLk,
+    gB: net.params.gB,
+    gA: net.params.gA,
+    gD: net.params.gD,
+    gSom: net.params.gSom,
+    dt: net.params.dtMs,
+    tauIn: net.params.tauInMs,
+    tauW: net.params.tauWMs,
+    phi: logistic,
+    ...over,
+  };
   const w = {
     Wup: Array.from({ length: N }, (_, i) => f64(net.weights("up", i + 1))),
     B: Array.from({ length: N - 1 }, (_, i) => f64(net.weights("down", i + 1))),
@@ -42,37 +58,51 @@ function refOf(net: Microcircuit, over: Partial<RefParams> = {}): RefMicrocircui
   return new RefMicrocircuit(net.sizes.slice(), p, w, { up: net.eta.up.slice(), ip: net.eta.ip.slice(), pi: net.eta.pi.slice() });
 }
 
-t("analytic self-predicting state: apical potential ≤ 1e-6 and each interneuron soma equals its partner (30-20-10 and 784-500-500-10 fast mode, 20-15-12-8 dynamics)", () => {
-  // SCBS18; docs/model.md §1.6. Tolerances: v^A = B φ(u^P) + W^PI φ(u^I) cancels to float32 rounding of sums of ≤ 500
-  // terms of size ≤ 1 (≈1e-7 relative per term); u^I − u^P to float32 rounding of potentials ≈ 1–5.
-  const net = new Microcircuit(core, { sizes: [30, 20, 10], start: "selfPredicting", sigma: 0, seed: 11 });
-  net.present(values(30, 1), { steps: 1000, learn: false });
-  assert.ok(net.apicalMismatch()[0] <= 1e-6, `apical ${net.apicalMismatch()[0]}`);
-  assert.ok(maxAbsDiff(net.state("uI", 1), net.state("uP", 2)) <= 2e-6, "u^I = u^P of the partner");
-  net.dispose();
+t(
+  "analytic self-predicting state: apical potential ≤ 1e-6 and each interneuron soma equals its partner (30-20-10 and 784-500-500-10 fast mode, 20-15-12-8 dynamics)",
+  () => {
+    // SCBS18; docs/model.md §1.6. Tolerances: v^A = B φ(u^P) + W^PI φ(u^I) cancels to float32 rounding of sums of ≤ 500
+    // terms of size ≤ 1 (≈1e-7 relative per term); u^I − u^P to float32 rounding of potentials ≈ 1–5.
+    const net = new Microcircuit(core, { sizes: [30, 20, 10], start: "selfPredicting", sigma: 0, seed: 11 });
+    net.present(values(30, 1), { steps: 1000, learn: false });
+    assert.ok(net.apicalMismatch()[0] <= 1e-6, `apical ${net.apicalMismatch()[0]}`);
+    assert.ok(maxAbsDiff(net.state("uI", 1), net.state("uP", 2)) <= 2e-6, "u^I = u^P of the partner");
+    net.dispose();
 
-  // Deeper: the layer under the output uses factor 1, deeper layers 1.1/1.9 (the corrected form).
-  const deep = new Microcircuit(core, { sizes: [20, 15, 12, 8], start: "selfPredicting", sigma: 0, seed: 12 });
-  deep.present(values(20, 2), { steps: 1500, learn: false });
-  for (const [k, a] of deep.apicalMismatch().entries()) assert.ok(a <= 1e-6, `apical of layer ${k + 1}: ${a}`);
-  assert.ok(maxAbsDiff(deep.state("uI", 1), deep.state("uP", 2)) <= 2e-6);
-  assert.ok(maxAbsDiff(deep.state("uI", 2), deep.state("uP", 3)) <= 2e-6);
-  deep.dispose();
+    // Deeper: the layer under the output uses factor 1, deeper layers 1.1/1.9 (the corrected form).
+    const deep = new Microcircuit(core, { sizes: [20, 15, 12, 8], start: "selfPredicting", sigma: 0, seed: 12 });
+    deep.present(values(20, 2), { steps: 1500, learn: false });
+    for (const [k, a] of deep.apicalMismatch().entries()) assert.ok(a <= 1e-6, `apical of layer ${k + 1}: ${a}`);
+    assert.ok(maxAbsDiff(deep.state("uI", 1), deep.state("uP", 2)) <= 2e-6);
+    assert.ok(maxAbsDiff(deep.state("uI", 2), deep.state("uP", 3)) <= 2e-6);
+    deep.dispose();
 
-  // MNIST size, fast mode, batch 2, Glorot-uniform weights.
-  const g = { dist: "glorot", gain: 1 } as const;
-  const big = new Microcircuit(core, { sizes: [784, 500, 500, 10], maxBatch: 2, start: "selfPredicting", sigma: 0, seed: 3, init: { up: g, down: g, ip: g, pi: g } });
-  big.steadyState(values(784 * 2, 3), null, { batch: 2, sweeps: 3, learn: false });
-  const a = big.apicalMismatch(2);
-  assert.ok(a[0] <= 1e-6 && a[1] <= 1e-6, `apical ${a}`);
-  assert.ok(maxAbsDiff(big.state("uI", 2, 2), big.state("uP", 3, 2)) <= 2e-6);
-  assert.ok(maxAbsDiff(big.state("uI", 1, 2), big.state("uP", 2, 2)) <= 2e-6);
-  big.dispose();
-});
+    // MNIST size, fast mode, batch 2, Glorot-uniform weights.
+    const g = { dist: "glorot", gain: 1 } as const;
+    const big = new Microcircuit(core, {
+      sizes: [784, 500, 500, 10],
+      maxBatch: 2,
+      start: "selfPredicting",
+      sigma: 0,
+      seed: 3,
+      init: { up: g, down: g, ip: g, pi: g },
+    });
+    big.steadyState(values(784 * 2, 3), null, { batch: 2, sweeps: 3, learn: false });
+    const a = big.apicalMismatch(2);
+    assert.ok(a[0] <= 1e-6 && a[1] <= 1e-6, `apical ${a}`);
+    assert.ok(maxAbsDiff(big.state("uI", 2, 2), big.state("uP", 3, 2)) <= 2e-6);
+    assert.ok(maxAbsDiff(big.state("uI", 1, 2), big.state("uP", 2, 2)) <= 2e-6);
+    big.dispose();
+  },
+);
 
 t("the naive 1.1/1.9 factor under the output leaves a large apical residual (why the corrected factor)", () => {
   const net = new Microcircuit(core, { sizes: [30, 20, 10], start: "selfPredicting", sigma: 0, seed: 11 });
-  net.setWeights("ip", 1, net.weights("up", 2).map((w) => (w * 1.1) / 1.9));
+  net.setWeights(
+    "ip",
+    1,
+    net.weights("up", 2).map((w) => (w * 1.1) / 1.9),
+  );
   net.present(values(30, 1), { steps: 1000, learn: false });
   assert.ok(net.apicalMismatch()[0] > 0.05, `apical ${net.apicalMismatch()[0]}`);
   net.dispose();
@@ -82,7 +112,10 @@ t("fast steady-state mode equals the full dynamics run to convergence at σ = 0 
   // Random (not self-predicting) weights, with a target; full dynamics 300 ms (≫ τ_in = 3 ms and the
   // somatic time constants < 1 ms), fast mode iterated to its fixed point. Tolerance 1e-4: both
   // converge to float32 precision of the same fixed point (≈1e-6); 1e-4 leaves room for the slowest mode.
-  for (const sizes of [[30, 20, 10], [12, 9, 7, 5]]) {
+  for (const sizes of [
+    [30, 20, 10],
+    [12, 9, 7, 5],
+  ]) {
     const opts: MicrocircuitOptions = { sizes, sigma: 0, seed: 21, init: uniformInit(0.5) };
     const a = new Microcircuit(core, opts);
     const b = new Microcircuit(core, opts);
@@ -114,7 +147,11 @@ t("fast mode (single pass, batch 3, thresholds) matches a float64 transcription 
   // f64: per-example induction terms at the same starting weights, averaged over the batch.
   const N = 2;
   const w0 = { Wup: ref.w.Wup.map((w) => w.slice()), WIP: ref.w.WIP.map((w) => w.slice()), WPI: ref.w.WPI.map((w) => w.slice()) };
-  const acc = { Wup: w0.Wup.map((w) => new Float64Array(w.length)), WIP: w0.WIP.map((w) => new Float64Array(w.length)), WPI: w0.WPI.map((w) => new Float64Array(w.length)) };
+  const acc = {
+    Wup: w0.Wup.map((w) => new Float64Array(w.length)),
+    WIP: w0.WIP.map((w) => new Float64Array(w.length)),
+    WPI: w0.WPI.map((w) => new Float64Array(w.length)),
+  };
   for (let r = 0; r < 3; r++) {
     ref.w.Wup = w0.Wup.map((w) => w.slice());
     ref.w.WIP = w0.WIP.map((w) => w.slice());
@@ -122,9 +159,28 @@ t("fast mode (single pass, batch 3, thresholds) matches a float64 transcription 
     ref.fast(x.subarray(r * 6, r * 6 + 6), tgt.subarray(r * 4, r * 4 + 4), 1, true);
     for (const key of ["Wup", "WIP", "WPI"] as const) ref.w[key].forEach((w, i) => w.forEach((v, j) => (acc[key][i][j] += (v - w0[key][i][j]) / 3)));
   }
-  for (let k = 1; k <= N; k++) assert.ok(maxAbsDiff(net.weights("up", k), w0.Wup[k - 1].map((w, j) => w + acc.Wup[k - 1][j])) <= 2e-5, `W^up_${k}`);
-  assert.ok(maxAbsDiff(net.weights("ip", 1), w0.WIP[0].map((w, j) => w + acc.WIP[0][j])) <= 2e-5, "W^IP");
-  assert.ok(maxAbsDiff(net.weights("pi", 1), w0.WPI[0].map((w, j) => w + acc.WPI[0][j])) <= 2e-5, "W^PI");
+  for (let k = 1; k <= N; k++)
+    assert.ok(
+      maxAbsDiff(
+        net.weights("up", k),
+        w0.Wup[k - 1].map((w, j) => w + acc.Wup[k - 1][j]),
+      ) <= 2e-5,
+      `W^up_${k}`,
+    );
+  assert.ok(
+    maxAbsDiff(
+      net.weights("ip", 1),
+      w0.WIP[0].map((w, j) => w + acc.WIP[0][j]),
+    ) <= 2e-5,
+    "W^IP",
+  );
+  assert.ok(
+    maxAbsDiff(
+      net.weights("pi", 1),
+      w0.WPI[0].map((w, j) => w + acc.WPI[0][j]),
+    ) <= 2e-5,
+    "W^PI",
+  );
   // The update is not negligible (so the comparison can fail).
   assert.ok(maxAbsDiff(net.weights("up", 1), w0.Wup[0]) > 1e-3);
   net.dispose();
@@ -133,14 +189,30 @@ t("fast mode (single pass, batch 3, thresholds) matches a float64 transcription 
 t("zero prediction error leaves every weight bit-identical (fast mode and full dynamics)", () => {
   // Conductances that make the steady-state factors exact in float32 (c_out = c_I = 1, λ_I = λ_out = 0,
   // c_hid = λ_A = 1/2) and exact self-predicting weights: every induction term is exactly 0.
-  const opts: MicrocircuitOptions = { sizes: [9, 7, 5], maxBatch: 2, sigma: 0, gLk: 0, gB: 1, gA: 1, gD: 1, gSom: 0, start: "selfPredicting", seed: 41, eta: { up: 0.5, ip: 0.5, pi: 0.5 } };
+  const opts: MicrocircuitOptions = {
+    sizes: [9, 7, 5],
+    maxBatch: 2,
+    sigma: 0,
+    gLk: 0,
+    gB: 1,
+    gA: 1,
+    gD: 1,
+    gSom: 0,
+    start: "selfPredicting",
+    seed: 41,
+    eta: { up: 0.5, ip: 0.5, pi: 0.5 },
+  };
   const net = new Microcircuit(core, opts);
   const before = net.exportState({ neurons: false });
   net.steadyState(values(18, 9), null, { batch: 2, sweeps: 1, learn: true });
   const after = net.exportState({ neurons: false });
   for (const [name, v] of Object.entries(before)) assert.equal(Array.from(after[name].data), Array.from(v.data), name);
   // Breaking the self-prediction makes the errors non-zero: the same call then changes the weights.
-  net.setWeights("ip", 1, net.weights("ip", 1).map((w) => 0.9 * w));
+  net.setWeights(
+    "ip",
+    1,
+    net.weights("ip", 1).map((w) => 0.9 * w),
+  );
   net.steadyState(values(18, 9), null, { batch: 2, sweeps: 1, learn: true });
   assert.not.equal(Array.from(net.weights("up", 1)), Array.from(before["layer1.Wup"].data));
   net.dispose();
@@ -197,7 +269,9 @@ t("angleBP < 10° at small g_som with symmetric top-down weights; angleFA small 
 
 t("learning the self-predicting state lowers the apical potential more than 10× (SCBS18; docs/model.md §1.6)", () => {
   const net = new Microcircuit(core, {
-    sizes: [30, 20, 10], seed: 71, sigma: SCBS18.sigma,
+    sizes: [30, 20, 10],
+    seed: 71,
+    sigma: SCBS18.sigma,
     plastic: { up: false, down: false, ip: true, pi: true },
     eta: { ip: SCBS18.etaIPSps, pi: SCBS18.etaPISps },
   });
@@ -237,7 +311,11 @@ t("noise enters as dt·σ·ξ: the free-running soma fluctuates with the expecte
   net.present([0, 0, 0, 0], { steps: 2000, learn: false });
   let s = 0;
   let n = 0;
-  for (const r of m.read()) for (const u of r) { s += u * u; n++; }
+  for (const r of m.read())
+    for (const u of r) {
+      s += u * u;
+      n++;
+    }
   const g = 0.1 + 1 + 0.8;
   const a = 1 - 0.1 * g;
   const expected = (0.1 * 0.5) ** 2 / (1 - a * a);
@@ -265,23 +343,46 @@ t("non-finite state stops with an error naming the layer and variable", () => {
   // An unbounded φ with large weights and no self-predicting interneurons diverges (SCBS18; docs/model.md §1.9).
   const net = new Microcircuit(core, { sizes: [10, 30, 10], activation: "linear", seed: 3, init: uniformInit(3), eta: { up: 0.001, ip: 0.001, pi: 0.001 } });
   assert.throws(
-    () => { for (let i = 0; i < 20; i++) net.present(values(10, i, 0, 1), { target: values(10, 5, 0, 1) }); },
+    () => {
+      for (let i = 0; i < 20; i++) net.present(values(10, i, 0, 1), { target: values(10, 5, 0, 1) });
+    },
     (e: Error) => e instanceof NonFiniteError && /layer \d/.test(e.message) && /layer 1/.test(e.message) && /apical potential v\^A/.test(e.message),
   );
   net.dispose();
 });
 
 t("bad options and inputs are specific errors", () => {
-  assert.throws(() => new Microcircuit(core, { sizes: [3] }), (e: Error) => e instanceof ValueError && /sizes/.test(e.message));
-  assert.throws(() => new Microcircuit(core, { sizes: [3, 2], gSom: -1 }), (e: Error) => e instanceof ValueError && /gSom/.test(e.message));
-  assert.throws(() => new Microcircuit(core, { sizes: [3, 2, 2], eta: { up: [1, 2, 3] } }), (e: Error) => e instanceof ValueError && /eta\.up/.test(e.message));
+  assert.throws(
+    () => new Microcircuit(core, { sizes: [3] }),
+    (e: Error) => e instanceof ValueError && /sizes/.test(e.message),
+  );
+  assert.throws(
+    () => new Microcircuit(core, { sizes: [3, 2], gSom: -1 }),
+    (e: Error) => e instanceof ValueError && /gSom/.test(e.message),
+  );
+  assert.throws(
+    () => new Microcircuit(core, { sizes: [3, 2, 2], eta: { up: [1, 2, 3] } }),
+    (e: Error) => e instanceof ValueError && /eta\.up/.test(e.message),
+  );
   const net = new Microcircuit(core, { sizes: [3, 2, 2] });
-  assert.throws(() => net.present([1, 2]), (e: Error) => e instanceof ShapeError && /x must hold/.test(e.message));
-  assert.throws(() => net.present([1, 2, 3], { target: [NaN, 1] }), (e: Error) => e instanceof ValueError && /target/.test(e.message));
-  assert.throws(() => net.weights("pi", 2), (e: Error) => e instanceof ValueError && /output layer/.test(e.message));
+  assert.throws(
+    () => net.present([1, 2]),
+    (e: Error) => e instanceof ShapeError && /x must hold/.test(e.message),
+  );
+  assert.throws(
+    () => net.present([1, 2, 3], { target: [NaN, 1] }),
+    (e: Error) => e instanceof ValueError && /target/.test(e.message),
+  );
+  assert.throws(
+    () => net.weights("pi", 2),
+    (e: Error) => e instanceof ValueError && /output layer/.test(e.message),
+  );
   net.dispose();
   assert.throws(() => net.present([1, 2, 3]), /after dispose/);
-  assert.throws(() => createModel(core, "microcircuit", { sizes: [4, 3, 2], bogus: 1 }), (e: Error) => e instanceof ValueError && /bogus/.test(e.message));
+  assert.throws(
+    () => createModel(core, "microcircuit", { sizes: [4, 3, 2], bogus: 1 }),
+    (e: Error) => e instanceof ValueError && /bogus/.test(e.message),
+  );
 });
 
 t("the registered classifier learns a separable toy problem in fast mode and round-trips its state", () => {
@@ -315,7 +416,10 @@ t("the registered classifier learns a separable toy problem in fast mode and rou
   m2.importState(s);
   const v = values(4 * 7, 5);
   assert.equal(Array.from(m2.predict(v, 7)), Array.from(m.predict(v, 7)));
-  assert.throws(() => createModel(core, "microcircuit", { sizes: [4, 8, 2] }).importState(s), (e: Error) => e instanceof ShapeError && /shape/.test(e.message));
+  assert.throws(
+    () => createModel(core, "microcircuit", { sizes: [4, 8, 2] }).importState(s),
+    (e: Error) => e instanceof ShapeError && /shape/.test(e.message),
+  );
   m.dispose();
   m2.dispose();
 });
@@ -323,7 +427,16 @@ t("the registered classifier learns a separable toy problem in fast mode and rou
 t("tying W^PI to −B (tiePI) gives the same fast-mode state and updates as the two-product form", () => {
   // Equal in exact arithmetic; float32 rounding of B·r^P + (−B)·r^I vs B·(r^P − r^I): ≤ 1e-5 on
   // potentials O(1) and on weights after one update.
-  const base: MicrocircuitOptions = { sizes: [20, 12, 8, 5], maxBatch: 4, sigma: 0, seed: 101, start: "selfPredicting", plastic: { up: true, ip: true, pi: false, down: false }, thresholds: { up: true, ip: true }, eta: { up: 0.2, ip: 0.3 } };
+  const base: MicrocircuitOptions = {
+    sizes: [20, 12, 8, 5],
+    maxBatch: 4,
+    sigma: 0,
+    seed: 101,
+    start: "selfPredicting",
+    plastic: { up: true, ip: true, pi: false, down: false },
+    thresholds: { up: true, ip: true },
+    eta: { up: 0.2, ip: 0.3 },
+  };
   const a = new Microcircuit(core, base);
   const b = new Microcircuit(core, { ...base, tiePI: true });
   const x = values(80, 3);
@@ -335,14 +448,33 @@ t("tying W^PI to −B (tiePI) gives the same fast-mode state and updates as the 
   for (const k of [1, 2]) assert.ok(maxAbsDiff(a.state("vA", k, 4), b.state("vA", k, 4)) <= 1e-5, `v^A_${k}`);
   for (const k of [1, 2, 3]) assert.ok(maxAbsDiff(a.weights("up", k), b.weights("up", k)) <= 1e-5, `W^up_${k}`);
   assert.ok(a.apicalMismatch(4)[0] > 1e-3, "the target produced apical errors");
-  assert.throws(() => b.setWeights("pi", 1, new Float32Array(12 * 8)), (e: Error) => e instanceof ValueError && /tied/.test(e.message));
-  assert.throws(() => new Microcircuit(core, { ...base, tiePI: true, plastic: { pi: true } }), (e: Error) => e instanceof ValueError && /tiePI/.test(e.message));
+  assert.throws(
+    () => b.setWeights("pi", 1, new Float32Array(12 * 8)),
+    (e: Error) => e instanceof ValueError && /tied/.test(e.message),
+  );
+  assert.throws(
+    () => new Microcircuit(core, { ...base, tiePI: true, plastic: { pi: true } }),
+    (e: Error) => e instanceof ValueError && /tiePI/.test(e.message),
+  );
   a.dispose();
   b.dispose();
 });
 
 t("classifier default rates: η at the output, 2^(N−k+1)·η below it (8, 4, 1 at depth 3)", () => {
-  for (const [sizes, factors] of [[[6, 5, 4, 3], [8, 4, 1]], [[4, 3, 2], [4, 1]], [[7, 6, 5, 4, 3], [16, 8, 4, 1]]] as const) {
+  for (const [sizes, factors] of [
+    [
+      [6, 5, 4, 3],
+      [8, 4, 1],
+    ],
+    [
+      [4, 3, 2],
+      [4, 1],
+    ],
+    [
+      [7, 6, 5, 4, 3],
+      [16, 8, 4, 1],
+    ],
+  ] as const) {
     const m = new MicrocircuitClassifier(core, { sizes: [...sizes], eta: 0.01 });
     const up = m.net.eta.up;
     assert.is(up.length, factors.length);
@@ -350,7 +482,10 @@ t("classifier default rates: η at the output, 2^(N−k+1)·η below it (8, 4, 1
     m.dispose();
   }
   const m = new MicrocircuitClassifier(core, { sizes: [6, 5, 4, 3], eta: 0.01, etaLayerFactors: [1, 2, 3] });
-  assert.equal(Array.from(m.net.eta.up, (x) => Math.round(x * 1e6) / 1e6), [0.01, 0.02, 0.03]);
+  assert.equal(
+    Array.from(m.net.eta.up, (x) => Math.round(x * 1e6) / 1e6),
+    [0.01, 0.02, 0.03],
+  );
   m.dispose();
 });
 
@@ -363,8 +498,12 @@ t("classifier readout: 'potential' predicts u_N, the inverse logistic of the 'ra
   const r = a.predict(x, n);
   const u = b.predict(x, n);
   assert.is(u.length, n * 3);
-  for (let i = 0; i < u.length; i++) assert.ok(Math.abs(u[i] - Math.log(r[i] / (1 - r[i]))) < 1e-3, `row ${Math.floor(i / 3)}: u ${u[i]}, logit(rate) ${Math.log(r[i] / (1 - r[i]))}`);
-  assert.throws(() => new MicrocircuitClassifier(core, { sizes, readout: "rates" }), (e: Error) => e instanceof ValueError && /readout/.test(e.message));
+  for (let i = 0; i < u.length; i++)
+    assert.ok(Math.abs(u[i] - Math.log(r[i] / (1 - r[i]))) < 1e-3, `row ${Math.floor(i / 3)}: u ${u[i]}, logit(rate) ${Math.log(r[i] / (1 - r[i]))}`);
+  assert.throws(
+    () => new MicrocircuitClassifier(core, { sizes, readout: "rates" }),
+    (e: Error) => e instanceof ValueError && /readout/.test(e.message),
+  );
   a.dispose();
   b.dispose();
 });

@@ -20,8 +20,7 @@ function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Float64 transcription of docs/model.md §2. Matrices are row-major number[]; W_l is n_{l+1} × n_l.
 type Act = "logistic" | "relu" | "tanh" | "linear";
-const phi = (k: Act, a: number): number =>
-  k === "logistic" ? 1 / (1 + Math.exp(-a)) : k === "relu" ? Math.max(0, a) : k === "tanh" ? Math.tanh(a) : a;
+const phi = (k: Act, a: number): number => (k === "logistic" ? 1 / (1 + Math.exp(-a)) : k === "relu" ? Math.max(0, a) : k === "tanh" ? Math.tanh(a) : a);
 const dphi = (k: Act, a: number): number => {
   if (k === "logistic") {
     const s = 1 / (1 + Math.exp(-a));
@@ -252,7 +251,7 @@ for (const impl of ["simd", "scalar"] as const) {
       }
       // No gradient through a relu output whose units are all off gives exact zeros; any other
       // combination must have moved the weights.
-      assert.ok(s1["layers.1.vW"].data.some((v) => v !== 0) || (out === "relu"), `${act}/${loss}/${out}: no update at all`);
+      assert.ok(s1["layers.1.vW"].data.some((v) => v !== 0) || out === "relu", `${act}/${loss}/${out}: no update at all`);
       m.dispose();
     }
   });
@@ -261,7 +260,10 @@ for (const impl of ["simd", "scalar"] as const) {
 t("plain SGD (no momentum) moves W by −η g and b by −η g_b", () => {
   // η = 1 keeps the change at the size of the gradient; the float32 rounding of W (|W| ≲ 1,
   // ulp ≈ 6e-8) is then ≲ 1e-5 of the largest gradient entry (≈ 1e-2), so 1e-4 bounds it.
-  for (const [act, loss, out] of [["tanh", "softmax-ce", "softmax"], ["logistic", "mse", "logistic"]] as [Act, "softmax-ce" | "mse", string][]) {
+  for (const [act, loss, out] of [
+    ["tanh", "softmax-ce", "softmax"],
+    ["logistic", "mse", "logistic"],
+  ] as [Act, "softmax-ce" | "mse", string][]) {
     const m = new Mlp(core, { arch: ARCH, activation: act, loss, outputActivation: out, rule: "bp", lr: 1, seed: 9 });
     const s0 = m.exportState();
     assert.not.ok("layers.0.vW" in s0, "no momentum buffers without momentum");
@@ -457,9 +459,20 @@ t("exported state names, shapes and dtypes follow the documented table", () => {
   const s = m.exportState();
   const shapes = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.shape]));
   assert.equal(shapes, {
-    "layers.0.W": [7, 5], "layers.0.b": [7], "layers.0.vW": [7, 5], "layers.0.vb": [7], "layers.0.B": [7, 3],
-    "layers.1.W": [6, 7], "layers.1.b": [6], "layers.1.vW": [6, 7], "layers.1.vb": [6], "layers.1.B": [6, 3],
-    "layers.2.W": [3, 6], "layers.2.b": [3], "layers.2.vW": [3, 6], "layers.2.vb": [3],
+    "layers.0.W": [7, 5],
+    "layers.0.b": [7],
+    "layers.0.vW": [7, 5],
+    "layers.0.vb": [7],
+    "layers.0.B": [7, 3],
+    "layers.1.W": [6, 7],
+    "layers.1.b": [6],
+    "layers.1.vW": [6, 7],
+    "layers.1.vb": [6],
+    "layers.1.B": [6, 3],
+    "layers.2.W": [3, 6],
+    "layers.2.b": [3],
+    "layers.2.vW": [3, 6],
+    "layers.2.vb": [3],
   });
   m.dispose();
   const fa = new Mlp(core, { arch: [5, 7, 6, 3], rule: "fa", biases: false });
@@ -476,10 +489,19 @@ t("importState rejects a missing name, a foreign name and a wrong shape, naming 
   const m = new Mlp(core, { arch: [5, 7, 3] });
   const s = m.exportState();
   const { ["layers.1.b"]: _drop, ...missing } = s;
-  assert.throws(() => m.importState(missing), (e: Error) => e instanceof ShapeError && /missing 'layers\.1\.b'/.test(e.message));
-  assert.throws(() => m.importState({ ...s, "layers.1.B": s["layers.1.W"] }), (e: Error) => e instanceof ShapeError && /'layers\.1\.B' is not part/.test(e.message));
+  assert.throws(
+    () => m.importState(missing),
+    (e: Error) => e instanceof ShapeError && /missing 'layers\.1\.b'/.test(e.message),
+  );
+  assert.throws(
+    () => m.importState({ ...s, "layers.1.B": s["layers.1.W"] }),
+    (e: Error) => e instanceof ShapeError && /'layers\.1\.B' is not part/.test(e.message),
+  );
   const other = new Mlp(core, { arch: [5, 8, 3] }).exportState();
-  assert.throws(() => m.importState(other), (e: Error) => e instanceof ShapeError && /'layers\.0\.W' must be a float32 array of shape \[7, 5\]/.test(e.message));
+  assert.throws(
+    () => m.importState(other),
+    (e: Error) => e instanceof ShapeError && /'layers\.0\.W' must be a float32 array of shape \[7, 5\]/.test(e.message),
+  );
   m.dispose();
 });
 
@@ -504,9 +526,16 @@ t("bad configuration values are ValueErrors naming the field", () => {
     [{ arch: [4, 3], learningRate: 0.1 }, /unknown field 'learningRate'/],
   ];
   for (const [cfg, re] of bad) {
-    assert.throws(() => mlpConfig(cfg), (e: Error) => e instanceof ValueError && re.test(e.message), JSON.stringify(cfg));
+    assert.throws(
+      () => mlpConfig(cfg),
+      (e: Error) => e instanceof ValueError && re.test(e.message),
+      JSON.stringify(cfg),
+    );
   }
-  assert.throws(() => createModel(core, "mlp", { arch: [4, 3], rule: "x" }), (e: Error) => e instanceof ValueError && /rule/.test(e.message));
+  assert.throws(
+    () => createModel(core, "mlp", { arch: [4, 3], rule: "x" }),
+    (e: Error) => e instanceof ValueError && /rule/.test(e.message),
+  );
 });
 
 t("the registry builds an mlp whose config() rebuilds the same model", () => {
@@ -520,10 +549,22 @@ t("the registry builds an mlp whose config() rebuilds the same model", () => {
 
 t("bad batches are rejected with the offending field named", () => {
   const m = new Mlp(core, { arch: [5, 7, 3], maxBatch: 4 });
-  assert.throws(() => m.trainBatch({ n: 5, x: new Float32Array(25), labels: new Int32Array(5) }), (e: Error) => e instanceof ValueError && /n must be an integer in \[1, 4\]/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(9), labels: new Int32Array(2) }), (e: Error) => e instanceof ShapeError && /x holds 9/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(10), labels: Int32Array.from([0, 3]) }), (e: Error) => e instanceof ValueError && /batch\.labels\[1\]/.test(e.message));
-  assert.throws(() => m.trainBatch({ n: 2, x: new Float32Array(10) }), (e: Error) => e instanceof ValueError && /labels .* or targets/.test(e.message));
+  assert.throws(
+    () => m.trainBatch({ n: 5, x: new Float32Array(25), labels: new Int32Array(5) }),
+    (e: Error) => e instanceof ValueError && /n must be an integer in \[1, 4\]/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(9), labels: new Int32Array(2) }),
+    (e: Error) => e instanceof ShapeError && /x holds 9/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(10), labels: Int32Array.from([0, 3]) }),
+    (e: Error) => e instanceof ValueError && /batch\.labels\[1\]/.test(e.message),
+  );
+  assert.throws(
+    () => m.trainBatch({ n: 2, x: new Float32Array(10) }),
+    (e: Error) => e instanceof ValueError && /labels .* or targets/.test(e.message),
+  );
   m.dispose();
 });
 
@@ -559,8 +600,14 @@ t("non-finite weights stop training with a NonFiniteError naming the layer and v
   const W = s["layers.1.W"].data.slice();
   W[4] = NaN;
   m.importState({ ...s, "layers.1.W": { shape: s["layers.1.W"].shape, data: W } });
-  assert.throws(() => m.trainBatch({ n: N, x: X, labels: Int32Array.from(LABELS) }), (e: Error) => e instanceof NonFiniteError && /layer 1/.test(e.message) && /layers\.1\.W/.test(e.message));
-  assert.throws(() => m.checkFinite(), (e: Error) => e instanceof NonFiniteError && /layers\.1\.W/.test(e.message));
+  assert.throws(
+    () => m.trainBatch({ n: N, x: X, labels: Int32Array.from(LABELS) }),
+    (e: Error) => e instanceof NonFiniteError && /layer 1/.test(e.message) && /layers\.1\.W/.test(e.message),
+  );
+  assert.throws(
+    () => m.checkFinite(),
+    (e: Error) => e instanceof NonFiniteError && /layers\.1\.W/.test(e.message),
+  );
   m.dispose();
 });
 
@@ -602,8 +649,14 @@ t("thousands of steps leave linear memory unchanged; use after dispose is a Disp
   m.predict(x, 10);
   assert.is(core.memory.buffer.byteLength, before);
   m.dispose();
-  assert.throws(() => m.trainBatch({ n: 10, x, labels }), (e: Error) => e instanceof DisposedError);
-  assert.throws(() => m.exportState(), (e: Error) => e instanceof DisposedError);
+  assert.throws(
+    () => m.trainBatch({ n: 10, x, labels }),
+    (e: Error) => e instanceof DisposedError,
+  );
+  assert.throws(
+    () => m.exportState(),
+    (e: Error) => e instanceof DisposedError,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -664,7 +717,10 @@ t("default init: Glorot-uniform ×4 for logistic units, ×1 for the others", () 
   assert.is(mlpConfig({ arch: [4, 3], activation: "relu" }).initGain, 1);
   assert.is(mlpConfig({ arch: [4, 3], initGain: 2 }).initGain, 2);
   // The drawn weights fill U(−a, a) with a = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio 2010).
-  for (const [activation, gain] of [["logistic", 4], ["tanh", 1]] as const) {
+  for (const [activation, gain] of [
+    ["logistic", 4],
+    ["tanh", 1],
+  ] as const) {
     const m = createModel(core, "mlp", { arch: [100, 50], activation, seed: 3 });
     const W = m.exportState()["layers.0.W"].data;
     const a = gain * Math.sqrt(6 / 150);

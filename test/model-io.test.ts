@@ -45,7 +45,10 @@ a("aborting mid-epoch rejects run() with an AbortError; run() again continues to
   const ac = new AbortController();
   let batches = 0;
   const t = new Trainer(m, data, { ...opts, signal: ac.signal, onProgress: () => ++batches === 27 && ac.abort() });
-  const err = await t.run().then(() => null, (e: unknown) => e as DOMException);
+  const err = await t.run().then(
+    () => null,
+    (e: unknown) => e as DOMException,
+  );
   assert.ok(err, "run() rejected");
   assert.is(err!.name, "AbortError");
   const s = t.state();
@@ -65,12 +68,18 @@ a("a per-call signal aborts that call only; an already aborted signal trains not
   const m = mlp();
   const t = new Trainer(m, data, opts);
   const before = await digest(m);
-  const pre = await t.run({ signal: AbortSignal.abort(new Error("cancelled by the test")) }).then(() => null, (e: Error) => e);
+  const pre = await t.run({ signal: AbortSignal.abort(new Error("cancelled by the test")) }).then(
+    () => null,
+    (e: Error) => e,
+  );
   assert.is(pre?.message, "cancelled by the test", "rejects with the signal's reason");
   assert.is(await digest(m), before, "no learning step ran");
   const ac = new AbortController();
   t.addEventListener("epoch", () => ac.abort(), { once: true });
-  await t.run({ signal: ac.signal }).then(() => assert.unreachable("should reject"), (e: DOMException) => assert.is(e.name, "AbortError"));
+  await t.run({ signal: ac.signal }).then(
+    () => assert.unreachable("should reject"),
+    (e: DOMException) => assert.is(e.name, "AbortError"),
+  );
   assert.equal([t.state().epoch, t.state().batch], [1, 0], "an abort at the epoch boundary leaves the epoch complete");
   const s = await t.run();
   assert.is(s.epochsRun, 4);
@@ -89,7 +98,10 @@ a("for await (const epoch of trainer.epochs()) yields each epoch's record; break
     assert.is(t.epochsDone, epoch.epoch);
     if (epoch.epoch === 2) break;
   }
-  assert.equal(seen.map((r) => r.epoch), [1, 2]);
+  assert.equal(
+    seen.map((r) => r.epoch),
+    [1, 2],
+  );
   assert.equal(seen.map(without), ref.epochs.slice(0, 2).map(without));
   for await (const epoch of t.epochs()) seen.push(epoch);
   assert.equal(seen.map(without), ref.epochs.map(without));
@@ -151,15 +163,30 @@ io("loadModel takes bytes, a Blob/File and a fetch Response; without a core it i
 io("bad sources fail with errors that name them", async () => {
   const bad = path.join(dir, "bad.safetensors");
   writeFileSync(bad, "not a checkpoint");
-  await loadModelNode(bad, { core }).then(() => assert.unreachable(), (e: Error) => {
-    assert.instance(e, FormatError);
-    assert.match(e.message, /^bad\.safetensors: /);
-  });
-  await loadModelNode(path.join(dir, "missing.safetensors"), { core }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /missing\.safetensors: cannot read checkpoint \(ENOENT\)/));
-  await loadModel("weights.safetensors" as unknown as Blob).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /file paths are read by loadModel from "dendritic\/node"/));
-  await loadModel(new Response("gone", { status: 404 })).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /HTTP 404/));
+  await loadModelNode(bad, { core }).then(
+    () => assert.unreachable(),
+    (e: Error) => {
+      assert.instance(e, FormatError);
+      assert.match(e.message, /^bad\.safetensors: /);
+    },
+  );
+  await loadModelNode(path.join(dir, "missing.safetensors"), { core }).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.match(e.message, /missing\.safetensors: cannot read checkpoint \(ENOENT\)/),
+  );
+  await loadModel("weights.safetensors" as unknown as Blob).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.match(e.message, /file paths are read by loadModel from "dendritic\/node"/),
+  );
+  await loadModel(new Response("gone", { status: 404 })).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.match(e.message, /HTTP 404/),
+  );
   const file = new File([readFileSync(bad)], "upload.bin");
-  await loadModel(file, { core }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /^upload\.bin: /));
+  await loadModel(file, { core }).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.match(e.message, /^upload\.bin: /),
+  );
   // A checkpoint whose tensors do not fit its own configuration is a ShapeError naming the tensor.
   const m = mlp();
   const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(m), "mlp");
@@ -170,16 +197,25 @@ io("bad sources fail with errors that name them", async () => {
     // A version-1 file (no checksum), so the forged configuration is read rather than refused.
     { ...Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== "checksum")), format_version: "1", model_config: JSON.stringify(config) },
   );
-  await loadModel(forged, { core, name: "forged.safetensors" }).then(() => assert.unreachable(), (e: Error) => {
-    assert.instance(e, ShapeError);
-    assert.match(e.message, /^forged\.safetensors: tensor '.*' has shape/);
-  });
+  await loadModel(forged, { core, name: "forged.safetensors" }).then(
+    () => assert.unreachable(),
+    (e: Error) => {
+      assert.instance(e, ShapeError);
+      assert.match(e.message, /^forged\.safetensors: tensor '.*' has shape/);
+    },
+  );
 });
 
 io("an aborted signal stops loadModel before it builds anything; downloadModel outside a page says what to use", async () => {
   const m = mlp();
-  await loadModel(encodeCheckpoint(m), { core, signal: AbortSignal.abort() }).then(() => assert.unreachable(), (e: DOMException) => assert.is(e.name, "AbortError"));
-  assert.throws(() => downloadModel(m), (e: Error) => e instanceof DendriticError && /checkpointBlob\(model\)/.test(e.message) && /saveModel/.test(e.message));
+  await loadModel(encodeCheckpoint(m), { core, signal: AbortSignal.abort() }).then(
+    () => assert.unreachable(),
+    (e: DOMException) => assert.is(e.name, "AbortError"),
+  );
+  assert.throws(
+    () => downloadModel(m),
+    (e: Error) => e instanceof DendriticError && /checkpointBlob\(model\)/.test(e.message) && /saveModel/.test(e.message),
+  );
   m.dispose();
 });
 

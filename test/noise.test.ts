@@ -10,12 +10,17 @@ const U = 2 ** -24;
 const f = Math.fround;
 
 // ---- oracle: Philox4x32-10 transcribed from Salmon et al. (SC'11) / Random123 philox.h, in BigInt ----
-const M0 = 0xd2511f53n, M1 = 0xcd9e8d57n, W0 = 0x9e3779b9n, W1 = 0xbb67ae85n, MASK = 0xffffffffn;
+const M0 = 0xd2511f53n,
+  M1 = 0xcd9e8d57n,
+  W0 = 0x9e3779b9n,
+  W1 = 0xbb67ae85n,
+  MASK = 0xffffffffn;
 function philoxRef(ctr: number[], key: number[]): number[] {
   let [x0, x1, x2, x3] = ctr.map(BigInt);
   let [k0, k1] = key.map(BigInt);
   for (let r = 0; r < 10; r++) {
-    const p0 = M0 * x0, p1 = M1 * x2;
+    const p0 = M0 * x0,
+      p1 = M1 * x2;
     [x0, x1, x2, x3] = [((p1 >> 32n) ^ x1 ^ k0) & MASK, p1 & MASK, ((p0 >> 32n) ^ x3 ^ k1) & MASK, p0 & MASK];
     k0 = (k0 + W0) & MASK;
     k1 = (k1 + W1) & MASK;
@@ -30,7 +35,8 @@ function wordRef(seed: number, stream: number, k: number): number {
 /** Box–Muller variate k in float64 from the words; u is formed in float32 exactly as the kernel does. */
 function gaussRef(seed: number, stream: number, k: number): { z: number; r: number } {
   const pair = k - (k % 2);
-  const wr = wordRef(seed, stream, pair), wa = wordRef(seed, stream, pair + 1);
+  const wr = wordRef(seed, stream, pair),
+    wa = wordRef(seed, stream, pair + 1);
   const u = f(f(f(wr) * 2 ** -32) + 2 ** -33);
   const r = Math.sqrt(-2 * Math.log(u));
   const theta = 2 * Math.PI * (wa >>> 6) * 2 ** -26; // (π/2)(q + f) with q the top 2 bits, f the next 24
@@ -44,14 +50,36 @@ const builds = () => [simd, scalar];
 function assertPaddingZero(t: Tensor, what: string): void {
   const raw = t.peek();
   const bits = new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
-  for (let r = 0; r < t.rows; r++) for (let c = t.cols; c < t.stride; c++) {
-    if (bits[r * t.stride + c] !== 0) assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]}`);
-  }
+  for (let r = 0; r < t.rows; r++)
+    for (let c = t.cols; c < t.stride; c++) {
+      if (bits[r * t.stride + c] !== 0) assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]}`);
+    }
 }
 
 const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-const SHAPES: [number, number][] = [[1, 1], [1, 2], [1, 3], [1, 4], [1, 5], [1, 7], [1, 8], [1, 9], [1, 15], [1, 16], [1, 17], [1, 31], [1, 33], [3, 5], [3, 17], [1, 784], [1, 500], [1, 10], [10, 500], [10, 10]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [1, 2],
+  [1, 3],
+  [1, 4],
+  [1, 5],
+  [1, 7],
+  [1, 8],
+  [1, 9],
+  [1, 15],
+  [1, 16],
+  [1, 17],
+  [1, 31],
+  [1, 33],
+  [3, 5],
+  [3, 17],
+  [1, 784],
+  [1, 500],
+  [1, 10],
+  [10, 500],
+  [10, 10],
+];
 // counters: 0, unaligned, and just below the 2³² and 2³⁴ block-index carries (high word of the counter)
 const COUNTERS = [0, 3, 1001, 2 ** 32 - 7, 2 ** 34 - 13, 2 ** 40 + 5];
 
@@ -64,9 +92,21 @@ t.before(async () => {
 
 t("philox4x32 reproduces Random123's known-answer vectors (kat_vectors, philox4x32 10)", () => {
   const kat: [number[], number[], number[]][] = [
-    [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-    [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-    [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+    [
+      [0, 0, 0, 0],
+      [0, 0],
+      [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+    ],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ],
   ];
   for (const core of builds()) {
     const a = core.arena();
@@ -165,7 +205,13 @@ t("a seed reproduces its stream; other seeds, streams and counters give differen
     };
     const base = draw(1, 0, 0);
     assert.equal(bitsOf(draw(1, 0, 0)), bitsOf(base), "same seed, stream, counter");
-    for (const [s, st, c] of [[2, 0, 0], [1, 1, 0], [1, 0, 500], [1, 0, 1], [0x80000001, 0, 0]]) {
+    for (const [s, st, c] of [
+      [2, 0, 0],
+      [1, 1, 0],
+      [1, 0, 500],
+      [1, 0, 1],
+      [0x80000001, 0, 0],
+    ]) {
       const other = draw(s, st, c);
       // independent standard normals coincide with probability 0; allow no more than a handful of equal values
       let same = 0;
@@ -204,7 +250,8 @@ t("counter blocks concatenate: n at c then n at c + n equals 2n at c, and rows c
 function Phi(x: number): number {
   if (x < -8) return 0;
   if (x > 8) return 1;
-  let s = x, t = x;
+  let s = x,
+    t = x;
   const q = x * x;
   for (let i = 3; s + t !== s; i += 2) {
     t *= q / i;
@@ -222,7 +269,9 @@ t("10⁶ Gaussian variates: mean 0 and variance 1 within 5 standard errors, Kolm
   let m = 0;
   for (let i = 0; i < N; i++) m += z[i];
   m /= N;
-  let v = 0, lag = 0, tail = 0;
+  let v = 0,
+    lag = 0,
+    tail = 0;
   for (let i = 0; i < N; i++) {
     v += (z[i] - m) ** 2;
     if (i > 0) lag += z[i] * z[i - 1];
@@ -282,18 +331,51 @@ t("thousands of noise calls leave WebAssembly memory unchanged", () => {
 t("bad seeds, streams, counters and ranges raise ValueError naming the argument; disposed tensors DisposedError", () => {
   const a = simd.arena();
   const y = a.vector(8);
-  assert.throws(() => kernels.gaussian(y, -1, 0, 0), (e: Error) => e instanceof ValueError && /gaussian: seed/.test(e.message));
-  assert.throws(() => kernels.gaussian(y, 2 ** 32, 0, 0), (e: Error) => e instanceof ValueError && /gaussian: seed/.test(e.message));
-  assert.throws(() => kernels.gaussian(y, 1, 0.5, 0), (e: Error) => e instanceof ValueError && /gaussian: stream/.test(e.message));
-  assert.throws(() => kernels.gaussian(y, 1, 0, -3), (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message));
-  assert.throws(() => kernels.gaussian(y, 1, 0, NaN), (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message));
-  assert.throws(() => kernels.gaussian(y, 1, 0, 2 ** 53 - 4), (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message));
-  assert.throws(() => kernels.uniform(y, 1, 0, 0, 2, 1), (e: Error) => e instanceof ValueError && /uniform: need lo ≤ hi/.test(e.message));
-  assert.throws(() => kernels.uniform(y, 1, 0, 0, NaN, 1), (e: Error) => e instanceof ValueError && /uniform: lo/.test(e.message));
-  assert.throws(() => kernels.uniform(y, 1, 0, 0, -3e38, 3e38), (e: Error) => e instanceof ValueError && /finite float32 difference/.test(e.message));
-  assert.throws(() => kernels.gaussian({} as never, 1, 0, 0), (e: Error) => e instanceof ShapeError && /gaussian: out must be a Tensor/.test(e.message));
+  assert.throws(
+    () => kernels.gaussian(y, -1, 0, 0),
+    (e: Error) => e instanceof ValueError && /gaussian: seed/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian(y, 2 ** 32, 0, 0),
+    (e: Error) => e instanceof ValueError && /gaussian: seed/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian(y, 1, 0.5, 0),
+    (e: Error) => e instanceof ValueError && /gaussian: stream/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian(y, 1, 0, -3),
+    (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian(y, 1, 0, NaN),
+    (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian(y, 1, 0, 2 ** 53 - 4),
+    (e: Error) => e instanceof ValueError && /gaussian: counter/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.uniform(y, 1, 0, 0, 2, 1),
+    (e: Error) => e instanceof ValueError && /uniform: need lo ≤ hi/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.uniform(y, 1, 0, 0, NaN, 1),
+    (e: Error) => e instanceof ValueError && /uniform: lo/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.uniform(y, 1, 0, 0, -3e38, 3e38),
+    (e: Error) => e instanceof ValueError && /finite float32 difference/.test(e.message),
+  );
+  assert.throws(
+    () => kernels.gaussian({} as never, 1, 0, 0),
+    (e: Error) => e instanceof ShapeError && /gaussian: out must be a Tensor/.test(e.message),
+  );
   y.dispose();
-  assert.throws(() => kernels.gaussian(y, 1, 0, 0), (e: Error) => e instanceof DisposedError && /gaussian: out/.test(e.message));
+  assert.throws(
+    () => kernels.gaussian(y, 1, 0, 0),
+    (e: Error) => e instanceof DisposedError && /gaussian: out/.test(e.message),
+  );
   a.dispose();
 });
 

@@ -27,33 +27,42 @@ o.before(() => {
 });
 o.after(() => rmSync(dir, { recursive: true, force: true }));
 
-o("checkOutputPath: empty, a directory, under a regular file, under /proc and /sys, a device — each a ValueError naming the flag; nothing is left behind", () => {
-  const cases: [string, RegExp][] = [
-    ["", /^--json "": expected a file path$/],
-    ["  ", /^--json "  ": expected a file path$/],
-    [dir, /^--json .*: is a directory; give the path of a file/],
-    [path.join(afile, "x.json"), /^--json .*afile\/x\.json: .*afile is not a directory$/],
-    [path.join(afile, "deeper", "x.json"), /afile is not a directory$/],
-    ["/proc/nope/x.json", /^--json \/proc\/nope\/x\.json: cannot create files in \/proc \(E[A-Z]+\)$/],
-    ["/dev/null", /^--json \/dev\/null: exists and is not a regular file$/],
-  ];
-  if (existsSync("/sys/kernel")) cases.push(["/sys/x.st", /^--json \/sys\/x\.st: cannot create files in \/sys \(E[A-Z]+\)$/]);
-  for (const [p, re] of cases) {
+o(
+  "checkOutputPath: empty, a directory, under a regular file, under /proc and /sys, a device — each a ValueError naming the flag; nothing is left behind",
+  () => {
+    const cases: [string, RegExp][] = [
+      ["", /^--json "": expected a file path$/],
+      ["  ", /^--json "  ": expected a file path$/],
+      [dir, /^--json .*: is a directory; give the path of a file/],
+      [path.join(afile, "x.json"), /^--json .*afile\/x\.json: .*afile is not a directory$/],
+      [path.join(afile, "deeper", "x.json"), /afile is not a directory$/],
+      ["/proc/nope/x.json", /^--json \/proc\/nope\/x\.json: cannot create files in \/proc \(E[A-Z]+\)$/],
+      ["/dev/null", /^--json \/dev\/null: exists and is not a regular file$/],
+    ];
+    if (existsSync("/sys/kernel")) cases.push(["/sys/x.st", /^--json \/sys\/x\.st: cannot create files in \/sys \(E[A-Z]+\)$/]);
+    for (const [p, re] of cases) {
+      assert.throws(
+        () => checkOutputPath(p, "--json"),
+        (e: Error) => e instanceof ValueError && re.test(e.message),
+        p,
+      );
+    }
+    // Missing directories are fine (created at write time) and are not created by the check.
+    checkOutputPath(path.join(dir, "new", "sub", "x.json"), "--json");
+    assert.not.ok(existsSync(path.join(dir, "new")));
+    assert.equal(readdirSync(dir).sort(), ["afile"], "no probe file left");
     assert.throws(
-      () => checkOutputPath(p, "--json"),
-      (e: Error) => e instanceof ValueError && re.test(e.message),
-      p,
+      () => checkOutputPaths({ "--save": path.join(dir, "x.st"), "--json": path.join(dir, ".", "x.st") }),
+      /--json .*x\.st: the same file as --save/,
     );
-  }
-  // Missing directories are fine (created at write time) and are not created by the check.
-  checkOutputPath(path.join(dir, "new", "sub", "x.json"), "--json");
-  assert.not.ok(existsSync(path.join(dir, "new")));
-  assert.equal(readdirSync(dir).sort(), ["afile"], "no probe file left");
-  assert.throws(() => checkOutputPaths({ "--save": path.join(dir, "x.st"), "--json": path.join(dir, ".", "x.st") }), /--json .*x\.st: the same file as --save/);
-});
+  },
+);
 
 o("no hang under /proc: makeDirs and writeFileAtomic fail at once", async () => {
-  assert.throws(() => makeDirs("/proc/nope/deeper"), (e: NodeJS.ErrnoException) => typeof e.code === "string");
+  assert.throws(
+    () => makeDirs("/proc/nope/deeper"),
+    (e: NodeJS.ErrnoException) => typeof e.code === "string",
+  );
   await writeFileAtomic("/proc/nope/x.json", "{}").then(
     () => assert.unreachable("should fail"),
     (e: NodeJS.ErrnoException) => assert.ok(typeof e.code === "string", String(e)),
@@ -113,44 +122,57 @@ o("writeOutput: a failing write goes to a fallback next to the target and the Ou
   assert.ok(e instanceof OutputError);
   const alt = path.join(dir, `target.recovered-${process.pid}.json`);
   assert.is((e as OutputError).savedTo, alt);
-  assert.match(e.message, new RegExp(`^cannot write .*target\\.json \\(EISDIR\\); the summary was written to .*target\\.recovered-${process.pid}\\.json instead$`));
+  assert.match(
+    e.message,
+    new RegExp(`^cannot write .*target\\.json \\(EISDIR\\); the summary was written to .*target\\.recovered-${process.pid}\\.json instead$`),
+  );
   assert.equal(JSON.parse(readFileSync(alt, "utf8")), { a: 1 });
   rmSync(alt);
   rmSync(target, { recursive: true });
 });
 
-o("built CLI: when the output directory disappears during the run, the final checkpoint and summary go to fallbacks, named in a one-line error (exit 1)", async () => {
-  const out = path.join(dir, "vanishing");
-  mkdirSync(out);
-  const save = path.join(out, "run.st");
-  const json = path.join(out, "run.json");
-  const child = spawn(process.execPath, [bin, "train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", save, "--json", json, "--progress", "lines"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  let broken = false;
-  child.stderr.on("data", (b) => (stderr += b));
-  const code = await new Promise<number | null>((resolve) => {
-    child.stdout.on("data", (b) => {
-      stdout += b;
-      if (!broken && /epoch 2\/100000 \|/.test(stdout)) {
-        broken = true;
-        // The directory becomes a regular file: every later write into it fails.
-        rmSync(out, { recursive: true });
-        writeFileSync(out, "not a directory any more");
-        child.kill("SIGTERM");
-      }
+o(
+  "built CLI: when the output directory disappears during the run, the final checkpoint and summary go to fallbacks, named in a one-line error (exit 1)",
+  async () => {
+    const out = path.join(dir, "vanishing");
+    mkdirSync(out);
+    const save = path.join(out, "run.st");
+    const json = path.join(out, "run.json");
+    const child = spawn(
+      process.execPath,
+      [bin, "train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", save, "--json", json, "--progress", "lines"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    let broken = false;
+    child.stderr.on("data", (b) => (stderr += b));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on("data", (b) => {
+        stdout += b;
+        if (!broken && /epoch 2\/100000 \|/.test(stdout)) {
+          broken = true;
+          // The directory becomes a regular file: every later write into it fails.
+          rmSync(out, { recursive: true });
+          writeFileSync(out, "not a directory any more");
+          child.kill("SIGTERM");
+        }
+      });
+      child.on("exit", (c) => resolve(c));
     });
-    child.on("exit", (c) => resolve(c));
-  });
-  assert.is(code, 1, stderr);
-  const line = stderr.trim().split("\n").pop()!;
-  assert.match(line, /^dendritic: OutputError: cannot write .*run\.st \(ENOTDIR\); the checkpoint was written to (\S+) instead; cannot write .*run\.json \(ENOTDIR\); the summary was written to (\S+) instead$/);
-  const [, ck, sj] = /checkpoint was written to (\S+) instead.*summary was written to (\S+) instead/.exec(line)!;
-  const s = JSON.parse(readFileSync(sj, "utf8"));
-  assert.is(s.status, "interrupted");
-  assert.ok(readFileSync(ck).length > 100);
-  rmSync(ck);
-  rmSync(sj);
-});
+    assert.is(code, 1, stderr);
+    const line = stderr.trim().split("\n").pop()!;
+    assert.match(
+      line,
+      /^dendritic: OutputError: cannot write .*run\.st \(ENOTDIR\); the checkpoint was written to (\S+) instead; cannot write .*run\.json \(ENOTDIR\); the summary was written to (\S+) instead$/,
+    );
+    const [, ck, sj] = /checkpoint was written to (\S+) instead.*summary was written to (\S+) instead/.exec(line)!;
+    const s = JSON.parse(readFileSync(sj, "utf8"));
+    assert.is(s.status, "interrupted");
+    assert.ok(readFileSync(ck).length > 100);
+    rmSync(ck);
+    rmSync(sj);
+  },
+);
 
 o.run();

@@ -53,8 +53,10 @@ p.before(() => {
   if (init.status !== 0) throw new Error(`npm init failed: ${init.stderr}`);
   const i = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(dir, packed.filename)], proj);
   if (i.status !== 0) throw new Error(`npm install of the tarball failed: ${i.stderr}`);
-  console.log(`  npm pack: ${(packed.size / MB).toFixed(2)} MB packed, ${(packed.unpackedSize / MB).toFixed(2)} MB unpacked, ${packed.files.length} files; ` +
-    `fresh install: ${(treeBytes(path.join(proj, "node_modules")) / MB).toFixed(2)} MB in ${readdirSync(path.join(proj, "node_modules")).filter((f) => !f.startsWith(".")).length} packages`);
+  console.log(
+    `  npm pack: ${(packed.size / MB).toFixed(2)} MB packed, ${(packed.unpackedSize / MB).toFixed(2)} MB unpacked, ${packed.files.length} files; ` +
+      `fresh install: ${(treeBytes(path.join(proj, "node_modules")) / MB).toFixed(2)} MB in ${readdirSync(path.join(proj, "node_modules")).filter((f) => !f.startsWith(".")).length} packages`,
+  );
 });
 p.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,7 +71,9 @@ p("package.json: the data, plotting and benchmark packages are optional peers, a
 
 p("every locked dependency's engines.node admits this package's lowest Node version (npm ci installs the lock)", () => {
   const ours = Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]);
-  const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+  const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { engines?: { node?: string } | string[] }>;
+  };
   const bad: string[] = [];
   for (const [name, entry] of Object.entries(lock.packages)) {
     const node = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
@@ -81,10 +85,23 @@ p("every locked dependency's engines.node admits this package's lowest Node vers
 
 p("the tarball holds the build, the .wasm files, the CLI and the LICENSE, and no tests, docs or demo", () => {
   const files = packed.files.map((f) => f.path);
-  for (const f of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/node/index.js", "bin/dendritic.js", "wasm/dendritic.simd.wasm", "wasm/dendritic.scalar.wasm"]) {
+  for (const f of [
+    "LICENSE",
+    "README.md",
+    "package.json",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/node/index.js",
+    "bin/dendritic.js",
+    "wasm/dendritic.simd.wasm",
+    "wasm/dendritic.scalar.wasm",
+  ]) {
     assert.ok(files.includes(f), `${f} in the tarball`);
   }
-  assert.equal(files.filter((f) => /^(test|docs|web|scripts|examples)\//.test(f)), []);
+  assert.equal(
+    files.filter((f) => /^(test|docs|web|scripts|examples)\//.test(f)),
+    [],
+  );
   assert.ok(packed.size < 2 * MB, `packed ${packed.size} bytes`);
 });
 
@@ -96,7 +113,9 @@ p("npm install <tarball> installs no optional package and stays under 15 MB", ()
 });
 
 p("the installed library trains, evaluates and digests a model with no optional package present", () => {
-  writeFileSync(path.join(proj, "smoke.mjs"), `
+  writeFileSync(
+    path.join(proj, "smoke.mjs"),
+    `
 import { init, createModel, Trainer, bars, digestState } from "dendritic";
 import { loadDataset } from "dendritic/node";
 const core = await init();
@@ -105,7 +124,8 @@ const summary = await new Trainer(model, loadDataset("bars"), { epochs: 2, batch
 const digest = await digestState(model.exportState());
 model.dispose();
 console.log(JSON.stringify({ epochs: summary.epochsRun, test: summary.testError, digest }));
-`);
+`,
+  );
   const r = run(process.execPath, ["smoke.mjs"], proj);
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { epochs: number; test: number; digest: string };
@@ -140,21 +160,28 @@ p("CLI commands that need an optional package say in one line which to install (
   assert.match(plain.stdout, /"/);
 });
 
-p("the shipped .d.ts compile for a TypeScript consumer with skipLibCheck false and lib ES2022 + DOM (WebAssembly's types live in the DOM lib), without and with @types/node, and the type fixtures hold", () => {
-  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
-  const common = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, noEmit: true };
-  const configs = {
-    "tsconfig.browser.json": { compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: [] }, files: ["types/browser.ts"] },
-    "tsconfig.node.json": { compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: ["node"], typeRoots: [path.join(root, "node_modules", "@types")] }, files: ["types/node.ts"] },
-  };
-  spawnSync("mkdir", ["-p", path.join(proj, "types")]);
-  for (const f of readdirSync(path.join(root, "test", "types"))) writeFileSync(path.join(proj, "types", f), readFileSync(path.join(root, "test", "types", f)));
-  writeFileSync(path.join(proj, "package.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(proj, "package.json"), "utf8")), type: "module" }));
-  for (const [name, config] of Object.entries(configs)) {
-    writeFileSync(path.join(proj, name), JSON.stringify(config, null, 2));
-    const r = run(process.execPath, [tsc, "-p", name], proj);
-    assert.is(r.status, 0, `${name}:\n${r.stdout}${r.stderr}`);
-  }
-});
+p(
+  "the shipped .d.ts compile for a TypeScript consumer with skipLibCheck false and lib ES2022 + DOM (WebAssembly's types live in the DOM lib), without and with @types/node, and the type fixtures hold",
+  () => {
+    const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+    const common = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, noEmit: true };
+    const configs = {
+      "tsconfig.browser.json": { compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: [] }, files: ["types/browser.ts"] },
+      "tsconfig.node.json": {
+        compilerOptions: { ...common, lib: ["ES2022", "DOM"], types: ["node"], typeRoots: [path.join(root, "node_modules", "@types")] },
+        files: ["types/node.ts"],
+      },
+    };
+    spawnSync("mkdir", ["-p", path.join(proj, "types")]);
+    for (const f of readdirSync(path.join(root, "test", "types")))
+      writeFileSync(path.join(proj, "types", f), readFileSync(path.join(root, "test", "types", f)));
+    writeFileSync(path.join(proj, "package.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(proj, "package.json"), "utf8")), type: "module" }));
+    for (const [name, config] of Object.entries(configs)) {
+      writeFileSync(path.join(proj, name), JSON.stringify(config, null, 2));
+      const r = run(process.execPath, [tsc, "-p", name], proj);
+      assert.is(r.status, 0, `${name}:\n${r.stdout}${r.stderr}`);
+    }
+  },
+);
 
 p.run();

@@ -60,7 +60,11 @@ t.before(() => {
 t.after(() => rmSync(dir, { recursive: true, force: true }));
 
 t("every block is tagged js or sh, and the README has some of each", () => {
-  for (const b of blocks) assert.ok(["js", "sh"].includes(b.lang), `README.md:${b.line}: a \`\`\`${b.lang || "(untagged)"} block; use js (kept in examples/) or sh (run by this test)`);
+  for (const b of blocks)
+    assert.ok(
+      ["js", "sh"].includes(b.lang),
+      `README.md:${b.line}: a \`\`\`${b.lang || "(untagged)"} block; use js (kept in examples/) or sh (run by this test)`,
+    );
   assert.ok(blocks.some((b) => b.lang === "js") && blocks.some((b) => b.lang === "sh"));
 });
 

@@ -8,11 +8,29 @@ import type { Checkpoint } from "../src/train/checkpoint.ts";
 import { resolveRun, trainLimit, type RunDefaults } from "../src/train/resume.ts";
 import type { TrainerState } from "../src/train/trainer.ts";
 
-const DEFAULTS: RunDefaults = { model: "microcircuit", dataset: "mnist-small", dataSeed: 1, batchSize: 10, seed: 1, shuffle: true, schedule: { kind: "constant" } };
+const DEFAULTS: RunDefaults = {
+  model: "microcircuit",
+  dataset: "mnist-small",
+  dataSeed: 1,
+  batchSize: 10,
+  seed: 1,
+  shuffle: true,
+  schedule: { kind: "constant" },
+};
 
 const trainer = {
-  version: 1, epoch: 3, batch: 0, rngAtEpochStart: [1, 2, 3, 4], batchSize: 32, shuffle: false, seed: 9,
-  schedule: { kind: "step", every: 5, factor: 0.5 }, limitTrain: 500, bestEpoch: 2, bestMetric: 0.1, sinceBest: 1,
+  version: 1,
+  epoch: 3,
+  batch: 0,
+  rngAtEpochStart: [1, 2, 3, 4],
+  batchSize: 32,
+  shuffle: false,
+  seed: 9,
+  schedule: { kind: "step", every: 5, factor: 0.5 },
+  limitTrain: 500,
+  bestEpoch: 2,
+  bestMetric: 0.1,
+  sinceBest: 1,
 } as unknown as TrainerState;
 
 const ckpt = (withTrainer: boolean): Checkpoint => ({
@@ -25,8 +43,18 @@ const ckpt = (withTrainer: boolean): Checkpoint => ({
 
 test("without a checkpoint the request, else the defaults", () => {
   assert.equal(resolveRun(undefined, {}, DEFAULTS), {
-    kind: "microcircuit", dataset: "mnist-small", dataSeed: 1, classes: undefined, resume: false, batchSize: 10, modelSeed: 1, seed: 1, shuffle: true,
-    schedule: { kind: "constant" }, encoding: { pixelRange: undefined, oneHot: undefined }, savedLimitTrain: undefined,
+    kind: "microcircuit",
+    dataset: "mnist-small",
+    dataSeed: 1,
+    classes: undefined,
+    resume: false,
+    batchSize: 10,
+    modelSeed: 1,
+    seed: 1,
+    shuffle: true,
+    schedule: { kind: "constant" },
+    encoding: { pixelRange: undefined, oneHot: undefined },
+    savedLimitTrain: undefined,
   });
   const r = resolveRun(undefined, { model: "mlp", dataset: "bars", dataSeed: 3, batchSize: 4, seed: 2, shuffle: false }, DEFAULTS);
   assert.equal([r.kind, r.dataset, r.dataSeed, r.batchSize, r.modelSeed, r.seed, r.shuffle], ["mlp", "bars", 3, 4, 2, 2, false]);
@@ -45,7 +73,11 @@ test("resuming: the saved trainer state and the checkpoint's metadata replace th
 });
 
 test("explicit requests win over the checkpoint", () => {
-  const r = resolveRun(ckpt(true), { dataset: "bars", dataSeed: 2, batchSize: 8, seed: 4, shuffle: true, schedule: { kind: "constant" }, pixelRange: "0..1" } as never, DEFAULTS);
+  const r = resolveRun(
+    ckpt(true),
+    { dataset: "bars", dataSeed: 2, batchSize: 8, seed: 4, shuffle: true, schedule: { kind: "constant" }, pixelRange: "0..1" } as never,
+    DEFAULTS,
+  );
   assert.equal([r.dataset, r.dataSeed, r.batchSize, r.modelSeed, r.seed, r.shuffle], ["bars", 2, 8, 4, 4, true]);
   assert.equal(r.schedule, { kind: "constant" });
   assert.equal(r.encoding, { pixelRange: "0..1", oneHot: { on: 1, off: 0 } });
@@ -60,13 +92,19 @@ test("resetTrainer (or a checkpoint without trainer state) keeps the model's see
 });
 
 test("asking for another model kind than the checkpoint holds is a ValueError naming both", () => {
-  assert.throws(() => resolveRun(ckpt(true), { model: "brainprop" }, DEFAULTS, "the checkpoint run.safetensors"), (e: unknown) => e instanceof ValueError && /brainprop.*run\.safetensors.*'mlp'/.test((e as Error).message));
+  assert.throws(
+    () => resolveRun(ckpt(true), { model: "brainprop" }, DEFAULTS, "the checkpoint run.safetensors"),
+    (e: unknown) => e instanceof ValueError && /brainprop.*run\.safetensors.*'mlp'/.test((e as Error).message),
+  );
 });
 
 test("bad encoding metadata is a ValueError, not a crash", () => {
   const c = ckpt(false);
   c.metadata.encoding = "{not json";
-  assert.throws(() => resolveRun(c, {}, DEFAULTS), (e: unknown) => e instanceof ValueError && /encoding/.test((e as Error).message));
+  assert.throws(
+    () => resolveRun(c, {}, DEFAULTS),
+    (e: unknown) => e instanceof ValueError && /encoding/.test((e as Error).message),
+  );
 });
 
 test.run();

@@ -48,9 +48,36 @@ t("--checkpoint-every takes epochs (0 = only at the end) or minutes; anything el
 t("a diverging run keeps the epoch-1 checkpoint, the best checkpoint and a 'diverged' summary, and exits 3 naming the error (built CLI)", () => {
   const [a, b, c] = ["a.st", "b.st", "c.json"].map((f) => path.join(dir, f));
   // The mlp with ReLU units and the learning rate ×10 000 in epoch 2 diverges in that epoch.
-  const r = cli("train", "--model", "mlp", "--set", "activation=relu", "--dataset", "mnist-small", "--limit", "2000", "--epochs", "6", "--lr", "0.1", "--lr-schedule", "exp:1e4", "--save", a, "--save-best", b, "--json", c, "--progress", "none");
+  const r = cli(
+    "train",
+    "--model",
+    "mlp",
+    "--set",
+    "activation=relu",
+    "--dataset",
+    "mnist-small",
+    "--limit",
+    "2000",
+    "--epochs",
+    "6",
+    "--lr",
+    "0.1",
+    "--lr-schedule",
+    "exp:1e4",
+    "--save",
+    a,
+    "--save-best",
+    b,
+    "--json",
+    c,
+    "--progress",
+    "none",
+  );
   assert.is(r.status, 3, r.stderr);
-  assert.match(r.stderr, /^dendritic: NonFiniteError: .*non-finite.*training diverged in epoch 2; .*a\.st keeps the last good checkpoint \(after epoch 1\)\)\n$/);
+  assert.match(
+    r.stderr,
+    /^dendritic: NonFiniteError: .*non-finite.*training diverged in epoch 2; .*a\.st keeps the last good checkpoint \(after epoch 1\)\)\n$/,
+  );
   const s = JSON.parse(readFileSync(c, "utf8"));
   assert.is(s.status, "diverged");
   assert.match(s.error, /^NonFiniteError: /);
@@ -78,7 +105,9 @@ function start(args: string[], onStdout?: (text: string, child: ReturnType<typeo
     onStdout?.(out, child);
   });
   child.stderr!.on("data", (b) => (err += b));
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, out, err })));
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, out, err })),
+  );
 }
 
 for (const sig of ["SIGTERM", "SIGHUP"] as const) {
@@ -86,12 +115,15 @@ for (const sig of ["SIGTERM", "SIGHUP"] as const) {
     const ck = path.join(dir, `${sig}.st`);
     const js = path.join(dir, `${sig}.json`);
     let sent = false;
-    const r = await start(["train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", ck, "--json", js, "--progress", "lines"], (out, child) => {
-      if (!sent && /epoch 2\/100000 \|/.test(out)) {
-        sent = true;
-        child.kill(sig);
-      }
-    });
+    const r = await start(
+      ["train", "--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "100000", "--save", ck, "--json", js, "--progress", "lines"],
+      (out, child) => {
+        if (!sent && /epoch 2\/100000 \|/.test(out)) {
+          sent = true;
+          child.kill(sig);
+        }
+      },
+    );
     assert.is(r.code, signalExitCode(sig), r.err);
     assert.match(r.err, new RegExp(`${sig} received: stopping after this mini-batch`));
     const s = JSON.parse(readFileSync(js, "utf8"));
@@ -114,7 +146,13 @@ t("an epoch's line is printed after its checkpoint and summary are on disk (a ki
     const m = /^epoch (\d+)\/3 \|/m.exec(String(chunk));
     if (m) {
       const summary = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : { epochsRun: 0 };
-      const header = existsSync(save) ? JSON.parse(readFileSync(save).subarray(8, 8 + Number(readFileSync(save).readBigUInt64LE(0))).toString("utf8")) : undefined;
+      const header = existsSync(save)
+        ? JSON.parse(
+            readFileSync(save)
+              .subarray(8, 8 + Number(readFileSync(save).readBigUInt64LE(0)))
+              .toString("utf8"),
+          )
+        : undefined;
       const trainerState = header ? JSON.parse(header.__metadata__.trainer_state) : { epoch: 0 };
       seen.push({ epoch: Number(m[1]), saved: trainerState.epoch, summarised: summary.epochsRun });
     }
@@ -122,7 +160,9 @@ t("an epoch's line is printed after its checkpoint and summary are on disk (a ki
   }) as typeof process.stdout.write;
   try {
     const cmd = trainCommand().exitOverride();
-    await cmd.parseAsync(["--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "3", "--save", save, "--json", json, "--progress", "lines"], { from: "user" });
+    await cmd.parseAsync(["--model", "mlp", "--dataset", "bars", "--arch", "9-30-3", "--epochs", "3", "--save", save, "--json", json, "--progress", "lines"], {
+      from: "user",
+    });
   } finally {
     process.stdout.write = write;
   }
@@ -143,7 +183,22 @@ t("an epoch's line is printed after its checkpoint and summary are on disk (a ki
 // The uninterrupted reference and the resumed runs run in this process (the same code as the
 // built CLI, without the start-up cost); the killed runs are separate processes.
 const EPOCHS = 10;
-const RUN = ["--model", "mlp", "--dataset", "yinyang", "--arch", "4-200-200-3", "--set", "momentum=0.9", "--lr-schedule", "exp:0.9", "--epochs", String(EPOCHS), "--seed", "5"];
+const RUN = [
+  "--model",
+  "mlp",
+  "--dataset",
+  "yinyang",
+  "--arch",
+  "4-200-200-3",
+  "--set",
+  "momentum=0.9",
+  "--lr-schedule",
+  "exp:0.9",
+  "--epochs",
+  String(EPOCHS),
+  "--seed",
+  "5",
+];
 
 async function train(...args: string[]): Promise<void> {
   const cmd = trainCommand().exitOverride();
@@ -240,7 +295,12 @@ t("killed at random points with SIGTERM and SIGKILL, then resumed with --load: b
     assert.ok(midEpoch >= 1 && midEpoch < EPOCHS, `${what}: checkpoint after epoch ${midEpoch}`);
     if (sig === "SIGTERM") assert.ok(midEpoch >= epoch, `${what}: saved where it stopped (epoch ${midEpoch})`);
     if (every === "1" && sig === "SIGKILL") assert.is(mid.trainer!.batch, 0, `${what}: an epoch-end checkpoint (epoch ${midEpoch})`);
-    if (midEpochWrites) assert.equal({ epoch: midEpoch, batch: mid.trainer!.batch }, first.trigger, `${what}: the run resumes from the middle of epoch ${midEpoch + 1}, where it was killed`);
+    if (midEpochWrites)
+      assert.equal(
+        { epoch: midEpoch, batch: mid.trainer!.batch },
+        first.trigger,
+        `${what}: the run resumes from the middle of epoch ${midEpoch + 1}, where it was killed`,
+      );
     // The summary: finalised by SIGTERM; after SIGKILL, the last one written ("running"). A kill
     // frozen right after a timed checkpoint may come before the summary of that write is written.
     if (sig === "SIGTERM" || every === "1" || existsSync(json)) {
@@ -251,7 +311,8 @@ t("killed at random points with SIGTERM and SIGKILL, then resumed with --load: b
     await train(...args.filter((a) => a !== "--progress" && a !== "lines"), "--load", save);
     const fin = await readCheckpoint(save);
     assert.equal(Object.keys(fin.tensors).sort(), Object.keys(refCk.tensors).sort());
-    for (const k of Object.keys(refCk.tensors)) assert.ok(Buffer.from(fin.tensors[k].data.buffer).equals(Buffer.from(refCk.tensors[k].data.buffer)), `${what}: tensor ${k} bit-identical`);
+    for (const k of Object.keys(refCk.tensors))
+      assert.ok(Buffer.from(fin.tensors[k].data.buffer).equals(Buffer.from(refCk.tensors[k].data.buffer)), `${what}: tensor ${k} bit-identical`);
     const s = JSON.parse(readFileSync(json, "utf8"));
     assert.is(s.status, "completed");
     assert.equal(errors(s), errors(refSummary), `${what}: per-epoch errors`);

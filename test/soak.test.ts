@@ -28,7 +28,17 @@ s("10⁵ learning steps with checkpoints every epoch: WebAssembly memory unchang
     const trainer = new Trainer(model, data, { epochs: EPOCHS, batchSize: 1, seed: 3, monitorEvery: 10 });
     const save = path.join(dir, "soak.st");
     const json = path.join(dir, "soak.json");
-    const control = new RunControl({ model, trainer, save, saveBest: path.join(dir, "best.st"), json, every: { epochs: 1 }, extra: { dataset: "yinyang" }, describe: () => ({}), warn: () => undefined });
+    const control = new RunControl({
+      model,
+      trainer,
+      save,
+      saveBest: path.join(dir, "best.st"),
+      json,
+      every: { epochs: 1 },
+      extra: { dataset: "yinyang" },
+      describe: () => ({}),
+      warn: () => undefined,
+    });
     const samples: { epoch: number; heap: number; rss: number; wasm: number }[] = [];
     trainer.addEventListener("epoch", (e) => {
       const g = (globalThis as { gc?: () => void }).gc;
@@ -43,12 +53,17 @@ s("10⁵ learning steps with checkpoints every epoch: WebAssembly memory unchang
     const steps = EPOCHS * data.train.n;
     assert.ok(steps >= 1e5, `${steps} steps`);
     assert.is(out.status, "completed");
-    assert.ok(samples.every((x) => x.wasm === wasmBytes), "WebAssembly memory never grew");
+    assert.ok(
+      samples.every((x) => x.wasm === wasmBytes),
+      "WebAssembly memory never grew",
+    );
     // From epoch 5 on (after JIT warm-up and the first checkpoint writes): no trend.
     const late = samples.filter((x) => x.epoch >= 5);
     const heapGrowth = late[late.length - 1].heap - late[0].heap;
     const rssGrowth = late[late.length - 1].rss - late[0].rss;
-    console.log(`  soak: ${steps} steps in ${seconds.toFixed(1)} s; heap ${(late[0].heap / 2 ** 20).toFixed(1)} → ${(late[late.length - 1].heap / 2 ** 20).toFixed(1)} MiB, rss ${(late[0].rss / 2 ** 20).toFixed(0)} → ${(late[late.length - 1].rss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `  soak: ${steps} steps in ${seconds.toFixed(1)} s; heap ${(late[0].heap / 2 ** 20).toFixed(1)} → ${(late[late.length - 1].heap / 2 ** 20).toFixed(1)} MiB, rss ${(late[0].rss / 2 ** 20).toFixed(0)} → ${(late[late.length - 1].rss / 2 ** 20).toFixed(0)} MiB`,
+    );
     // Each epoch allocates a checkpoint (≈ 10 kB) and a summary; 8 MiB is far above one epoch's
     // garbage and far below a leak of one checkpoint per step.
     assert.ok(heapGrowth < 8 * 2 ** 20, `heap grew ${(heapGrowth / 2 ** 20).toFixed(1)} MiB`);
@@ -56,7 +71,10 @@ s("10⁵ learning steps with checkpoints every epoch: WebAssembly memory unchang
     const ck = await readCheckpoint(save);
     assert.is(ck.trainer!.epoch, EPOCHS);
     assert.is(JSON.parse(readFileSync(json, "utf8")).epochs.length, EPOCHS);
-    assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+    assert.equal(
+      readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
     model.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

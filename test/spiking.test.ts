@@ -17,7 +17,6 @@ import { bars } from "../src/data/generators.ts";
 let simd: Core;
 let scalar: Core;
 
-
 // ---------------------------------------------------------------------------------------------
 const kernels = suite("spiking: event kernels against closed forms");
 kernels.before(async () => {
@@ -45,7 +44,11 @@ kernels("sigma-delta pair: net spikes × θ_e = integral of the input − the re
         const m = sd(U.ptr, q.ptr, idx.ptr, I.ptr, cols, thetaE, counts.ptr);
         const qv = q.read();
         const list = new Int32Array(a.memory.buffer, idx.ptr, m);
-        assert.equal(Array.from(list), Array.from(qv).flatMap((v, j) => (v !== 0 ? [j] : [])), "the list names exactly the pairs that emitted");
+        assert.equal(
+          Array.from(list),
+          Array.from(qv).flatMap((v, j) => (v !== 0 ? [j] : [])),
+          "the list names exactly the pairs that emitted",
+        );
         for (let j = 0; j < cols; j++) {
           net[j] += qv[j];
           if (qv[j] > 0) plus += qv[j];
@@ -58,7 +61,10 @@ kernels("sigma-delta pair: net spikes × θ_e = integral of the input − the re
       for (let j = 0; j < cols; j++) {
         // f32 accumulation of 200 inputs: the identity holds to a few ulp of the integral.
         assert.ok(Math.abs(u[j]) < thetaE, `residual ${u[j]} inside (−θ_e, θ_e)`);
-        assert.ok(Math.abs(net[j] * thetaE + u[j] - steps * Math.fround(inputs[j])) < 1e-4 * steps, `pair ${j}: ${net[j]}·θ_e + ${u[j]} vs ${steps * inputs[j]}`);
+        assert.ok(
+          Math.abs(net[j] * thetaE + u[j] - steps * Math.fround(inputs[j])) < 1e-4 * steps,
+          `pair ${j}: ${net[j]}·θ_e + ${u[j]} vs ${steps * inputs[j]}`,
+        );
       }
     }
     a.dispose();
@@ -80,7 +86,10 @@ kernels("IF cell with reset by subtraction: rate = clip(drive, 0, 1) within 1/T 
     for (let t = 0; t < T; t++) {
       const m = th(V.ptr, S.ptr, idx.ptr, A.ptr, cols, 1, 1);
       const s = S.read();
-      assert.equal(Array.from(new Int32Array(a.memory.buffer, idx.ptr, m)), Array.from(s).flatMap((v, j) => (v ? [j] : [])));
+      assert.equal(
+        Array.from(new Int32Array(a.memory.buffer, idx.ptr, m)),
+        Array.from(s).flatMap((v, j) => (v ? [j] : [])),
+      );
       s.forEach((v, j) => (count[j] += v));
     }
     drives.forEach((d, j) => {
@@ -111,17 +120,33 @@ kernels("event gathers and scatters equal the dense sums, and SIMD = scalar bit 
     const r = mulberry32(5);
     const rows = 13;
     const cols = 37;
-    const M = a.from(rows, cols, Array.from({ length: rows * cols }, () => r() * 2 - 1));
+    const M = a.from(
+      rows,
+      cols,
+      Array.from({ length: rows * cols }, () => r() * 2 - 1),
+    );
     const list = [0, 3, 3, 7, 12, 5];
     const idx = a.vector(list.length);
     new Int32Array(a.memory.buffer, idx.ptr, list.length).set(list);
-    const w = a.from(1, rows, Array.from({ length: rows }, (_, i) => (i % 3) - 1));
-    const y = a.from(1, cols, Array.from({ length: cols }, () => r()));
+    const w = a.from(
+      1,
+      rows,
+      Array.from({ length: rows }, (_, i) => (i % 3) - 1),
+    );
+    const y = a.from(
+      1,
+      cols,
+      Array.from({ length: cols }, () => r()),
+    );
     const y0 = y.read();
     core.exports.gatherRowsAdd(y.ptr, M.ptr, idx.ptr, list.length, cols);
     const y2 = a.from(1, cols, y0);
     core.exports.gatherRowsAxpy(y2.ptr, M.ptr, idx.ptr, w.ptr, list.length, cols);
-    const x = a.from(1, cols, Array.from({ length: cols }, () => r()));
+    const x = a.from(
+      1,
+      cols,
+      Array.from({ length: cols }, () => r()),
+    );
     const M2 = a.from(rows, cols, M.read());
     core.exports.scatterRowsAdd(M2.ptr, idx.ptr, list.length, x.ptr, cols);
     const m = M.read();
@@ -142,7 +167,10 @@ kernels("event gathers and scatters equal the dense sums, and SIMD = scalar bit 
       const times = list.filter((k) => k === i).length;
       for (let c = 0; c < cols; c++) assert.ok(Math.abs(m2[i * cols + c] - (m[i * cols + c] + times * xv[c])) < 1e-5);
     }
-    assert.ok(M2.peek().every((v, i) => i % M2.stride < cols || v === 0), "padding lanes stay 0");
+    assert.ok(
+      M2.peek().every((v, i) => i % M2.stride < cols || v === 0),
+      "padding lanes stay 0",
+    );
     results.push([y.read(), y2.read(), m2]);
     a.dispose();
   }
@@ -267,7 +295,10 @@ const W0 = [
   [0.9137281, 0.2076413, -0.3019547, 0.8083917, 0.4561237, 0.3527169],
   [0.6071329, -0.5043871, 0.2539413, 0.3061873, -0.4077123, 0.7029473],
 ];
-const B0 = [[0.05, -0.02, 0.1], [0.3, -0.1]];
+const B0 = [
+  [0.05, -0.02, 0.1],
+  [0.3, -0.1],
+];
 // Inputs, weights and teacher rates that keep every potential away from exact ties with the
 // threshold (0.3·10 = 3 exactly in f64 but not in f32), so spike times agree between f32 and f64.
 const XS = [
@@ -321,20 +352,31 @@ const REF: RefCfg = { arch: ARCH, steps: 30, settle: 5, lambda: 1, theta: 1, the
 const RHO = { rhoOn: REF.rhoOn, rhoOff: REF.rhoOff };
 
 net("spike counts match exactly and ΔW, Δb to 1e-5 (scfa-frsf and bp, event paths with both accumulation orders and dense, IF and LIF)", () => {
-  const b = [[0.0517389, -0.0213417, 0.1037271], [0.0219347, 0.0107713]];
+  const b = [
+    [0.0517389, -0.0213417, 0.1037271],
+    [0.0219347, 0.0107713],
+  ];
   // XS has inputs on both sides of the event path's split (drive 0.5): layer 1's drive is summed
   // from the mostly-firing inputs once and corrected per step, which must give the same spikes.
   assert.ok(XS.flat().some((v) => v > 0.5) && XS.flat().some((v) => v <= 0.5));
-  const paths = [
-    { propagation: "events", accumulation: "spikes" },
-    { propagation: "events", accumulation: "errors" },
-    { propagation: "dense" },
-  ] as const;
+  const paths = [{ propagation: "events", accumulation: "spikes" }, { propagation: "events", accumulation: "errors" }, { propagation: "dense" }] as const;
   for (const core of [simd, scalar]) {
     for (const rule of ["scfa-frsf", "bp"] as const) {
       for (const path of paths) {
         for (const cell of ["if", "lif"] as const) {
-          const m = new Spiking(core, { arch: ARCH, rule, ...path, cell, steps: REF.steps, settle: REF.settle, dither: false, maxBatch: 2, seed: 3, feedbackScale: 8, ...RHO });
+          const m = new Spiking(core, {
+            arch: ARCH,
+            rule,
+            ...path,
+            cell,
+            steps: REF.steps,
+            settle: REF.settle,
+            dither: false,
+            maxBatch: 2,
+            seed: 3,
+            feedbackScale: 8,
+            ...RHO,
+          });
           m.importState(tinyState(m, W0, b));
           const lambda = cell === "lif" ? Math.exp(-1 / 20) : 1;
           const ref = checkAgainstRef(m, { ...REF, lambda }, W0, b, `${core.impl} ${rule} ${JSON.stringify(path)} ${cell}`);
@@ -348,8 +390,22 @@ net("spike counts match exactly and ΔW, Δb to 1e-5 (scfa-frsf and bp, event pa
 
 net("sign routing: after a weight crosses zero the next window routes errors through the new sign", () => {
   const core = simd;
-  const m = new Spiking(core, { arch: ARCH, rule: "scfa-frsf", steps: REF.steps, settle: REF.settle, dither: false, maxBatch: 2, seed: 3, feedbackScale: 1, lr: 1, ...RHO });
-  const b = [[0.0517389, -0.0213417, 0.1037271], [0.0219347, 0.0107713]];
+  const m = new Spiking(core, {
+    arch: ARCH,
+    rule: "scfa-frsf",
+    steps: REF.steps,
+    settle: REF.settle,
+    dither: false,
+    maxBatch: 2,
+    seed: 3,
+    feedbackScale: 1,
+    lr: 1,
+    ...RHO,
+  });
+  const b = [
+    [0.0517389, -0.0213417, 0.1037271],
+    [0.0219347, 0.0107713],
+  ];
   // W_{1,0} (output 1 ← hidden 0) starts just below zero; label 1 on both samples drives it up.
   const W = [W0[0].slice(), W0[1].slice()];
   W[1][3] = -1e-4;
@@ -450,7 +506,9 @@ equiv("A–E on a 48-60-60-4 net (T = 100, T₀ = 10, dither on, 100 samples)", 
   const a1 = equivalenceAngles(m, batch);
   a1.matched.forEach((v, l) => assert.ok(v <= 12, `A trained: layer ${l + 1} angle to matched SCFA ${v.toFixed(2)}° ≤ 12°`));
   a1.analytic.forEach((v, l) => assert.ok(v <= 25, `B trained: layer ${l + 1} angle to analytic SCFA ${v.toFixed(2)}° ≤ 25° (one window)`));
-  averagedAnalytic(m, batch, 4).forEach((v, l) => assert.ok(v <= 12.5, `B trained: layer ${l + 1} angle to analytic SCFA ${v.toFixed(2)}° ≤ 12.5° (4 windows)`));
+  averagedAnalytic(m, batch, 4).forEach((v, l) =>
+    assert.ok(v <= 12.5, `B trained: layer ${l + 1} angle to analytic SCFA ${v.toFixed(2)}° ≤ 12.5° (4 windows)`),
+  );
   const st1 = m.exportState();
   for (let l = 1; l < 3; l++) assert.is(signConcordance(st1[`layers.${l}.W`].data, m.feedback(l), arch[l + 1], arch[l]), 1, `E trained: layer ${l} contacts`);
   // D: the angle to analytic SCFA falls as the window grows.
@@ -551,35 +609,46 @@ det("resume through a checkpoint is bit-identical (window counter and magnitudes
   }
 });
 
-det("exportState → importState restores the state exactly: the next window is bit-identical (spikes, error spikes, weights), also when rolling back the same model", () => {
-  for (const rule of ["scfa-frsf", "scfa-brsf", "fa", "bp"] as const) {
-    for (const accumulation of ["spikes", "errors"] as const) {
-      const cfg = { arch: ARCH2, maxBatch: 20, seed: 8, steps: 25, settle: 5, rule, accumulation };
-      const a = new Spiking(simd, cfg);
-      trainWindows(a, 0, 2);
-      const saved = a.exportState();
-      trainWindows(a, 2, 1);
-      const after = a.exportState();
-      const spikes = [0, 1, 2, 3].map((p) => Array.from(a.raster(p, 3).spikes));
-      const errors = [1, 2, 3].map((p) => Array.from(a.errorRaster(p, 3).spikes));
-      const stats = a.windowStats();
-      // A fresh model restored from the export, and the same model rolled back to it.
-      const b = new Spiking(simd, cfg);
-      b.importState(saved);
-      a.importState(saved);
-      for (const m of [b, a]) {
-        trainWindows(m, 2, 1);
-        const what = `${rule} ${accumulation} ${m === a ? "rolled back" : "fresh"}`;
-        sameState(m.exportState(), after, what);
-        assert.equal([0, 1, 2, 3].map((p) => Array.from(m.raster(p, 3).spikes)), spikes, `${what}: spikes`);
-        assert.equal([1, 2, 3].map((p) => Array.from(m.errorRaster(p, 3).spikes)), errors, `${what}: error spikes`);
-        assert.equal(m.windowStats(), stats, `${what}: counts`);
+det(
+  "exportState → importState restores the state exactly: the next window is bit-identical (spikes, error spikes, weights), also when rolling back the same model",
+  () => {
+    for (const rule of ["scfa-frsf", "scfa-brsf", "fa", "bp"] as const) {
+      for (const accumulation of ["spikes", "errors"] as const) {
+        const cfg = { arch: ARCH2, maxBatch: 20, seed: 8, steps: 25, settle: 5, rule, accumulation };
+        const a = new Spiking(simd, cfg);
+        trainWindows(a, 0, 2);
+        const saved = a.exportState();
+        trainWindows(a, 2, 1);
+        const after = a.exportState();
+        const spikes = [0, 1, 2, 3].map((p) => Array.from(a.raster(p, 3).spikes));
+        const errors = [1, 2, 3].map((p) => Array.from(a.errorRaster(p, 3).spikes));
+        const stats = a.windowStats();
+        // A fresh model restored from the export, and the same model rolled back to it.
+        const b = new Spiking(simd, cfg);
+        b.importState(saved);
+        a.importState(saved);
+        for (const m of [b, a]) {
+          trainWindows(m, 2, 1);
+          const what = `${rule} ${accumulation} ${m === a ? "rolled back" : "fresh"}`;
+          sameState(m.exportState(), after, what);
+          assert.equal(
+            [0, 1, 2, 3].map((p) => Array.from(m.raster(p, 3).spikes)),
+            spikes,
+            `${what}: spikes`,
+          );
+          assert.equal(
+            [1, 2, 3].map((p) => Array.from(m.errorRaster(p, 3).spikes)),
+            errors,
+            `${what}: error spikes`,
+          );
+          assert.equal(m.windowStats(), stats, `${what}: counts`);
+        }
+        a.dispose();
+        b.dispose();
       }
-      a.dispose();
-      b.dispose();
     }
-  }
-});
+  },
+);
 
 det("a window neither allocates nor grows memory; monitors report rasters and event counts", () => {
   const m = new Spiking(simd, { arch: ARCH2, maxBatch: 20, seed: 1, steps: 25, settle: 5 });
@@ -590,9 +659,18 @@ det("a window neither allocates nor grows memory; monitors report rasters and ev
   const s = m.windowStats();
   const r = m.raster(1, 3, 10);
   assert.is(r.spikes.length, 25 * 10);
-  const counted = Array.from(m.spikeCounts(1, "window")).slice(3 * 24, 3 * 24 + 10).reduce((x, y) => x + y, 0);
-  assert.is(r.spikes.reduce((x, y) => x + y, 0), counted, "raster sums to the window's counts");
-  assert.is(s.spikes[1], Array.from(m.spikeCounts(1, "window")).reduce((x, y) => x + y, 0));
+  const counted = Array.from(m.spikeCounts(1, "window"))
+    .slice(3 * 24, 3 * 24 + 10)
+    .reduce((x, y) => x + y, 0);
+  assert.is(
+    r.spikes.reduce((x, y) => x + y, 0),
+    counted,
+    "raster sums to the window's counts",
+  );
+  assert.is(
+    s.spikes[1],
+    Array.from(m.spikeCounts(1, "window")).reduce((x, y) => x + y, 0),
+  );
   assert.ok(s.forwardEvents[1] === s.spikes[0] * 24, "forward events = input spikes × fan-out");
   assert.ok(s.denseOps[1] > s.forwardEvents[1] + s.plasticityEvents[1], "event work below dense work");
   const e = m.errorRaster(3, 0);
@@ -600,11 +678,17 @@ det("a window neither allocates nor grows memory; monitors report rasters and ev
   m.predict(task(20, 3).x, 20);
   assert.throws(() => m.errorRaster(3, 0), /prediction/);
   m.dispose();
-  assert.throws(() => m.predict(task(1, 1).x, 1), (e: Error) => e instanceof DisposedError);
+  assert.throws(
+    () => m.predict(task(1, 1).x, 1),
+    (e: Error) => e instanceof DisposedError,
+  );
 });
 
 det("bad configurations and inputs are rejected with the field named", () => {
-  assert.throws(() => spikingConfig({ arch: [4, 2], rule: "scfa" }), (e: Error) => e instanceof ValueError && /rule must be one of scfa-frsf/.test(e.message));
+  assert.throws(
+    () => spikingConfig({ arch: [4, 2], rule: "scfa" }),
+    (e: Error) => e instanceof ValueError && /rule must be one of scfa-frsf/.test(e.message),
+  );
   assert.throws(() => spikingConfig({ arch: [4, 2], steps: 10, settle: 10 }), /settle must be an integer in \[0, steps − 1 = 9\]/);
   assert.throws(() => spikingConfig({ arch: [4, 2], rhoOn: 2 }), /rhoOn/);
   assert.throws(() => spikingConfig({ arch: [4, 2], bogus: 1 }), /unknown field 'bogus'/);
@@ -612,7 +696,10 @@ det("bad configurations and inputs are rejected with the field named", () => {
   assert.throws(() => m.trainBatch({ n: 3, x: new Float32Array(12), labels: new Int32Array(3) }), /n must be an integer in \[1, 2\]/);
   assert.throws(() => m.trainBatch({ n: 1, x: new Float32Array(4), labels: Int32Array.of(5) }), /labels\[0\] must be a class in \[0, 1\]/);
   assert.throws(() => m.predict(Float32Array.of(0, NaN, 0, 0), 1), /non-finite value at position 1/);
-  assert.throws(() => m.predict(new Float32Array(3), 1), (e: Error) => e instanceof ShapeError);
+  assert.throws(
+    () => m.predict(new Float32Array(3), 1),
+    (e: Error) => e instanceof ShapeError,
+  );
   const st = m.exportState();
   st["layers.0.W"] = { shape: [3, 5], data: new Float32Array(15) };
   assert.throws(() => m.importState(st), /'layers.0.W' must be a float32 array of shape \[3, 4\]/);

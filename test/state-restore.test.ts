@@ -42,8 +42,22 @@ function assertSameState(a: Record<string, NamedArray>, b: Record<string, NamedA
 // ---- microcircuit, full dynamics ----------------------------------------------------------------
 
 const MC_CASES: [string, MicrocircuitOptions][] = [
-  ["noise, learning lag, batch 3 (the restore falls inside a noise chunk)", { sizes: [6, 5, 4, 3], maxBatch: 3, sigma: 0.1, learningLagMs: 2.5, start: "selfPredicting" }],
-  ["plastic B, thresholds, soft rectifier", { sizes: [5, 4, 3], maxBatch: 2, sigma: 0.3, plastic: { up: true, ip: true, pi: true, down: true }, eta: { down: 0.01 }, thresholds: { up: true, ip: true }, activation: "softRect" }],
+  [
+    "noise, learning lag, batch 3 (the restore falls inside a noise chunk)",
+    { sizes: [6, 5, 4, 3], maxBatch: 3, sigma: 0.1, learningLagMs: 2.5, start: "selfPredicting" },
+  ],
+  [
+    "plastic B, thresholds, soft rectifier",
+    {
+      sizes: [5, 4, 3],
+      maxBatch: 2,
+      sigma: 0.3,
+      plastic: { up: true, ip: true, pi: true, down: true },
+      eta: { down: 0.01 },
+      thresholds: { up: true, ip: true },
+      activation: "softRect",
+    },
+  ],
   ["noise-free, tied W^PI", { sizes: [6, 5, 2], sigma: 0, start: "selfPredicting", plastic: { up: true, ip: true, pi: false, down: false }, tiePI: true }],
 ];
 
@@ -112,9 +126,15 @@ t("microcircuit: a state with part of the neuron state, or with neuron state of 
   const before = b.exportState();
   const partial = { ...s };
   delete partial["layer1.vA"];
-  assert.throws(() => b.importState(partial), (e: Error) => e instanceof ShapeError && /neuron state is incomplete: missing layer1\.vA/.test(e.message));
+  assert.throws(
+    () => b.importState(partial),
+    (e: Error) => e instanceof ShapeError && /neuron state is incomplete: missing layer1\.vA/.test(e.message),
+  );
   const other = new Microcircuit(core, { ...opts, maxBatch: 3 });
-  assert.throws(() => other.importState(s), (e: Error) => e instanceof ShapeError && /input\.r0' has shape \[2, 4\], this network expects \[3, 4\]/.test(e.message));
+  assert.throws(
+    () => other.importState(s),
+    (e: Error) => e instanceof ShapeError && /input\.r0' has shape \[2, 4\], this network expects \[3, 4\]/.test(e.message),
+  );
   other.importState(a.exportState({ neurons: false })); // the learned state alone fits any batch size
   assert.equal(other.weights("up", 1), a.weights("up", 1));
   const bad = { ...s, "clock.syncedRows": { shape: [1], data: Uint32Array.of(7) } };
@@ -127,13 +147,45 @@ t("microcircuit: a state with part of the neuron state, or with neuron state of 
 
 type Case = [string, () => TrainableModel];
 const CASES: Case[] = [
-  ["microcircuit (fast mode)", () => createModel(core, "microcircuit", { sizes: [8, 6, 5, 3], maxBatch: 4, etaPathway: { pi: 0.01 }, plastic: { up: true, ip: true, pi: true, down: false } })],
-  ...(["bp", "fa", "dfa", "usf", "frsf", "brsf"] as const).map((rule): Case => [`mlp ${rule}, momentum`, () => createModel(core, "mlp", { arch: [8, 6, 5, 3], rule, momentum: 0.9, maxBatch: 4 })]),
+  [
+    "microcircuit (fast mode)",
+    () =>
+      createModel(core, "microcircuit", { sizes: [8, 6, 5, 3], maxBatch: 4, etaPathway: { pi: 0.01 }, plastic: { up: true, ip: true, pi: true, down: false } }),
+  ],
+  ...(["bp", "fa", "dfa", "usf", "frsf", "brsf"] as const).map((rule): Case => [
+    `mlp ${rule}, momentum`,
+    () => createModel(core, "mlp", { arch: [8, 6, 5, 3], rule, momentum: 0.9, maxBatch: 4 }),
+  ]),
   ["mlp mse, no biases", () => createModel(core, "mlp", { arch: [8, 6, 3], loss: "mse", outputActivation: "logistic", biases: false, maxBatch: 4 })],
-  ["brainprop conv, batch norm, dropout, exploration", () => createModel(core, "brainprop", { net: "custom", input: [4, 4, 1], classes: 3, layers: [{ type: "conv", filters: 2 }, { type: "relu" }, { type: "batchnorm" }, { type: "dropout", rate: 0.3 }, { type: "local", filters: 2, stride: 2 }, { type: "relu" }, { type: "dense", units: 5 }], epsilon: 0.3, maxBatch: 4 })],
+  [
+    "brainprop conv, batch norm, dropout, exploration",
+    () =>
+      createModel(core, "brainprop", {
+        net: "custom",
+        input: [4, 4, 1],
+        classes: 3,
+        layers: [
+          { type: "conv", filters: 2 },
+          { type: "relu" },
+          { type: "batchnorm" },
+          { type: "dropout", rate: 0.3 },
+          { type: "local", filters: 2, stride: 2 },
+          { type: "relu" },
+          { type: "dense", units: 5 },
+        ],
+        epsilon: 0.3,
+        maxBatch: 4,
+      }),
+  ],
   ["brainprop bp, dense", () => createModel(core, "brainprop", { rule: "bp", arch: [16, 7, 3], maxBatch: 4 })],
-  ...(["scfa-frsf", "scfa-usf", "scfa-brsf", "fa", "bp"] as const).map((rule): Case => [`spiking ${rule}`, () => createModel(core, "spiking", { arch: [8, 6, 5, 3], rule, maxBatch: 4, steps: 20, settle: 4 })]),
-  ["spiking LIF, Bernoulli input, Manhattan update", () => createModel(core, "spiking", { arch: [8, 6, 3], cell: "lif", input: "bernoulli", update: "manhattan", maxBatch: 4, steps: 20, settle: 4 })],
+  ...(["scfa-frsf", "scfa-usf", "scfa-brsf", "fa", "bp"] as const).map((rule): Case => [
+    `spiking ${rule}`,
+    () => createModel(core, "spiking", { arch: [8, 6, 5, 3], rule, maxBatch: 4, steps: 20, settle: 4 }),
+  ]),
+  [
+    "spiking LIF, Bernoulli input, Manhattan update",
+    () => createModel(core, "spiking", { arch: [8, 6, 3], cell: "lif", input: "bernoulli", update: "manhattan", maxBatch: 4, steps: 20, settle: 4 }),
+  ],
 ];
 
 function batchFor(m: TrainableModel, s: number): Batch {
@@ -161,31 +213,44 @@ for (const [name, make] of CASES) {
   });
 }
 
-t("full-dynamics runs: resumed from a snapshot file's bytes, bit-identical to one uninterrupted run; an older snapshot without the neuron state resumes with the neurons at rest", async () => {
-  const data = bars({ seed: 1, train: 30, validation: 10, test: 10 });
-  const run = (epochs: number, resume?: FullDynamicsSnapshot): FullDynamicsSnapshot => {
-    let last: FullDynamicsSnapshot | undefined;
-    trainFullDynamics(core, data, { sizes: [9, 8, 3], seed: 1, epochs, resume, onEpoch: (s) => (last = s) }).dispose();
-    return last!;
-  };
-  // Through safetensors bytes, as `dendritic experiment … --save` stores a snapshot.
-  const viaBytes = (s: FullDynamicsSnapshot, drop: (name: string) => boolean = () => false): FullDynamicsSnapshot => {
-    const kept = Object.fromEntries(Object.entries(s.state).filter(([k]) => !drop(k)));
-    const { tensors } = decodeSafetensors(encodeSafetensors(kept as Record<string, { shape: number[]; data: Float32Array }>, {}), "snapshot.safetensors");
-    return { ...s, state: Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])) };
-  };
-  const one = run(1);
-  const straight = run(3);
-  const resumed = run(3, viaBytes(one));
-  assertSameState(resumed.state, straight.state, "resumed after epoch 1");
-  assert.equal(resumed.curve.map((c) => c.testAccuracy), straight.curve.map((c) => c.testAccuracy));
-  const probe = new Microcircuit(core, { sizes: [9, 8, 3] });
-  const neurons = new Set(probe.neuronStateNames());
-  probe.dispose();
-  assert.ok(["input.r0", "layer1.uP", "layer1.vA.topDown", "layer2.rP", "noise.chunk", "clock.steps"].every((n) => neurons.has(n)));
-  const older = run(3, viaBytes(one, (k) => neurons.has(k)));
-  assert.equal(Object.keys(older.state).sort(), Object.keys(straight.state).sort());
-  assert.not.equal(Array.from(older.state["layer1.Wup"].data), Array.from(straight.state["layer1.Wup"].data), "the neurons restarted at rest, so the run differs");
-});
+t(
+  "full-dynamics runs: resumed from a snapshot file's bytes, bit-identical to one uninterrupted run; an older snapshot without the neuron state resumes with the neurons at rest",
+  async () => {
+    const data = bars({ seed: 1, train: 30, validation: 10, test: 10 });
+    const run = (epochs: number, resume?: FullDynamicsSnapshot): FullDynamicsSnapshot => {
+      let last: FullDynamicsSnapshot | undefined;
+      trainFullDynamics(core, data, { sizes: [9, 8, 3], seed: 1, epochs, resume, onEpoch: (s) => (last = s) }).dispose();
+      return last!;
+    };
+    // Through safetensors bytes, as `dendritic experiment … --save` stores a snapshot.
+    const viaBytes = (s: FullDynamicsSnapshot, drop: (name: string) => boolean = () => false): FullDynamicsSnapshot => {
+      const kept = Object.fromEntries(Object.entries(s.state).filter(([k]) => !drop(k)));
+      const { tensors } = decodeSafetensors(encodeSafetensors(kept as Record<string, { shape: number[]; data: Float32Array }>, {}), "snapshot.safetensors");
+      return { ...s, state: Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])) };
+    };
+    const one = run(1);
+    const straight = run(3);
+    const resumed = run(3, viaBytes(one));
+    assertSameState(resumed.state, straight.state, "resumed after epoch 1");
+    assert.equal(
+      resumed.curve.map((c) => c.testAccuracy),
+      straight.curve.map((c) => c.testAccuracy),
+    );
+    const probe = new Microcircuit(core, { sizes: [9, 8, 3] });
+    const neurons = new Set(probe.neuronStateNames());
+    probe.dispose();
+    assert.ok(["input.r0", "layer1.uP", "layer1.vA.topDown", "layer2.rP", "noise.chunk", "clock.steps"].every((n) => neurons.has(n)));
+    const older = run(
+      3,
+      viaBytes(one, (k) => neurons.has(k)),
+    );
+    assert.equal(Object.keys(older.state).sort(), Object.keys(straight.state).sort());
+    assert.not.equal(
+      Array.from(older.state["layer1.Wup"].data),
+      Array.from(straight.state["layer1.Wup"].data),
+      "the neurons restarted at rest, so the run differs",
+    );
+  },
+);
 
 t.run();

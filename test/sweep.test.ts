@@ -18,7 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dendritic.js");
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
 /** As cli, with extra environment variables. */
-const cliEnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+const cliEnv = (env: Record<string, string>, ...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
 /** As cli, without blocking (to run several at once). */
 function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -103,7 +104,11 @@ function unfinished(dir: string, id: string): boolean {
   }
 }
 
-const jobDirs = (dir: string) => readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const jobDirs = (dir: string) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 const attempts = (dir: string, id: string) => (readFileSync(path.join(dir, id, "log.txt"), "utf8").match(/^--- \S+ attempt /gm) ?? []).length;
 
 let tmp: string;
@@ -117,11 +122,28 @@ let yyRef: string; // the reference run: 2 local workers, uninterrupted
 const spec = suite("sweep: specs and ids");
 
 spec("a grid × list × seeds expands in order into jobs with stable ids that depend on the settings only", () => {
-  const s = expandSpec({ base: { model: "mlp", dataset: "bars", epochs: 2 }, list: [{ lr: 0.1 }, { lr: 0.2, set: { momentum: 0.9 } }], grid: { rule: ["bp", "fa"] }, seeds: [1, 2] }, "s.json");
+  const s = expandSpec(
+    {
+      base: { model: "mlp", dataset: "bars", epochs: 2 },
+      list: [{ lr: 0.1 }, { lr: 0.2, set: { momentum: 0.9 } }],
+      grid: { rule: ["bp", "fa"] },
+      seeds: [1, 2],
+    },
+    "s.json",
+  );
   assert.is(s.jobs.length, 8);
   assert.equal(
     s.jobs.map((j) => [j.config.lr, j.config.rule, j.config.seed]),
-    [[0.1, "bp", 1], [0.1, "bp", 2], [0.1, "fa", 1], [0.1, "fa", 2], [0.2, "bp", 1], [0.2, "bp", 2], [0.2, "fa", 1], [0.2, "fa", 2]],
+    [
+      [0.1, "bp", 1],
+      [0.1, "bp", 2],
+      [0.1, "fa", 1],
+      [0.1, "fa", 2],
+      [0.2, "bp", 1],
+      [0.2, "bp", 2],
+      [0.2, "fa", 1],
+      [0.2, "fa", 2],
+    ],
   );
   assert.equal(s.jobs[5].config, { dataset: "bars", epochs: 2, lr: 0.2, model: "mlp", rule: "bp", seed: 2, "set.momentum": 0.9 });
   assert.equal(s.jobs[5].args, ["--dataset", "bars", "--epochs", "2", "--lr", "0.2", "--model", "mlp", "--rule", "bp", "--seed", "2", "--set", "momentum=0.9"]);
@@ -137,8 +159,20 @@ spec("a grid × list × seeds expands in order into jobs with stable ids that de
   assert.is(t.jobs[0].id, s.jobs[7].id);
   assert.is(jobId(s.jobs[7].config), s.jobs[7].id);
   // Adding a seed keeps the other jobs' ids.
-  const u = expandSpec({ base: { model: "mlp", dataset: "bars", epochs: 2 }, list: [{ lr: 0.1 }, { lr: 0.2, set: { momentum: 0.9 } }], grid: { rule: ["bp", "fa"] }, seeds: [1, 2, 3] }, "s.json");
-  for (const j of s.jobs) assert.ok(u.jobs.some((k) => k.id === j.id), j.id);
+  const u = expandSpec(
+    {
+      base: { model: "mlp", dataset: "bars", epochs: 2 },
+      list: [{ lr: 0.1 }, { lr: 0.2, set: { momentum: 0.9 } }],
+      grid: { rule: ["bp", "fa"] },
+      seeds: [1, 2, 3],
+    },
+    "s.json",
+  );
+  for (const j of s.jobs)
+    assert.ok(
+      u.jobs.some((k) => k.id === j.id),
+      j.id,
+    );
   // Kebab-case flags and architecture strings are normalised.
   const v = expandSpec({ base: { "data-seed": 3, arch: [9, 30, 3] }, seeds: 1 }, "v.json");
   assert.equal(v.jobs[0].args, ["--arch", "9-30-3", "--data-seed", "3", "--seed", "1"]);
@@ -163,7 +197,11 @@ spec("bad specs are SpecErrors naming the file and the field", () => {
     [[1, 2], /a sweep spec must be an object/],
   ];
   for (const [raw, re] of bad) {
-    assert.throws(() => expandSpec(raw, "s.json"), (e: Error) => e instanceof SpecError && re.test(e.message) && !e.message.includes("\n"), JSON.stringify(raw));
+    assert.throws(
+      () => expandSpec(raw, "s.json"),
+      (e: Error) => e instanceof SpecError && re.test(e.message) && !e.message.includes("\n"),
+      JSON.stringify(raw),
+    );
   }
 });
 
@@ -193,7 +231,14 @@ spec("the summary gives mean ± sample sd and n per configuration, over finished
     attempts: 1,
     metrics: testError === undefined ? undefined : { testError, epochsRun: 4, wallS: 2 },
   });
-  const rows = summarise([rec("a", "done", 0.1), rec("a", "done", 0.2), rec("a", "done", 0.3), rec("a", "failed"), rec("b", "done", 0.05), rec("b", "interrupted")]);
+  const rows = summarise([
+    rec("a", "done", 0.1),
+    rec("a", "done", 0.2),
+    rec("a", "done", 0.3),
+    rec("a", "failed"),
+    rec("b", "done", 0.05),
+    rec("b", "interrupted"),
+  ]);
   assert.is(rows.length, 2);
   assert.is(rows[0].n, 3);
   assert.is(rows[0].jobs, 4);
@@ -241,7 +286,10 @@ spec("bad specs, unreachable Redis and unwritable DIR: one-line error, exit 1, n
     [[write("unknown.yaml", "base: {model: mlp}\ngrid: {rule: [bp]}\nepoch: 3\n"), "--out", out], /unknown\.yaml: unknown key 'epoch'/],
     [[write("empty.json", JSON.stringify({ grid: {} })), "--out", out], /empty\.json: grid is empty/],
     [[write("dup.json", JSON.stringify({ list: [{ seed: 1 }, { seed: 1 }] })), "--out", out], /dup\.json: list\[1\] and list\[0\] are the same job/],
-    [[write("badval.json", JSON.stringify({ base: { dataset: "bars" }, list: [{ epochs: -1 }] })), "--out", out], /badval\.json: list\[0\]: option '--epochs <n>' argument '-1' is invalid/],
+    [
+      [write("badval.json", JSON.stringify({ base: { dataset: "bars" }, list: [{ epochs: -1 }] })), "--out", out],
+      /badval\.json: list\[0\]: option '--epochs <n>' argument '-1' is invalid/,
+    ],
     [[write("badmodel.json", JSON.stringify({ list: [{ model: "nope" }] })), "--out", out], /unknown model 'nope'/],
     [[write("syntax.yaml", "grid: {rule: [bp\n"), "--out", out], /syntax\.yaml: not valid YAML/],
     [[yyFile, "--out", path.join(yyFile, "sub")], /--out .*yy\.json\/sub: .*yy\.json is not a directory/],
@@ -293,8 +341,17 @@ local("2 local workers give bit-identical per-job summaries (timing aside) to ru
   }
   const rec = JSON.parse(readFileSync(path.join(two, "sweep.json"), "utf8"));
   assert.is(rec.name, "bars");
-  assert.equal(rec.jobs.map((j: JobRecord) => j.status), ["done", "done", "done", "done"]);
-  assert.equal(rec.summary.map((g: { label: string; n: number }) => [g.label, g.n]), [["rule=bp", 2], ["rule=fa", 2]]);
+  assert.equal(
+    rec.jobs.map((j: JobRecord) => j.status),
+    ["done", "done", "done", "done"],
+  );
+  assert.equal(
+    rec.summary.map((g: { label: string; n: number }) => [g.label, g.n]),
+    [
+      ["rule=bp", 2],
+      ["rule=fa", 2],
+    ],
+  );
   // Threads per job: cores ÷ workers, so that workers × threads ≤ cores.
   const cores = availableParallelism();
   for (const id of ids) {
@@ -305,7 +362,9 @@ local("2 local workers give bit-identical per-job summaries (timing aside) to ru
   // One worker ran the four jobs one after another in the same job process; the last of them
   // gives what a fresh `dendritic train` process gives for its settings.
   const lastId = (JSON.parse(readFileSync(path.join(one, "sweep.json"), "utf8")).jobs as JobRecord[]).at(-1)!.id;
-  const last = readFileSync(path.join(one, lastId, "log.txt"), "utf8").match(/^--- dendritic train (.*)$/m)![1].split(" ");
+  const last = readFileSync(path.join(one, lastId, "log.txt"), "utf8")
+    .match(/^--- dendritic train (.*)$/m)![1]
+    .split(" ");
   const direct = path.join(tmp, "direct.json");
   const settings = last.slice(0, last.indexOf("--save"));
   const d = cli("train", ...settings, "--json", direct, "--progress", "none");
@@ -383,7 +442,10 @@ local("an invalid job fails fast, is not retried, and its error is recorded whil
   const r = cli("sweep", file, "--out", dir, "--workers", "2", "--retries", "2");
   assert.is(r.status, 1, r.stdout + r.stderr);
   const rec = JSON.parse(readFileSync(path.join(dir, "sweep.json"), "utf8"));
-  assert.equal(rec.jobs.map((j: JobRecord) => j.status), ["done", "failed", "done"]);
+  assert.equal(
+    rec.jobs.map((j: JobRecord) => j.status),
+    ["done", "failed", "done"],
+  );
   const bad = rec.jobs[1] as JobRecord;
   assert.is(bad.attempts, 1);
   assert.match(bad.error!, /^ValueError: .*nosuchrule/);
@@ -424,54 +486,69 @@ async function stopWorkers(ws: Proc[]): Promise<void> {
   }
 }
 
-queue("two workers, one SIGKILLed mid-job: its run stops with it, another worker resumes the job, every job completes exactly once with the local run's metrics", async () => {
-  redis = await RedisServer.start();
-  const dir = path.join(tmp, "yy-queue");
-  const w1 = startWorker(redis.url, 2000);
-  const w2 = startWorker(redis.url, 2000);
-  await until("workers ready", () => /concurrency 1/.test(w1.out) && /concurrency 1/.test(w2.out));
-  const s = new Proc(["sweep", yyFile, "--out", dir, "--queue", redis.url]);
-  // Kill w1 while its job is a few epochs in.
-  let victim = "";
-  await until("a job mid-run on worker 1", () => {
-    const m = [...w1.out.matchAll(/ (\S+) \(rule=\w+\): started/g)].at(-1);
-    if (!m) return false;
-    victim = m[1];
-    const log = path.join(dir, victim, "log.txt");
-    return unfinished(dir, victim) && /epoch 3\/20/.test(readFileSync(log, "utf8"));
-  });
-  const kids = childrenOf(w1.pid);
-  assert.ok(kids.length === 1, `worker 1 runs one job process (${kids.join()})`);
-  w1.p.kill("SIGKILL");
-  await w1.exited;
-  await until("the killed worker's job process to exit with it", () => !alive(kids[0]), 10_000);
-  const e = await s.exited;
-  assert.is(e.code, 0, s.out);
-  assert.match(s.out, /6 done, 0 failed, 0 not finished/);
-  await stopWorkers([w2]);
-  const done = completions([w1, w2]);
-  assert.is(done.size, 6, [...done.keys()].join());
-  for (const [id, n] of done) assert.is(n, 1, `${id} completed once`);
-  assert.is(attempts(dir, victim), 2, "the killed job ran twice: killed, then recovered");
-  // …from the checkpoint of an epoch end the killed run had reached.
-  assert.match(readFileSync(path.join(dir, victim, "log.txt"), "utf8"), /resuming from checkpoint[^]*resuming after epoch [1-9]/);
-  assert.match(w2.out, new RegExp(`${victim} \\(rule=\\w+\\): started`));
-  for (const id of jobDirs(yyRef)) assert.equal(metricsOnly(path.join(dir, id, "summary.json")), metricsOnly(path.join(yyRef, id, "summary.json")), id);
-  // Status from the queue, from any machine.
-  const st = cli("sweep", "status", "--queue", redis.url);
-  assert.is(st.status, 0, st.stderr);
-  assert.match(st.stdout, /0 waiting, 0 active, 6 done, 0 failed/);
-  assert.match(st.stdout, /rule=bp\s+0\s+0\s+3\s+0/);
-  await redis.dispose();
-  redis = undefined;
-});
+queue(
+  "two workers, one SIGKILLed mid-job: its run stops with it, another worker resumes the job, every job completes exactly once with the local run's metrics",
+  async () => {
+    redis = await RedisServer.start();
+    const dir = path.join(tmp, "yy-queue");
+    const w1 = startWorker(redis.url, 2000);
+    const w2 = startWorker(redis.url, 2000);
+    await until("workers ready", () => /concurrency 1/.test(w1.out) && /concurrency 1/.test(w2.out));
+    const s = new Proc(["sweep", yyFile, "--out", dir, "--queue", redis.url]);
+    // Kill w1 while its job is a few epochs in.
+    let victim = "";
+    await until("a job mid-run on worker 1", () => {
+      const m = [...w1.out.matchAll(/ (\S+) \(rule=\w+\): started/g)].at(-1);
+      if (!m) return false;
+      victim = m[1];
+      const log = path.join(dir, victim, "log.txt");
+      return unfinished(dir, victim) && /epoch 3\/20/.test(readFileSync(log, "utf8"));
+    });
+    const kids = childrenOf(w1.pid);
+    assert.ok(kids.length === 1, `worker 1 runs one job process (${kids.join()})`);
+    w1.p.kill("SIGKILL");
+    await w1.exited;
+    await until("the killed worker's job process to exit with it", () => !alive(kids[0]), 10_000);
+    const e = await s.exited;
+    assert.is(e.code, 0, s.out);
+    assert.match(s.out, /6 done, 0 failed, 0 not finished/);
+    await stopWorkers([w2]);
+    const done = completions([w1, w2]);
+    assert.is(done.size, 6, [...done.keys()].join());
+    for (const [id, n] of done) assert.is(n, 1, `${id} completed once`);
+    assert.is(attempts(dir, victim), 2, "the killed job ran twice: killed, then recovered");
+    // …from the checkpoint of an epoch end the killed run had reached.
+    assert.match(readFileSync(path.join(dir, victim, "log.txt"), "utf8"), /resuming from checkpoint[^]*resuming after epoch [1-9]/);
+    assert.match(w2.out, new RegExp(`${victim} \\(rule=\\w+\\): started`));
+    for (const id of jobDirs(yyRef)) assert.equal(metricsOnly(path.join(dir, id, "summary.json")), metricsOnly(path.join(yyRef, id, "summary.json")), id);
+    // Status from the queue, from any machine.
+    const st = cli("sweep", "status", "--queue", redis.url);
+    assert.is(st.status, 0, st.stderr);
+    assert.match(st.stdout, /0 waiting, 0 active, 6 done, 0 failed/);
+    assert.match(st.stdout, /rule=bp\s+0\s+0\s+3\s+0/);
+    await redis.dispose();
+    redis = undefined;
+  },
+);
 
 queue("a Redis restart (append-only file) mid-sweep loses no job; an invalid job fails fast with its error while the others finish", async () => {
   redis = await RedisServer.start({ appendonly: true });
   const dir = path.join(tmp, "yy-restart");
   const file = path.join(tmp, "restart.json");
   // Four of the reference jobs and one with a rule the model does not have.
-  writeFileSync(file, JSON.stringify({ base: YY_BASE, list: [{ rule: "bp", seed: 1 }, { rule: "nosuchrule", seed: 1 }, { rule: "fa", seed: 1 }, { rule: "bp", seed: 2 }, { rule: "fa", seed: 2 }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      base: YY_BASE,
+      list: [
+        { rule: "bp", seed: 1 },
+        { rule: "nosuchrule", seed: 1 },
+        { rule: "fa", seed: 1 },
+        { rule: "bp", seed: 2 },
+        { rule: "fa", seed: 2 },
+      ],
+    }),
+  );
   const w1 = startWorker(redis.url, 10_000);
   const w2 = startWorker(redis.url, 10_000);
   await until("workers ready", () => /concurrency 1/.test(w1.out) && /concurrency 1/.test(w2.out));
@@ -530,22 +607,29 @@ function oneLineError(r: { status: number | null; stderr: string }, re: RegExp, 
   assert.not.ok(lines[0].includes(secret), "the password is not printed");
 }
 
-queue("Redis with a password (requirepass): a sweep and a worker use the URL's credentials and never print or store them; a wrong one is a one-line error", async () => {
-  const r = await RedisServer.start({ password: "s3cret-pw" });
-  try {
-    const url = `redis://:s3cret-pw@127.0.0.1:${r.port}`;
-    const ok = cli("sweep", "status", "--queue", url, "--queue-name", "other");
-    assert.is(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, new RegExp(`queue 'other' at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${r.port}/?: 0 waiting, 0 active, 0 done, 0 failed`));
-    const run = await queueRoundTrip(url, "pw");
-    for (const text of [run.sweep, run.worker, allText(run.dir), ok.stdout + ok.stderr]) assert.not.match(text, /s3cret/);
-    assert.match(JSON.parse(readFileSync(path.join(run.dir, "sweep.json"), "utf8")).queue.url, /^redis:\/\/:\*\*\*@127\.0\.0\.1/);
-    oneLineError(cli("sweep", "status", "--queue", `redis://:wrong-pw@127.0.0.1:${r.port}`), /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS/, "wrong-pw");
-    oneLineError(cli("sweep", "status", "--queue", r.url), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: NOAUTH/, "s3cret");
-  } finally {
-    await r.dispose();
-  }
-});
+queue(
+  "Redis with a password (requirepass): a sweep and a worker use the URL's credentials and never print or store them; a wrong one is a one-line error",
+  async () => {
+    const r = await RedisServer.start({ password: "s3cret-pw" });
+    try {
+      const url = `redis://:s3cret-pw@127.0.0.1:${r.port}`;
+      const ok = cli("sweep", "status", "--queue", url, "--queue-name", "other");
+      assert.is(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, new RegExp(`queue 'other' at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${r.port}/?: 0 waiting, 0 active, 0 done, 0 failed`));
+      const run = await queueRoundTrip(url, "pw");
+      for (const text of [run.sweep, run.worker, allText(run.dir), ok.stdout + ok.stderr]) assert.not.match(text, /s3cret/);
+      assert.match(JSON.parse(readFileSync(path.join(run.dir, "sweep.json"), "utf8")).queue.url, /^redis:\/\/:\*\*\*@127\.0\.0\.1/);
+      oneLineError(
+        cli("sweep", "status", "--queue", `redis://:wrong-pw@127.0.0.1:${r.port}`),
+        /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS/,
+        "wrong-pw",
+      );
+      oneLineError(cli("sweep", "status", "--queue", r.url), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: NOAUTH/, "s3cret");
+    } finally {
+      await r.dispose();
+    }
+  },
+);
 
 queue("Redis ACL users (redis://user:password@host): the named user works, a wrong password or the disabled default user is refused", async () => {
   const r = await RedisServer.start({ users: [{ name: "alice", password: "al1ce-pw" }] });
@@ -561,26 +645,38 @@ queue("Redis ACL users (redis://user:password@host): the named user works, a wro
   }
 });
 
-queue("TLS (rediss://) on Debian's redis-server: a sweep and a worker over TLS with the server's CA trusted; an untrusted certificate or a plain/TLS mix-up is a one-line error with a hint", async () => {
-  const r = await RedisServer.start({ tls: true, password: "tls-pw" });
-  try {
-    const url = `rediss://:tls-pw@127.0.0.1:${r.port}`;
-    const trust = { NODE_EXTRA_CA_CERTS: r.caFile! };
-    const run = await queueRoundTrip(url, "tls", trust);
-    assert.match(run.worker, /at rediss:\/\/:\*\*\*@127\.0\.0\.1/);
-    assert.not.match(run.sweep + run.worker, /tls-pw/);
-    // The same jobs' metrics as over a plain connection (the "pw" round trip above).
-    for (const id of jobDirs(run.dir)) assert.equal(metricsOnly(path.join(run.dir, id, "summary.json")), metricsOnly(path.join(tmp, "pw", id, "summary.json")), id);
-    // The scheme is case-insensitive (ioredis itself only switches TLS on for "rediss://").
-    const upper = cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "REDISS:"), "--queue-name", "tls");
-    assert.is(upper.status, 0, upper.stderr);
-    assert.match(upper.stdout, /2 done/);
-    oneLineError(cli("sweep", "status", "--queue", url), /cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: self-signed certificate in certificate chain \(.*NODE_EXTRA_CA_CERTS/, "tls-pw");
-    oneLineError(cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "redis:")), /cannot reach Redis at redis:\/\/.*\(a TLS port\? use rediss:\/\/\)/, "tls-pw");
-  } finally {
-    await r.dispose();
-  }
-});
+queue(
+  "TLS (rediss://) on Debian's redis-server: a sweep and a worker over TLS with the server's CA trusted; an untrusted certificate or a plain/TLS mix-up is a one-line error with a hint",
+  async () => {
+    const r = await RedisServer.start({ tls: true, password: "tls-pw" });
+    try {
+      const url = `rediss://:tls-pw@127.0.0.1:${r.port}`;
+      const trust = { NODE_EXTRA_CA_CERTS: r.caFile! };
+      const run = await queueRoundTrip(url, "tls", trust);
+      assert.match(run.worker, /at rediss:\/\/:\*\*\*@127\.0\.0\.1/);
+      assert.not.match(run.sweep + run.worker, /tls-pw/);
+      // The same jobs' metrics as over a plain connection (the "pw" round trip above).
+      for (const id of jobDirs(run.dir))
+        assert.equal(metricsOnly(path.join(run.dir, id, "summary.json")), metricsOnly(path.join(tmp, "pw", id, "summary.json")), id);
+      // The scheme is case-insensitive (ioredis itself only switches TLS on for "rediss://").
+      const upper = cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "REDISS:"), "--queue-name", "tls");
+      assert.is(upper.status, 0, upper.stderr);
+      assert.match(upper.stdout, /2 done/);
+      oneLineError(
+        cli("sweep", "status", "--queue", url),
+        /cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: self-signed certificate in certificate chain \(.*NODE_EXTRA_CA_CERTS/,
+        "tls-pw",
+      );
+      oneLineError(
+        cliEnv(trust, "sweep", "status", "--queue", url.replace("rediss:", "redis:")),
+        /cannot reach Redis at redis:\/\/.*\(a TLS port\? use rediss:\/\/\)/,
+        "tls-pw",
+      );
+    } finally {
+      await r.dispose();
+    }
+  },
+);
 
 spec.run();
 local.run();

@@ -49,9 +49,17 @@ function kernelDigests(core: Core, b: number, m: number, n: number): Record<stri
   const a = core.arena();
   const ex = core.exports as unknown as Record<string, (...args: number[]) => void>;
   const mk = (r: number, c: number, seed: number): Tensor => a.from(r, c, values(r * c, seed));
-  const X = mk(b, n, 1), W = mk(m, n, 2), E = mk(b, m, 3), P = mk(b, n, 4), D = mk(m, n, 5);
-  const x = mk(1, n, 6), e = mk(1, m, 7), y = mk(1, m, 8), yn = mk(1, n, 9);
-  const Ybm = mk(b, m, 10), Ybn = mk(b, n, 11);
+  const X = mk(b, n, 1),
+    W = mk(m, n, 2),
+    E = mk(b, m, 3),
+    P = mk(b, n, 4),
+    D = mk(m, n, 5);
+  const x = mk(1, n, 6),
+    e = mk(1, m, 7),
+    y = mk(1, m, 8),
+    yn = mk(1, n, 9);
+  const Ybm = mk(b, m, 10),
+    Ybn = mk(b, n, 11);
   const out: Record<string, string> = {};
   ex.gemmNT(Ybm.ptr, X.ptr, W.ptr, b, m, n, 1);
   out.gemmNT = hash(Ybm.read());
@@ -98,13 +106,43 @@ async function trainDigest(model: TrainableModel, batches: number, batch: number
 }
 
 const MODELS: { name: string; batch: number; batches: number; make: (core: Core) => TrainableModel }[] = [
-  { name: "microcircuit (fast steady state) 784-500-500-10", batch: 10, batches: 3, make: (c) => createModel(c, "microcircuit", { sizes: [784, 500, 500, 10], maxBatch: 10, seed: 3 }) },
-  { name: "microcircuit (fast steady state) 301-203-101-10, 2 sweeps", batch: 9, batches: 3, make: (c) => createModel(c, "microcircuit", { sizes: [301, 203, 101, 10], maxBatch: 9, seed: 4, sweeps: 2 }) },
-  { name: "mlp bp 784-500-500-10", batch: 10, batches: 3, make: (c) => createModel(c, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, seed: 5, maxBatch: 10 }) },
-  { name: "mlp dfa 333-257-10", batch: 31, batches: 2, make: (c) => createModel(c, "mlp", { arch: [333, 257, 10], rule: "dfa", lr: 0.1, seed: 6, maxBatch: 31 }) },
+  {
+    name: "microcircuit (fast steady state) 784-500-500-10",
+    batch: 10,
+    batches: 3,
+    make: (c) => createModel(c, "microcircuit", { sizes: [784, 500, 500, 10], maxBatch: 10, seed: 3 }),
+  },
+  {
+    name: "microcircuit (fast steady state) 301-203-101-10, 2 sweeps",
+    batch: 9,
+    batches: 3,
+    make: (c) => createModel(c, "microcircuit", { sizes: [301, 203, 101, 10], maxBatch: 9, seed: 4, sweeps: 2 }),
+  },
+  {
+    name: "mlp bp 784-500-500-10",
+    batch: 10,
+    batches: 3,
+    make: (c) => createModel(c, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, seed: 5, maxBatch: 10 }),
+  },
+  {
+    name: "mlp dfa 333-257-10",
+    batch: 31,
+    batches: 2,
+    make: (c) => createModel(c, "mlp", { arch: [333, 257, 10], rule: "dfa", lr: 0.1, seed: 6, maxBatch: 31 }),
+  },
   { name: "brainprop conv (batch norm, dropout)", batch: 16, batches: 2, make: (c) => createModel(c, "brainprop", { net: "conv", maxBatch: 16, seed: 7 }) },
-  { name: "spiking (dense propagation) 784-200-10", batch: 10, batches: 2, make: (c) => createModel(c, "spiking", { arch: [784, 200, 10], propagation: "dense", steps: 20, settle: 5, maxBatch: 10, seed: 9 }) },
-  { name: "spiking (event propagation) 784-300-10", batch: 10, batches: 2, make: (c) => createModel(c, "spiking", { arch: [784, 300, 10], steps: 20, settle: 5, maxBatch: 10, seed: 10 }) },
+  {
+    name: "spiking (dense propagation) 784-200-10",
+    batch: 10,
+    batches: 2,
+    make: (c) => createModel(c, "spiking", { arch: [784, 200, 10], propagation: "dense", steps: 20, settle: 5, maxBatch: 10, seed: 9 }),
+  },
+  {
+    name: "spiking (event propagation) 784-300-10",
+    batch: 10,
+    batches: 2,
+    make: (c) => createModel(c, "spiking", { arch: [784, 300, 10], steps: 20, settle: 5, maxBatch: 10, seed: 10 }),
+  },
   { name: "brainprop dense bp", batch: 24, batches: 2, make: (c) => createModel(c, "brainprop", { net: "dense", rule: "bp", maxBatch: 24, seed: 8 }) },
 ];
 
@@ -122,7 +160,11 @@ t("microcircuit full dynamics 784-500-500-10 (noise, plasticity, τ_w filter): t
     const g = { dist: "glorot", gain: 1 } as const;
     const net = new Microcircuit(core, { sizes: [784, 500, 500, 10], sigma: 0.1, seed: 9, start: "selfPredicting", init: { up: g, down: g, ip: g, pi: g } });
     const target = values(10, 12);
-    for (let p = 0; p < 2; p++) net.present(values(784, 20 + p).map((v) => v + 0.5), { steps: 15, target, learn: true });
+    for (let p = 0; p < 2; p++)
+      net.present(
+        values(784, 20 + p).map((v) => v + 0.5),
+        { steps: 15, target, learn: true },
+      );
     const d = await digestState(net.exportState());
     net.dispose();
     return d;
@@ -157,7 +199,15 @@ t("an exception in a worker rejects the call with that worker's error, and the p
   const one = cores.get("simd/1")!;
   const a1 = one.arena();
   const Y1 = a1.tensor(b, m);
-  (one.exports as unknown as Record<string, (...args: number[]) => void>).gemmNT(Y1.ptr, a1.from(b, n, values(b * n, 1)).ptr, a1.from(m, n, values(m * n, 2)).ptr, b, m, n, 0);
+  (one.exports as unknown as Record<string, (...args: number[]) => void>).gemmNT(
+    Y1.ptr,
+    a1.from(b, n, values(b * n, 1)).ptr,
+    a1.from(m, n, values(m * n, 2)).ptr,
+    b,
+    m,
+    n,
+    0,
+  );
   assert.is(hash(Yok.read()), hash(Y1.read()));
   a1.dispose();
   a.dispose();
@@ -177,7 +227,9 @@ t("a worker's fault inside a model names the layer and the variable the kernel w
     const batch = { n: 24, x: values(24 * net.inputSize, 3).map((v) => v + 0.5), labels: Int32Array.from({ length: 24 }, (_, r) => r % net.outputSize) };
     assert.throws(
       () => net.trainBatch(batch),
-      (e: Error) => e instanceof WorkerError && new RegExp(`^worker thread 1 failed in gemmNT \\(layer ${layer.index}, y\\): RuntimeError: memory access out of bounds`).test(e.message),
+      (e: Error) =>
+        e instanceof WorkerError &&
+        new RegExp(`^worker thread 1 failed in gemmNT \\(layer ${layer.index}, y\\): RuntimeError: memory access out of bounds`).test(e.message),
     );
   } finally {
     core.pool!.stealing = true;
@@ -200,7 +252,15 @@ t("with stealing on, a fault in any thread's chunk rejects the call (no hang) an
   const one = cores.get("simd/1")!;
   const a1 = one.arena();
   const Y1 = a1.tensor(b, m);
-  (one.exports as unknown as Record<string, (...args: number[]) => void>).gemmNT(Y1.ptr, a1.from(b, n, values(b * n, 1)).ptr, a1.from(m, n, values(m * n, 2)).ptr, b, m, n, 0);
+  (one.exports as unknown as Record<string, (...args: number[]) => void>).gemmNT(
+    Y1.ptr,
+    a1.from(b, n, values(b * n, 1)).ptr,
+    a1.from(m, n, values(m * n, 2)).ptr,
+    b,
+    m,
+    n,
+    0,
+  );
   assert.is(hash(Yok.read()), hash(Y1.read()));
   a1.dispose();
   a.dispose();

@@ -94,7 +94,10 @@ e2e("mlp: a checkpoint of 4-30-3 does not load into 4-20-3 (ShapeError naming th
   const a = createModel(core, "mlp", { arch: [4, 30, 3], seed: 1 });
   const b = createModel(core, "mlp", { arch: [4, 20, 3], seed: 1 });
   const ck = decodeCheckpoint(encodeCheckpoint(a), "a.safetensors");
-  assert.throws(() => checkCompatible(b, ck, "a.safetensors"), (e: Error) => e instanceof ShapeError && /tensor 'layers\.0\.W' has shape \[30, 4\] in the checkpoint, the model has \[20, 4\]/.test(e.message));
+  assert.throws(
+    () => checkCompatible(b, ck, "a.safetensors"),
+    (e: Error) => e instanceof ShapeError && /tensor 'layers\.0\.W' has shape \[30, 4\] in the checkpoint, the model has \[20, 4\]/.test(e.message),
+  );
   a.dispose();
   b.dispose();
 });
@@ -105,7 +108,11 @@ e2e("every registered library model kind trains a few batches through the traine
   for (const kind of kinds) {
     // The configuration the CLI builds from `--arch 4-12-3 --seed 1 --batch 10` (BrainProp also
     // needs its input shape: `--set input=[4,1,1]`).
-    const m = createModel(core, kind, modelConfig(kind, { arch: [4, 12, 3], seed: 1, maxBatch: 10 }, { arch: true, rule: false, lr: false }, kind === "brainprop" ? { input: [4, 1, 1] } : {}));
+    const m = createModel(
+      core,
+      kind,
+      modelConfig(kind, { arch: [4, 12, 3], seed: 1, maxBatch: 10 }, { arch: true, rule: false, lr: false }, kind === "brainprop" ? { input: [4, 1, 1] } : {}),
+    );
     const s = await new Trainer(m, data, { epochs: 1, batchSize: 10, limitTrain: 50 }).run();
     assert.is(s.epochsRun, 1, kind);
     assert.ok(s.valError! >= 0 && s.valError! <= 1, kind);

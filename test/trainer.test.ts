@@ -70,7 +70,16 @@ function indexed(nTrain: number, nVal: number, nTest: number, classes = 3): Data
     }
     return { n, x, labels };
   };
-  return { name: "indexed", task: "classification", inputSize: 3, outputSize: classes, train: split(nTrain), validation: split(nVal), test: split(nTest), about: "" };
+  return {
+    name: "indexed",
+    task: "classification",
+    inputSize: 3,
+    outputSize: classes,
+    train: split(nTrain),
+    validation: split(nVal),
+    test: split(nTest),
+    about: "",
+  };
 }
 
 const t = suite("trainer");
@@ -82,7 +91,10 @@ t("rng: the generator equals the BigInt xoshiro128**/splitmix32 oracle for 1000 
   const s = r.state();
   const a = Array.from({ length: 10 }, () => r.nextU32());
   const b = Rng.fromState(s);
-  assert.equal(Array.from({ length: 10 }, () => b.nextU32()), a);
+  assert.equal(
+    Array.from({ length: 10 }, () => b.nextU32()),
+    a,
+  );
 });
 
 t("no shuffle: every epoch presents examples 0…N−1 in file order", async () => {
@@ -106,19 +118,35 @@ t("seeded shuffle: each epoch's order is the oracle's Fisher–Yates permutation
 });
 
 t("schedules: constant, step and exp scales applied at the start of each epoch", async () => {
-  assert.equal([0, 1, 2, 3, 4].map((e) => scheduleScale(parseSchedule("step:2:0.5"), e)), [1, 1, 0.5, 0.5, 0.25]);
-  assert.equal([0, 1, 2].map((e) => scheduleScale(parseSchedule("exp:0.9"), e)), [1, 0.9, 0.9 * 0.9]);
-  assert.equal([0, 7].map((e) => scheduleScale(parseSchedule("constant"), e)), [1, 1]);
+  assert.equal(
+    [0, 1, 2, 3, 4].map((e) => scheduleScale(parseSchedule("step:2:0.5"), e)),
+    [1, 1, 0.5, 0.5, 0.25],
+  );
+  assert.equal(
+    [0, 1, 2].map((e) => scheduleScale(parseSchedule("exp:0.9"), e)),
+    [1, 0.9, 0.9 * 0.9],
+  );
+  assert.equal(
+    [0, 7].map((e) => scheduleScale(parseSchedule("constant"), e)),
+    [1, 1],
+  );
   const m = new TinyLinear({ arch: [3, 3], lr: 1e-4, maxBatch: 8 });
   const recs: EpochRecord[] = [];
   await new Trainer(m, indexed(10, 3, 3), { epochs: 5, batchSize: 5, schedule: { kind: "step", every: 2, factor: 0.5 }, onEpoch: (r) => recs.push(r) }).run();
   assert.equal(m.scales, [1, 1, 0.5, 0.5, 0.25]);
-  assert.equal(recs.map((r) => r.lrScale), [1, 1, 0.5, 0.5, 0.25]);
+  assert.equal(
+    recs.map((r) => r.lrScale),
+    [1, 1, 0.5, 0.5, 0.25],
+  );
 });
 
 t("schedule strings: malformed ones are ValueErrors that show the expected forms", () => {
   for (const bad of ["step", "step:0:0.5", "step:2:-1", "exp:x", "cosine", "constant:1"]) {
-    assert.throws(() => parseSchedule(bad), (e: Error) => e instanceof ValueError, bad);
+    assert.throws(
+      () => parseSchedule(bad),
+      (e: Error) => e instanceof ValueError,
+      bad,
+    );
   }
   assert.throws(() => parseSchedule("cosine"), /expected constant, step:EVERY:FACTOR/);
 });
@@ -147,7 +175,10 @@ t("early stopping: best = first epoch with the lowest validation error; stops `p
   assert.ok(s.stoppedEarly);
   assert.is(s.valError, script[best]);
   assert.is(s.testError, script[best]);
-  assert.equal(s.epochs.map((r) => r.valError), script.slice(0, stop));
+  assert.equal(
+    s.epochs.map((r) => r.valError),
+    script.slice(0, stop),
+  );
 });
 
 t("metrics: error rate and confusion matrix equal an independent count", async () => {
@@ -170,7 +201,16 @@ t("metrics: regression MSE is the mean over examples and outputs of the squared 
   const n = 13;
   const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i));
   const targets = Float32Array.from({ length: n * 2 }, (_, i) => Math.cos(i));
-  const d: Dataset = { name: "reg", task: "regression", inputSize: 2, outputSize: 2, train: { n, x, targets }, validation: { n, x, targets }, test: { n, x, targets }, about: "" };
+  const d: Dataset = {
+    name: "reg",
+    task: "regression",
+    inputSize: 2,
+    outputSize: 2,
+    train: { n, x, targets },
+    validation: { n, x, targets },
+    test: { n, x, targets },
+    about: "",
+  };
   const m = new TinyLinear({ arch: [2, 2], maxBatch: 4 });
   const tr = new Trainer(m, d, { epochs: 0, batchSize: 4 });
   const r = tr.evaluate("test");
@@ -198,9 +238,15 @@ t("progress and epoch events reach EventTarget listeners and callbacks", async (
   tr.addEventListener("done", () => done++);
   await tr.run();
   assert.is(progress.length, 8, "one per batch with progressMs 0");
-  assert.equal(progress.map((p) => p.examples), [5, 10, 15, 20, 5, 10, 15, 20]);
+  assert.equal(
+    progress.map((p) => p.examples),
+    [5, 10, 15, 20, 5, 10, 15, 20],
+  );
   assert.ok(progress.every((p) => p.runningError !== undefined && p.runningError >= 0 && p.runningError <= 1));
-  assert.equal(epochs.map((r) => r.epoch), [1, 2]);
+  assert.equal(
+    epochs.map((r) => r.epoch),
+    [1, 2],
+  );
   assert.is(done, 1);
 });
 

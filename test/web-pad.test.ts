@@ -13,7 +13,8 @@ function canvasOf(pixels: Uint8Array, dx: number, dy: number) {
   const data = new Uint8ClampedArray(W * W * 4);
   for (let y = 0; y < W; y++) {
     for (let x = 0; x < W; x++) {
-      const sx = Math.floor((x - dx) / 7), sy = Math.floor((y - dy) / 7);
+      const sx = Math.floor((x - dx) / 7),
+        sy = Math.floor((y - dy) / 7);
       const v = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? pixels[sy * 28 + sx] : 0;
       data.set([v, v, v, 255], (y * W + x) * 4);
     }
@@ -22,10 +23,17 @@ function canvasOf(pixels: Uint8Array, dx: number, dy: number) {
 }
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
-  ma /= a.length; mb /= b.length;
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= a.length;
+  mb /= b.length;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -40,10 +48,12 @@ function bestShiftedCorrelation(a: Float32Array, b: number[]): number {
   for (let dy = -1; dy <= 1; dy++) {
     for (let dx = -1; dx <= 1; dx++) {
       const s = new Float32Array(784);
-      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-        const sy = y + dy, sx = x + dx;
-        if (sy >= 0 && sy < 28 && sx >= 0 && sx < 28) s[y * 28 + x] = a[sy * 28 + sx];
-      }
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) {
+          const sy = y + dy,
+            sx = x + dx;
+          if (sy >= 0 && sy < 28 && sx >= 0 && sx < 28) s[y * 28 + x] = a[sy * 28 + sx];
+        }
       best = Math.max(best, correlation(s, b));
     }
   }
@@ -61,7 +71,10 @@ t("an enlarged, off-centre MNIST digit comes back as itself within one pixel (co
     const x = toMnistInput(canvasOf(img, (i % 5) * 6 - 12, (i % 3) * 8 - 8)) as Float32Array;
     assert.is(x.length, 784);
     assert.ok(x.every((v) => v >= 0 && v <= 1));
-    const r = bestShiftedCorrelation(x, Array.from(img, (v) => v / 255));
+    const r = bestShiftedCorrelation(
+      x,
+      Array.from(img, (v) => v / 255),
+    );
     assert.ok(r > 0.9, `digit ${i} (label ${ds.test.labels[i]}): correlation ${r.toFixed(3)}`);
   }
 });

@@ -12,7 +12,18 @@ const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "modu
 const send = (msg, transfer = []) => worker.postMessage(msg, transfer);
 
 // State the tests read (window.demo): progress and the last evaluation.
-const demo = (window.demo = { send, ready: false, batches: 0, examples: 0, testError: null, trainError: null, impl: null, threads: null, errors: [], history: [] });
+const demo = (window.demo = {
+  send,
+  ready: false,
+  batches: 0,
+  examples: 0,
+  testError: null,
+  trainError: null,
+  impl: null,
+  threads: null,
+  errors: [],
+  history: [],
+});
 
 function showError(message) {
   demo.errors.push(message);
@@ -63,7 +74,10 @@ function makeErrorPlot(data) {
       { label: "test (1 000 test digits)", stroke: COLORS[1], width: 2 },
     ],
     log
-      ? { scale: { distr: 3, range: (u, min, max) => [Math.min(1, 10 ** Math.floor(Math.log10(min || 1))), 100] }, view: (d) => [d[0], ...d.slice(1).map((ys) => ys.map((y) => (y > 0 ? y : null)))] }
+      ? {
+          scale: { distr: 3, range: (u, min, max) => [Math.min(1, 10 ** Math.floor(Math.log10(min || 1))), 100] },
+          view: (d) => [d[0], ...d.slice(1).map((ys) => ys.map((y) => (y > 0 ? y : null)))],
+        }
       : { scale: { range: (u, min, max) => [0, Math.max(10, Math.ceil(max / 10) * 10)] } },
     data,
   );
@@ -75,10 +89,16 @@ function resetPlots(apicalLayers) {
   const layers = Math.max(apicalLayers, 1);
   makePlot(
     "plot-apical",
-    Array.from({ length: layers }, (_, i) => ({ label: apicalLayers ? `hidden layer ${i + 1}` : "(this rule has no apical dendrites)", stroke: COLORS[i % 4], width: 2 })),
+    Array.from({ length: layers }, (_, i) => ({
+      label: apicalLayers ? `hidden layer ${i + 1}` : "(this rule has no apical dendrites)",
+      stroke: COLORS[i % 4],
+      width: 2,
+    })),
     { scale: { distr: 3 } },
   );
-  makePlot("plot-speed", [{ label: "examples/s", stroke: COLORS[2], width: 2, fill: "rgba(22,163,74,0.08)" }], { scale: { range: (u, min, max) => [0, max * 1.15 || 1] } });
+  makePlot("plot-speed", [{ label: "examples/s", stroke: COLORS[2], width: 2, fill: "rgba(22,163,74,0.08)" }], {
+    scale: { range: (u, min, max) => [0, max * 1.15 || 1] },
+  });
 }
 
 function pushPoint(id, x, ys) {
@@ -269,7 +289,9 @@ worker.addEventListener("message", (e) => {
       demo.history = [];
       demo.model = m;
       $("arch").textContent = `${m.sizes.join("-")} ${m.rule}, batch ${m.batch}`;
-      $("apical-title").innerHTML = m.apicalLayers ? "Apical mismatch mean |v<sup>A</sup>| per hidden layer (nudged steady state)" : "Apical mismatch: none (this rule has no apical dendrites)";
+      $("apical-title").innerHTML = m.apicalLayers
+        ? "Apical mismatch mean |v<sup>A</sup>| per hidden layer (nudged steady state)"
+        : "Apical mismatch: none (this rule has no apical dendrites)";
       $("plot-apical").hidden = !m.apicalLayers;
       resetPlots(m.apicalLayers);
       showPredictions([]);

@@ -8,7 +8,10 @@
  */
 export function toMnistInput(img) {
   const { width: W, height: H, data } = img;
-  let x0 = W, y0 = H, x1 = -1, y1 = -1;
+  let x0 = W,
+    y0 = H,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       if (data[(y * W + x) * 4] > 16) {
@@ -29,9 +32,12 @@ export function toMnistInput(img) {
   const small = new Float32Array(sw * sh);
   for (let y = 0; y < sh; y++) {
     for (let x = 0; x < sw; x++) {
-      const ya = y0 + (y * bh) / sh, yb = y0 + ((y + 1) * bh) / sh;
-      const xa = x0 + (x * bw) / sw, xb = x0 + ((x + 1) * bw) / sw;
-      let sum = 0, n = 0;
+      const ya = y0 + (y * bh) / sh,
+        yb = y0 + ((y + 1) * bh) / sh;
+      const xa = x0 + (x * bw) / sw,
+        xb = x0 + ((x + 1) * bw) / sw;
+      let sum = 0,
+        n = 0;
       for (let yy = Math.floor(ya); yy < Math.ceil(yb); yy++) {
         for (let xx = Math.floor(xa); xx < Math.ceil(xb); xx++) {
           sum += data[(yy * W + xx) * 4];
@@ -41,7 +47,9 @@ export function toMnistInput(img) {
       small[y * sw + x] = n ? sum / n / 255 : 0;
     }
   }
-  let m = 0, cx = 0, cy = 0;
+  let m = 0,
+    cx = 0,
+    cy = 0;
   for (let y = 0; y < sh; y++) {
     for (let x = 0; x < sw; x++) {
       const v = small[y * sw + x];
@@ -55,7 +63,8 @@ export function toMnistInput(img) {
   const out = new Float32Array(784);
   for (let y = 0; y < sh; y++) {
     for (let x = 0; x < sw; x++) {
-      const tx = x + ox, ty = y + oy;
+      const tx = x + ox,
+        ty = y + oy;
       if (tx >= 0 && tx < 28 && ty >= 0 && ty < 28) out[ty * 28 + tx] = Math.min(1, small[y * sw + x]);
     }
   }

@@ -1,7 +1,18 @@
 // The demo's training thread: loads the WebAssembly core and the embedded 10 000-digit MNIST
 // (gzipped IDX, decompressed with DecompressionStream), and trains with the library's own Trainer,
 // which yields to the event loop every ~50 ms so pause, reset and drawing predictions get through.
-import { init, detectFeatures, createModel, Trainer, fetchIdxDataset, checkpointBlob, MNIST_SMALL_SPLIT, MICROCIRCUIT_MNIST, digestState, ValueError } from "../dist/index.js";
+import {
+  init,
+  detectFeatures,
+  createModel,
+  Trainer,
+  fetchIdxDataset,
+  checkpointBlob,
+  MNIST_SMALL_SPLIT,
+  MICROCIRCUIT_MNIST,
+  digestState,
+  ValueError,
+} from "../dist/index.js";
 
 const SIZES = [784, 500, 500, 10];
 const BATCH = 10;
@@ -110,7 +121,16 @@ async function reset({ rule: r, lr, seed }) {
   model = null;
   model = createModel(core, spec.kind, spec.config(lr, seed));
   currentRule = r;
-  trainer = new Trainer(model, dataset, { epochs: 1_000_000, batchSize: BATCH, seed, shuffle: true, monitorEvery: 0, testEveryEpoch: false, progressMs: 0, onProgress });
+  trainer = new Trainer(model, dataset, {
+    epochs: 1_000_000,
+    batchSize: BATCH,
+    seed,
+    shuffle: true,
+    monitorEvery: 0,
+    testEveryEpoch: false,
+    progressMs: 0,
+    onProgress,
+  });
   trained = { batches: 0, examples: 0 };
   progressMark = null;
   nextEval = EVAL_MIN_EXAMPLES;
@@ -187,7 +207,11 @@ async function handle(m) {
       const guess = argmaxRows(out, 1, 10)[0];
       // Raster of a few cells per population: the most active cells of the inputs and of each
       // hidden layer in this window (ties by index), and every output cell.
-      const mostActive = (v) => Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b).slice(0, RASTER_CELLS).sort((a, b) => a - b);
+      const mostActive = (v) =>
+        Array.from(v.keys())
+          .sort((a, b) => v[b] - v[a] || a - b)
+          .slice(0, RASTER_CELLS)
+          .sort((a, b) => a - b);
       const raster = SIZES.map((n, p) => {
         const r = model.raster(p, 0, p === SIZES.length - 1 ? n : mostActive(model.spikeCounts(p, "window")));
         return { label: p === 0 ? "input" : p === SIZES.length - 1 ? "output" : `hidden ${p}`, steps: r.steps, cells: r.cells, spikes: r.spikes };

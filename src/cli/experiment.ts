@@ -27,7 +27,8 @@ function int(name: string, min: number) {
 }
 function sizesArg(v: string): number[] {
   const s = v.split("-").map(Number);
-  if (s.length < 3 || s.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`sizes must look like 30-20-10 (≥ 3 positive integers), got '${v}'`);
+  if (s.length < 3 || s.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError(`sizes must look like 30-20-10 (≥ 3 positive integers), got '${v}'`);
   return s;
 }
 
@@ -44,40 +45,67 @@ export function experimentCommand(): Command {
       .addOption(buildOptions()[1])
       .addOption(threadsOption());
     if (name !== "alignment") sub.option("--patterns <n>", "number of 100 ms patterns (default: the experiment's own)", int("patterns", 1));
-    if (name === "regression") sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 1)", (v: string) => {
-      const a = Number(v);
-      if (!Number.isFinite(a) || a < 0) throw new InvalidArgumentError(`--top-down-scale must be a number ≥ 0, got '${v}'`);
-      return a;
-    });
+    if (name === "regression")
+      sub.option("--top-down-scale <a>", "fixed top-down weights B ~ U(−a, a) (default 1)", (v: string) => {
+        const a = Number(v);
+        if (!Number.isFinite(a) || a < 0) throw new InvalidArgumentError(`--top-down-scale must be a number ≥ 0, got '${v}'`);
+        return a;
+      });
     else sub.option("--sizes <a-b-c>", "layer sizes", sizesArg);
-    sub.action(async (opts: { json?: string; svg?: string | false; seed: number; simd?: string; impl?: string; threads: number | "auto"; patterns?: number; sizes?: number[]; topDownScale?: number }) => {
-      const svgPath = opts.svg === false ? undefined : opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`);
-      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
-      if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
-      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
-      process.stderr.write(`${name}: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
-      const tty = process.stderr.isTTY;
-      let last = -1;
-      const onProgress = (f: number) => {
-        const pct = Math.floor(f * 100);
-        if (pct === last || (!tty && pct % 10 !== 0)) return;
-        last = pct;
-        process.stderr.write(tty ? `\r${name}: ${pct}%` : `${name}: ${pct}%\n`);
-      };
-      const res = EXPERIMENTS[name as ExperimentName].run(core, { seed: opts.seed, patterns: opts.patterns, sizes: opts.sizes, topDownScale: opts.topDownScale, onProgress });
-      if (tty) process.stderr.write("\n");
-      const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
-      console.log(JSON.stringify(summary, null, 2));
-      const threads = core.threads;
-      core.dispose();
-      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, threads }, null, 2) + "\n", "results");
-      if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
-      if (opts.json || svgPath) console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
-    });
+    sub.action(
+      async (opts: {
+        json?: string;
+        svg?: string | false;
+        seed: number;
+        simd?: string;
+        impl?: string;
+        threads: number | "auto";
+        patterns?: number;
+        sizes?: number[];
+        topDownScale?: number;
+      }) => {
+        const svgPath = opts.svg === false ? undefined : (opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : `${name}.svg`));
+        checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
+        if (opts.svg !== false) await loadPlotting(`dendritic experiment ${name} (its SVG plot; or pass --no-svg)`);
+        const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+        process.stderr.write(`${name}: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
+        const tty = process.stderr.isTTY;
+        let last = -1;
+        const onProgress = (f: number) => {
+          const pct = Math.floor(f * 100);
+          if (pct === last || (!tty && pct % 10 !== 0)) return;
+          last = pct;
+          process.stderr.write(tty ? `\r${name}: ${pct}%` : `${name}: ${pct}%\n`);
+        };
+        const res = EXPERIMENTS[name as ExperimentName].run(core, {
+          seed: opts.seed,
+          patterns: opts.patterns,
+          sizes: opts.sizes,
+          topDownScale: opts.topDownScale,
+          onProgress,
+        });
+        if (tty) process.stderr.write("\n");
+        const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string"));
+        console.log(JSON.stringify(summary, null, 2));
+        const threads = core.threads;
+        core.dispose();
+        if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, threads }, null, 2) + "\n", "results");
+        if (svgPath) await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
+        if (opts.json || svgPath)
+          console.error(
+            `wrote ${[opts.json, svgPath]
+              .filter(Boolean)
+              .map((p) => path.relative(process.cwd(), path.resolve(p!)))
+              .join(", ")}`,
+          );
+      },
+    );
     cmd.addCommand(sub);
   }
   cmd.addCommand(classifyCommand("bars", "Bars 3×3 (9-30-3) in full dynamics until 100 % test accuracy; time to reach it", 5));
-  cmd.addCommand(classifyCommand("yinyang", "Yin-Yang (4-30-3 or 4-120-3) in full dynamics with the learning lag; accuracy curve and decision regions (SVG)", 10));
+  cmd.addCommand(
+    classifyCommand("yinyang", "Yin-Yang (4-30-3 or 4-120-3) in full dynamics with the learning lag; accuracy curve and decision regions (SVG)", 10),
+  );
   cmd.addCommand(scfaEquivalenceCommand());
   return cmd;
 }
@@ -110,7 +138,9 @@ function readSnapshot(file: string, run: Record<string, unknown>): FullDynamicsS
   const saved = JSON.parse(metadata.run) as Record<string, unknown>;
   for (const k of Object.keys(run)) {
     if (k !== "epochs" && JSON.stringify(saved[k]) !== JSON.stringify(run[k])) {
-      throw new ValueError(`${file}: saved with ${k} = ${JSON.stringify(saved[k])}, this run has ${JSON.stringify(run[k])}; use another --save file or the same options`);
+      throw new ValueError(
+        `${file}: saved with ${k} = ${JSON.stringify(saved[k])}, this run has ${JSON.stringify(run[k])}; use another --save file or the same options`,
+      );
     }
   }
   const p = JSON.parse(metadata.progress) as Omit<FullDynamicsSnapshot, "state">;
@@ -147,7 +177,14 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       checkOutputPaths({ "--json": opts.json, "--save": opts.save, ...plotPaths });
       const core = await init({ impl: chosenBuild(opts) });
       const data = name === "bars" ? bars({ seed: opts.dataSeed }) : yinyang({ seed: opts.dataSeed });
-      const run = { experiment: name, seed: opts.seed, dataSeed: opts.dataSeed, sizes: opts.sizes ?? null, learningLag: opts.learningLag ?? null, epochs: opts.epochs };
+      const run = {
+        experiment: name,
+        seed: opts.seed,
+        dataSeed: opts.dataSeed,
+        sizes: opts.sizes ?? null,
+        learningLag: opts.learningLag ?? null,
+        epochs: opts.epochs,
+      };
       let resume: FullDynamicsSnapshot | undefined;
       if (opts.save && existsSync(opts.save)) {
         resume = readSnapshot(opts.save, run);
@@ -163,15 +200,26 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       };
       const onEpoch = (s: FullDynamicsSnapshot) => {
         const c = s.curve[s.curve.length - 1];
-        process.stderr.write(`${tty ? "\n" : ""}epoch ${s.epochsDone}: validation ${(100 * c.validationAccuracy).toFixed(2)} %, test ${(100 * c.testAccuracy).toFixed(2)} % (${s.wallS.toFixed(0)} s)\n`);
+        process.stderr.write(
+          `${tty ? "\n" : ""}epoch ${s.epochsDone}: validation ${(100 * c.validationAccuracy).toFixed(2)} %, test ${(100 * c.testAccuracy).toFixed(2)} % (${s.wallS.toFixed(0)} s)\n`,
+        );
         if (opts.save) writeSnapshot(opts.save, s, run);
       };
       const o = { seed: opts.seed, sizes: opts.sizes, epochs: opts.epochs, learningLagMs: opts.learningLag, resume, onEpoch, onProgress };
       const res: ClassifyExperimentResult = name === "bars" ? barsExperiment(core, data, o) : yinyangExperiment(core, data, o);
       if (tty) process.stderr.write("\n");
-      const summary = Object.fromEntries(Object.entries(res.json).filter(([, v]) => typeof v === "number" || typeof v === "string" || (typeof v === "object" && v !== null && !Array.isArray(v) && name === "bars")));
+      const summary = Object.fromEntries(
+        Object.entries(res.json).filter(
+          ([, v]) => typeof v === "number" || typeof v === "string" || (typeof v === "object" && v !== null && !Array.isArray(v) && name === "bars"),
+        ),
+      );
       console.log(JSON.stringify(summary, null, 2));
-      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` }, null, 2) + "\n", "results");
+      if (opts.json)
+        await writeOutput(
+          opts.json,
+          JSON.stringify({ ...res.json, impl: core.impl, command: `dendritic experiment ${process.argv.slice(3).join(" ")}` }, null, 2) + "\n",
+          "results",
+        );
       const written = [opts.json].filter(Boolean) as string[];
       if (svgPath) {
         await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
@@ -188,7 +236,9 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
 
 function scfaEquivalenceCommand(): Command {
   return new Command("scfa-equivalence")
-    .description("Spiking microcircuit (Yang & Li 2022 design): angles of one window's ΔW to matched and analytic sign-concordant FA, FA and backprop, at init and after one epoch; angle against T; sign concordance")
+    .description(
+      "Spiking microcircuit (Yang & Li 2022 design): angles of one window's ΔW to matched and analytic sign-concordant FA, FA and backprop, at init and after one epoch; angle against T; sign concordance",
+    )
     .option("--json <file>", "write the results to this JSON file")
     .option("--svg <file>", "write the plot here (default: the JSON path with .svg, or scfa-equivalence.svg)")
     .option("--seed <n>", "seed of the weights, dither and shuffling", int("seed", 0), 1)
@@ -202,49 +252,70 @@ function scfaEquivalenceCommand(): Command {
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
     .addOption(threadsOption())
-    .action(async (opts: { json?: string; svg?: string; seed: number; dataset: string; arch?: number[]; rule?: string; images: number; repeats: number; load?: string; trainLimit?: number; simd?: string; impl?: string; threads: number | "auto" }) => {
-      const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
-      checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
-      const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
-      process.stderr.write(`scfa-equivalence: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
-      const data = loadDataset(opts.dataset);
-      let trainedState;
-      let model: Record<string, unknown> = opts.rule ? { rule: opts.rule } : {};
-      if (opts.load) {
-        const ckpt = await readCheckpoint(opts.load);
-        if (ckpt.kind !== "spiking") throw new ValueError(`${opts.load} holds a '${ckpt.kind}' model, not a spiking one`);
-        trainedState = ckpt.tensors;
-        const { arch: _a, steps: _s, settle: _t, maxBatch: _m, seed: _d, ...rest } = ckpt.config;
-        model = { ...rest, ...model };
-        if (!opts.arch) opts.arch = ckpt.config.arch as number[];
-      }
-      const tty = process.stderr.isTTY;
-      let last = "";
-      const res = await scfaEquivalence(core, data, {
-        arch: opts.arch,
-        seed: opts.seed,
-        images: opts.images,
-        repeats: opts.repeats,
-        trainedState,
-        trainLimit: opts.trainLimit,
-        model,
-        onProgress: (f, what) => {
-          const line = `scfa-equivalence: ${what} ${Math.floor(f * 100)}%`;
-          if (line === last) return;
-          last = line;
-          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
-        },
-      });
-      if (tty) process.stderr.write("\n");
-      const j = res.json as Record<string, unknown>;
-      const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
-      for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"]) console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
-      console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
-      const threads = core.threads;
-      core.dispose();
-      if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, threads, dataset: data.about }, null, 2) + "\n", "results");
-      await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
-      console.error(`wrote ${[opts.json, svgPath].filter(Boolean).map((p) => path.relative(process.cwd(), path.resolve(p!))).join(", ")}`);
-    });
+    .action(
+      async (opts: {
+        json?: string;
+        svg?: string;
+        seed: number;
+        dataset: string;
+        arch?: number[];
+        rule?: string;
+        images: number;
+        repeats: number;
+        load?: string;
+        trainLimit?: number;
+        simd?: string;
+        impl?: string;
+        threads: number | "auto";
+      }) => {
+        const svgPath = opts.svg ?? (opts.json ? opts.json.replace(/\.json$/i, "") + ".svg" : "scfa-equivalence.svg");
+        checkOutputPaths({ "--json": opts.json, "--svg": svgPath });
+        const core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+        process.stderr.write(`scfa-equivalence: seed ${opts.seed}, ${runtimeLabel(core)}\n`);
+        const data = loadDataset(opts.dataset);
+        let trainedState;
+        let model: Record<string, unknown> = opts.rule ? { rule: opts.rule } : {};
+        if (opts.load) {
+          const ckpt = await readCheckpoint(opts.load);
+          if (ckpt.kind !== "spiking") throw new ValueError(`${opts.load} holds a '${ckpt.kind}' model, not a spiking one`);
+          trainedState = ckpt.tensors;
+          const { arch: _a, steps: _s, settle: _t, maxBatch: _m, seed: _d, ...rest } = ckpt.config;
+          model = { ...rest, ...model };
+          if (!opts.arch) opts.arch = ckpt.config.arch as number[];
+        }
+        const tty = process.stderr.isTTY;
+        let last = "";
+        const res = await scfaEquivalence(core, data, {
+          arch: opts.arch,
+          seed: opts.seed,
+          images: opts.images,
+          repeats: opts.repeats,
+          trainedState,
+          trainLimit: opts.trainLimit,
+          model,
+          onProgress: (f, what) => {
+            const line = `scfa-equivalence: ${what} ${Math.floor(f * 100)}%`;
+            if (line === last) return;
+            last = line;
+            process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+          },
+        });
+        if (tty) process.stderr.write("\n");
+        const j = res.json as Record<string, unknown>;
+        const fmt = (rows: { init: number; trained: number }[]) => rows.map((r) => `${r.init.toFixed(1)}→${r.trained.toFixed(1)}`).join(" / ");
+        for (const k of ["angleMatched", "angleAnalytic", "angleFA", "angleBP"])
+          console.log(`${k.padEnd(14)} ${fmt(j[k] as { init: number; trained: number }[])}  (degrees per layer, init→trained)`);
+        console.log(`checks ${JSON.stringify(j.checks)}; sign concordance ${JSON.stringify(j.signConcordance)}`);
+        const threads = core.threads;
+        core.dispose();
+        if (opts.json) await writeOutput(opts.json, JSON.stringify({ ...j, impl: core.impl, threads, dataset: data.about }, null, 2) + "\n", "results");
+        await writeOutput(svgPath, await vegaLiteToSvg(res.plot), "plot");
+        console.error(
+          `wrote ${[opts.json, svgPath]
+            .filter(Boolean)
+            .map((p) => path.relative(process.cwd(), path.resolve(p!)))
+            .join(", ")}`,
+        );
+      },
+    );
 }
-

@@ -25,7 +25,8 @@ export async function main(argv: string[], lazy: LazyCommand[] = []): Promise<vo
     .showHelpAfterError()
     .enablePositionalOptions();
   // Not invoked: a placeholder with the description, so `dendritic --help` lists it.
-  for (const c of lazy) program.addCommand(argv[2] === c.name || (argv[2] === "help" && argv[3] === c.name) ? await c.load() : new Command(c.name).description(c.description));
+  for (const c of lazy)
+    program.addCommand(argv[2] === c.name || (argv[2] === "help" && argv[3] === c.name) ? await c.load() : new Command(c.name).description(c.description));
   program.addCommand(experimentCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());

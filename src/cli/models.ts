@@ -43,7 +43,7 @@ export const MODEL_VOCABULARY: Readonly<Record<string, ModelVocabulary>> = {
       sizes: "layer sizes, inputs first (default 784-500-500-10; --arch sets it)",
       eta: "learning rate of the output layer's W^up per example, batch-averaged (default 0.025; --lr sets it)",
       etaLayerFactors: "η_up of layer k = eta·factor[k−1]; null: 1 at the output, 2^(N−k+1) below (8,4,1 at depth 3) (default null)",
-      plastic: "which weight classes learn, e.g. {\"up\":true,\"ip\":true,\"pi\":false,\"down\":false} (default)",
+      plastic: 'which weight classes learn, e.g. {"up":true,"ip":true,"pi":false,"down":false} (default)',
       thresholds: "learnable thresholds on W^up and W^IP (default true)",
       initGain: "gain on Glorot-uniform initial weights (default 4)",
       topDownGain: "gain of the fixed top-down weights B over their init, before 1/ρ (default 2)",
@@ -53,10 +53,13 @@ export const MODEL_VOCABULARY: Readonly<Record<string, ModelVocabulary>> = {
       sweeps: "up/down sweeps per training example (default 1, SCBS18's single pass)",
       gSom: "nudging conductance g_som (default 0.8)",
       activation: "φ: logistic (default), softRect, relu, tanh, linear",
-      readout: "what predictions are: output rates (\"rate\", default) or output potentials (\"potential\", for regression targets)",
+      readout: 'what predictions are: output rates ("rate", default) or output potentials ("potential", for regression targets)',
     },
     config: (c) => {
-      if (c.rule !== undefined) throw new ValueError("--rule: the microcircuit has a single local plasticity rule (SCBS18; docs/model.md §1.5); choose plastic pathways with --set 'plastic={…}'");
+      if (c.rule !== undefined)
+        throw new ValueError(
+          "--rule: the microcircuit has a single local plasticity rule (SCBS18; docs/model.md §1.5); choose plastic pathways with --set 'plastic={…}'",
+        );
       const cfg: Record<string, unknown> = { seed: c.seed, maxBatch: c.maxBatch };
       if (c.arch !== undefined) cfg.sizes = c.arch;
       if (c.lr !== undefined) cfg.eta = c.lr;
@@ -97,12 +100,17 @@ export const MODEL_VOCABULARY: Readonly<Record<string, ModelVocabulary>> = {
       manhattanLr: "Batch Manhattan step (default 0.001)",
       propagation: "events (default: only rows of cells that fired) or dense (matrix products)",
       accumulation: "order of the event path's Hebbian sum: auto (default: fewer additions), spikes or errors",
-    }
+    },
   },
 };
 
 /** Builds a model configuration from the common flags (and --set values), via the kind's vocabulary. */
-export function modelConfig(kind: string, common: CommonModelOptions, given: { arch: boolean; rule: boolean; lr: boolean }, sets: Record<string, unknown>): Record<string, unknown> {
+export function modelConfig(
+  kind: string,
+  common: CommonModelOptions,
+  given: { arch: boolean; rule: boolean; lr: boolean },
+  sets: Record<string, unknown>,
+): Record<string, unknown> {
   const v = MODEL_VOCABULARY[kind];
   let cfg: Record<string, unknown>;
   if (v?.config) cfg = v.config(common);

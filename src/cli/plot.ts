@@ -17,7 +17,10 @@ function splitsArg(v: string): Split[] {
 export function plotCommand(): Command {
   return new Command("plot")
     .description("Plot learning curves (error per epoch) from 'dendritic train --json' summaries as SVG")
-    .argument("<files...>", "JSON summaries written by dendritic train --json, or sweep directories (dendritic sweep --out DIR: every finished job, coloured by configuration)")
+    .argument(
+      "<files...>",
+      "JSON summaries written by dendritic train --json, or sweep directories (dendritic sweep --out DIR: every finished job, coloured by configuration)",
+    )
     .requiredOption("--svg <file>", "write the plot here")
     .option("--splits <list>", "which error rates: val,test,train", splitsArg, ["val", "test"] as Split[])
     .option("--title <text>", "plot title")
@@ -55,20 +58,31 @@ export function plotCommand(): Command {
  */
 async function expandSweepDir(arg: string): Promise<{ file: string; run: string; group?: string }[]> {
   const self = [{ file: arg, run: path.basename(arg).replace(/\.json$/i, "") }];
-  const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(arg).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) return self;
   const recFile = path.join(arg, "sweep.json");
   let rec: { jobs?: { id: string; label: string; config?: { seed?: number } }[] };
   try {
     rec = JSON.parse(await readFile(recFile, "utf8"));
   } catch (e) {
-    throw new FormatError(`${arg}: a directory, but not a sweep directory (cannot read ${recFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new FormatError(
+      `${arg}: a directory, but not a sweep directory (cannot read ${recFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   if (!Array.isArray(rec.jobs)) throw new FormatError(`${recFile}: expected an array field 'jobs'`);
   const out: { file: string; run: string; group?: string }[] = [];
   for (const j of rec.jobs) {
     const file = path.join(arg, j.id, "summary.json");
-    if (!(await stat(file).then(() => true, () => false))) continue;
+    if (
+      !(await stat(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     out.push({ file, run: `${j.label}${j.config?.seed !== undefined ? ` seed ${j.config.seed}` : ""} (${j.id})`, group: j.label });
   }
   if (out.length === 0) throw new FormatError(`${arg}: no job of this sweep has a summary yet`);

@@ -164,7 +164,9 @@ export class RunControl {
           for (const s of [process.stdout, process.stderr]) s.on("error", () => undefined);
         }
         this.o.onStopSignal?.(sig);
-        this.safeWarn(`\n${sig === "SIGINT" ? "interrupted" : `${sig} received`}: stopping after this mini-batch (${sig === "SIGINT" ? "Ctrl-C again" : "send it again"} to quit without saving)`);
+        this.safeWarn(
+          `\n${sig === "SIGINT" ? "interrupted" : `${sig} received`}: stopping after this mini-batch (${sig === "SIGINT" ? "Ctrl-C again" : "send it again"} to quit without saving)`,
+        );
         this.o.trainer.stop();
       };
       this.handlers.set(sig, h);

@@ -8,7 +8,10 @@ export const BUILDS: ImplChoice[] = ["auto", "relaxed", "simd", "scalar"];
 /** `--simd <build>` and its hidden alias `--impl <build>`. */
 export function buildOptions(): Option[] {
   return [
-    new Option("--simd <build>", "WebAssembly build: auto (relaxed where the runtime has it, else simd, else scalar), relaxed, simd (bit-identical across machines and browsers), scalar")
+    new Option(
+      "--simd <build>",
+      "WebAssembly build: auto (relaxed where the runtime has it, else simd, else scalar), relaxed, simd (bit-identical across machines and browsers), scalar",
+    )
       .choices(BUILDS)
       .default("auto"),
     new Option("--impl <build>", "older name of --simd").choices(BUILDS).hideHelp(),

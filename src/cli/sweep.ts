@@ -43,7 +43,8 @@ async function validateJob(job: SweepJob, file: string): Promise<{ epochs: numbe
     throw new SpecError(`${file}: ${job.origin}: ${msg}`);
   }
   const model = job.config.model;
-  if (typeof model === "string" && !modelKinds().includes(model)) throw new SpecError(`${file}: ${job.origin}: unknown model '${model}'; available: ${modelKinds().join(", ")}`);
+  if (typeof model === "string" && !modelKinds().includes(model))
+    throw new SpecError(`${file}: ${job.origin}: unknown model '${model}'; available: ${modelKinds().join(", ")}`);
   return { epochs: cmd.opts().epochs as number };
 }
 
@@ -99,10 +100,15 @@ export function sweepCommand(): Command {
     .argument("<spec>", "sweep specification (.json, .yaml or .yml)")
     .option("--out <dir>", "(required) sweep directory: DIR/sweep.json and one DIR/<job id>/ per job (summary.json, log.txt, checkpoint.safetensors)")
     .addOption(new Option("--workers <n>", "jobs run at once on this machine").default(1).argParser(intArg(1, 1024)))
-    .addOption(new Option("--retries <k>", "further attempts for a job that crashed or was killed (bad settings are not retried)").default(1).argParser(intArg(0, 100)))
+    .addOption(
+      new Option("--retries <k>", "further attempts for a job that crashed or was killed (bad settings are not retried)").default(1).argParser(intArg(0, 100)),
+    )
     .addOption(new Option("--threads <n>", "threads per job (default: cores ÷ workers, when train supports --threads)").argParser(intArg(1, 1024)))
     .option("--csv <file>", "also write the summary table as CSV")
-    .option("--queue <url>", "put the jobs on a BullMQ queue in Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS) for 'dendritic worker' processes")
+    .option(
+      "--queue <url>",
+      "put the jobs on a BullMQ queue in Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS) for 'dendritic worker' processes",
+    )
     .option("--queue-name <name>", "BullMQ queue name", "dendritic")
     .option("--no-wait", "with --queue: enqueue and return without waiting for the results")
     .option("--dry-run", "list the jobs and their ids, run nothing", false)
@@ -130,7 +136,15 @@ async function runSweep(file: string, opts: SweepOpts): Promise<number> {
   const epochsOf = (j: SweepJob) => epochs.get(j.id)!;
   const records = newRecords(jobs, spec.groupLabels);
   const sweepFile = path.join(outDir, "sweep.json");
-  const rec: SweepRecord = { version: 1, name: spec.name, spec: path.resolve(file), mode: opts.queue ? "queue" : "local", updated: "", jobs: records, summary: [] };
+  const rec: SweepRecord = {
+    version: 1,
+    name: spec.name,
+    spec: path.resolve(file),
+    mode: opts.queue ? "queue" : "local",
+    updated: "",
+    jobs: records,
+    summary: [],
+  };
 
   if (opts.queue) return runQueued(jobs, rec, outDir, sweepFile, opts, epochsOf, t0);
 
@@ -181,12 +195,24 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
         alive = (e as NodeJS.ErrnoException).code === "EPERM";
       }
     }
-    if (alive || (host && host !== hostname())) throw new ValueError(`--out ${dir}: another sweep (${host} pid ${pidText}) is running in this directory (${file}); wait for it, or remove the file if it is gone`);
+    if (alive || (host && host !== hostname()))
+      throw new ValueError(
+        `--out ${dir}: another sweep (${host} pid ${pidText}) is running in this directory (${file}); wait for it, or remove the file if it is gone`,
+      );
     await rm(file, { force: true });
   }
 }
 
-async function runLocalSweep(jobs: SweepJob[], rec: SweepRecord, outDir: string, sweepFile: string, opts: SweepOpts, epochsOf: (j: SweepJob) => number, threads: number, t0: number): Promise<number> {
+async function runLocalSweep(
+  jobs: SweepJob[],
+  rec: SweepRecord,
+  outDir: string,
+  sweepFile: string,
+  opts: SweepOpts,
+  epochsOf: (j: SweepJob) => number,
+  threads: number,
+  t0: number,
+): Promise<number> {
   const records = rec.jobs;
   const already = await markFinished(jobs, records, outDir, epochsOf);
   let saving = Promise.resolve();
@@ -196,7 +222,14 @@ async function runLocalSweep(jobs: SweepJob[], rec: SweepRecord, outDir: string,
     `${jobs.length} jobs in ${new Set(jobs.map((j) => j.group)).size} configuration(s)${already ? `, ${already} already done` : ""}; ${opts.workers} worker(s)` +
       `${threads ? `, ${threads} thread(s) per job` : ""}; results in ${outDir}`,
   );
-  const stopped = await runLocal(jobs, records, outDir, { workers: opts.workers, retries: opts.retries, threads, epochs: epochsOf, changed: save, log: (l) => console.log(l) });
+  const stopped = await runLocal(jobs, records, outDir, {
+    workers: opts.workers,
+    retries: opts.retries,
+    threads,
+    epochs: epochsOf,
+    changed: save,
+    log: (l) => console.log(l),
+  });
   rec.wallS = (performance.now() - t0) / 1000;
   await save();
   return finish(rec, opts, stopped);
@@ -220,8 +253,17 @@ async function finish(rec: SweepRecord, opts: SweepOpts, stopped: boolean): Prom
 // ------------------------------------------------------------------------------------------------
 // Queue mode
 
-async function runQueued(jobs: SweepJob[], rec: SweepRecord, outDir: string, sweepFile: string, opts: SweepOpts, epochsOf: (j: SweepJob) => number, t0: number): Promise<number> {
-  if (opts.workers !== 1) throw new ValueError("--workers applies to local sweeps; with --queue start 'dendritic worker --queue …' processes (--concurrency N each)");
+async function runQueued(
+  jobs: SweepJob[],
+  rec: SweepRecord,
+  outDir: string,
+  sweepFile: string,
+  opts: SweepOpts,
+  epochsOf: (j: SweepJob) => number,
+  t0: number,
+): Promise<number> {
+  if (opts.workers !== 1)
+    throw new ValueError("--workers applies to local sweeps; with --queue start 'dendritic worker --queue …' processes (--concurrency N each)");
   const q = await import("../sweep/queue.js");
   const queueName = q.checkQueueName(opts.queueName);
   const { redis, bullmq } = await q.connect(opts.queue!);
@@ -260,7 +302,9 @@ async function runQueued(jobs: SweepJob[], rec: SweepRecord, outDir: string, swe
       `${jobs.length} jobs in ${new Set(jobs.map((j) => j.group)).size} configuration(s)${already ? `, ${already} already done` : ""}; ${added} added to queue '${queueName}' at ${rec.queue.url}; results in ${outDir}`,
     );
     if (!opts.wait) {
-      console.log(`not waiting: follow with 'dendritic sweep status ${opts.out} --queue …', results with 'dendritic sweep ${path.basename(rec.spec)} --out ${opts.out} --queue …' again`);
+      console.log(
+        `not waiting: follow with 'dendritic sweep status ${opts.out} --queue …', results with 'dendritic sweep ${path.basename(rec.spec)} --out ${opts.out} --queue …' again`,
+      );
       return 0;
     }
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
@@ -281,7 +325,9 @@ async function runQueued(jobs: SweepJob[], rec: SweepRecord, outDir: string, swe
           r.attempts = (job?.attemptsMade ?? 0) + 1;
           delete r.error;
           finished++;
-          console.log(`[${finished}/${total}] ${r.id} (${r.label}) ${describeOutcome({ status: "done", summary: s ?? {} })}${job?.returnvalue?.worker ? ` on ${job.returnvalue.worker}` : ""}`);
+          console.log(
+            `[${finished}/${total}] ${r.id} (${r.label}) ${describeOutcome({ status: "done", summary: s ?? {} })}${job?.returnvalue?.worker ? ` on ${job.returnvalue.worker}` : ""}`,
+          );
           changed = true;
         } else if (state === "failed") {
           const job = await queue.getJob(jid[i]);
@@ -375,7 +421,11 @@ async function dirStatus(dir: string): Promise<void> {
   const rows = summarise(rec.jobs).map((g) => {
     const counts: Record<string, number> = {};
     for (const j of rec.jobs) if (j.group === g.group) counts[j.status] = (counts[j.status] ?? 0) + 1;
-    return { label: g.label, counts, extra: g.mean === undefined ? undefined : `${(100 * g.mean).toFixed(2)}${g.sd === undefined ? "" : ` ± ${(100 * g.sd).toFixed(2)}`} % (n ${g.n})` };
+    return {
+      label: g.label,
+      counts,
+      extra: g.mean === undefined ? undefined : `${(100 * g.mean).toFixed(2)}${g.sd === undefined ? "" : ` ± ${(100 * g.sd).toFixed(2)}`} % (n ${g.n})`,
+    };
   });
   console.log(`${dir}: ${rec.jobs.length} jobs (${rec.mode}${rec.queue ? ` on queue '${rec.queue.name}' at ${rec.queue.url}` : ""}), updated ${rec.updated}`);
   console.log(countTable(rows, cols));
@@ -406,7 +456,9 @@ async function queueStatus(url: string, queueName: string, dir?: string): Promis
       }
     }
     const c = await queue.getJobCounts("waiting", "active", "completed", "failed", "delayed", "prioritized");
-    console.log(`queue '${name}' at ${q.redactUrl(url)}: ${c.waiting + c.prioritized + c.delayed} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`);
+    console.log(
+      `queue '${name}' at ${q.redactUrl(url)}: ${c.waiting + c.prioritized + c.delayed} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`,
+    );
     if (bySweep.size === 0) console.log(want ? `no jobs of ${want} on the queue` : "no sweep jobs on the queue");
     for (const [d, groups] of bySweep) {
       console.log(`\n${d}`);
@@ -433,25 +485,39 @@ export function workerCommand(): Command {
     .option("--queue-name <name>", "BullMQ queue name", "dendritic")
     .addOption(new Option("--concurrency <n>", "jobs this worker runs at once").default(1).argParser(intArg(1, 1024)))
     .addOption(new Option("--threads <n>", "threads per job (default: cores ÷ concurrency, when train supports --threads)").argParser(intArg(1, 1024)))
-    .addOption(new Option("--lock-duration <ms>", "a job whose worker stops renewing its lock this long is stalled and goes to another worker").default(30000).argParser(intArg(1000)))
+    .addOption(
+      new Option("--lock-duration <ms>", "a job whose worker stops renewing its lock this long is stalled and goes to another worker")
+        .default(30000)
+        .argParser(intArg(1000)),
+    )
     .addOption(new Option("--stalled-interval <ms>", "how often this worker looks for stalled jobs").default(30000).argParser(intArg(1000)))
     .addOption(new Option("--max-stalled <n>", "a job that stalls more often than this fails").default(3).argParser(intArg(0, 1000)))
-    .action(async (opts: { queue: string; queueName: string; concurrency: number; threads?: number; lockDuration: number; stalledInterval: number; maxStalled: number }) => {
-      const { runWorker, checkQueueName } = await import("../sweep/queue.js");
-      const has = trainHasThreads();
-      if (opts.threads && !has) throw new ValueError("--threads: this version of 'dendritic train' has no --threads option");
-      const threads = opts.threads ?? (has ? threadsPerJob(availableParallelism(), opts.concurrency) : 0);
-      const over = oversubscribed(opts.concurrency, threads, availableParallelism(), "concurrent jobs");
-      if (over) console.error(over);
-      process.exitCode = await runWorker({
-        url: opts.queue,
-        queueName: checkQueueName(opts.queueName),
-        concurrency: opts.concurrency,
-        threads,
-        lockDurationMs: opts.lockDuration,
-        stalledIntervalMs: opts.stalledInterval,
-        maxStalledCount: opts.maxStalled,
-        log: (l) => console.log(`${new Date().toISOString()} ${l}`),
-      });
-    });
+    .action(
+      async (opts: {
+        queue: string;
+        queueName: string;
+        concurrency: number;
+        threads?: number;
+        lockDuration: number;
+        stalledInterval: number;
+        maxStalled: number;
+      }) => {
+        const { runWorker, checkQueueName } = await import("../sweep/queue.js");
+        const has = trainHasThreads();
+        if (opts.threads && !has) throw new ValueError("--threads: this version of 'dendritic train' has no --threads option");
+        const threads = opts.threads ?? (has ? threadsPerJob(availableParallelism(), opts.concurrency) : 0);
+        const over = oversubscribed(opts.concurrency, threads, availableParallelism(), "concurrent jobs");
+        if (over) console.error(over);
+        process.exitCode = await runWorker({
+          url: opts.queue,
+          queueName: checkQueueName(opts.queueName),
+          concurrency: opts.concurrency,
+          threads,
+          lockDurationMs: opts.lockDuration,
+          stalledIntervalMs: opts.stalledInterval,
+          maxStalledCount: opts.maxStalled,
+          log: (l) => console.log(`${new Date().toISOString()} ${l}`),
+        });
+      },
+    );
 }

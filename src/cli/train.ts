@@ -47,7 +47,8 @@ function archArg(v: string): number[] {
 function pairArg(v: string): [number, number] {
   const p = v.split(",");
   const a = p.map(Number);
-  if (p.length !== 2 || p.some((s) => s.trim() === "") || !a.every(Number.isFinite)) throw new InvalidArgumentError("expected two numbers separated by a comma, e.g. 0,1");
+  if (p.length !== 2 || p.some((s) => s.trim() === "") || !a.every(Number.isFinite))
+    throw new InvalidArgumentError("expected two numbers separated by a comma, e.g. 0,1");
   return [a[0], a[1]];
 }
 
@@ -155,7 +156,15 @@ function explicit(cmd: Command, name: string): boolean {
 }
 
 /** The run settings used when neither a flag nor a loaded checkpoint gives one. */
-const RUN_DEFAULTS: RunDefaults = { model: "microcircuit", dataset: "mnist-small", dataSeed: 1, batchSize: 10, seed: 1, shuffle: true, schedule: { kind: "constant" } };
+const RUN_DEFAULTS: RunDefaults = {
+  model: "microcircuit",
+  dataset: "mnist-small",
+  dataSeed: 1,
+  batchSize: 10,
+  seed: 1,
+  shuffle: true,
+  schedule: { kind: "constant" },
+};
 
 export function trainCommand(): Command {
   const cmd = new Command("train")
@@ -163,13 +172,31 @@ export function trainCommand(): Command {
     .addOption(new Option("--model <kind>", "model kind (registered: see below)").default(RUN_DEFAULTS.model))
     .option("--rule <rule>", "learning rule, for models that have several (mlp: bp, fa, dfa, usf, frsf, brsf; spiking: scfa-frsf, scfa-usf, scfa-brsf, fa, bp)")
     .addOption(new Option("--dataset <name>", `data set: ${DATASET_NAMES.join(", ")}`).default(RUN_DEFAULTS.dataset))
-    .addOption(new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(RUN_DEFAULTS.dataSeed).argParser(intArg(0, 2 ** 32 - 1)))
-    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)))
-    .addOption(new Option("--arch <sizes>", "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)").argParser(archArg))
-    .addOption(new Option("--epochs <n>", "total epochs (a resumed run continues up to this number; default 10, yinyang 100, teacher 20)").default(10).argParser(intArg(0)))
+    .addOption(
+      new Option("--data-seed <n>", "seed of generated data sets (bars, yinyang, teacher)").default(RUN_DEFAULTS.dataSeed).argParser(intArg(0, 2 ** 32 - 1)),
+    )
+    .addOption(
+      new Option("--classes <n>", "idx:DIR: number of classes (default: the largest label + 1, at least 10; EMNIST letters 27)").argParser(intArg(2, 256)),
+    )
+    .addOption(
+      new Option(
+        "--arch <sizes>",
+        "layer sizes, inputs first (default: the model's own when it fits the data set, else inputs-500-500-outputs; bars/yinyang 30 hidden, teacher 50)",
+      ).argParser(archArg),
+    )
+    .addOption(
+      new Option("--epochs <n>", "total epochs (a resumed run continues up to this number; default 10, yinyang 100, teacher 20)")
+        .default(10)
+        .argParser(intArg(0)),
+    )
     .addOption(new Option("--batch <n>", "mini-batch size (default 10, SCBS18; microcircuit on yinyang 1)").argParser(intArg(1, 65536)))
     .addOption(new Option("--lr <x>", "global learning rate (model-specific meaning; see the model's options)").argParser(positiveNumber))
-    .addOption(new Option("--lr-schedule <s>", "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA | milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1) (default constant)").argParser(scheduleArg))
+    .addOption(
+      new Option(
+        "--lr-schedule <s>",
+        "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA | milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1) (default constant)",
+      ).argParser(scheduleArg),
+    )
     .addOption(new Option("--patience <n>", "early stopping: stop after n epochs without a better validation error").argParser(intArg(1)))
     .addOption(new Option("--seed <n>", "seed of the model initialisation and of shuffling (default 1)").argParser(intArg(0, 2 ** 32 - 1)))
     .option("--no-shuffle", "present training examples in file order every epoch")
@@ -183,7 +210,11 @@ export function trainCommand(): Command {
     .option("--load <file>", "start from a checkpoint: resumes its run (epoch, shuffling, schedule) unless --reset-trainer")
     .option("--reset-trainer", "with --load: use only the checkpoint's weights and start at epoch 0", false)
     .option("--json <file>", "write a JSON summary (status, testError, valError, epochs, examplesPerS, wallS, …), updated every epoch")
-    .addOption(new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none").choices(["auto", "bar", "lines", "none"]).default("auto"))
+    .addOption(
+      new Option("--progress <mode>", "progress display: auto (bar on a TTY, else lines), bar, lines, none")
+        .choices(["auto", "bar", "lines", "none"])
+        .default("auto"),
+    )
     .addOption(new Option("--monitor-every <k>", "estimate the running training error on every k-th batch (0: off)").default(10).argParser(intArg(0)))
     .addOption(buildOptions()[0])
     .addOption(buildOptions()[1])
@@ -321,7 +352,11 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       console.log(
         `${model.kind}${arch0 ? " " + arch0.join("-") : ""} on ${dataset.about}; batch ${batchSize}, ${shuffle ? `shuffled (seed ${seed})` : "not shuffled"}, ` +
           `${runtimeLabel(core)}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}` +
-          (dsDefaults ? `; ${datasetName} defaults: ${epochs} epochs${Object.entries(fromDataset).map(([k, v]) => `, ${k} ${JSON.stringify(v)}`).join("")}` : ""),
+          (dsDefaults
+            ? `; ${datasetName} defaults: ${epochs} epochs${Object.entries(fromDataset)
+                .map(([k, v]) => `, ${k} ${JSON.stringify(v)}`)
+                .join("")}`
+            : ""),
       );
     }
 
@@ -335,9 +370,22 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       json: opts.json,
       every: opts.checkpointEvery,
       extra,
-      describe: () => ({ modelConfig: model.config(), datasetAbout: dataset.about, impl: core.impl, threads: core.threads, batchSize, seed, shuffle, schedule, wallS: (performance.now() - t0) / 1000 }),
+      describe: () => ({
+        modelConfig: model.config(),
+        datasetAbout: dataset.about,
+        impl: core.impl,
+        threads: core.threads,
+        batchSize,
+        seed,
+        shuffle,
+        schedule,
+        wallS: (performance.now() - t0) / 1000,
+      }),
       onStopSignal: () => reporter.stopBar(),
-      chanceError: dataset.task === "classification" && dataset.train.labels ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize) : undefined,
+      chanceError:
+        dataset.task === "classification" && dataset.train.labels
+          ? chanceError(dataset.train.labels, Math.min(limit ?? dataset.train.n, dataset.train.n), dataset.outputSize)
+          : undefined,
     });
     // The epoch's line after the run control's listener has written the epoch's checkpoint and
     // summary: once a line is printed, what it reports is on disk.
@@ -405,7 +453,9 @@ export function evalCommand(): Command {
     .requiredOption("--load <file>", "checkpoint (safetensors) to evaluate")
     .option("--dataset <name>", `data set (default: the one it was trained on): ${DATASET_NAMES.join(", ")}`)
     .addOption(new Option("--data-seed <n>", "seed of generated data sets (default: the checkpoint's)").argParser(intArg(0, 2 ** 32 - 1)))
-    .addOption(new Option("--classes <n>", "idx:DIR: number of classes (default: the checkpoint's, else the largest label + 1, at least 10)").argParser(intArg(2, 256)))
+    .addOption(
+      new Option("--classes <n>", "idx:DIR: number of classes (default: the checkpoint's, else the largest label + 1, at least 10)").argParser(intArg(2, 256)),
+    )
     .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
     .addOption(new Option("--pixel-range <lo,hi>", "scale image bytes 0…255 to lo…hi (default: what the checkpoint was trained with)").argParser(pairArg))
     .addOption(new Option("--one-hot <off,on>", "also report MSE against one-hot targets with these values").argParser(pairArg))
@@ -431,8 +481,20 @@ export function evalCommand(): Command {
         const t = performance.now();
         const r = trainer.evaluate(opts.split, true);
         const seconds = (performance.now() - t) / 1000;
-        const result = { checkpoint: opts.load, dataset: dataset.name, split: opts.split, ...r, examplesPerS: r.n / seconds, modelConfig: ckpt.config, impl: core.impl, threads: core.threads };
-        if (r.error !== undefined) console.log(`${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${runtimeLabel(core)})`);
+        const result = {
+          checkpoint: opts.load,
+          dataset: dataset.name,
+          split: opts.split,
+          ...r,
+          examplesPerS: r.n / seconds,
+          modelConfig: ckpt.config,
+          impl: core.impl,
+          threads: core.threads,
+        };
+        if (r.error !== undefined)
+          console.log(
+            `${dataset.name} ${opts.split}: error ${(100 * r.error).toFixed(2)}% (accuracy ${(100 * (1 - r.error)).toFixed(2)}%) on ${r.n} examples (${runtimeLabel(core)})`,
+          );
         if (r.mse !== undefined) console.log(`${dataset.name} ${opts.split}: MSE ${r.mse.toPrecision(4)} on ${r.n} examples (${runtimeLabel(core)})`);
         if (r.confusion) {
           console.log("confusion matrix (rows: true class, columns: predicted):");

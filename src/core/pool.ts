@@ -4,7 +4,24 @@
 // block of shared memory and the workers wait on an atomic in WebAssembly (assembly/kernels/pool.ts).
 // Messages are used only to start the workers and to report that they are ready.
 import { DendriticError, DisposedError } from "./errors.js";
-import { CLAIMS, HEADER, MSG, MSG_MAX, S_SPINS, S_ACTIVE, S_EXIT, S_FAULT, S_GEN, S_JOB, S_LABEL_LAYER, S_LABEL_NAME, S_MSG_LEN, S_SCRATCH, S_STEAL, THREAD_SCRATCH } from "./pool-layout.js";
+import {
+  CLAIMS,
+  HEADER,
+  MSG,
+  MSG_MAX,
+  S_SPINS,
+  S_ACTIVE,
+  S_EXIT,
+  S_FAULT,
+  S_GEN,
+  S_JOB,
+  S_LABEL_LAYER,
+  S_LABEL_NAME,
+  S_MSG_LEN,
+  S_SCRATCH,
+  S_STEAL,
+  THREAD_SCRATCH,
+} from "./pool-layout.js";
 
 /**
  * Spins on an atomic before a waiting thread sleeps in memory.atomic.wait32: long enough that a
@@ -92,7 +109,10 @@ const isNode = typeof process !== "undefined" && typeof process.versions?.node =
 /** Whether this runtime can share WebAssembly memory with workers (browsers: cross-origin isolated pages only). */
 export function sharedMemoryAvailable(): { ok: boolean; why?: string } {
   if (typeof SharedArrayBuffer === "undefined") {
-    return { ok: false, why: isNode ? "SharedArrayBuffer is missing" : "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)" };
+    return {
+      ok: false,
+      why: isNode ? "SharedArrayBuffer is missing" : "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)",
+    };
   }
   if (!isNode && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return { ok: false, why: "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)" };

@@ -23,6 +23,9 @@ export function checkExamples(op: string, field: string, values: ArrayLike<numbe
   const want = n * width;
   if (values.length === want) return;
   const unit = width === 1 ? "" : ` × ${width}`;
-  const more = values.length > want && values.length % width === 0 ? `: that is ${values.length / width} examples — pass n = ${values.length / width}, or ${field}.subarray(0, ${want}) for the first ${n}` : "";
+  const more =
+    values.length > want && values.length % width === 0
+      ? `: that is ${values.length / width} examples — pass n = ${values.length / width}, or ${field}.subarray(0, ${want}) for the first ${n}`
+      : "";
   throw new ShapeError(`${op}: ${field} holds ${values.length} values, expected n${unit} = ${want}${more}`);
 }

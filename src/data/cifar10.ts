@@ -26,9 +26,7 @@ export interface Cifar10Part {
 /** Parses one CIFAR-10 binary file; errors name the file, its length, or the bad record. */
 export function parseCifar10(bytes: Uint8Array, file: string): Cifar10Part {
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD !== 0) {
-    throw new FormatError(
-      `${file}: ${bytes.length} bytes is not a whole number of CIFAR-10 records (${CIFAR10_RECORD} bytes each: 1 label + 3 072 pixels)`,
-    );
+    throw new FormatError(`${file}: ${bytes.length} bytes is not a whole number of CIFAR-10 records (${CIFAR10_RECORD} bytes each: 1 label + 3 072 pixels)`);
   }
   const n = bytes.length / CIFAR10_RECORD;
   const pixels = new Uint8Array(n * CIFAR10_PIXELS);

@@ -62,8 +62,7 @@ export function parseIdx(bytes: Uint8Array, kind: IdxKind, name: string): IdxIma
   const have = bytes.length - headerLen;
   if (have !== payload) {
     throw new FormatError(
-      `${name}: header says ${dims.join("×")} = ${payload} bytes, file has ${have}` +
-        (have < payload ? " (truncated)" : " (trailing bytes)"),
+      `${name}: header says ${dims.join("×")} = ${payload} bytes, file has ${have}` + (have < payload ? " (truncated)" : " (trailing bytes)"),
     );
   }
   const data = bytes.subarray(headerLen);
@@ -122,7 +121,9 @@ export function idxDeclaredSize(head: Uint8Array): number | undefined {
 export function checkIdxDeclaredSize(declared: number, compressedBytes: number, name: string): void {
   const most = MAX_DEFLATE_RATIO * compressedBytes + 4096;
   if (declared > most) {
-    throw new FormatError(`${name}: the IDX header declares ${declared} bytes, more than ${compressedBytes} bytes of gzip data can hold (deflate expands at most ${MAX_DEFLATE_RATIO}×); corrupt header`);
+    throw new FormatError(
+      `${name}: the IDX header declares ${declared} bytes, more than ${compressedBytes} bytes of gzip data can hold (deflate expands at most ${MAX_DEFLATE_RATIO}×); corrupt header`,
+    );
   }
 }
 

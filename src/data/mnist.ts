@@ -52,7 +52,9 @@ export function datasetFromIdx(name: string, idx: IdxSet, options: IdxDatasetOpt
   checkLabels(sl.labels, classes, names.testLabels);
   const V = options.validation ?? Math.min(5000, Math.floor(ti.count / 12));
   if (!Number.isInteger(V) || V < 0 || V > ti.count - 1) {
-    throw new ValueError(`validation size must be an integer in [0, ${ti.count - 1}] (${names.trainImages} has ${ti.count} images, at least one must remain for training), got ${V}`);
+    throw new ValueError(
+      `validation size must be an integer in [0, ${ti.count - 1}] (${names.trainImages} has ${ti.count} images, at least one must remain for training), got ${V}`,
+    );
   }
   const D = ti.rows * ti.cols;
   const T = ti.count - V;
@@ -212,5 +214,6 @@ export async function fetchMnistSmall(base: string | URL, options: { signal?: Ab
 /** Throws unless a data set's input size is what a model expects. */
 export function checkInputSize(d: Dataset, inputSize: number, outputSize: number): void {
   if (d.inputSize !== inputSize) throw new ValueError(`data set ${d.name} has ${d.inputSize} inputs, the model expects ${inputSize}`);
-  if (d.outputSize !== outputSize) throw new ValueError(`data set ${d.name} has ${d.outputSize} ${d.task === "classification" ? "classes" : "targets"}, the model has ${outputSize} outputs`);
+  if (d.outputSize !== outputSize)
+    throw new ValueError(`data set ${d.name} has ${d.outputSize} ${d.task === "classification" ? "classes" : "targets"}, the model has ${outputSize} outputs`);
 }

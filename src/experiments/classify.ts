@@ -90,11 +90,22 @@ export function fullDynamicsOptions(sizes: number[], seed: number, r: FullDynami
   if (r.etaUp.length !== N) throw new ValueError(`recipe.etaUp needs ${N} entries (one per layer), got ${r.etaUp.length}`);
   if (r.etaIP.length !== N - 1) throw new ValueError(`recipe.etaIP needs ${N - 1} entries (one per hidden layer), got ${r.etaIP.length}`);
   return {
-    sizes, seed, maxBatch, activation: "logistic", gA: r.gA, gSom: r.gSom, sigma: 0,
+    sizes,
+    seed,
+    maxBatch,
+    activation: "logistic",
+    gA: r.gA,
+    gSom: r.gSom,
+    sigma: 0,
     eta: { up: r.etaUp, ip: r.etaIP, pi: 0, down: 0 },
     plastic: { up: true, ip: true, pi: false, down: false },
     thresholds: { up: true, ip: true },
-    init: { up: { dist: "uniform", scale: r.initUp }, down: { dist: "uniform", scale: 1 }, ip: { dist: "uniform", scale: r.initUp }, pi: { dist: "uniform", scale: 1 } },
+    init: {
+      up: { dist: "uniform", scale: r.initUp },
+      down: { dist: "uniform", scale: 1 },
+      ip: { dist: "uniform", scale: r.initUp },
+      pi: { dist: "uniform", scale: 1 },
+    },
     start: "selfPredicting",
     learningLagMs: r.learningLagMs,
   };
@@ -159,7 +170,14 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
     if (o.resume) net.importState(o.resume.state);
     const t0 = performance.now();
     const wall = () => wallBefore + (performance.now() - t0) / 1000;
-    const record = () => curve.push({ pattern: patterns, epoch: patterns / data.train.n, validationAccuracy: accuracy(data.validation), testAccuracy: accuracy(data.test), wallS: wall() });
+    const record = () =>
+      curve.push({
+        pattern: patterns,
+        epoch: patterns / data.train.n,
+        validationAccuracy: accuracy(data.validation),
+        testAccuracy: accuracy(data.test),
+        wallS: wall(),
+      });
     if (curve.length === 0) record();
 
     const x = data.train.x as Float32Array;
@@ -191,10 +209,17 @@ export function trainFullDynamics(core: Core, data: Dataset, o: FullDynamicsOpti
     wallBefore = wall();
     return {
       json: {
-        dataset: data.name, datasetAbout: data.about, network: sizes.join("-"), seed, epochs: o.epochs, patterns,
+        dataset: data.name,
+        datasetAbout: data.about,
+        network: sizes.join("-"),
+        seed,
+        epochs: o.epochs,
+        patterns,
         simulatedS: (patterns * 100) / 1000,
-        testAccuracy: last.testAccuracy, validationAccuracy: last.validationAccuracy,
-        bestValidationEpoch: best.epoch, testAccuracyAtBestValidation: best.testAccuracy,
+        testAccuracy: last.testAccuracy,
+        validationAccuracy: last.validationAccuracy,
+        bestValidationEpoch: best.epoch,
+        testAccuracyAtBestValidation: best.testAccuracy,
         firstPerfectTest: first100 ? { pattern: first100.pattern, epoch: first100.epoch, wallS: first100.wallS } : null,
         wallS: wallBefore,
         recipe: r,
@@ -231,8 +256,12 @@ export function accuracyPlot(title: string, curve: CurvePoint[]): Record<string,
     { pattern: c.pattern, split: "test", accuracy: c.testAccuracy },
   ]);
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: 480, height: 260, title,
-    data: { values }, mark: { type: "line", point: true },
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: 480,
+    height: 260,
+    title,
+    data: { values },
+    mark: { type: "line", point: true },
     encoding: {
       x: { field: "pattern", type: "quantitative", title: "training patterns (100 ms each)" },
       y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { zero: false } },
@@ -263,14 +292,23 @@ export function decisionRegionPlot(title: string, classify: (x: Float32Array, n:
   const points = Array.from({ length: test.n }, (_, k) => ({ x: tx[k * 4], y: tx[k * 4 + 1], cls: names[test.labels![k]] }));
   const scale = { domain: names, range: ["#4c78a8", "#f58518", "#54a24b"] };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: 360, height: 360, title,
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: 360,
+    height: 360,
+    title,
     layer: [
       {
-        data: { values: region }, mark: { type: "square", size: 36, opacity: 0.35 },
-        encoding: { x: { field: "x", type: "quantitative", scale: { domain: [0, 1] } }, y: { field: "y", type: "quantitative", scale: { domain: [0, 1] } }, color: { field: "cls", type: "nominal", scale, title: "predicted region / true class" } },
+        data: { values: region },
+        mark: { type: "square", size: 36, opacity: 0.35 },
+        encoding: {
+          x: { field: "x", type: "quantitative", scale: { domain: [0, 1] } },
+          y: { field: "y", type: "quantitative", scale: { domain: [0, 1] } },
+          color: { field: "cls", type: "nominal", scale, title: "predicted region / true class" },
+        },
       },
       {
-        data: { values: points }, mark: { type: "circle", size: 10, opacity: 0.9 },
+        data: { values: points },
+        mark: { type: "circle", size: 10, opacity: 0.9 },
         encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, color: { field: "cls", type: "nominal", scale } },
       },
     ],
@@ -303,8 +341,15 @@ export interface ClassifyExperimentResult {
 export function barsExperiment(core: Core, data: Dataset, o: ClassifyExperimentOptions = {}): ClassifyExperimentResult {
   const sizes = o.sizes ?? [data.inputSize, 30, data.outputSize];
   const r = trainFullDynamics(core, data, {
-    sizes, seed: o.seed, epochs: o.epochs ?? 5, evalEvery: 300, stopAtTestAccuracy: 1,
-    recipe: o.learningLagMs === undefined ? {} : { learningLagMs: o.learningLagMs }, resume: o.resume, onEpoch: o.onEpoch, onProgress: o.onProgress,
+    sizes,
+    seed: o.seed,
+    epochs: o.epochs ?? 5,
+    evalEvery: 300,
+    stopAtTestAccuracy: 1,
+    recipe: o.learningLagMs === undefined ? {} : { learningLagMs: o.learningLagMs },
+    resume: o.resume,
+    onEpoch: o.onEpoch,
+    onProgress: o.onProgress,
   });
   try {
     return { json: { experiment: "bars", ...r.json }, plot: accuracyPlot(`Bars ${sizes.join("-")}, full dynamics`, r.json.curve as CurvePoint[]), plots: {} };
@@ -317,8 +362,13 @@ export function barsExperiment(core: Core, data: Dataset, o: ClassifyExperimentO
 export function yinyangExperiment(core: Core, data: Dataset, o: ClassifyExperimentOptions = {}): ClassifyExperimentResult {
   const sizes = o.sizes ?? [data.inputSize, 30, data.outputSize];
   const r = trainFullDynamics(core, data, {
-    sizes, seed: o.seed, epochs: o.epochs ?? 10,
-    recipe: o.learningLagMs === undefined ? {} : { learningLagMs: o.learningLagMs }, resume: o.resume, onEpoch: o.onEpoch, onProgress: o.onProgress,
+    sizes,
+    seed: o.seed,
+    epochs: o.epochs ?? 10,
+    recipe: o.learningLagMs === undefined ? {} : { learningLagMs: o.learningLagMs },
+    resume: o.resume,
+    onEpoch: o.onEpoch,
+    onProgress: o.onProgress,
   });
   try {
     const title = `Yin-Yang ${sizes.join("-")}, full dynamics: test accuracy ${(100 * (r.json.testAccuracy as number)).toFixed(1)} %`;

@@ -70,8 +70,12 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
   const patterns = o.patterns ?? 10000;
   assertInt(patterns, "patterns", 20);
   const net = new Microcircuit(core, {
-    sizes: [30, 20, 10], seed, sigma: SCBS18.sigma, init: { up: U(1), down: U(1), ip: U(1), pi: U(1) },
-    plastic: { up: false, down: false, ip: true, pi: true }, eta: { ip: SCBS18.etaIPSps, pi: SCBS18.etaPISps },
+    sizes: [30, 20, 10],
+    seed,
+    sigma: SCBS18.sigma,
+    init: { up: U(1), down: U(1), ip: U(1), pi: U(1) },
+    plastic: { up: false, down: false, ip: true, pi: true },
+    eta: { ip: SCBS18.etaIPSps, pi: SCBS18.etaPISps },
   });
   try {
     const perPattern = 10;
@@ -93,15 +97,27 @@ export function spsExperiment(core: Core, o: ExperimentOptions = {}): Experiment
     for (let p = 0; p < patterns; p += p < 200 ? 1 : 10) trace.push({ pattern: p + 1, timeS: ((p + 1) * SCBS18.presentMs) / 1000, apical: perPat[p] });
     return {
       json: {
-        experiment: "sps", network: "30-20-10", seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
-        apicalInitial, apicalFinal, ratio: apicalInitial / apicalFinal,
+        experiment: "sps",
+        network: "30-20-10",
+        seed,
+        patterns,
+        simulatedS: (patterns * SCBS18.presentMs) / 1000,
+        apicalInitial,
+        apicalFinal,
+        ratio: apicalInitial / apicalFinal,
         patternsToTenfold: crossing < 0 ? null : crossing + 1,
-        eulerSteps: patterns * STEPS, wallS, eulerStepsPerS: (patterns * STEPS) / wallS,
-        protocol: "W^up, B frozen; W^IP (η 0.0002375), W^PI (η 0.0005) plastic; σ 0.1; inputs U(0,1), 100 ms each, no target; apical = mean |v^A| of layer 1, per pattern",
+        eulerSteps: patterns * STEPS,
+        wallS,
+        eulerStepsPerS: (patterns * STEPS) / wallS,
+        protocol:
+          "W^up, B frozen; W^IP (η 0.0002375), W^PI (η 0.0005) plastic; σ 0.1; inputs U(0,1), 100 ms each, no target; apical = mean |v^A| of layer 1, per pattern",
         trace,
       },
       plot: {
-        $schema: VL, width: 480, height: 280, title: "Learning the self-predicting state (30-20-10)",
+        $schema: VL,
+        width: 480,
+        height: 280,
+        title: "Learning the self-predicting state (30-20-10)",
         data: { values: trace },
         mark: { type: "line", strokeWidth: 1 },
         encoding: {
@@ -126,7 +142,11 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
   const patterns = o.patterns ?? 300;
   assertInt(patterns, "patterns", 2);
   const options: MicrocircuitOptions = {
-    sizes: [30, 20, 10], seed, sigma: SCBS18.sigma, init: { up: U(1), down: U(1), ip: U(1), pi: U(1) }, start: "selfPredicting",
+    sizes: [30, 20, 10],
+    seed,
+    sigma: SCBS18.sigma,
+    init: { up: U(1), down: U(1), ip: U(1), pi: U(1) },
+    start: "selfPredicting",
     eta: { up: [SCBS18.etaUpHidden, SCBS18.etaUpOutput], ip: SCBS18.etaIPTask, pi: SCBS18.etaPISps },
   };
   const net = new Microcircuit(core, options);
@@ -154,22 +174,43 @@ export function associationExperiment(core: Core, o: ExperimentOptions = {}): Ex
     const below = rmseTrace.find((r) => r.rmse < 0.01);
     return {
       json: {
-        experiment: "association", network: "30-20-10", seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
-        rmseInitial: rmseTrace[0].rmse, rmseFinal, timeToRmse001S: below ? below.timeS : null, wallS,
-        protocol: "exact SPS start; one input U(0,1), one target potential U(-1,1); 10 ms free, then target on; η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0005; σ 0.1; rmse of the free-running (σ = 0 steady-state) output potential to the target",
+        experiment: "association",
+        network: "30-20-10",
+        seed,
+        patterns,
+        simulatedS: (patterns * SCBS18.presentMs) / 1000,
+        rmseInitial: rmseTrace[0].rmse,
+        rmseFinal,
+        timeToRmse001S: below ? below.timeS : null,
+        wallS,
+        protocol:
+          "exact SPS start; one input U(0,1), one target potential U(-1,1); 10 ms free, then target on; η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0005; σ 0.1; rmse of the free-running (σ = 0 steady-state) output potential to the target",
         rmseTrace,
         apicalTrace,
       },
       plot: {
-        $schema: VL, title: "Single association from the self-predicting state (30-20-10)",
+        $schema: VL,
+        title: "Single association from the self-predicting state (30-20-10)",
         vconcat: [
           {
-            width: 480, height: 180, data: { values: apicalTrace.filter((r) => r.timeS <= 2) }, mark: { type: "line", strokeWidth: 1 },
-            encoding: { x: { field: "timeS", type: "quantitative", title: "time (s); target on at 0" }, y: { field: "apical", type: "quantitative", title: "mean |v^A| (layer 1)" } },
+            width: 480,
+            height: 180,
+            data: { values: apicalTrace.filter((r) => r.timeS <= 2) },
+            mark: { type: "line", strokeWidth: 1 },
+            encoding: {
+              x: { field: "timeS", type: "quantitative", title: "time (s); target on at 0" },
+              y: { field: "apical", type: "quantitative", title: "mean |v^A| (layer 1)" },
+            },
           },
           {
-            width: 480, height: 180, data: { values: rmseTrace }, mark: "line",
-            encoding: { x: { field: "timeS", type: "quantitative", title: "time (s)" }, y: { field: "rmse", type: "quantitative", title: "free-running output RMSE", scale: { type: "log" } } },
+            width: 480,
+            height: 180,
+            data: { values: rmseTrace },
+            mark: "line",
+            encoding: {
+              x: { field: "timeS", type: "quantitative", title: "time (s)" },
+              y: { field: "rmse", type: "quantitative", title: "free-running output RMSE", scale: { type: "log" } },
+            },
           },
         ],
       },
@@ -211,7 +252,10 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
   const test = Array.from({ length: 200 }, () => uniformVec(rng, 30));
   const testY = test.map(teacher);
   const base: MicrocircuitOptions = {
-    sizes: [30, 50, 10], seed, sigma: SCBS18.sigmaRegression, init: { up: U(0.1), down: U(topDownScale), ip: U(0.1), pi: U(0.1) },
+    sizes: [30, 50, 10],
+    seed,
+    sigma: SCBS18.sigmaRegression,
+    init: { up: U(0.1), down: U(topDownScale), ip: U(0.1), pi: U(0.1) },
     eta: { up: [SCBS18.etaUpHidden, SCBS18.etaUpOutput], ip: SCBS18.etaIPTask, pi: SCBS18.etaPIRegression },
   };
   const shallowOpts: MicrocircuitOptions = { ...base, eta: { ...base.eta, up: [0, SCBS18.etaUpOutput] } };
@@ -249,22 +293,39 @@ export function regressionExperiment(core: Core, o: ExperimentOptions = {}): Exp
     const targetVar = (() => {
       let s = 0;
       let s2 = 0;
-      for (const y of testY) for (const v of y) { s += v; s2 += v * v; }
+      for (const y of testY)
+        for (const v of y) {
+          s += v;
+          s2 += v * v;
+        }
       const n = testY.length * 10;
       return s2 / n - (s / n) ** 2;
     })();
     return {
       json: {
-        experiment: "regression", teacher: "30-20-10 soft rectifier (γ 0.1, β 1, θ 3), weights U(-2, 2)", student: "30-50-10 logistic",
-        seed, patterns, simulatedS: (patterns * SCBS18.presentMs) / 1000,
-        testMSE: last("microcircuit"), shallowTestMSE: last("shallow (output layer only)"), initialTestMSE: curve[0].testMSE, targetVariance: targetVar, wallS,
+        experiment: "regression",
+        teacher: "30-20-10 soft rectifier (γ 0.1, β 1, θ 3), weights U(-2, 2)",
+        student: "30-50-10 logistic",
+        seed,
+        patterns,
+        simulatedS: (patterns * SCBS18.presentMs) / 1000,
+        testMSE: last("microcircuit"),
+        shallowTestMSE: last("shallow (output layer only)"),
+        initialTestMSE: curve[0].testMSE,
+        targetVariance: targetVar,
+        wallS,
         topDownScale,
-        protocol: "σ 0.3; student weights U(-0.1, 0.1), B fixed U(-topDownScale, topDownScale); η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
+        protocol:
+          "σ 0.3; student weights U(-0.1, 0.1), B fixed U(-topDownScale, topDownScale); η_up 0.0011875/0.0005, η_IP 0.0011875, η_PI 0.0059375; control: η_up of the hidden layer 0; test: 200 inputs, σ = 0 steady-state output potential vs teacher output",
         curve,
       },
       plot: {
-        $schema: VL, width: 480, height: 280, title: "Nonlinear regression: student 30-50-10 learns a 30-20-10 teacher",
-        data: { values: curve }, mark: "line",
+        $schema: VL,
+        width: 480,
+        height: 280,
+        title: "Nonlinear regression: student 30-50-10 learns a 30-20-10 teacher",
+        data: { values: curve },
+        mark: "line",
         encoding: {
           x: { field: "pattern", type: "quantitative", title: "training patterns (100 ms each)" },
           y: { field: "testMSE", type: "quantitative", title: "test MSE", scale: { type: "log" } },
@@ -298,7 +359,15 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
   gSoms.forEach((gSom, gi) => {
     for (const regime of ["symmetric B (vs backprop)", "random B (vs feedback alignment)"]) {
       const symmetric = regime.startsWith("symmetric");
-      const net = new Microcircuit(core, { sizes, seed, sigma: 0, gSom, topDown: symmetric ? "symmetric" : "random", start: "selfPredicting", init: { up: U(1), down: U(1), ip: U(1), pi: U(1) } });
+      const net = new Microcircuit(core, {
+        sizes,
+        seed,
+        sigma: 0,
+        gSom,
+        topDown: symmetric ? "symmetric" : "random",
+        start: "selfPredicting",
+        init: { up: U(1), down: U(1), ip: U(1), pi: U(1) },
+      });
       const rng = new SplitMix32(seed + 5000);
       let s = 0;
       for (let i = 0; i < samples; i++) {
@@ -318,14 +387,26 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
   const f = steadyFactors({ ...SCBS18, gSom: weakGSom });
   return {
     json: {
-      experiment: "alignment", network: sizes.join("-"), seed, samples, gSomWeak: weakGSom, lambdaOutWeak: f.lambdaOut,
-      angleBP, angleFA, wallS: (performance.now() - t0) / 1000,
-      protocol: "exact SPS, U(-1,1) weights, σ 0; input U(0,1), target potential U(-1,1); microcircuit update G^up of the hidden layers at the converged steady state; BP/FA updates of the feedforward net with pre-activations v̂ and loss ½|u_tgt − v̂_N|²; angle over all hidden layers, mean over samples",
+      experiment: "alignment",
+      network: sizes.join("-"),
+      seed,
+      samples,
+      gSomWeak: weakGSom,
+      lambdaOutWeak: f.lambdaOut,
+      angleBP,
+      angleFA,
+      wallS: (performance.now() - t0) / 1000,
+      protocol:
+        "exact SPS, U(-1,1) weights, σ 0; input U(0,1), target potential U(-1,1); microcircuit update G^up of the hidden layers at the converged steady state; BP/FA updates of the feedforward net with pre-activations v̂ and loss ½|u_tgt − v̂_N|²; angle over all hidden layers, mean over samples",
       curve,
     },
     plot: {
-      $schema: VL, width: 420, height: 280, title: `Hidden-layer update vs backprop / feedback alignment (${sizes.join("-")})`,
-      data: { values: curve }, mark: { type: "line", point: true },
+      $schema: VL,
+      width: 420,
+      height: 280,
+      title: `Hidden-layer update vs backprop / feedback alignment (${sizes.join("-")})`,
+      data: { values: curve },
+      mark: { type: "line", point: true },
       encoding: {
         x: { field: "gSom", type: "quantitative", title: "nudging conductance g_som", scale: { type: "log" } },
         y: { field: "angleDeg", type: "quantitative", title: "angle (degrees)" },
@@ -338,7 +419,13 @@ export function alignmentExperiment(core: Core, o: ExperimentOptions = {}): Expe
 export const EXPERIMENTS = {
   sps: { run: spsExperiment, description: "learning the self-predicting state (30-20-10): apical potential vs time" },
   association: { run: associationExperiment, description: "single input/target association from the self-predicting state (SCBS18 Fig. 1)" },
-  regression: { run: regressionExperiment, description: "student 30-50-10 learns a 30-20-10 soft-rectifier teacher, vs an output-layer-only control (SCBS18 Fig. 2)" },
-  alignment: { run: alignmentExperiment, description: "angles to the backprop and feedback-alignment updates vs nudging strength (SCBS18; docs/model.md §1.7)" },
+  regression: {
+    run: regressionExperiment,
+    description: "student 30-50-10 learns a 30-20-10 soft-rectifier teacher, vs an output-layer-only control (SCBS18 Fig. 2)",
+  },
+  alignment: {
+    run: alignmentExperiment,
+    description: "angles to the backprop and feedback-alignment updates vs nudging strength (SCBS18; docs/model.md §1.7)",
+  },
 } as const;
 export type ExperimentName = keyof typeof EXPERIMENTS;

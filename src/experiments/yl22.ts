@@ -151,11 +151,14 @@ export async function scfaEquivalence(core: Core, data: Dataset, o: ScfaEquivale
 
     const L = arch.length - 1;
     const layers = Array.from({ length: L }, (_, l) => l);
-    const pair = (x: EquivalenceAngles, y: EquivalenceAngles, k: "matched" | "analytic" | "fa" | "bp"): PerLayer[] => layers.map((l) => ({ init: x[k][l], trained: y[k][l] }));
+    const pair = (x: EquivalenceAngles, y: EquivalenceAngles, k: "matched" | "analytic" | "fa" | "bp"): PerLayer[] =>
+      layers.map((l) => ({ init: x[k][l], trained: y[k][l] }));
     const hidden = layers.slice(0, L - 1);
     const checks = {
       A: layers.every((l) => a0.matched[l] <= THRESHOLDS.matchedInit && a1.matched[l] <= THRESHOLDS.matchedTrained),
-      B: layers.every((l) => a0.analytic[l] <= THRESHOLDS.analyticInit && (a1.analytic[l] <= THRESHOLDS.analyticTrainedOne || avg1[l] <= THRESHOLDS.analyticTrainedAveraged)),
+      B: layers.every(
+        (l) => a0.analytic[l] <= THRESHOLDS.analyticInit && (a1.analytic[l] <= THRESHOLDS.analyticTrainedOne || avg1[l] <= THRESHOLDS.analyticTrainedAveraged),
+      ),
       C: hidden.every((l) => a0.fa[l] >= THRESHOLDS.faMin && a1.fa[l] >= THRESHOLDS.faMin && a0.bp[l] > a0.analytic[l] && a1.bp[l] > a1.analytic[l]),
       // D as stated for the first hidden layer (deeper layers are reported; their angles are smaller).
       D: vsT1.every((row, i) => i === 0 || row[0] < vsT1[i - 1][0]),
@@ -183,13 +186,23 @@ export async function scfaEquivalence(core: Core, data: Dataset, o: ScfaEquivale
       passed: Object.values(checks).every(Boolean),
     };
     const rows: Record<string, unknown>[] = [];
-    for (const [ref, v] of [["matched SCFA", json.angleMatched], ["analytic SCFA", json.angleAnalytic], ["FA (random signs)", json.angleFA], ["backprop", json.angleBP]] as const) {
+    for (const [ref, v] of [
+      ["matched SCFA", json.angleMatched],
+      ["analytic SCFA", json.angleAnalytic],
+      ["FA (random signs)", json.angleFA],
+      ["backprop", json.angleBP],
+    ] as const) {
       for (const l of layers) {
         rows.push({ reference: ref, layer: l + 1, phase: "init", angle: v[l].init });
         rows.push({ reference: ref, layer: l + 1, phase: "trained", angle: v[l].trained });
       }
     }
-    const tRows = json.angleVsT.flatMap((r) => layers.flatMap((l) => [{ T: r.T, layer: `layer ${l + 1}`, phase: "init", angle: r.init[l] }, { T: r.T, layer: `layer ${l + 1}`, phase: "trained", angle: r.trained[l] }]));
+    const tRows = json.angleVsT.flatMap((r) =>
+      layers.flatMap((l) => [
+        { T: r.T, layer: `layer ${l + 1}`, phase: "init", angle: r.init[l] },
+        { T: r.T, layer: `layer ${l + 1}`, phase: "trained", angle: r.trained[l] },
+      ]),
+    );
     const plot = {
       $schema: "https://vega.github.io/schema/vega-lite/v5.json",
       title: `Spiking microcircuit ${arch.join("-")}: angle of the window's ΔW to rate updates (${images} test images)`,

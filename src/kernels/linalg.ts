@@ -37,7 +37,8 @@ function accumulateFlag(op: string, options: AccumulateOptions | undefined): num
 export function gemv(y: Tensor, W: Tensor, x: Tensor, options?: AccumulateOptions): Tensor {
   const core = coreOf("gemv", { y, W, x });
   const acc = accumulateFlag("gemv", options);
-  const m = W.rows, n = W.cols;
+  const m = W.rows,
+    n = W.cols;
   vectorLength("gemv", "x", x, n, `W.cols = ${n}`);
   vectorLength("gemv", "y", y, m, `W.rows = ${m}`);
   distinct("gemv", ["y", y], { W, x });
@@ -49,7 +50,8 @@ export function gemv(y: Tensor, W: Tensor, x: Tensor, options?: AccumulateOption
 export function gemvT(y: Tensor, W: Tensor, x: Tensor, options?: AccumulateOptions): Tensor {
   const core = coreOf("gemvT", { y, W, x });
   const acc = accumulateFlag("gemvT", options);
-  const m = W.rows, n = W.cols;
+  const m = W.rows,
+    n = W.cols;
   vectorLength("gemvT", "x", x, m, `W.rows = ${m}`);
   vectorLength("gemvT", "y", y, n, `W.cols = ${n}`);
   distinct("gemvT", ["y", y], { W, x });
@@ -61,7 +63,9 @@ export function gemvT(y: Tensor, W: Tensor, x: Tensor, options?: AccumulateOptio
 export function gemmNT(Y: Tensor, X: Tensor, W: Tensor, options?: AccumulateOptions): Tensor {
   const core = coreOf("gemmNT", { Y, X, W });
   const acc = accumulateFlag("gemmNT", options);
-  const b = X.rows, m = W.rows, n = W.cols;
+  const b = X.rows,
+    m = W.rows,
+    n = W.cols;
   if (X.cols !== n) throw new ShapeError(`gemmNT: X must have W.cols = ${n} columns, got ${X.rows}×${X.cols}`);
   expectShape("gemmNT", "Y", Y, b, m);
   distinct("gemmNT", ["Y", Y], { X, W });
@@ -73,7 +77,9 @@ export function gemmNT(Y: Tensor, X: Tensor, W: Tensor, options?: AccumulateOpti
 export function gemmNN(Y: Tensor, X: Tensor, W: Tensor, options?: AccumulateOptions): Tensor {
   const core = coreOf("gemmNN", { Y, X, W });
   const acc = accumulateFlag("gemmNN", options);
-  const b = X.rows, m = W.rows, n = W.cols;
+  const b = X.rows,
+    m = W.rows,
+    n = W.cols;
   if (X.cols !== m) throw new ShapeError(`gemmNN: X must have W.rows = ${m} columns, got ${X.rows}×${X.cols}`);
   expectShape("gemmNN", "Y", Y, b, n);
   distinct("gemmNN", ["Y", Y], { X, W });
@@ -85,7 +91,8 @@ export function gemmNN(Y: Tensor, X: Tensor, W: Tensor, options?: AccumulateOpti
 export function ger(W: Tensor, a: Tensor, c: Tensor, eta: number): Tensor {
   const core = coreOf("ger", { W, a, c });
   expectFinite("ger", { eta });
-  const m = W.rows, n = W.cols;
+  const m = W.rows,
+    n = W.cols;
   vectorLength("ger", "a", a, m, `W.rows = ${m}`);
   vectorLength("ger", "c", c, n, `W.cols = ${n}`);
   distinct("ger", ["W", W], { a, c });
@@ -97,7 +104,9 @@ export function ger(W: Tensor, a: Tensor, c: Tensor, eta: number): Tensor {
 export function gerK(W: Tensor, A: Tensor, C: Tensor, eta: number): Tensor {
   const core = coreOf("gerK", { W, A, C });
   expectFinite("gerK", { eta });
-  const m = W.rows, n = W.cols, k = A.rows;
+  const m = W.rows,
+    n = W.cols,
+    k = A.rows;
   if (A.cols !== m) throw new ShapeError(`gerK: A must have W.rows = ${m} columns, got ${A.rows}×${A.cols}`);
   expectShape("gerK", "C", C, k, n);
   distinct("gerK", ["W", W], { A, C });

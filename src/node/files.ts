@@ -237,7 +237,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   const fd = openSync(tmp, "w");
   try {
     try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -29,7 +29,8 @@ export function curvesOf(summary: unknown, file: string, run: string, splits: Sp
     for (const split of splits) {
       const v = e[FIELD[split]];
       if (v === undefined || v === null) continue; // e.g. no training error when monitoring was off
-      if (typeof v !== "number" || !Number.isFinite(v)) throw new FormatError(`${file}: epochs[${i}].${FIELD[split]} must be a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v))
+        throw new FormatError(`${file}: epochs[${i}].${FIELD[split]} must be a finite number, got ${JSON.stringify(v)}`);
       points.push({ run, split, epoch: e.epoch, error: 100 * v });
     }
   });
@@ -58,7 +59,10 @@ export function curveSpec(points: CurvePoint[], opts: { title?: string; logY?: b
     },
     // Lines carry the split legend (drawn as dashed strokes); dots mark the epochs of short runs.
     layer: [
-      { mark: { type: "line" }, encoding: { strokeDash: { field: "split", type: "nominal", title: "split", legend: { symbolType: "stroke", symbolStrokeWidth: 2 } } } },
+      {
+        mark: { type: "line" },
+        encoding: { strokeDash: { field: "split", type: "nominal", title: "split", legend: { symbolType: "stroke", symbolStrokeWidth: 2 } } },
+      },
       ...(points.length <= 400 ? [{ mark: { type: "point", filled: true, size: 14 } }] : []),
     ],
   };

@@ -38,7 +38,12 @@ export async function markFinished(jobs: SweepJob[], records: JobRecord[], outDi
 export function describeOutcome(o: Outcome, wallS?: number): string {
   if (o.status === "done") {
     const s = o.summary;
-    const m = typeof s.testError === "number" ? `test error ${(100 * s.testError).toFixed(2)} %` : typeof s.testMse === "number" ? `test MSE ${s.testMse.toPrecision(4)}` : "no test metric";
+    const m =
+      typeof s.testError === "number"
+        ? `test error ${(100 * s.testError).toFixed(2)} %`
+        : typeof s.testMse === "number"
+          ? `test MSE ${s.testMse.toPrecision(4)}`
+          : "no test metric";
     return `done: ${m} at epoch ${s.bestEpoch ?? "?"} of ${s.epochsRun ?? "?"}${wallS === undefined ? "" : `, ${formatDuration(wallS)}`}`;
   }
   return o.status === "failed" ? `failed: ${o.error}` : "interrupted (checkpoint saved)";
@@ -57,7 +62,8 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
   let stopping = false;
 
   const onSignal = (sig: NodeJS.Signals) => {
-    if (!stopping) opts.log(`${sig}: stopping ${running.size} running job(s) after their current mini-batch (checkpoints are saved; run the same command to continue)`);
+    if (!stopping)
+      opts.log(`${sig}: stopping ${running.size} running job(s) after their current mini-batch (checkpoints are saved; run the same command to continue)`);
     stopping = true;
     for (const child of running.values()) child?.kill("SIGINT");
   };

@@ -67,7 +67,8 @@ export function checkQueueUrl(url: string): void {
     throw new ValueError(`--queue ${url}: not a URL; expected redis://[user:password@]host[:port][/db] (rediss:// for TLS)`);
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new ValueError(`--queue ${redactUrl(url)}: expected a redis:// or rediss:// URL`);
-  if (u.pathname.length > 1 && !/^\/\d+$/.test(u.pathname)) throw new ValueError(`--queue ${redactUrl(url)}: the path must be a database number, e.g. redis://host:6379/0`);
+  if (u.pathname.length > 1 && !/^\/\d+$/.test(u.pathname))
+    throw new ValueError(`--queue ${redactUrl(url)}: the path must be a database number, e.g. redis://host:6379/0`);
 }
 
 export function checkQueueName(name: string): string {
@@ -87,7 +88,13 @@ export async function connect(url: string, timeoutMs = 5000): Promise<{ redis: R
   url = url.replace(/^rediss?:/i, (m) => m.toLowerCase());
   const tls = url.startsWith("rediss:");
   const { bullmq, IORedis } = await load();
-  const probe = new IORedis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const probe = new IORedis(url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   // The connection's own error (ECONNREFUSED, WRONGPASS, a TLS failure) says more than the rejection.
   let cause: Error | undefined;
   probe.on("error", (e: Error) => (cause ??= e));
@@ -116,7 +123,8 @@ function connectHint(why: string, tls: boolean): string {
   if (tls && /self[- ]signed|unable to (get|verify)|certificate/i.test(why)) {
     return " (the server's certificate is not trusted: give its CA to Node with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)";
   }
-  if (tls && /ETIMEDOUT|ECONNRESET|wrong version number|packet length/i.test(why)) return " (does this port speak TLS? rediss:// is for TLS ports, redis:// for plain ones)";
+  if (tls && /ETIMEDOUT|ECONNRESET|wrong version number|packet length/i.test(why))
+    return " (does this port speak TLS? rediss:// is for TLS ports, redis:// for plain ones)";
   if (!tls && /ECONNRESET|socket hang up|Connection is closed/i.test(why)) return " (a TLS port? use rediss://)";
   return "";
 }
@@ -155,7 +163,9 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       const d = job.data;
       if (!existsSync(path.join(d.dir, "sweep.json"))) {
         // This machine does not see the sweep directory: give the job back and stop taking jobs.
-        o.log(`${d.id}: ${d.dir} is not reachable from ${hostname()} (mount the sweep directory at the same path); returning the job to the queue and stopping`);
+        o.log(
+          `${d.id}: ${d.dir} is not reachable from ${hostname()} (mount the sweep directory at the same path); returning the job to the queue and stopping`,
+        );
         exitCode = 1;
         await job.moveToWait(token);
         void shutdown("unreachable sweep directory");
@@ -163,7 +173,12 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       }
       const attempt = job.attemptsMade + 1;
       o.log(`${d.id} (${d.label}): started (attempt ${attempt}${job.stalledCounter ? `, recovered after ${job.stalledCounter} stall(s)` : ""})`);
-      const run = await runner.start({ id: d.id, args: d.args, config: d.config }, d.dir, { epochs: d.epochs, threads: o.threads, attempt, runner: `worker ${me}` });
+      const run = await runner.start({ id: d.id, args: d.args, config: d.config }, d.dir, {
+        epochs: d.epochs,
+        threads: o.threads,
+        attempt,
+        runner: `worker ${me}`,
+      });
       children.set(job.id!, run);
       if (stopping) run.kill("SIGINT");
       const out = await run.done;

@@ -69,7 +69,15 @@ export function metricsOf(s: TrainJson): Metrics {
 }
 
 export function newRecords(jobs: SweepJob[], labels: Map<string, string>): JobRecord[] {
-  return jobs.map((j) => ({ id: j.id, group: j.group, label: labels.get(j.group) ?? j.group, origin: j.origin, config: j.config, status: "pending", attempts: 0 }));
+  return jobs.map((j) => ({
+    id: j.id,
+    group: j.group,
+    label: labels.get(j.group) ?? j.group,
+    origin: j.origin,
+    config: j.config,
+    status: "pending",
+    attempts: 0,
+  }));
 }
 
 function meanSd(xs: number[]): { mean?: number; sd?: number } {
@@ -99,7 +107,18 @@ export function summarise(jobs: JobRecord[]): GroupSummary[] {
     const { mean, sd } = meanSd(vals);
     const ep = meanSd(done.map((j) => j.metrics!.epochsRun).filter((x): x is number => typeof x === "number")).mean;
     const wall = meanSd(done.map((j) => j.metrics!.wallS).filter((x): x is number => typeof x === "number")).mean;
-    return { label: js[0].label, group: g, jobs: js.length, n: vals.length, failed: js.filter((j) => j.status === "failed").length, metric, mean, sd, epochsMean: ep, wallSMean: wall };
+    return {
+      label: js[0].label,
+      group: g,
+      jobs: js.length,
+      n: vals.length,
+      failed: js.filter((j) => j.status === "failed").length,
+      metric,
+      mean,
+      sd,
+      epochsMean: ep,
+      wallSMean: wall,
+    };
   });
 }
 

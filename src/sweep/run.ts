@@ -282,7 +282,10 @@ function lastErrorLine(log: string, from: number): string | undefined {
     } finally {
       closeSync(fd);
     }
-    const lines = buf.toString("utf8").split("\n").filter((l) => /^(dendritic: |error: )/.test(l));
+    const lines = buf
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => /^(dendritic: |error: )/.test(l));
     return lines.at(-1)?.trim();
   } catch {
     return undefined;

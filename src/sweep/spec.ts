@@ -90,7 +90,8 @@ const hash = (s: string, n: number) => createHash("sha256").update(s).digest("he
 function checkValue(key: string, value: unknown, where: string): unknown {
   if (key.startsWith("set.")) {
     if (key.length === 4) throw new SpecError(`${where}: 'set.' needs a model configuration key after the dot`);
-    if (value === undefined || value === null || typeof value === "function") throw new SpecError(`${where}: ${key} must be a JSON value, got ${String(value)}`);
+    if (value === undefined || value === null || typeof value === "function")
+      throw new SpecError(`${where}: ${key} must be a JSON value, got ${String(value)}`);
     return value;
   }
   const k = TRAIN_KEYS[key];
@@ -103,7 +104,7 @@ function checkValue(key: string, value: unknown, where: string): unknown {
       if (typeof value !== "number" || !Number.isInteger(value)) throw bad("an integer");
       return value;
     case "intOrAuto":
-      if (value !== "auto" && (typeof value !== "number" || !Number.isInteger(value))) throw bad("an integer or \"auto\"");
+      if (value !== "auto" && (typeof value !== "number" || !Number.isInteger(value))) throw bad('an integer or "auto"');
       return value;
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) throw bad("a finite number");
@@ -114,7 +115,7 @@ function checkValue(key: string, value: unknown, where: string): unknown {
     case "arch":
       if (Array.isArray(value) && value.length >= 2 && value.every((x) => Number.isInteger(x))) return value.join("-");
       if (typeof value === "string" && /^\d+([-,x]\d+)+$/.test(value)) return value.split(/[-,x]/).join("-");
-      throw bad("layer sizes from input to output, e.g. [784, 500, 10] or \"784-500-10\"");
+      throw bad('layer sizes from input to output, e.g. [784, 500, 10] or "784-500-10"');
     case "pair":
       if (Array.isArray(value) && value.length === 2 && value.every((x) => typeof x === "number" && Number.isFinite(x))) return value;
       throw bad("two numbers, e.g. [0, 1]");
@@ -173,7 +174,10 @@ const slug = (s: string) =>
 
 /** `model-rule-dataset-sSEED-HASH`: readable, filesystem- and queue-safe, stable. */
 export function jobId(config: Config): string {
-  const parts = [config.model, config.rule, config.dataset].filter((x) => typeof x === "string").map((x) => slug(x as string)).filter(Boolean);
+  const parts = [config.model, config.rule, config.dataset]
+    .filter((x) => typeof x === "string")
+    .map((x) => slug(x as string))
+    .filter(Boolean);
   if (config.seed !== undefined) parts.push(`s${String(config.seed)}`);
   parts.push(hash(canonicalJson(config), 8));
   return parts.join("-");
@@ -245,7 +249,10 @@ export function expandSpec(raw: unknown, file: string): SweepSpec {
         if (seed !== undefined) config.seed = seed;
         const sorted: Config = {};
         for (const k of Object.keys(config).sort()) sorted[k] = config[k];
-        const origin = [raw.list !== undefined ? `list[${li}]` : "", axes.length ? `grid ${canonicalJson(point)}` : "", seed !== undefined ? `seed ${seed}` : ""].filter(Boolean).join(" × ") || "base";
+        const origin =
+          [raw.list !== undefined ? `list[${li}]` : "", axes.length ? `grid ${canonicalJson(point)}` : "", seed !== undefined ? `seed ${seed}` : ""]
+            .filter(Boolean)
+            .join(" × ") || "base";
         const id = jobId(sorted);
         const prev = byId.get(id);
         if (prev) throw new SpecError(`${file}: ${origin} and ${prev} are the same job (${id}); each configuration and seed must appear once`);

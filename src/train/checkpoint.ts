@@ -78,7 +78,9 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): Checkpoint {
     throw new FormatError(`${name}: not a dendritic checkpoint (metadata 'format' is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}")`);
   }
   if (!READABLE_VERSIONS.includes(metadata.format_version)) {
-    throw new FormatError(`${name}: checkpoint format_version ${JSON.stringify(metadata.format_version)}, this library reads ${READABLE_VERSIONS.join(" and ")}`);
+    throw new FormatError(
+      `${name}: checkpoint format_version ${JSON.stringify(metadata.format_version)}, this library reads ${READABLE_VERSIONS.join(" and ")}`,
+    );
   }
   const out: Record<string, NamedArray> = {};
   for (const [k, t] of Object.entries(tensors)) {
@@ -120,7 +122,8 @@ function checkExtras(m: Record<string, string>, name: string): void {
   const int = (k: string, min: number, max: number) => {
     const v = m[k];
     if (v === undefined) return;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new FormatError(`${name}: metadata ${k} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new FormatError(`${name}: metadata ${k} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
   };
   int("data_seed", 0, 2 ** 32 - 1);
   int("best_epoch", 1, 2 ** 31 - 1);
@@ -135,7 +138,14 @@ function checkExtras(m: Record<string, string>, name: string): void {
     }
     const pair = (x: unknown) => x === undefined || (Array.isArray(x) && x.length === 2 && x.every((v) => typeof v === "number" && Number.isFinite(v)));
     const o = e as Record<string, unknown>;
-    if (typeof e !== "object" || e === null || Array.isArray(e) || Object.keys(o).some((k) => k !== "pixelRange" && k !== "oneHot") || !pair(o.pixelRange) || !pair(o.oneHot)) {
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      Array.isArray(e) ||
+      Object.keys(o).some((k) => k !== "pixelRange" && k !== "oneHot") ||
+      !pair(o.pixelRange) ||
+      !pair(o.oneHot)
+    ) {
       throw new FormatError(`${name}: metadata encoding must be {"pixelRange"?: [lo, hi], "oneHot"?: [off, on]}, got ${m.encoding}`);
     }
   }
@@ -178,7 +188,8 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
   }
   int("limitTrain", 1);
   const best = int("bestEpoch", 0, epoch);
-  if (s.bestMetric !== null && !(typeof s.bestMetric === "number" && Number.isFinite(s.bestMetric) && s.bestMetric >= 0)) bad("bestMetric", "a number ≥ 0 or null", s.bestMetric);
+  if (s.bestMetric !== null && !(typeof s.bestMetric === "number" && Number.isFinite(s.bestMetric) && s.bestMetric >= 0))
+    bad("bestMetric", "a number ≥ 0 or null", s.bestMetric);
   int("sinceBest", 0, epoch);
   bool("stoppedEarly");
   const h = s.history;
@@ -198,17 +209,33 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
       for (const [rn, ro] of Object.entries(rec.readouts as Record<string, unknown>)) {
         if (!isObj(ro)) bad(`${f}.readouts.${rn}`, "an object", ro);
         for (const [k, v] of Object.entries(ro as Record<string, unknown>)) {
-          if ((k !== "valError" && k !== "testError") || !(typeof v === "number" && Number.isFinite(v) && v >= 0)) bad(`${f}.readouts.${rn}.${k}`, "a valError or testError ≥ 0", v);
+          if ((k !== "valError" && k !== "testError") || !(typeof v === "number" && Number.isFinite(v) && v >= 0))
+            bad(`${f}.readouts.${rn}.${k}`, "a valError or testError ≥ 0", v);
         }
       }
     }
-    const known = new Set(["epoch", "lrScale", "trainError", "trainMse", "valError", "valMse", "testError", "testMse", "trainSeconds", "examplesPerS", "readouts"]);
+    const known = new Set([
+      "epoch",
+      "lrScale",
+      "trainError",
+      "trainMse",
+      "valError",
+      "valMse",
+      "testError",
+      "testMse",
+      "trainSeconds",
+      "examplesPerS",
+      "readouts",
+    ]);
     const unknown = Object.keys(rec).find((k) => !known.has(k));
     if (unknown !== undefined) bad(`${f}`, `an epoch record (unknown field '${unknown}')`, rec);
   });
   if (best > 0 && !(h as unknown[])[best - 1]) bad("bestEpoch", "an epoch in the history", best);
   const c = s.bestConfusion;
-  if (c !== undefined && (!Array.isArray(c) || !c.every((row) => Array.isArray(row) && row.length === c.length && row.every((v) => Number.isInteger(v) && v >= 0)))) {
+  if (
+    c !== undefined &&
+    (!Array.isArray(c) || !c.every((row) => Array.isArray(row) && row.length === c.length && row.every((v) => Number.isInteger(v) && v >= 0)))
+  ) {
     bad("bestConfusion", "a square matrix of counts", c);
   }
   const m = s.monitor;
@@ -217,7 +244,24 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
     const v = (m as Record<string, unknown>)[k];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) bad(`monitor.${k}`, "a number ≥ 0", v);
   }
-  const known = new Set(["version", "epoch", "batch", "rngAtEpochStart", "batchSize", "shuffle", "seed", "schedule", "limitTrain", "bestEpoch", "bestMetric", "sinceBest", "stoppedEarly", "history", "bestConfusion", "monitor"]);
+  const known = new Set([
+    "version",
+    "epoch",
+    "batch",
+    "rngAtEpochStart",
+    "batchSize",
+    "shuffle",
+    "seed",
+    "schedule",
+    "limitTrain",
+    "bestEpoch",
+    "bestMetric",
+    "sinceBest",
+    "stoppedEarly",
+    "history",
+    "bestConfusion",
+    "monitor",
+  ]);
   const unknown = Object.keys(s).find((k) => !known.has(k));
   if (unknown !== undefined) bad(unknown, "absent (not a trainer state field)", s[unknown]);
   return s as unknown as TrainerState;
@@ -237,14 +281,21 @@ export function checkCompatible(model: TrainableModel, ckpt: Checkpoint, name: s
   const missing = Object.keys(mine).filter((k) => !(k in theirs));
   const extra = Object.keys(theirs).filter((k) => !(k in mine));
   const arch = `checkpoint architecture ${JSON.stringify(ckpt.config.sizes ?? ckpt.config)}`;
-  if (missing.length) throw new ShapeError(`${name}: checkpoint lacks tensor${missing.length > 1 ? "s" : ""} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""} that this model has (${arch})`);
-  if (extra.length) throw new ShapeError(`${name}: checkpoint has tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).join(", ")}${extra.length > 5 ? ", …" : ""} that this model lacks (${arch})`);
+  if (missing.length)
+    throw new ShapeError(
+      `${name}: checkpoint lacks tensor${missing.length > 1 ? "s" : ""} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""} that this model has (${arch})`,
+    );
+  if (extra.length)
+    throw new ShapeError(
+      `${name}: checkpoint has tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).join(", ")}${extra.length > 5 ? ", …" : ""} that this model lacks (${arch})`,
+    );
   for (const [k, a] of Object.entries(mine)) {
     const b = theirs[k];
     if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
       throw new ShapeError(`${name}: tensor '${k}' has shape [${b.shape.join(", ")}] in the checkpoint, the model has [${a.shape.join(", ")}] (${arch})`);
     }
-    if (dtypeName(a.data) !== dtypeName(b.data)) throw new ShapeError(`${name}: tensor '${k}' is ${dtypeName(b.data)} in the checkpoint, the model has ${dtypeName(a.data)}`);
+    if (dtypeName(a.data) !== dtypeName(b.data))
+      throw new ShapeError(`${name}: tensor '${k}' is ${dtypeName(b.data)} in the checkpoint, the model has ${dtypeName(a.data)}`);
   }
 }
 

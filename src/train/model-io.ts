@@ -28,7 +28,10 @@ export interface SaveModelOptions {
 }
 
 /** The bytes of a checkpoint source and a name for errors. */
-export async function readCheckpointSource(source: CheckpointSource, options: { name?: string; signal?: AbortSignal } = {}): Promise<{ bytes: Uint8Array; name: string }> {
+export async function readCheckpointSource(
+  source: CheckpointSource,
+  options: { name?: string; signal?: AbortSignal } = {},
+): Promise<{ bytes: Uint8Array; name: string }> {
   options.signal?.throwIfAborted();
   let bytes: Uint8Array;
   let name = options.name;
@@ -43,7 +46,8 @@ export async function readCheckpointSource(source: CheckpointSource, options: { 
     if (!source.ok) throw new FormatError(`${name ?? "checkpoint"}: HTTP ${source.status}`);
     bytes = new Uint8Array(await source.arrayBuffer());
   } else {
-    const what = typeof source === "string" ? `a string ('${String(source)}'); file paths are read by loadModel from "dendritic/node", URLs with fetch()` : String(source);
+    const what =
+      typeof source === "string" ? `a string ('${String(source)}'); file paths are read by loadModel from "dendritic/node", URLs with fetch()` : String(source);
     throw new FormatError(`loadModel: expected an ArrayBuffer, a typed array, a Blob/File or a fetch Response, got ${what}`);
   }
   options.signal?.throwIfAborted();
@@ -93,7 +97,10 @@ export function downloadModel(model: TrainableModel, filename = `${model.kind}.s
 /** Browsers (a page): offers a Blob as a file download. */
 export function downloadBlob(blob: Blob, filename: string): void {
   const doc = (globalThis as { document?: Document }).document;
-  if (!doc) throw new DendriticError("downloadModel/downloadBlob need a page (document); in a Web Worker post checkpointBlob(model) to the page, in Node use saveModel from \"dendritic/node\"");
+  if (!doc)
+    throw new DendriticError(
+      'downloadModel/downloadBlob need a page (document); in a Web Worker post checkpointBlob(model) to the page, in Node use saveModel from "dendritic/node"',
+    );
   const url = URL.createObjectURL(blob);
   const a = doc.createElement("a");
   a.href = url;

@@ -49,7 +49,8 @@ export function encodeSafetensors(tensors: Record<string, { shape: number[]; dat
     if (name === "__metadata__") throw new ValueError("'__metadata__' is reserved and cannot name a tensor");
     const t = tensors[name];
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ValueError(`tensor '${name}': shape ${JSON.stringify(t.shape)} must be non-negative integers`);
+    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new ValueError(`tensor '${name}': shape ${JSON.stringify(t.shape)} must be non-negative integers`);
     if (n !== t.data.length) throw new ValueError(`tensor '${name}': shape ${JSON.stringify(t.shape)} holds ${n} values, data has ${t.data.length}`);
     const end = offset + t.data.byteLength;
     header[name] = { dtype: dtypeOf(t.data), shape: t.shape, data_offsets: [offset, end] };
@@ -81,7 +82,8 @@ export function decodeSafetensors(bytes: Uint8Array, name = "safetensors"): { te
   if (bytes.length < 8) throw new FormatError(`${name}: ${bytes.length} bytes, too short for a safetensors header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) throw new FormatError(`${name}: header length ${n64} exceeds the file (${bytes.length} bytes); not a safetensors file or truncated`);
+  if (n64 > BigInt(bytes.length - 8))
+    throw new FormatError(`${name}: header length ${n64} exceeds the file (${bytes.length} bytes); not a safetensors file or truncated`);
   const n = Number(n64);
   let header: Record<string, unknown>;
   try {
@@ -108,7 +110,8 @@ export function decodeSafetensors(bytes: Uint8Array, name = "safetensors"): { te
     const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== "object" || e === null) throw new FormatError(`${name}: entry '${key}' is not an object`);
     if (typeof e.dtype !== "string" || !(e.dtype in CTOR)) throw new FormatError(`${name}: tensor '${key}' has unsupported dtype ${JSON.stringify(e.dtype)}`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new FormatError(`${name}: tensor '${key}' has a bad shape ${JSON.stringify(e.shape)}`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new FormatError(`${name}: tensor '${key}' has a bad shape ${JSON.stringify(e.shape)}`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
       throw new FormatError(`${name}: tensor '${key}' has bad data_offsets ${JSON.stringify(off)}`);
@@ -116,7 +119,9 @@ export function decodeSafetensors(bytes: Uint8Array, name = "safetensors"): { te
     const C = CTOR[e.dtype as DType];
     const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
     if (off[1] - off[0] !== count * C.BYTES_PER_ELEMENT) {
-      throw new FormatError(`${name}: tensor '${key}' (${e.dtype} ${JSON.stringify(e.shape)}) needs ${count * C.BYTES_PER_ELEMENT} bytes, data_offsets span ${off[1] - off[0]}`);
+      throw new FormatError(
+        `${name}: tensor '${key}' (${e.dtype} ${JSON.stringify(e.shape)}) needs ${count * C.BYTES_PER_ELEMENT} bytes, data_offsets span ${off[1] - off[0]}`,
+      );
     }
     if (off[1] > buf.length) throw new FormatError(`${name}: tensor '${key}' ends at byte ${off[1]}, the data has ${buf.length} (truncated?)`);
     spans.push([off[0], off[1], key]);

@@ -70,7 +70,9 @@ export function parseSchedule(text: string): Schedule {
   if (kind === "milestones" && args.length === 2) {
     return checkSchedule({ kind: "milestones", at: args[0].split(",").map((e) => num(e, "each milestone epoch")), factor: num(args[1], "FACTOR") });
   }
-  throw new ValueError(`bad schedule '${text}'; expected constant, step:EVERY:FACTOR (e.g. step:50:0.5), exp:GAMMA or milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1)`);
+  throw new ValueError(
+    `bad schedule '${text}'; expected constant, step:EVERY:FACTOR (e.g. step:50:0.5), exp:GAMMA or milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1)`,
+  );
 }
 
 export interface TrainerOptions {
@@ -256,7 +258,9 @@ export interface Trainer {
 export class Trainer extends EventTarget {
   readonly model: TrainableModel;
   readonly dataset: Dataset;
-  readonly options: Readonly<Required<Pick<TrainerOptions, "epochs" | "batchSize" | "shuffle" | "seed" | "schedule" | "monitorEvery" | "testEveryEpoch" | "keepBest" | "progressMs">>> &
+  readonly options: Readonly<
+    Required<Pick<TrainerOptions, "epochs" | "batchSize" | "shuffle" | "seed" | "schedule" | "monitorEvery" | "testEveryEpoch" | "keepBest" | "progressMs">>
+  > &
     TrainerOptions;
   /** Model state at the best validation epoch (when options.keepBest). */
   bestState?: ReturnType<TrainableModel["exportState"]>;
@@ -291,9 +295,12 @@ export class Trainer extends EventTarget {
     assertInt(options.epochs, "epochs", 0);
     assertInt(options.batchSize, "batchSize", 1);
     if (options.batchSize > model.maxBatch) throw new ValueError(`batchSize ${options.batchSize} exceeds the model's maxBatch ${model.maxBatch}`);
-    if (dataset.inputSize !== model.inputSize) throw new ValueError(`data set ${dataset.name} has ${dataset.inputSize} inputs, the model expects ${model.inputSize}`);
+    if (dataset.inputSize !== model.inputSize)
+      throw new ValueError(`data set ${dataset.name} has ${dataset.inputSize} inputs, the model expects ${model.inputSize}`);
     if (dataset.outputSize !== model.outputSize) {
-      throw new ValueError(`data set ${dataset.name} has ${dataset.outputSize} ${dataset.task === "classification" ? "classes" : "targets"}, the model has ${model.outputSize} outputs`);
+      throw new ValueError(
+        `data set ${dataset.name} has ${dataset.outputSize} ${dataset.task === "classification" ? "classes" : "targets"}, the model has ${model.outputSize} outputs`,
+      );
     }
     const seed = options.seed ?? 1;
     assertInt(seed, "seed", 0, 2 ** 32 - 1);

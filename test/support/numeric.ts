@@ -29,9 +29,14 @@ export interface CloseReport {
 export function allClose(got: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance): CloseReport {
   if (got.length !== ref.length) throw new Error(`allClose: length ${got.length} vs reference ${ref.length}`);
   const bound = typeof tol === "function" ? tol : (i: number) => (tol.abs ?? 0) + (tol.rel ?? 0) * Math.abs(ref[i]);
-  let ok = true, worst = -1, worstExcess = -Infinity, worstErr = 0, worstBound = 0;
+  let ok = true,
+    worst = -1,
+    worstExcess = -Infinity,
+    worstErr = 0,
+    worstBound = 0;
   for (let i = 0; i < ref.length; i++) {
-    const g = got[i], r = ref[i];
+    const g = got[i],
+      r = ref[i];
     if (g === r || (Number.isNaN(g) && Number.isNaN(r))) continue;
     const err = Math.abs(g - r);
     const b = bound(i);
@@ -67,7 +72,8 @@ export function maxUlp(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   if (got.length !== ref.length) throw new Error(`maxUlp: length ${got.length} vs reference ${ref.length}`);
   let worst = 0;
   for (let i = 0; i < ref.length; i++) {
-    const g = got[i], r = ref[i];
+    const g = got[i],
+      r = ref[i];
     if (g === r || (Number.isNaN(g) && Number.isNaN(r))) continue;
     const e = Math.abs(g - r) / ulp32(r);
     worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
@@ -87,7 +93,8 @@ export function assertPaddingZero(t: { rows: number; cols: number; stride: numbe
   const bits = new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
   for (let r = 0; r < t.rows; r++) {
     for (let c = t.cols; c < t.stride; c++) {
-      if (bits[r * t.stride + c] !== 0) assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]} (bits ${bits[r * t.stride + c].toString(16)})`);
+      if (bits[r * t.stride + c] !== 0)
+        assert.unreachable(`${what}: padding lane [${r}, ${c}] holds ${raw[r * t.stride + c]} (bits ${bits[r * t.stride + c].toString(16)})`);
     }
   }
 }

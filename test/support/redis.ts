@@ -58,7 +58,23 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
   ossl("req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=dendritic test CA");
   ossl("req", ...ec, "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=localhost");
   writeFileSync(f("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  ossl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("server.crt"), "-days", "2", "-extfile", f("ext.cnf"));
+  ossl(
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    f("server.crt"),
+    "-days",
+    "2",
+    "-extfile",
+    f("ext.cnf"),
+  );
   return { ca: f("ca.crt"), cert: f("server.crt"), key: f("server.key") };
 }
 
@@ -105,7 +121,8 @@ export class RedisServer {
     if (o.password) args.push("--requirepass", o.password);
     for (const u of o.users ?? []) args.push("--user", u.name, "on", `>${u.password}`, "~*", "&*", "+@all");
     if (o.users?.length) args.push("--user", "default", "off");
-    if (this.certs) args.push("--tls-cert-file", this.certs.cert, "--tls-key-file", this.certs.key, "--tls-ca-cert-file", this.certs.ca, "--tls-auth-clients", "no");
+    if (this.certs)
+      args.push("--tls-cert-file", this.certs.cert, "--tls-key-file", this.certs.key, "--tls-ca-cert-file", this.certs.ca, "--tls-auth-clients", "no");
     this.proc = spawn("redis-server", args, { stdio: "ignore" });
     const ca = this.certs ? readFileSync(this.certs.ca) : undefined;
     const t0 = Date.now();

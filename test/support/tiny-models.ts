@@ -37,8 +37,15 @@ export class TinyLinear implements TrainableModel {
   constructor(config: Record<string, unknown>) {
     const arch = config.arch as number[];
     if (!Array.isArray(arch) || arch.length !== 2) throw new ValueError(`tiny-linear config: arch must be [inputs, outputs], got ${JSON.stringify(arch)}`);
-    for (const k of Object.keys(config)) if (!["arch", "lr", "seed", "maxBatch", "noise"].includes(k)) throw new ValueError(`tiny-linear config: unknown field '${k}'`);
-    this.cfg = { arch: [...arch], lr: (config.lr as number) ?? 0.1, seed: (config.seed as number) ?? 1, maxBatch: (config.maxBatch as number) ?? 16, noise: (config.noise as number) ?? 0.01 };
+    for (const k of Object.keys(config))
+      if (!["arch", "lr", "seed", "maxBatch", "noise"].includes(k)) throw new ValueError(`tiny-linear config: unknown field '${k}'`);
+    this.cfg = {
+      arch: [...arch],
+      lr: (config.lr as number) ?? 0.1,
+      seed: (config.seed as number) ?? 1,
+      maxBatch: (config.maxBatch as number) ?? 16,
+      noise: (config.noise as number) ?? 0.01,
+    };
     if (!(this.cfg.lr > 0)) throw new ValueError(`tiny-linear config: lr must be > 0`);
     [this.inputSize, this.outputSize] = arch;
     this.maxBatch = this.cfg.maxBatch;

@@ -1,7 +1,23 @@
 // Type fixture: a TypeScript consumer of the installed package with lib ES2022 + DOM and no Node
 // types (a browser project), compiled with skipLibCheck false by test/package.test.ts. Each line
 // after an expect-error directive must fail to compile; tsc reports it if it compiles.
-import { init, createModel, Trainer, bars, loadModel, checkpointBlob, digestState, Mlp, MicrocircuitClassifier, Microcircuit, BrainPropNet, type EpochRecord, type Progress, type TrainSummary, type ModelSpec } from "dendritic";
+import {
+  init,
+  createModel,
+  Trainer,
+  bars,
+  loadModel,
+  checkpointBlob,
+  digestState,
+  Mlp,
+  MicrocircuitClassifier,
+  Microcircuit,
+  BrainPropNet,
+  type EpochRecord,
+  type Progress,
+  type TrainSummary,
+  type ModelSpec,
+} from "dendritic";
 
 const core = await init({ impl: "simd" });
 const model = createModel(core, "mlp", { arch: [9, 12, 3], lr: 0.3, maxBatch: 10 });
@@ -16,7 +32,10 @@ createModel(core, "mlp", { arch: [9, 12, 3], lr: "0.1" });
 createModel(core, "mlp", { rule: "bp" });
 // @ts-expect-error the microcircuit's layer sizes are `sizes`, not `arch`
 createModel(core, "microcircuit", { arch: [9, 20, 3] });
-const specs: ModelSpec[] = [{ kind: "brainprop", net: "dense" }, { kind: "mlp", arch: [784, 10] }];
+const specs: ModelSpec[] = [
+  { kind: "brainprop", net: "dense" },
+  { kind: "mlp", arch: [784, 10] },
+];
 // @ts-expect-error a brainprop rule is "brainprop" or "bp"
 const wrong: ModelSpec = { kind: "brainprop", rule: "fa" };
 // @ts-expect-error createModel(…, "mlp", …) is an Mlp, not any model

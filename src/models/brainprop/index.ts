@@ -10,6 +10,7 @@ export { PBR20, brainpropConfig, presetLayers, type BrainPropConfig, type BrainP
 
 export const brainpropFactory: ModelFactory = {
   kind: "brainprop",
-  description: "BrainProp (PBR20): reward-based, attention-gated learning of linear action values; rule bp = backprop with softmax cross-entropy on the same net",
+  description:
+    "BrainProp (PBR20): reward-based, attention-gated learning of linear action values; rule bp = backprop with softmax cross-entropy on the same net",
   create: (core, config) => new BrainPropNet(core, config),
 };

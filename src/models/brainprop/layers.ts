@@ -75,9 +75,18 @@ function outSize(n: number, stride: number, padding: Padding): { o: number; pad:
  * it needs (0 rows: none). Used to refuse a network that cannot fit before anything is allocated;
  * the geometry checks are the constructors' own.
  */
-export function layerPlan(inp: Act, spec: LayerSpec, index: number, maxBatch: number, needDx: boolean): { out: Act; shapes: [number, number][]; scratch: [number, number] } {
+export function layerPlan(
+  inp: Act,
+  spec: LayerSpec,
+  index: number,
+  maxBatch: number,
+  needDx: boolean,
+): { out: Act; shapes: [number, number][]; scratch: [number, number] } {
   const B = maxBatch;
-  const io = (out: Act): [number, number][] => [[B * rowsPerImage(out), colsOf(out)], ...(needDx ? [[B * rowsPerImage(inp), colsOf(inp)] as [number, number]] : [])];
+  const io = (out: Act): [number, number][] => [
+    [B * rowsPerImage(out), colsOf(out)],
+    ...(needDx ? [[B * rowsPerImage(inp), colsOf(inp)] as [number, number]] : []),
+  ];
   switch (spec.type) {
     case "conv":
     case "local": {
@@ -85,7 +94,8 @@ export function layerPlan(inp: Act, spec: LayerSpec, index: number, maxBatch: nu
       const padding = spec.padding ?? "same";
       const ho = outSize(inp.h, stride, padding);
       const wo = outSize(inp.w, stride, padding);
-      if (ho.o < 1 || wo.o < 1) throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+      if (ho.o < 1 || wo.o < 1)
+        throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
       const out: Act = { h: ho.o, w: wo.o, c: spec.filters, packed: false };
       const P = ho.o * wo.o;
       const n = 9 * inp.c;
@@ -98,7 +108,8 @@ export function layerPlan(inp: Act, spec: LayerSpec, index: number, maxBatch: nu
     case "relu":
       return { out: inp, shapes: io(inp), scratch: [0, 0] };
     case "batchnorm": {
-      if (inp.packed && inp.h * inp.w > 1) throw new ShapeError(`brainprop: layers[${index}] (batchnorm) must follow a conv, local or dense layer, not the packed input image`);
+      if (inp.packed && inp.h * inp.w > 1)
+        throw new ShapeError(`brainprop: layers[${index}] (batchnorm) must follow a conv, local or dense layer, not the packed input image`);
       const c = inp.c;
       return { out: inp, shapes: [...io(inp), ...Array.from({ length: 9 }, () => [1, c] as [number, number]), [B * rowsPerImage(inp), c]], scratch: [0, 0] };
     }
@@ -130,7 +141,8 @@ export class Spatial extends Layer {
     const padding = spec.padding ?? "same";
     const ho = outSize(inp.h, stride, padding);
     const wo = outSize(inp.w, stride, padding);
-    if (ho.o < 1 || wo.o < 1) throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+    if (ho.o < 1 || wo.o < 1)
+      throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
     super(ctx, index, inp, { h: ho.o, w: wo.o, c: spec.filters, packed: false }, needDx);
     const P = ho.o * wo.o;
     const n = 9 * inp.c;
@@ -167,7 +179,13 @@ export class Dense extends Layer {
   readonly n: number;
   /** units × maxBatch scratch for the transposed, scaled output gradient. */
   private dyT: Tensor;
-  constructor(ctx: Ctx, index: number, inp: Act, readonly units: number, needDx: boolean) {
+  constructor(
+    ctx: Ctx,
+    index: number,
+    inp: Act,
+    readonly units: number,
+    needDx: boolean,
+  ) {
     super(ctx, index, inp, { h: 1, w: 1, c: units, packed: false }, needDx);
     this.n = flatLen(inp);
     this.w = ctx.arena.tensor(units, this.n);
@@ -215,8 +233,16 @@ export class BatchNorm extends Layer {
   private invStd: Tensor;
   private dgamma: Tensor;
   private dbeta: Tensor;
-  constructor(ctx: Ctx, index: number, inp: Act, readonly momentum: number, readonly eps: number, needDx: boolean) {
-    if (inp.packed && inp.h * inp.w > 1) throw new ShapeError(`brainprop: layers[${index}] (batchnorm) must follow a conv, local or dense layer, not the packed input image`);
+  constructor(
+    ctx: Ctx,
+    index: number,
+    inp: Act,
+    readonly momentum: number,
+    readonly eps: number,
+    needDx: boolean,
+  ) {
+    if (inp.packed && inp.h * inp.w > 1)
+      throw new ShapeError(`brainprop: layers[${index}] (batchnorm) must follow a conv, local or dense layer, not the packed input image`);
     super(ctx, index, inp, inp, needDx);
     const c = inp.c;
     const a = ctx.arena;
@@ -236,29 +262,76 @@ export class BatchNorm extends Layer {
     const c = this.inp.c;
     if (train) {
       this.ctx.ex.convnetBatchNormTrain(
-        this.y.ptr, this.xhat.ptr, this.mean.ptr, this.variance.ptr, this.invStd.ptr, this.runMean.ptr, this.runVar.ptr,
-        x.ptr, this.gamma.ptr, this.beta.ptr, rows, c, this.eps, this.momentum,
+        this.y.ptr,
+        this.xhat.ptr,
+        this.mean.ptr,
+        this.variance.ptr,
+        this.invStd.ptr,
+        this.runMean.ptr,
+        this.runVar.ptr,
+        x.ptr,
+        this.gamma.ptr,
+        this.beta.ptr,
+        rows,
+        c,
+        this.eps,
+        this.momentum,
       );
     } else {
-      this.ctx.ex.convnetBatchNormTest(this.y.ptr, this.xhat.ptr, this.invStd.ptr, x.ptr, this.runMean.ptr, this.runVar.ptr, this.gamma.ptr, this.beta.ptr, rows, c, this.eps);
+      this.ctx.ex.convnetBatchNormTest(
+        this.y.ptr,
+        this.xhat.ptr,
+        this.invStd.ptr,
+        x.ptr,
+        this.runMean.ptr,
+        this.runVar.ptr,
+        this.gamma.ptr,
+        this.beta.ptr,
+        rows,
+        c,
+        this.eps,
+      );
     }
     return this.y;
   }
   backward(_x: Tensor, dy: Tensor, n: number, eta: number): void {
     const rows = n * rowsPerImage(this.inp);
     // dx is needed even for a first-layer BN's parameter gradients; write it to dgamma-sized scratch otherwise
-    this.ctx.ex.convnetBatchNormBackward(this.dx ? this.dx.ptr : this.xhat.ptr, this.dgamma.ptr, this.dbeta.ptr, this.gamma.ptr, this.beta.ptr, dy.ptr, this.xhat.ptr, this.invStd.ptr, rows, this.inp.c, eta);
+    this.ctx.ex.convnetBatchNormBackward(
+      this.dx ? this.dx.ptr : this.xhat.ptr,
+      this.dgamma.ptr,
+      this.dbeta.ptr,
+      this.gamma.ptr,
+      this.beta.ptr,
+      dy.ptr,
+      this.xhat.ptr,
+      this.invStd.ptr,
+      rows,
+      this.inp.c,
+      eta,
+    );
   }
   override params() {
     const c = this.inp.c;
-    return { gamma: { t: this.gamma, shape: [c] }, beta: { t: this.beta, shape: [c] }, runMean: { t: this.runMean, shape: [c] }, runVar: { t: this.runVar, shape: [c] } };
+    return {
+      gamma: { t: this.gamma, shape: [c] },
+      beta: { t: this.beta, shape: [c] },
+      runMean: { t: this.runMean, shape: [c] },
+      runVar: { t: this.runVar, shape: [c] },
+    };
   }
 }
 
 export class Dropout extends Layer {
   private mask: Tensor;
   private u: Tensor;
-  constructor(ctx: Ctx, index: number, inp: Act, readonly rate: number, needDx: boolean) {
+  constructor(
+    ctx: Ctx,
+    index: number,
+    inp: Act,
+    readonly rate: number,
+    needDx: boolean,
+  ) {
     super(ctx, index, inp, inp, needDx);
     this.mask = ctx.arena.tensor(ctx.maxBatch * rowsPerImage(inp), colsOf(inp));
     this.u = ctx.arena.tensor(ctx.maxBatch * rowsPerImage(inp), colsOf(inp));
@@ -268,7 +341,19 @@ export class Dropout extends Layer {
     if (!train) return x;
     // stream = 1000 + layer index; the 64-bit counter's high word is the training step, so every
     // step draws fresh variates and any step's mask can be recomputed on its own
-    this.ctx.ex.convnetDropoutForward(this.y.ptr, this.mask.ptr, this.u.ptr, x.ptr, n * rowsPerImage(this.inp), colsOf(this.inp), this.rate, this.ctx.seed, STREAM_DROPOUT + this.index, 0, step >>> 0);
+    this.ctx.ex.convnetDropoutForward(
+      this.y.ptr,
+      this.mask.ptr,
+      this.u.ptr,
+      x.ptr,
+      n * rowsPerImage(this.inp),
+      colsOf(this.inp),
+      this.rate,
+      this.ctx.seed,
+      STREAM_DROPOUT + this.index,
+      0,
+      step >>> 0,
+    );
     return this.y;
   }
   backward(_x: Tensor, dy: Tensor, n: number): void {

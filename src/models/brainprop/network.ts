@@ -62,7 +62,9 @@ function brainpropBytes(cfg: BrainPropConfig): number {
 
 /** "brainprop 28×28×1 conv32-relu-…-dense10 (maxBatch B)" for messages. */
 function describe(cfg: BrainPropConfig): string {
-  const names = [...cfg.layers, { type: "dense", units: cfg.classes } as LayerSpec].map((s) => (s.type === "conv" || s.type === "local" ? `${s.type}${s.filters}` : s.type === "dense" ? `dense${s.units}` : s.type));
+  const names = [...cfg.layers, { type: "dense", units: cfg.classes } as LayerSpec].map((s) =>
+    s.type === "conv" || s.type === "local" ? `${s.type}${s.filters}` : s.type === "dense" ? `dense${s.units}` : s.type,
+  );
   return `brainprop ${cfg.input.join("×")} ${names.join("-")} (maxBatch ${cfg.maxBatch})`;
 }
 
@@ -206,7 +208,8 @@ export class BrainPropNet implements TrainableModel {
     const v = this.labels.peek();
     for (let i = 0; i < n; i++) {
       const c = labels[i];
-      if (!Number.isInteger(c) || c < 0 || c >= this.outputSize) throw new ValueError(`brainprop: batch.labels[${i}] = ${c}, expected 0…${this.outputSize - 1}`);
+      if (!Number.isInteger(c) || c < 0 || c >= this.outputSize)
+        throw new ValueError(`brainprop: batch.labels[${i}] = ${c}, expected 0…${this.outputSize - 1}`);
       v[i] = c;
     }
   }
@@ -224,7 +227,8 @@ export class BrainPropNet implements TrainableModel {
     if (this.cfg.rule !== "brainprop") throw new ValueError("brainprop: trainBatchWithActions needs rule brainprop");
     checkExamples("brainprop.trainBatchWithActions", "actions", actions, batch.n, 1);
     for (let i = 0; i < batch.n; i++) {
-      if (!Number.isInteger(actions[i]) || actions[i] < 0 || actions[i] >= this.outputSize) throw new ValueError(`brainprop: actions[${i}] = ${actions[i]}, expected 0…${this.outputSize - 1}`);
+      if (!Number.isInteger(actions[i]) || actions[i] < 0 || actions[i] >= this.outputSize)
+        throw new ValueError(`brainprop: actions[${i}] = ${actions[i]}, expected 0…${this.outputSize - 1}`);
     }
     this.trainStep(batch, actions);
   }
@@ -291,7 +295,10 @@ export class BrainPropNet implements TrainableModel {
     if (rows(this.input)) throw new NonFiniteError(`brainprop.${where}: non-finite input (examples ${first}…${first + n - 1}; before layer 0)`);
     for (let i = 0; i < this.layers.length; i++) {
       const out = i + 1 < this.layers.length ? this.acts[i + 1] : q;
-      if (rows(out)) throw new NonFiniteError(`brainprop.${where}: non-finite output of layer ${i} (${i < this.cfg.layers.length ? this.cfg.layers[i].type : "dense output"}) for examples ${first}…${first + n - 1}`);
+      if (rows(out))
+        throw new NonFiniteError(
+          `brainprop.${where}: non-finite output of layer ${i} (${i < this.cfg.layers.length ? this.cfg.layers[i].type : "dense output"}) for examples ${first}…${first + n - 1}`,
+        );
     }
     throw new NonFiniteError(`brainprop.${where}: non-finite output Q for examples ${first}…${first + n - 1}`);
   }
@@ -322,7 +329,8 @@ export class BrainPropNet implements TrainableModel {
     for (const [name, { t, shape }] of Object.entries(named)) {
       const a = state[name];
       if (!a) throw new ShapeError(`brainprop: state has no '${name}'`);
-      if (a.shape.length !== shape.length || a.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`brainprop: state '${name}' has shape [${a.shape}], expected [${shape}]`);
+      if (a.shape.length !== shape.length || a.shape.some((d, i) => d !== shape[i]))
+        throw new ShapeError(`brainprop: state '${name}' has shape [${a.shape}], expected [${shape}]`);
       if (!(a.data instanceof Float32Array)) throw new ShapeError(`brainprop: state '${name}' must be float32`);
     }
     const st = state["rng.step"];
@@ -333,7 +341,20 @@ export class BrainPropNet implements TrainableModel {
 
   config(): Record<string, unknown> {
     const c = this.cfg;
-    return { rule: c.rule, input: [...c.input], classes: c.classes, net: c.net, layers: c.layers.map((l) => ({ ...l })), epsilon: c.epsilon, lr: c.lr, initStd: c.initStd, bnMomentum: c.bnMomentum, bnEps: c.bnEps, maxBatch: c.maxBatch, seed: c.seed };
+    return {
+      rule: c.rule,
+      input: [...c.input],
+      classes: c.classes,
+      net: c.net,
+      layers: c.layers.map((l) => ({ ...l })),
+      epsilon: c.epsilon,
+      lr: c.lr,
+      initStd: c.initStd,
+      bnMomentum: c.bnMomentum,
+      bnEps: c.bnEps,
+      maxBatch: c.maxBatch,
+      seed: c.seed,
+    };
   }
 
   dispose(): void {

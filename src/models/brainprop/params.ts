@@ -46,7 +46,14 @@ export const PBR20 = Object.freeze({ epsilon: 0.02, lr: 0.1, initStd: 0.005, ini
 /** The architectures of PBR20 (docs/model.md §3; hidden layers; the linear output layer is appended). */
 export function presetLayers(net: "dense" | "conv" | "local"): LayerSpec[] {
   if (net === "dense") {
-    return [{ type: "dense", units: 1500 }, { type: "relu" }, { type: "dense", units: 1000 }, { type: "relu" }, { type: "dense", units: 500 }, { type: "relu" }];
+    return [
+      { type: "dense", units: 1500 },
+      { type: "relu" },
+      { type: "dense", units: 1000 },
+      { type: "relu" },
+      { type: "dense", units: 500 },
+      { type: "relu" },
+    ];
   }
   // 32@3×3 s1 same → ReLU → BN → 32@3×3 s2 → ReLU → BN → dropout 0.3 → dense 500 → dropout 0.3 → out.
   // The padding of the stride-2 layer is not stated in PBR20 (docs/model.md §3); "same" is our choice (28 → 14).
@@ -74,7 +81,8 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
   if (rule !== "brainprop" && rule !== "bp") throw new ValueError(`brainprop: rule must be "brainprop" or "bp", got ${JSON.stringify(c.rule)}`);
   // Without an input shape, a dense `arch` whose first size is not MNIST's 784 (Bars, Yin-Yang, …)
   // takes a flat input of that size.
-  const flatArch = c.input === undefined && c.net === undefined && c.layers === undefined && Array.isArray(c.arch) && Number.isInteger(c.arch[0]) && c.arch[0] !== 784;
+  const flatArch =
+    c.input === undefined && c.net === undefined && c.layers === undefined && Array.isArray(c.arch) && Number.isInteger(c.arch[0]) && c.arch[0] !== 784;
   const input = (c.input ?? (flatArch ? [1, 1, (c.arch as number[])[0]] : [28, 28, 1])) as [number, number, number];
   if (!Array.isArray(input) || input.length !== 3) throw new ValueError(`brainprop: input must be [H, W, C], got ${JSON.stringify(c.input)}`);
   input.forEach((v, i) => assertInt(v, `brainprop: input[${i}]`, 1, 4096));
@@ -89,13 +97,21 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
     a.forEach((v, i) => assertInt(v, `brainprop: arch[${i}]`, 1, 1 << 20));
     const hw = input[0] * input[1] * input[2];
     if (a[0] !== hw) throw new ValueError(`brainprop: arch[0] = ${a[0]} does not match input ${JSON.stringify(input)} (${hw} values)`);
-    if (c.classes !== undefined && c.classes !== a[a.length - 1]) throw new ValueError(`brainprop: arch ends in ${a[a.length - 1]} outputs but classes = ${String(c.classes)}`);
+    if (c.classes !== undefined && c.classes !== a[a.length - 1])
+      throw new ValueError(`brainprop: arch ends in ${a[a.length - 1]} outputs but classes = ${String(c.classes)}`);
     const rest = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
-    return brainpropConfig({ ...rest, input, net: "custom", classes: a[a.length - 1], layers: a.slice(1, -1).flatMap((units) => [{ type: "dense", units }, { type: "relu" }]) });
+    return brainpropConfig({
+      ...rest,
+      input,
+      net: "custom",
+      classes: a[a.length - 1],
+      layers: a.slice(1, -1).flatMap((units) => [{ type: "dense", units }, { type: "relu" }]),
+    });
   }
   c = Object.fromEntries(Object.entries(c).filter(([k]) => k !== "arch"));
   const net = (c.net ?? (c.layers !== undefined ? "custom" : "conv")) as BrainPropConfig["net"];
-  if (!["dense", "conv", "local", "custom"].includes(net)) throw new ValueError(`brainprop: net must be dense, conv, local or custom, got ${JSON.stringify(c.net)}`);
+  if (!["dense", "conv", "local", "custom"].includes(net))
+    throw new ValueError(`brainprop: net must be dense, conv, local or custom, got ${JSON.stringify(c.net)}`);
   let layers: LayerSpec[];
   if (net === "custom") {
     if (!Array.isArray(c.layers)) throw new ValueError(`brainprop: net "custom" needs a layers array`);
@@ -109,7 +125,8 @@ export function brainpropConfig(c: Record<string, unknown>): BrainPropConfig {
   const num = (k: string, d: number, lo: number, hi: number, open = false): number => {
     const v = (c[k] ?? d) as number;
     assertFinite(v, `brainprop: ${k}`);
-    if (v < lo || v > hi || (open && (v === lo || v === hi))) throw new ValueError(`brainprop: ${k} must be in ${open ? "(" : "["}${lo}, ${hi}${open ? ")" : "]"}, got ${v}`);
+    if (v < lo || v > hi || (open && (v === lo || v === hi)))
+      throw new ValueError(`brainprop: ${k} must be in ${open ? "(" : "["}${lo}, ${hi}${open ? ")" : "]"}, got ${v}`);
     return v;
   };
   const cfg: BrainPropConfig = {

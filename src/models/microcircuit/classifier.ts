@@ -72,7 +72,8 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
   const c = { ...MICROCIRCUIT_MNIST, plastic: { ...MICROCIRCUIT_MNIST.plastic }, ...raw } as MicrocircuitClassifierConfig;
   const known = new Set([...Object.keys(MICROCIRCUIT_MNIST), "etaPathway"]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ValueError(`microcircuit config: unknown field '${k}'; known: ${[...known].join(", ")}`);
-  if (!Array.isArray(c.sizes) || c.sizes.length < 3) throw new ValueError(`microcircuit config: sizes must list input, ≥1 hidden and output sizes, got ${JSON.stringify(c.sizes)}`);
+  if (!Array.isArray(c.sizes) || c.sizes.length < 3)
+    throw new ValueError(`microcircuit config: sizes must list input, ≥1 hidden and output sizes, got ${JSON.stringify(c.sizes)}`);
   c.sizes.forEach((n, i) => assertInt(n, `microcircuit config: sizes[${i}]`, 1, 1 << 20));
   assertInt(c.seed, "microcircuit config: seed", 0, 2 ** 32 - 1);
   assertInt(c.maxBatch, "microcircuit config: maxBatch", 1, 4096);
@@ -80,10 +81,13 @@ function parseClassifierConfig(raw: Record<string, unknown>): MicrocircuitClassi
   for (const k of ["eta", "initGain", "topDownGain", "targetLow", "targetHigh", "gSom"] as const) assertFinite(c[k], `microcircuit config: ${k}`);
   if (c.eta < 0) throw new ValueError(`microcircuit config: eta must be ≥ 0, got ${c.eta}`);
   if (c.etaLayerFactors !== null) perLayer(c.etaLayerFactors, c.sizes.length - 1, () => 0, "microcircuit config: etaLayerFactors");
-  if (!(c.targetLow > 0 && c.targetLow < c.targetHigh && c.targetHigh < 1)) throw new ValueError(`microcircuit config: need 0 < targetLow < targetHigh < 1, got ${c.targetLow}, ${c.targetHigh}`);
+  if (!(c.targetLow > 0 && c.targetLow < c.targetHigh && c.targetHigh < 1))
+    throw new ValueError(`microcircuit config: need 0 < targetLow < targetHigh < 1, got ${c.targetLow}, ${c.targetHigh}`);
   if (typeof c.plastic !== "object" || c.plastic === null) throw new ValueError("microcircuit config: plastic must be an object {up, ip, pi, down}");
-  if (c.readout !== "rate" && c.readout !== "potential") throw new ValueError(`microcircuit config: readout must be "rate" or "potential", got ${JSON.stringify(c.readout)}`);
-  for (const k of Object.keys(c.plastic)) if (!PATHWAYS.includes(k as Pathway)) throw new ValueError(`microcircuit config: plastic.${k} is not a pathway (${PATHWAYS.join(", ")})`);
+  if (c.readout !== "rate" && c.readout !== "potential")
+    throw new ValueError(`microcircuit config: readout must be "rate" or "potential", got ${JSON.stringify(c.readout)}`);
+  for (const k of Object.keys(c.plastic))
+    if (!PATHWAYS.includes(k as Pathway)) throw new ValueError(`microcircuit config: plastic.${k} is not a pathway (${PATHWAYS.join(", ")})`);
   return c;
 }
 
@@ -124,7 +128,12 @@ export class MicrocircuitClassifier implements TrainableModel {
       eta: { up: etaUp, ip: etaIP, pi: etaUp.slice(0, N - 1), down: etaUp.slice(0, N - 1), ...(c.etaPathway ?? {}) },
       plastic: c.plastic,
       thresholds: { up: c.thresholds, ip: c.thresholds },
-      init: { up: { dist: "glorot", gain: c.initGain }, down: { dist: "glorot", gain: c.initGain }, ip: { dist: "glorot", gain: c.initGain }, pi: { dist: "glorot", gain: c.initGain } },
+      init: {
+        up: { dist: "glorot", gain: c.initGain },
+        down: { dist: "glorot", gain: c.initGain },
+        ip: { dist: "glorot", gain: c.initGain },
+        pi: { dist: "glorot", gain: c.initGain },
+      },
       topDown: "random",
       topDownGain: c.topDownGain / (c.compensateRho ? rho : 1),
       start: "selfPredicting",

@@ -23,14 +23,26 @@ function outer(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
 }
 
 /** φ and φ′ in float64 (diagnostics). */
-export function activationF64(name: Activation, sr: { gamma: number; beta: number; theta: number } = SCBS18.softRect): { f: (u: number) => number; df: (u: number) => number } {
+export function activationF64(
+  name: Activation,
+  sr: { gamma: number; beta: number; theta: number } = SCBS18.softRect,
+): { f: (u: number) => number; df: (u: number) => number } {
   switch (name) {
     case "logistic":
-      return { f: (u) => 1 / (1 + Math.exp(-u)), df: (u) => { const s = 1 / (1 + Math.exp(-u)); return s * (1 - s); } };
+      return {
+        f: (u) => 1 / (1 + Math.exp(-u)),
+        df: (u) => {
+          const s = 1 / (1 + Math.exp(-u));
+          return s * (1 - s);
+        },
+      };
     case "softRect":
       return {
-        f: (u) => { const z = sr.beta * (u - sr.theta); return sr.gamma * (z > 30 ? z : Math.log1p(Math.exp(z))); },
-        df: (u) => sr.gamma * sr.beta / (1 + Math.exp(-sr.beta * (u - sr.theta))),
+        f: (u) => {
+          const z = sr.beta * (u - sr.theta);
+          return sr.gamma * (z > 30 ? z : Math.log1p(Math.exp(z)));
+        },
+        df: (u) => (sr.gamma * sr.beta) / (1 + Math.exp(-sr.beta * (u - sr.theta))),
       };
     case "relu":
       return { f: (u) => Math.max(0, u), df: (u) => (u > 0 ? 1 : 0) };

@@ -9,4 +9,10 @@ export { SCBS18, PATHWAYS, steadyFactors, type Activation, type Pathway, type In
 export { Microcircuit, type PresentOptions } from "./network.js";
 export { Monitor, VARIABLES, type Variable } from "./monitor.js";
 export { activationF64, angleDeg, type Alignment } from "./diagnostics.js";
-export { MicrocircuitClassifier, MICROCIRCUIT_MNIST, microcircuitFactory, type MicrocircuitClassifierConfig, type MicrocircuitClassifierOptions } from "./classifier.js";
+export {
+  MicrocircuitClassifier,
+  MICROCIRCUIT_MNIST,
+  microcircuitFactory,
+  type MicrocircuitClassifierConfig,
+  type MicrocircuitClassifierOptions,
+} from "./classifier.js";

@@ -3,7 +3,25 @@
 // preallocated ring, so recording never crosses the boundary per step.
 import type { Tensor } from "../../core/arena.js";
 import { ShapeError } from "../../core/errors.js";
-import { V_UP, V_VB, V_VA, V_UI, V_VI, V_RP, V_RI, V_APICAL, V_NORM_UP, V_NORM_IP, V_NORM_PI, V_NORM_B, V_W_UP, V_W_IP, V_W_PI, V_W_B, V_R0 } from "./layout.js";
+import {
+  V_UP,
+  V_VB,
+  V_VA,
+  V_UI,
+  V_VI,
+  V_RP,
+  V_RI,
+  V_APICAL,
+  V_NORM_UP,
+  V_NORM_IP,
+  V_NORM_PI,
+  V_NORM_B,
+  V_W_UP,
+  V_W_IP,
+  V_W_PI,
+  V_W_B,
+  V_R0,
+} from "./layout.js";
 
 /** Variables a monitor can record, by name → the WebAssembly model's code (layout.ts). */
 export const VARIABLES = Object.freeze({
@@ -63,7 +81,19 @@ export class Monitor {
   #slot: number;
 
   /** @internal */
-  constructor(net: MonitorHost, slot: number, buf: Tensor, variable: Variable, layer: number, index: number, intervalSteps: number, capacity: number, width: number, startStep = 0, dtMs = 0.1) {
+  constructor(
+    net: MonitorHost,
+    slot: number,
+    buf: Tensor,
+    variable: Variable,
+    layer: number,
+    index: number,
+    intervalSteps: number,
+    capacity: number,
+    width: number,
+    startStep = 0,
+    dtMs = 0.1,
+  ) {
     this.#startStep = startStep;
     this.dtMs = dtMs;
     this.#net = net;

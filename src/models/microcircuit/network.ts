@@ -14,17 +14,137 @@ import { SplitMix32 } from "../../core/random.js";
 import type { NamedArray } from "../../train/model.js";
 import { alignment, type Alignment } from "./diagnostics.js";
 import {
-  H_NLAYERS, H_MAXBATCH, H_ACT, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_MON_TABLE, H_STATUS_STEP, H_CHUNK_B, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, F_GAMMA, F_BETA, F_THETA, LAYER0, LREC, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_TMP, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, M_WRITTEN, MREC, P_NUDGE, P_LEARN, P_SWITCH, MAX_MONITORS,
+  H_NLAYERS,
+  H_MAXBATCH,
+  H_ACT,
+  H_SEED,
+  H_NOISE_LO,
+  H_NOISE_HI,
+  H_N0,
+  H_R0,
+  H_R0OLD,
+  H_ONES,
+  H_CHUNK,
+  H_CHUNK_POS,
+  H_SINCE_SWITCH,
+  H_LAG_STEPS,
+  H_STEPS_LO,
+  H_MON_COUNT,
+  H_MON_TABLE,
+  H_STATUS_STEP,
+  H_CHUNK_B,
+  F_DT,
+  F_GLK,
+  F_GB,
+  F_GA,
+  F_GD,
+  F_GSOM,
+  F_SIGMA,
+  F_TAU_IN,
+  F_TAU_W,
+  F_C_HID,
+  F_LAM_A,
+  F_C_OUT,
+  F_LAM_OUT,
+  F_C_I,
+  F_LAM_I,
+  F_GAMMA,
+  F_BETA,
+  F_THETA,
+  LAYER0,
+  LREC,
+  L_N,
+  L_NPREV,
+  L_NNEXT,
+  L_FLAGS,
+  L_WUP,
+  L_DUP,
+  L_BUP,
+  L_DBUP,
+  L_B,
+  L_DB,
+  L_WPI,
+  L_DPI,
+  L_WIP,
+  L_DIP,
+  L_BIP,
+  L_DBIP,
+  L_UP,
+  L_RP,
+  L_VB,
+  L_VA,
+  L_VAB,
+  L_UI,
+  L_RI,
+  L_VI,
+  L_RPOLD,
+  L_RIOLD,
+  L_RF,
+  L_EUP,
+  L_EIP,
+  L_EPI,
+  L_EDN,
+  L_XIP,
+  L_XII,
+  L_TMP,
+  L_SUM,
+  L_SUMI,
+  L_ETA_UP,
+  L_ETA_IP,
+  L_ETA_PI,
+  L_ETA_DN,
+  PLASTIC_UP,
+  PLASTIC_IP,
+  PLASTIC_PI,
+  PLASTIC_DN,
+  BIAS_UP,
+  BIAS_IP,
+  TIED_PI,
+  M_WRITTEN,
+  MREC,
+  P_NUDGE,
+  P_LEARN,
+  P_SWITCH,
+  MAX_MONITORS,
 } from "./layout.js";
 import { Monitor, VARIABLES, VARIABLE_DESCRIPTION, type Variable } from "./monitor.js";
-import { ACT_CODE, PATHWAYS, SCBS18, steadyFactors, type Activation, type InitSpec, type MicrocircuitOptions, type Pathway, type SteadyFactors } from "./params.js";
+import {
+  ACT_CODE,
+  PATHWAYS,
+  SCBS18,
+  steadyFactors,
+  type Activation,
+  type InitSpec,
+  type MicrocircuitOptions,
+  type Pathway,
+  type SteadyFactors,
+} from "./params.js";
 
 /** The step clocks and noise position in exportState(), besides the noise counter. */
 const CLOCK_NAMES = ["noise.chunk", "clock.steps", "clock.syncedRows"] as const;
 
 /** Descriptor slot of each per-layer state buffer, by the name it has in `LayerBuffers.state`. */
 const STATE_SLOT: Readonly<Record<string, number>> = {
-  UP: L_UP, RP: L_RP, VB: L_VB, RPOLD: L_RPOLD, RF: L_RF, EUP: L_EUP, TMP: L_TMP, SUM: L_SUM, XIP: L_XIP, VA: L_VA, VAB: L_VAB, EPI: L_EPI, EDN: L_EDN, UI: L_UI, RI: L_RI, VI: L_VI, RIOLD: L_RIOLD, EIP: L_EIP, SUMI: L_SUMI, XII: L_XII,
+  UP: L_UP,
+  RP: L_RP,
+  VB: L_VB,
+  RPOLD: L_RPOLD,
+  RF: L_RF,
+  EUP: L_EUP,
+  TMP: L_TMP,
+  SUM: L_SUM,
+  XIP: L_XIP,
+  VA: L_VA,
+  VAB: L_VAB,
+  EPI: L_EPI,
+  EDN: L_EDN,
+  UI: L_UI,
+  RI: L_RI,
+  VI: L_VI,
+  RIOLD: L_RIOLD,
+  EIP: L_EIP,
+  SUMI: L_SUMI,
+  XII: L_XII,
 };
 
 interface LayerBuffers {
@@ -72,7 +192,31 @@ export function perLayer(v: number | number[] | undefined, count: number, dflt: 
 }
 
 /** Every key of MicrocircuitOptions; others are refused (a misspelt option would be silently ignored). */
-const MICROCIRCUIT_OPTION_KEYS = ["sizes", "maxBatch", "seed", "activation", "softRect", "gLk", "gB", "gA", "gD", "gSom", "dtMs", "tauInMs", "tauWMs", "sigma", "eta", "plastic", "thresholds", "init", "topDown", "topDownGain", "start", "learningLagMs", "tiePI"];
+const MICROCIRCUIT_OPTION_KEYS = [
+  "sizes",
+  "maxBatch",
+  "seed",
+  "activation",
+  "softRect",
+  "gLk",
+  "gB",
+  "gA",
+  "gD",
+  "gSom",
+  "dtMs",
+  "tauInMs",
+  "tauWMs",
+  "sigma",
+  "eta",
+  "plastic",
+  "thresholds",
+  "init",
+  "topDown",
+  "topDownGain",
+  "start",
+  "learningLagMs",
+  "tiePI",
+];
 const PRESENT_KEYS = ["target", "steps", "learn", "batch", "newPattern"];
 const STEADY_KEYS = ["batch", "sweeps", "learn"];
 
@@ -154,7 +298,8 @@ export class Microcircuit {
 
   constructor(core: Core, options: MicrocircuitOptions) {
     const o = options;
-    if (!o || !Array.isArray(o.sizes) || o.sizes.length < 2) throw new ValueError(`sizes must list at least the input and output layer sizes, got ${JSON.stringify(o?.sizes)}`);
+    if (!o || !Array.isArray(o.sizes) || o.sizes.length < 2)
+      throw new ValueError(`sizes must list at least the input and output layer sizes, got ${JSON.stringify(o?.sizes)}`);
     checkKeys(o, MICROCIRCUIT_OPTION_KEYS, "Microcircuit options");
     if (o.thresholds !== undefined) checkKeys(o.thresholds, ["up", "ip"], "Microcircuit options.thresholds");
     if (o.softRect !== undefined) checkKeys(o.softRect, ["gamma", "beta", "theta"], "Microcircuit options.softRect");
@@ -208,13 +353,15 @@ export class Microcircuit {
       pi: perLayer(o.eta?.pi, N - 1, () => SCBS18.etaPISps, "eta.pi"),
       down: perLayer(o.eta?.down, N - 1, () => 0, "eta.down"),
     };
-    for (const key of Object.keys(o.eta ?? {})) if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`eta.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
-    for (const key of Object.keys(o.plastic ?? {})) if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`plastic.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
+    for (const key of Object.keys(o.eta ?? {}))
+      if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`eta.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
+    for (const key of Object.keys(o.plastic ?? {}))
+      if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`plastic.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
     this.plastic = Object.freeze({ up: o.plastic?.up ?? true, down: o.plastic?.down ?? false, ip: o.plastic?.ip ?? true, pi: o.plastic?.pi ?? true });
     this.thresholds = Object.freeze({ up: o.thresholds?.up ?? false, ip: o.thresholds?.ip ?? false });
     this.tiePI = o.tiePI ?? false;
     if (this.tiePI && (this.plastic.pi || this.plastic.down || p.start !== "selfPredicting")) {
-      throw new ValueError("tiePI needs start \"selfPredicting\" and plastic.pi = plastic.down = false (W^PI is held at −B)");
+      throw new ValueError('tiePI needs start "selfPredicting" and plastic.pi = plastic.down = false (W^PI is held at −B)');
     }
     const init: Record<Pathway, InitSpec> = {
       up: o.init?.up ?? { dist: "uniform", scale: 1 },
@@ -226,7 +373,11 @@ export class Microcircuit {
 
     this.#core = core;
     this.#ex = core.exports;
-    checkFits(core.exports, microcircuitMemoryBytes(this.sizes, this.maxBatch, this.plastic, this.thresholds), `microcircuit ${this.sizes.join("-")} (maxBatch ${this.maxBatch})`);
+    checkFits(
+      core.exports,
+      microcircuitMemoryBytes(this.sizes, this.maxBatch, this.plastic, this.thresholds),
+      `microcircuit ${this.sizes.join("-")} (maxBatch ${this.maxBatch})`,
+    );
     const arena = core.arena();
     this.#arena = arena;
     try {
@@ -257,7 +408,9 @@ export class Microcircuit {
           st.XII = mat(chunk * B, nNext);
         }
         this.#layers.push({
-          n, nPrev, nNext,
+          n,
+          nPrev,
+          nNext,
           Wup: mat(n, nPrev),
           Dup: this.plastic.up ? mat(n, nPrev) : null,
           bUp: this.thresholds.up ? arena.vector(n) : null,
@@ -456,7 +609,8 @@ export class Microcircuit {
   setWeights(pathway: Pathway | "thresholdUp" | "thresholdIP", k: number, values: ArrayLike<number>): void {
     const t = this.#weightTensor(pathway, k);
     if (this.tiePI && pathway === "pi") throw new ValueError("setWeights(pi): W^PI is tied to −B (tiePI); set B instead");
-    if (values.length !== t.length) throw new ShapeError(`setWeights(${pathway}, ${k}): expected ${t.rows}×${t.cols} = ${t.length} values, got ${values.length}`);
+    if (values.length !== t.length)
+      throw new ShapeError(`setWeights(${pathway}, ${k}): expected ${t.rows}×${t.cols} = ${t.length} values, got ${values.length}`);
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw new ValueError(`setWeights(${pathway}, ${k}): value ${i} is ${values[i]}`);
     t.write(values);
     if (this.tiePI && pathway === "down") this.#weightTensor("pi", k).write(Array.from(values, (w) => -w));
@@ -468,15 +622,24 @@ export class Microcircuit {
     assertInt(k, "layer", 1, N);
     const lb = this.#layers[k - 1];
     const t =
-      pathway === "up" ? lb.Wup
-      : pathway === "down" ? lb.B
-      : pathway === "ip" ? lb.WIP
-      : pathway === "pi" ? lb.WPI
-      : pathway === "thresholdUp" ? lb.bUp
-      : pathway === "thresholdIP" ? lb.bIP
-      : undefined;
+      pathway === "up"
+        ? lb.Wup
+        : pathway === "down"
+          ? lb.B
+          : pathway === "ip"
+            ? lb.WIP
+            : pathway === "pi"
+              ? lb.WPI
+              : pathway === "thresholdUp"
+                ? lb.bUp
+                : pathway === "thresholdIP"
+                  ? lb.bIP
+                  : undefined;
     if (t === undefined) throw new ValueError(`pathway must be one of up, down, ip, pi, thresholdUp, thresholdIP; got ${pathway}`);
-    if (t === null) throw new ValueError(`layer ${k} has no ${pathway} weights (${k === N ? "the output layer has no apical compartment or interneurons" : "thresholds are off"})`);
+    if (t === null)
+      throw new ValueError(
+        `layer ${k} has no ${pathway} weights (${k === N ? "the output layer has no apical compartment or interneurons" : "thresholds are off"})`,
+      );
     return t;
   }
 
@@ -556,7 +719,7 @@ export class Microcircuit {
     this.#writeInput(x, b, "present");
     if (opts.target !== undefined) this.#writeTarget(opts.target, b, "present");
     if (this.#syncedBatch < b) this.#sync(b);
-    const flags = (opts.target !== undefined ? P_NUDGE : 0) | (opts.learn ?? true ? P_LEARN : 0) | (opts.newPattern ?? true ? P_SWITCH : 0);
+    const flags = (opts.target !== undefined ? P_NUDGE : 0) | ((opts.learn ?? true) ? P_LEARN : 0) | ((opts.newPattern ?? true) ? P_SWITCH : 0);
     this.#status(this.#ex.mcPresent(this.#desc.ptr, this.#x.ptr, opts.target !== undefined ? this.#t.ptr : 0, b, steps, flags), "present");
   }
 
@@ -572,7 +735,7 @@ export class Microcircuit {
     if (target !== null) this.#writeTarget(target, b, "steadyState");
     const sweeps = opts.sweeps ?? 1;
     assertInt(sweeps, "steadyState: sweeps", 1, 100000);
-    this.#status(this.#ex.mcFastTrain(this.#desc.ptr, this.#x.ptr, target !== null ? this.#t.ptr : 0, b, sweeps, opts.learn ?? true ? 1 : 0), "steadyState");
+    this.#status(this.#ex.mcFastTrain(this.#desc.ptr, this.#x.ptr, target !== null ? this.#t.ptr : 0, b, sweeps, (opts.learn ?? true) ? 1 : 0), "steadyState");
     this.#syncedBatch = 0;
   }
 
@@ -612,7 +775,10 @@ export class Microcircuit {
    */
   monitor(variable: Variable, opts: { layer?: number; index?: number; intervalSteps?: number; capacity?: number } = {}): Monitor {
     const arena = this.#live();
-    if (!(variable in VARIABLES) || VARIABLES[variable] >= 12 && variable !== "r0") throw new ValueError(`monitor: unknown variable ${String(variable)}; expected one of uP, vB, vA, uI, vI, rP, rI, r0, apical, normUp, normIP, normPI, normDown`);
+    if (!(variable in VARIABLES) || (VARIABLES[variable] >= 12 && variable !== "r0"))
+      throw new ValueError(
+        `monitor: unknown variable ${String(variable)}; expected one of uP, vB, vA, uI, vI, rP, rI, r0, apical, normUp, normIP, normPI, normDown`,
+      );
     const code = VARIABLES[variable];
     const layer = variable === "r0" ? 0 : (opts.layer ?? 1);
     const N = this.depth;
@@ -689,7 +855,8 @@ export class Microcircuit {
     for (let k = 1; k <= this.depth; k++) {
       const st = this.#layers[k - 1].state;
       out.push([`layer${k}.uP`, st.UP], [`layer${k}.vB`, st.VB], [`layer${k}.rP`, st.RP]);
-      if (k < this.depth) out.push([`layer${k}.vA`, st.VA], [`layer${k}.vA.topDown`, st.VAB], [`layer${k}.uI`, st.UI], [`layer${k}.vI`, st.VI], [`layer${k}.rI`, st.RI]);
+      if (k < this.depth)
+        out.push([`layer${k}.vA`, st.VA], [`layer${k}.vA.topDown`, st.VAB], [`layer${k}.uI`, st.UI], [`layer${k}.vI`, st.VI], [`layer${k}.rI`, st.RI]);
     }
     return out;
   }
@@ -713,7 +880,8 @@ export class Microcircuit {
   exportState(opts: { neurons?: boolean } = {}): Record<string, NamedArray> {
     this.#live();
     const out: Record<string, NamedArray> = {};
-    for (const [name, t] of this.#weightEntries()) out[name] = { shape: t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols], data: t.read() };
+    for (const [name, t] of this.#weightEntries())
+      out[name] = { shape: t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols], data: t.read() };
     const di = this.#di();
     out["noise.counter"] = { shape: [2], data: Uint32Array.of(di[H_NOISE_LO] >>> 0, di[H_NOISE_HI] >>> 0) };
     if (opts.neurons === false) return out;
@@ -746,18 +914,25 @@ export class Microcircuit {
     const u32 = (name: string, len: number) => {
       const s = state[name];
       if (s === undefined) throw new ShapeError(`importState: missing tensor '${name}'`);
-      if (!(s.data instanceof Uint32Array) || s.data.length !== len) throw new ShapeError(`importState: tensor '${name}' must be a uint32 array of shape [${len}]`);
+      if (!(s.data instanceof Uint32Array) || s.data.length !== len)
+        throw new ShapeError(`importState: tensor '${name}' must be a uint32 array of shape [${len}]`);
       return s.data;
     };
     const known = new Set([...weights.map(([n]) => n), ...neurons.map(([n]) => n), "noise.counter", ...CLOCK_NAMES]);
-    for (const name of Object.keys(state)) if (!known.has(name)) throw new ShapeError(`importState: unexpected tensor '${name}' (architecture or options differ)`);
+    for (const name of Object.keys(state))
+      if (!known.has(name)) throw new ShapeError(`importState: unexpected tensor '${name}' (architecture or options differ)`);
     for (const [name, t] of weights) f32(name, t, t.rows === 1 && name.includes("threshold") ? [t.cols] : [t.rows, t.cols]);
     const counter = u32("noise.counter", 2);
     // The neuron state and clocks come as a whole, or not at all (older checkpoints).
     const dynamic = [...neurons.map(([n]) => n), ...CLOCK_NAMES];
     const present = dynamic.filter((n) => n in state);
     if (present.length > 0 && present.length < dynamic.length) {
-      throw new ShapeError(`importState: the neuron state is incomplete: missing ${dynamic.filter((n) => !(n in state)).slice(0, 5).join(", ")} (a state holds all of ${dynamic.join(", ")}, or none of them)`);
+      throw new ShapeError(
+        `importState: the neuron state is incomplete: missing ${dynamic
+          .filter((n) => !(n in state))
+          .slice(0, 5)
+          .join(", ")} (a state holds all of ${dynamic.join(", ")}, or none of them)`,
+      );
     }
     const withNeurons = present.length > 0;
     let chunk: Uint32Array | undefined, steps: Uint32Array | undefined, synced: Uint32Array | undefined;
@@ -766,7 +941,10 @@ export class Microcircuit {
       chunk = u32("noise.chunk", 2);
       steps = u32("clock.steps", 2);
       synced = u32("clock.syncedRows", 1);
-      if (chunk[0] > di[H_CHUNK] || chunk[1] > this.maxBatch) throw new ShapeError(`importState: noise.chunk (${chunk[0]}, ${chunk[1]}) does not fit this network (chunk of ${di[H_CHUNK]} steps, maxBatch ${this.maxBatch})`);
+      if (chunk[0] > di[H_CHUNK] || chunk[1] > this.maxBatch)
+        throw new ShapeError(
+          `importState: noise.chunk (${chunk[0]}, ${chunk[1]}) does not fit this network (chunk of ${di[H_CHUNK]} steps, maxBatch ${this.maxBatch})`,
+        );
       if (synced[0] > this.maxBatch) throw new ShapeError(`importState: clock.syncedRows ${synced[0]} exceeds maxBatch ${this.maxBatch}`);
     }
     for (const [name, t] of weights) t.write(state[name].data);

@@ -34,7 +34,13 @@ export const SCBS18 = Object.freeze({
 
 export type Activation = "logistic" | "softRect" | "relu" | "tanh" | "linear";
 /** φ by name → its code in the descriptor (H_ACT). */
-export const ACT_CODE: Readonly<Record<Activation, number>> = Object.freeze({ logistic: ACT_LOGISTIC, softRect: ACT_SOFT_RECT, relu: ACT_RELU, tanh: ACT_TANH, linear: ACT_LINEAR });
+export const ACT_CODE: Readonly<Record<Activation, number>> = Object.freeze({
+  logistic: ACT_LOGISTIC,
+  softRect: ACT_SOFT_RECT,
+  relu: ACT_RELU,
+  tanh: ACT_TANH,
+  linear: ACT_LINEAR,
+});
 
 /** Weight class names: bottom-up W^up, top-down B (W^down), pyramidal→interneuron W^IP, interneuron→pyramidal W^PI. */
 export type Pathway = "up" | "down" | "ip" | "pi";

@@ -6,7 +6,17 @@ import type { ModelFactory } from "../registry.js";
 import { Mlp } from "./network.js";
 
 export { Mlp } from "./network.js";
-export { MLP_DEFAULTS, mlpConfig, type MlpActivation, type MlpConfig, type MlpOptions, type MlpInit, type MlpLoss, type MlpOutputActivation, type MlpRule } from "./params.js";
+export {
+  MLP_DEFAULTS,
+  mlpConfig,
+  type MlpActivation,
+  type MlpConfig,
+  type MlpOptions,
+  type MlpInit,
+  type MlpLoss,
+  type MlpOutputActivation,
+  type MlpRule,
+} from "./params.js";
 import type { MlpOptions } from "./params.js";
 
 export const mlpFactory: ModelFactory = {

@@ -83,8 +83,23 @@ const ACTIVATIONS: MlpActivation[] = ["logistic", "relu", "tanh"];
 const LOSSES: MlpLoss[] = ["softmax-ce", "mse"];
 const INITS: MlpInit[] = ["glorot-uniform", "glorot-normal", "he-normal", "uniform", "normal"];
 const FIELDS = new Set([
-  "arch", "activation", "loss", "outputActivation", "rule", "lr", "momentum", "init", "initScale",
-  "initGain", "feedbackGain", "scfaMagnitude", "biases", "seed", "maxBatch", "targetOn", "targetOff",
+  "arch",
+  "activation",
+  "loss",
+  "outputActivation",
+  "rule",
+  "lr",
+  "momentum",
+  "init",
+  "initScale",
+  "initGain",
+  "feedbackGain",
+  "scfaMagnitude",
+  "biases",
+  "seed",
+  "maxBatch",
+  "targetOn",
+  "targetOff",
 ]);
 
 const show = showValue;

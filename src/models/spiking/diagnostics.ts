@@ -60,7 +60,14 @@ export function clipRates(net: RateNet, x: ArrayLike<number>, n: number): { r: F
  * Batch-summed rate updates ΔW^l = Σ_s δ^l_s (r^{l−1}_s)ᵀ, l = 1 … L (index l − 1, [n_l, n_{l−1}]),
  * for rates r, gates and teacher rates ρ (n × n_L); feedback B^l as [n_{l−1}, n_l] for l ≥ 2.
  */
-export function rateUpdates(arch: number[], r: Float64Array[], gate: Float64Array[], rho: ArrayLike<number>, B: (Float64Array | null)[], n: number): Float64Array[] {
+export function rateUpdates(
+  arch: number[],
+  r: Float64Array[],
+  gate: Float64Array[],
+  rho: ArrayLike<number>,
+  B: (Float64Array | null)[],
+  n: number,
+): Float64Array[] {
   const L = arch.length - 1;
   const delta: Float64Array[] = new Array(L + 1);
   const nL = arch[L];
@@ -161,7 +168,12 @@ export interface SpikingLike {
  * with matched SCFA (measured rates and gates), analytic SCFA (clip-rate net), FA with random
  * signs and backprop. SCFA's B is the model's own contacts (sign(W)ᵀ ⊙ R).
  */
-export function equivalenceAngles(model: SpikingLike, batch: { n: number; x: Float32Array; labels: Int32Array }, window?: number, faSeed = 12345): EquivalenceAngles {
+export function equivalenceAngles(
+  model: SpikingLike,
+  batch: { n: number; x: Float32Array; labels: Int32Array },
+  window?: number,
+  faSeed = 12345,
+): EquivalenceAngles {
   const cfg = model.config() as { arch: number[]; steps: number; settle: number; rhoOn: number; rhoOff: number };
   const arch = cfg.arch;
   const L = arch.length - 1;

@@ -4,7 +4,16 @@ import { Spiking } from "./network.js";
 import { SPIKING_RULES } from "./params.js";
 
 export { Spiking, type WindowStats } from "./network.js";
-export { SPIKING_DEFAULTS, SPIKING_RULES, spikingConfig, initSigma, layerRateFactor, type SpikingConfig, type SpikingOptions, type SpikingRule } from "./params.js";
+export {
+  SPIKING_DEFAULTS,
+  SPIKING_RULES,
+  spikingConfig,
+  initSigma,
+  layerRateFactor,
+  type SpikingConfig,
+  type SpikingOptions,
+  type SpikingRule,
+} from "./params.js";
 
 export const spikingFactory: ModelFactory = {
   kind: "spiking",

@@ -111,7 +111,6 @@ import { ArenaModel } from "../arena-model.js";
 import { checkStateTensors, readStateTensors, transposed, writeStateTensors, type StateEntry } from "../state.js";
 import { initSigma, layerRateFactor, spikingConfig, type SpikingConfig, type SpikingOptions } from "./params.js";
 
-
 interface Pop {
   n: number;
   V: Tensor;
@@ -179,7 +178,14 @@ function spikingBytes(c: ReturnType<typeof spikingConfig>): number {
     n += 4 * tensorBytes(B, k) + 2 * tensorBytes(T * B, k) + tensorBytes(T, B);
     if (p >= 1) {
       const nin = arch[p - 1];
-      n += 2 * tensorBytes(nin, k) + 2 * tensorBytes(1, k) + 2 * tensorBytes(Tl * B, k) + tensorBytes(Tl, B) + 5 * tensorBytes(B, k) + tensorBytes(k, nin) + tensorBytes(B, nin);
+      n +=
+        2 * tensorBytes(nin, k) +
+        2 * tensorBytes(1, k) +
+        2 * tensorBytes(Tl * B, k) +
+        tensorBytes(Tl, B) +
+        5 * tensorBytes(B, k) +
+        tensorBytes(k, nin) +
+        tensorBytes(B, nin);
       if (p >= 2) n += tensorBytes(k, nin) * (c.rule === "scfa-frsf" || c.rule === "scfa-brsf" || c.rule === "fa" ? 2 : 1);
     }
   }
@@ -413,7 +419,8 @@ export class Spiking extends ArenaModel implements TrainableModel {
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < k; j++) {
           const v = targets[r * k + j];
-          if (!(v >= 0 && v <= 1)) throw new ValueError(`spiking.trainBatch: batch.targets[${r * k + j}] = ${v} is not a teacher rate in [0, 1] spikes per step`);
+          if (!(v >= 0 && v <= 1))
+            throw new ValueError(`spiking.trainBatch: batch.targets[${r * k + j}] = ${v} is not a teacher rate in [0, 1] spikes per step`);
           view[r * stride + j] = v;
         }
       }
@@ -629,9 +636,11 @@ export class Spiking extends ArenaModel implements TrainableModel {
   }
 
   #checkPop(p: number, sample: number): Pop {
-    if (!Number.isInteger(p) || p < 0 || p >= this.#pops.length) throw new ValueError(`spiking: population must be an integer in [0, ${this.#pops.length - 1}], got ${p}`);
+    if (!Number.isInteger(p) || p < 0 || p >= this.#pops.length)
+      throw new ValueError(`spiking: population must be an integer in [0, ${this.#pops.length - 1}], got ${p}`);
     if (this.#lastN === 0) throw new ValueError("spiking: no window has run yet");
-    if (!Number.isInteger(sample) || sample < 0 || sample >= this.#lastN) throw new ValueError(`spiking: sample must be in [0, ${this.#lastN - 1}] (the last window's samples), got ${sample}`);
+    if (!Number.isInteger(sample) || sample < 0 || sample >= this.#lastN)
+      throw new ValueError(`spiking: sample must be in [0, ${this.#lastN - 1}] (the last window's samples), got ${sample}`);
     return this.#pops[p];
   }
 
@@ -639,7 +648,8 @@ export class Spiking extends ArenaModel implements TrainableModel {
   feedback(l: number): Float32Array {
     this.live();
     const p = l + 1;
-    if (!Number.isInteger(l) || l < 1 || p >= this.#pops.length) throw new ValueError(`spiking.feedback: layer must be in [1, ${this.#pops.length - 2}], got ${l}`);
+    if (!Number.isInteger(l) || l < 1 || p >= this.#pops.length)
+      throw new ValueError(`spiking.feedback: layer must be in [1, ${this.#pops.length - 2}], got ${l}`);
     return transposed(this.#pops[p].F!.read(), this.#pops[p].n, this.#pops[p - 1].n);
   }
 
