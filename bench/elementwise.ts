@@ -6,7 +6,7 @@
 // AssemblyScript calls), so the numbers exclude the TypeScript wrappers' argument checks.
 import os from "node:os";
 import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
-import { parseRounds, type BenchSuite } from "./suite.js";
+import { parseList, parseRounds, type BenchSuite } from "./suite.js";
 import {
   closeVariants,
   machine,
@@ -298,17 +298,10 @@ export const elementwiseSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 3);
-    const list = (v: unknown) =>
-      typeof v === "string"
-        ? v
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
     const { results, load } = await benchElementwise({
       quick: Boolean(opts.quick),
       rounds,
-      kernels: list(opts.kernel),
+      kernels: parseList(opts.kernel),
       simd: opts.simd as string,
       threads: opts.threads as string,
       js: opts.js !== false,

@@ -10,7 +10,7 @@
 // rank-1 shapes are W's [m, n]; rank-k is [k, m, n]. FLOPs are counted as 2 per multiply-add.
 import os from "node:os";
 import { ceil4, mulberry32, ValueError, type Core } from "dendritic";
-import { parseRounds, type BenchSuite } from "./suite.js";
+import { parseList, parseRounds, type BenchSuite } from "./suite.js";
 import {
   closeVariants,
   machine,
@@ -386,17 +386,10 @@ export const kernelsSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
-    const list = (v: unknown) =>
-      typeof v === "string"
-        ? v
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
     const { results, load } = await benchKernels({
       quick: Boolean(opts.quick),
       rounds,
-      kernels: list(opts.kernel),
+      kernels: parseList(opts.kernel),
       simd: opts.simd as string,
       threads: opts.threads as string,
       js: opts.js !== false,

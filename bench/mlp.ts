@@ -11,7 +11,7 @@
 // pool it adds up the threads' time).
 import os from "node:os";
 import { Mlp, mulberry32, ValueError, type Core, type MlpRule } from "dendritic";
-import { parseRounds, type BenchSuite } from "./suite.js";
+import { parseList, parseRounds, type BenchSuite } from "./suite.js";
 import {
   closeVariants,
   machine,
@@ -189,13 +189,7 @@ export const mlpSuite: BenchSuite = {
   },
   async run(opts) {
     const rounds = parseRounds(opts.rounds) ?? (opts.quick ? 1 : 5);
-    const rules =
-      typeof opts.rule === "string"
-        ? (opts.rule
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean) as MlpRule[])
-        : undefined;
+    const rules = parseList(opts.rule) as MlpRule[] | undefined;
     if (opts.clock !== "wall" && opts.clock !== "cpu") throw new ValueError(`--clock must be wall or cpu, got ${String(opts.clock)}`);
     const { results, load } = await benchMlp({
       quick: Boolean(opts.quick),

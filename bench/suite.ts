@@ -21,6 +21,16 @@ export function parseRounds(v: unknown): number | undefined {
   return n;
 }
 
+/** A comma-separated option value as its trimmed, non-empty items; undefined when it was not given as a string. */
+export function parseList(v: unknown): string[] | undefined {
+  return typeof v === "string"
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+}
+
 /** A text table: columns padded to their widest cell, left-aligned before `firstRight`, right-aligned from it. */
 export function alignColumns(rows: string[][], firstRight: number): string {
   const width = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

@@ -11,7 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { add, suite } from "benny";
 import { init, ValueError, type Core, type Impl } from "dendritic";
-import { alignColumns } from "./suite.js";
+import { alignColumns, parseList } from "./suite.js";
 
 export type Build = "relaxed" | "simd" | "scalar";
 const BUILDS: Build[] = ["relaxed", "simd", "scalar"];
@@ -85,11 +85,7 @@ export function variantOptions(cmd: Command, simd = "relaxed,simd,scalar"): Comm
 
 /** `--threads`: distinct positive integers (ValueError otherwise). */
 export function parseThreads(v: unknown): number[] {
-  const list = String(v ?? "1")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const out = list.map(Number);
+  const out = parseList(String(v ?? "1"))!.map(Number);
   if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
     throw new ValueError(`--threads must be a comma-separated list of integers in [1, 256], got ${String(v)}`);
   }
