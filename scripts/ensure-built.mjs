@@ -33,7 +33,9 @@ const built = wasmFiles.length > 0 && sets.every((s) => s.outputs.every((f) => e
 const stale = built && sets.some((s) => newest(path.join(root, s.sources)) > Math.min(...s.outputs.map((f) => statSync(f).mtimeMs)));
 if (!built || stale) {
   console.error(
-    built ? "dendritic: sources changed since the last build; building" : "dendritic: first run; building the WebAssembly core and the TypeScript (≈ 20 s)",
+    built
+      ? "dendritic: sources changed since the last build; building"
+      : "dendritic: first run; building the WebAssembly core (six builds) and the TypeScript (about a minute)",
   );
   const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   process.exit(r.status ?? 1);
