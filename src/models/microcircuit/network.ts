@@ -677,7 +677,14 @@ export class Microcircuit {
     checkFiniteInput(x, b * n0, what);
     const v = this.#x.peek();
     const s = this.#x.stride;
-    for (let r = 0; r < b; r++) for (let c = 0; c < n0; c++) v[r * s + c] = x[r * n0 + c];
+    if (ArrayBuffer.isView(x)) {
+      // A typed array: row copies (set() converts each element as the assignment below does).
+      const a = x as unknown as Float32Array;
+      if (s === n0) v.set(a.subarray(0, b * n0));
+      else for (let r = 0; r < b; r++) v.set(a.subarray(r * n0, (r + 1) * n0), r * s);
+    } else {
+      for (let r = 0; r < b; r++) for (let c = 0; c < n0; c++) v[r * s + c] = x[r * n0 + c];
+    }
   }
   #writeTarget(t: ArrayLike<number>, b: number, what: string): void {
     const nN = this.sizes[this.depth];
