@@ -166,6 +166,11 @@ function post(
 @inline function argp(i: i32): usize {
   return <usize>load<u32>(slot(S_ARGS + i));
 }
+/** Arguments i (low word) and i + 1 (high word) as one 64-bit counter. */
+// @ts-ignore: decorator
+@inline function arg64(i: i32): u64 {
+  return load<u64>(slot(S_ARGS + i));
+}
 // @ts-ignore: decorator
 @inline function argf(i: i32): f32 {
   return load<f32>(slot(S_ARGS + i));
@@ -417,7 +422,7 @@ function rowsPass(lo: i32, hi: i32, t: i32): void {
     case EW_DROPOUT: {
       // y, mask, u, x, rate, seed, stream, counter (lo, hi): row r draws variates counter + r·cols …
       const u = argp(5) + o;
-      const counter = ((<u64><u32>arg(10)) << 32 | <u64><u32>arg(9)) + <u64>lo * <u64>cols;
+      const counter = arg64(9) + <u64>lo * <u64>cols;
       fillAt(UNIFORM, u, n, cols, <u32>arg(7), <u32>arg(8), counter, 0, 1, scratch(t));
       dropoutForward(argp(3) + o, argp(4) + o, argp(6) + o, u, n, cols, argf(11));
       break;
@@ -425,7 +430,7 @@ function rowsPass(lo: i32, hi: i32, t: i32): void {
     case EW_DROPOUT_BACKWARD: { dropoutBackward(argp(3) + o, argp(4) + o, argp(5) + o, n, cols); break; }
     case EW_GAUSSIAN: {
       // out, seed, stream, counter (lo, hi)
-      const counter = ((<u64><u32>arg(7)) << 32 | <u64><u32>arg(6)) + <u64>lo * <u64>cols;
+      const counter = arg64(6) + <u64>lo * <u64>cols;
       fillAt(GAUSS, argp(3) + o, n, cols, <u32>arg(4), <u32>arg(5), counter, 0, 0, scratch(t));
       break;
     }
