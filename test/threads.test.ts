@@ -186,6 +186,19 @@ const MODELS: { name: string; batch: number; batches: number; make: (core: Core)
     make: (c) => createModel(c, "microcircuit", { sizes: [301, 203, 101, 10], maxBatch: 9, seed: 4, sweeps: 2 }),
   },
   {
+    name: "microcircuit (fast steady state) 301-203-101-10, soft rectifier, plastic W^PI (untied)",
+    batch: 7,
+    batches: 3,
+    make: (c) =>
+      createModel(c, "microcircuit", {
+        sizes: [301, 203, 101, 10],
+        maxBatch: 7,
+        seed: 11,
+        activation: "softRect",
+        plastic: { up: true, ip: true, pi: true, down: false },
+      }),
+  },
+  {
     name: "mlp bp 784-500-500-10",
     batch: 10,
     batches: 3,

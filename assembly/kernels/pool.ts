@@ -23,7 +23,7 @@
 import {
   S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, S_RESULT, CLAIMS,
   THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
-  J_ROWS, J_BN_TRAIN, J_BN_BACKWARD, J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, J_GER_K_MOMENTUM,
+  J_ROWS, J_DENDRITE, J_BN_TRAIN, J_BN_BACKWARD, J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, J_GER_K_MOMENTUM,
   EW_RELU, EW_RELU_BACKWARD, EW_DROPOUT, EW_DROPOUT_BACKWARD, EW_GAUSSIAN, EW_ALL_FINITE, EW_BN_FORWARD, EW_BN_DX,
 } from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
@@ -35,6 +35,7 @@ import { im2col3x3Range, col2im3x3Range } from "./conv";
 import { relu, reluGrad, mul, allFiniteRows } from "./elementwise";
 import { dropoutForward, dropoutBackward } from "./dropout";
 import { fillAt, GAUSS, UNIFORM } from "./noise";
+import { dendriteEpilogue } from "../models/microcircuit/cells";
 import { bnTrainRange, bnForward, bnBackwardSumsRange, bnBackwardDx } from "./batchnorm";
 
 /**
@@ -190,7 +191,8 @@ function setExtent(job: i32): void {
   let total = 0, unit = 1;
   switch (job) {
     // Y (b×m) = X Wᵀ: rows of W (columns of Y) in blocks of 4, the gemmNT tile width.
-    case J_GEMM_NT: { total = arg(4); unit = 4; break; }
+    case J_GEMM_NT:
+    case J_DENDRITE: { total = arg(4); unit = 4; break; }
     // Y (b×n) = X W: bytes of Y's padded rows in 64-byte panels, the gemmNN tile width.
     case J_GEMM_NN: { total = ((arg(5) + 3) & ~3) << 2; unit = 64; break; }
     // y = W x: rows of W in blocks of 6, the gemv tile height.
@@ -259,6 +261,12 @@ function runRange(job: i32, lo: i32, hi: i32, t: i32): void {
       break;
     }
     case J_ROWS: { rowsPass(lo, hi, t); break; }
+    case J_DENDRITE: {
+      const Y = argp(0), b = arg(3), m = arg(4);
+      gemmNTRange(Y, argp(1), argp(2), b, m, arg(5), arg(6), lo, hi);
+      dendriteEpilogue(argp(14), Y, argp(7), argp(8), argp(9), argf(10), argp(11), argf(12), argp(13), b, m, lo, hi);
+      break;
+    }
     case J_BN_TRAIN: {
       bnTrainRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), arg(7), argf(8), argf(9), argf(10), lo, hi);
       break;

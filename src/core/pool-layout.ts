@@ -93,3 +93,8 @@ export const EW_ALL_FINITE = 6;
 export const EW_BN_FORWARD = 7;
 /** Batch-norm backward rows: dx from the column sums. */
 export const EW_BN_DX = 8;
+/**
+ * A dendritic potential Y (+)= X Wᵀ (+ thresholds), then u = a·X1 + c·X2 and the rates φ(u) on
+ * the same columns (the microcircuit's sweeps): split as gemmNT.
+ */
+export const J_DENDRITE = 19;

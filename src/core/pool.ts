@@ -53,6 +53,7 @@ const JOBS = [
   "gemmNT",
   "gemmNN",
   "gerK momentum",
+  "gemmNT",
 ];
 /** Kernel names of the elementwise passes of J_ROWS (pool-layout.ts EW_*). */
 const PASSES = ["", "relu", "reluBackward", "dropout", "dropoutBackward", "gaussian", "allFinite", "batchNorm", "batchNormBackward"];
