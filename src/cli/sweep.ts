@@ -7,7 +7,7 @@ import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { modelKinds } from "../models/registry.js";
-import { describeOutcome, markFinished, runLocal } from "../sweep/local.js";
+import { describeOutcome, markFinished, runLocal, scheduleOrder } from "../sweep/local.js";
 import { metricsOf, newRecords, summarise, summaryTable, writeCsv, writeSweepRecord, type JobRecord, type SweepRecord } from "../sweep/results.js";
 import { isComplete, jobPaths, readSummary, threadsPerJob } from "../sweep/run.js";
 import { expandSpec, parseSpecText, SpecError, type SweepJob } from "../sweep/spec.js";
@@ -287,8 +287,14 @@ async function runQueued(
       records[i].status = "queued";
       added++;
     };
-    for (let i = 0; i < jobs.length; i++) {
-      if (records[i].status === "done") continue;
+    // Added in the order a local sweep would start them (workers take the oldest first).
+    const order = await scheduleOrder(
+      jobs,
+      records.flatMap((r, i) => (r.status !== "done" ? [i] : [])),
+      outDir,
+      epochsOf,
+    );
+    for (const i of order) {
       const state = await queue.getJobState(jid[i]);
       if (state === "failed" || state === "completed") {
         // A fresh start for a job that failed earlier, or finished without its files in DIR.
