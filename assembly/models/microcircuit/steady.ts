@@ -6,7 +6,7 @@ import { axpy, scaleInto, sub, copy, allFinite } from "../../kernels/elementwise
 import {
   geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
 } from "./layout";
-import { phi, phiScaled, dendrite, combine, bad, checkSomata } from "./cells";
+import { phi, phiScaled, dendrite, dendritePhi, combine, bad, checkSomata } from "./cells";
 import { poolLabel } from "../../kernels/pool";
 
 /**
@@ -24,15 +24,12 @@ function forwardSweep(net: usize, X: usize, b: i32, withApical: bool, withIntern
     const n = li(L, L_N);
     const flags = li(L, L_FLAGS);
     poolLabel(k, "W^up");
-    dendrite(net, lp(L, L_VB), pre, lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, b, n, li(L, L_NPREV), 0);
-    if (k < N) {
-      // SCBS18 §1.4: u^P_k = c_hid v^B_k + λ_A v^A_k
-      combine(lp(L, L_UP), lp(L, L_VB), cHid, withApical ? lp(L, L_VA) : 0, lamA, b, n);
-    } else {
-      // SCBS18 §1.4 without target: u^P_N = c_out v^B_N
-      scaleInto(lp(L, L_UP), lp(L, L_VB), b, n, cOut);
-    }
-    phi(net, lp(L, L_RF), lp(L, L_UP), b, n);
+    // SCBS18 §1.4: u^P_k = c_hid v^B_k + λ_A v^A_k; without target u^P_N = c_out v^B_N; rates φ(u^P_k)
+    const VB = lp(L, L_VB);
+    dendritePhi(
+      net, VB, pre, lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, b, n, li(L, L_NPREV), 0,
+      lp(L, L_UP), VB, k < N ? cHid : cOut, k < N && withApical ? lp(L, L_VA) : 0, lamA, lp(L, L_RF),
+    );
     if (k < N && withInterneurons) {
       poolLabel(k, "W^IP");
       dendrite(net, lp(L, L_VI), lp(L, L_RF), lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, b, li(L, L_NNEXT), n, 0);
@@ -65,20 +62,20 @@ function backwardSweep(net: usize, T: usize, b: i32): void {
     const nn = li(L, L_NNEXT);
     combine(lp(L, L_UI), lp(L, L_VI), (1 - lamI) * cI, lp(Lu, L_UP), lamI, b, nn);
     phi(net, lp(L, L_RI), lp(L, L_UI), b, nn);
+    // u^P_k = c_hid v^B_k + λ_A v^A_k and its rates, on the columns of the last product of v^A_k
+    const VA = lp(L, L_VA);
     if (li(L, L_FLAGS) & TIED_PI) {
       // L_EIP is free until the plasticity step.
       sub(lp(L, L_EIP), lp(Lu, L_RP), lp(L, L_RI), b, nn);
       poolLabel(k, "B");
-      dendrite(net, lp(L, L_VA), lp(L, L_EIP), lp(L, L_B), 0, b, n, nn, 0);
+      dendritePhi(net, VA, lp(L, L_EIP), lp(L, L_B), 0, b, n, nn, 0, lp(L, L_UP), lp(L, L_VB), cHid, VA, lamA, lp(L, L_RP));
     } else {
       poolLabel(k, "B");
       dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
-      copy(lp(L, L_VA), lp(L, L_VAB), b, n);
+      copy(VA, lp(L, L_VAB), b, n);
       poolLabel(k, "W^PI");
-      dendrite(net, lp(L, L_VA), lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1);
+      dendritePhi(net, VA, lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1, lp(L, L_UP), lp(L, L_VB), cHid, VA, lamA, lp(L, L_RP));
     }
-    combine(lp(L, L_UP), lp(L, L_VB), cHid, lp(L, L_VA), lamA, b, n);
-    phi(net, lp(L, L_RP), lp(L, L_UP), b, n);
   }
 }
 

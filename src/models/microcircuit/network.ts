@@ -674,10 +674,19 @@ export class Microcircuit {
       const hint = x.length > b * n0 && x.length % n0 === 0 ? ` (${x.length / n0} patterns: pass { batch: ${x.length / n0} } and a maxBatch that large)` : "";
       throw new ShapeError(`${what}: x must hold batch·n_0 = ${b}×${n0} = ${b * n0} values, got ${x.length}${hint}`);
     }
-    checkFiniteInput(x, b * n0, what);
     const v = this.#x.peek();
     const s = this.#x.stride;
-    for (let r = 0; r < b; r++) for (let c = 0; c < n0; c++) v[r * s + c] = x[r * n0 + c];
+    if (ArrayBuffer.isView(x)) {
+      // A typed array: row copies (set() converts each element as the assignment below does),
+      // checked in the core; only a batch with a non-finite value is searched here, for the message.
+      const a = x as unknown as Float32Array;
+      if (s === n0) v.set(a.subarray(0, b * n0));
+      else for (let r = 0; r < b; r++) v.set(a.subarray(r * n0, (r + 1) * n0), r * s);
+      if (!this.#ex.allFinite(this.#x.ptr, b, n0)) checkFiniteInput(x, b * n0, what);
+    } else {
+      checkFiniteInput(x, b * n0, what);
+      for (let r = 0; r < b; r++) for (let c = 0; c < n0; c++) v[r * s + c] = x[r * n0 + c];
+    }
   }
   #writeTarget(t: ArrayLike<number>, b: number, what: string): void {
     const nN = this.sizes[this.depth];
