@@ -14,7 +14,7 @@ export { gemv, gemvT } from "./kernels/gemv";
 export { gemmNT, gemmNN } from "./kernels/gemm";
 export { ger, gerK } from "./kernels/outer";
 export * from "./kernels/elementwise";
-export * from "./kernels/noise";
+export { philox4x32, gaussian, uniform } from "./kernels/noise";
 export * from "./kernels/softmax";
 export * from "./kernels/sign";
 export { filteredGerGemm, filteredGerGemv } from "./kernels/filtered";

@@ -272,10 +272,11 @@ t("killed at random points with SIGTERM and SIGKILL, then resumed with --load: b
     { sig: "SIGTERM", every: "1", midEpochWrites: 0 },
     // Nothing runs after SIGKILL: the last epoch-end checkpoint remains.
     { sig: "SIGKILL", every: "1", midEpochWrites: 0 },
-    // Timed checkpoints (every 60 ms, at mini-batch boundaries, most in the middle of epochs):
+    // Timed checkpoints (every 6 ms, at mini-batch boundaries, most in the middle of epochs — an
+    // epoch of this run takes 50 ms on a fast machine, so the interval must be well below that):
     // the kill follows the first mid-epoch one after the line of epoch 1 or 2, and the run resumes
     // from exactly that one.
-    { sig: "SIGKILL", every: "0.001m", midEpochWrites: 1 },
+    { sig: "SIGKILL", every: "0.0001m", midEpochWrites: 1 },
   ];
   for (const { sig, every, midEpochWrites } of cases) {
     const save = path.join(dir, `k-${sig}-${every}.st`);

@@ -58,6 +58,16 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
+/**
+ * A yinyang job (20 epochs) has logged epoch 3 or later and has at least three epochs to go: a
+ * job process frozen now (SIGSTOP) is certainly mid-run, however fast the machine.
+ */
+function midRun(dir: string, id: string): boolean {
+  if (!unfinished(dir, id)) return false;
+  const last = [...readFileSync(path.join(dir, id, "log.txt"), "utf8").matchAll(/^epoch (\d+)\/20 \|/gm)].at(-1);
+  return last !== undefined && Number(last[1]) >= 3 && Number(last[1]) <= 17;
+}
+
 /** Alive and not a zombie. */
 function alive(pid: number): boolean {
   try {
@@ -405,13 +415,19 @@ local("Ctrl-C stops every job with a checkpoint; the same command skips finished
   const twice = await cliAsync("sweep", yyFile, "--out", dir);
   assert.is(twice.status, 1);
   assert.match(twice.stderr, new RegExp(`another sweep \\(\\S+ pid ${s.pid}\\) is running in this directory`));
-  // Wait until a job is done and another has trained a few epochs.
+  // Wait until a job is done and another has trained a few epochs with several left, then freeze
+  // the job processes (SIGSTOP) so that none can finish while the sweep is told to stop: the
+  // interrupted job is the one seen mid-run, however fast the machine.
   await until("one finished job and another mid-run", () => {
     if (!/\[1\/6\]/.test(s.out)) return false;
-    const running = ids.filter((id) => unfinished(dir, id));
-    return running.some((id) => /epoch 3\/20/.test(readFileSync(path.join(dir, id, "log.txt"), "utf8")));
+    return ids.some((id) => midRun(dir, id));
   });
+  const frozen = childrenOf(s.pid);
+  for (const pid of frozen) process.kill(pid, "SIGSTOP");
   s.p.kill("SIGINT");
+  // The sweep has passed the stop on to its jobs once it says so; then they may go on.
+  await until("the sweep to pass the stop on", () => /SIGINT: stopping 1 running job/.test(s.out));
+  for (const pid of frozen) process.kill(pid, "SIGCONT");
   const e = await s.exited;
   assert.is(e.code, 130, s.out);
   assert.not.ok(existsSync(path.join(dir, "sweep.lock")), "the lock is released");
@@ -501,13 +517,15 @@ queue(
       const m = [...w1.out.matchAll(/ (\S+) \(rule=\w+\): started/g)].at(-1);
       if (!m) return false;
       victim = m[1];
-      const log = path.join(dir, victim, "log.txt");
-      return unfinished(dir, victim) && /epoch 3\/20/.test(readFileSync(log, "utf8"));
+      return midRun(dir, victim);
     });
+    // The job process is frozen while its worker dies, so it cannot finish the job first.
     const kids = childrenOf(w1.pid);
     assert.ok(kids.length === 1, `worker 1 runs one job process (${kids.join()})`);
+    process.kill(kids[0], "SIGSTOP");
     w1.p.kill("SIGKILL");
     await w1.exited;
+    process.kill(kids[0], "SIGCONT");
     await until("the killed worker's job process to exit with it", () => !alive(kids[0]), 10_000);
     const e = await s.exited;
     assert.is(e.code, 0, s.out);

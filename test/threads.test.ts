@@ -93,6 +93,73 @@ t("every parallel kernel gives the one-thread bits on 2, 3 and 4 threads (simd a
   }
 });
 
+// The elementwise passes split by rows (and batch norm's statistics by columns): shapes with a
+// column tail, more than one 64-byte column group, and rows that do not divide among the threads.
+const PASS_SHAPES: [number, number][] = [
+  [3001, 45],
+  [1203, 32],
+  [517, 203],
+];
+
+function passDigests(core: Core, rows: number, cols: number): Record<string, string> {
+  const a = core.arena();
+  const ex = core.exports as unknown as Record<string, (...args: number[]) => number>;
+  const mk = (r: number, c: number, seed: number): Tensor => a.from(r, c, values(r * c, seed));
+  const X = mk(rows, cols, 21),
+    DY = mk(rows, cols, 22);
+  const Y = a.tensor(rows, cols),
+    M = a.tensor(rows, cols),
+    U = a.tensor(rows, cols),
+    XH = a.tensor(rows, cols),
+    DX = a.tensor(rows, cols);
+  const v = () => a.tensor(1, cols);
+  const [mean, vr, inv, rm, rv, dg, db] = [v(), v(), v(), v(), v(), v(), v()];
+  const gamma = a.from(
+    1,
+    cols,
+    values(cols, 23).map((x) => 1 + x),
+  );
+  const beta = a.from(1, cols, values(cols, 24));
+  const out: Record<string, string> = {};
+  ex.convnetReluForward(Y.ptr, X.ptr, rows, cols);
+  out.relu = hash(Y.read());
+  ex.convnetReluBackward(DX.ptr, DY.ptr, Y.ptr, rows, cols);
+  out.reluBackward = hash(DX.read());
+  ex.convnetDropoutForward(Y.ptr, M.ptr, U.ptr, X.ptr, rows, cols, 0.3, 7, 1003, 0xfffffff0, 5);
+  out.dropout = hash(Y.read()) + hash(M.read()) + hash(U.read());
+  ex.convnetDropoutBackward(DX.ptr, DY.ptr, M.ptr, rows, cols);
+  out.dropoutBackward = hash(DX.read());
+  ex.convnetBatchNormTrain(Y.ptr, XH.ptr, mean.ptr, vr.ptr, inv.ptr, rm.ptr, rv.ptr, X.ptr, gamma.ptr, beta.ptr, rows, cols, 1e-3, 0.01);
+  out.batchNorm = [Y, XH, mean, vr, inv, rm, rv].map((t) => hash(t.read())).join();
+  ex.convnetBatchNormBackward(DX.ptr, dg.ptr, db.ptr, gamma.ptr, beta.ptr, DY.ptr, XH.ptr, inv.ptr, rows, cols, -0.1);
+  out.batchNormBackward = [DX, dg, db, gamma, beta].map((t) => hash(t.read())).join();
+  ex.gaussian(U.ptr, rows, cols, 9, 3, 0xfffffffe, 1);
+  out.gaussian = hash(U.read());
+  out.allFinite = String(ex.allFinite(X.ptr, rows, cols));
+  // one NaN in the last row, one infinity in the first: each thread's rows can hold the bad value
+  for (const at of [rows * cols - 1, 0]) {
+    const bad = X.read();
+    bad[at] = at === 0 ? Infinity : NaN;
+    X.write(bad);
+    out.allFinite += String(ex.allFinite(X.ptr, rows, cols));
+  }
+  a.dispose();
+  return out;
+}
+
+t("every parallel elementwise pass gives the one-thread bits on 2, 3 and 4 threads (ReLU, dropout, batch norm, Gaussian noise, allFinite)", () => {
+  for (const impl of ["simd", "relaxed"]) {
+    for (const [rows, cols] of PASS_SHAPES) {
+      const want = passDigests(cores.get(`${impl}/1`)!, rows, cols);
+      assert.is(want.allFinite, "100", "allFinite: finite, then a NaN, then also an infinity");
+      for (const th of THREADS.slice(1)) {
+        const got = passDigests(cores.get(`${impl}/${th}`)!, rows, cols);
+        for (const k of Object.keys(want)) assert.ok(got[k] === want[k], `${impl} ${k} ${rows}×${cols} on ${th} threads differs from one thread`);
+      }
+    }
+  }
+});
+
 /** Trains `model` on `batches` deterministic mini-batches and returns the digest of its state. */
 async function trainDigest(model: TrainableModel, batches: number, batch: number): Promise<string> {
   for (let i = 0; i < batches; i++) {
@@ -119,10 +186,29 @@ const MODELS: { name: string; batch: number; batches: number; make: (core: Core)
     make: (c) => createModel(c, "microcircuit", { sizes: [301, 203, 101, 10], maxBatch: 9, seed: 4, sweeps: 2 }),
   },
   {
+    name: "microcircuit (fast steady state) 301-203-101-10, soft rectifier, plastic W^PI (untied)",
+    batch: 7,
+    batches: 3,
+    make: (c) =>
+      createModel(c, "microcircuit", {
+        sizes: [301, 203, 101, 10],
+        maxBatch: 7,
+        seed: 11,
+        activation: "softRect",
+        plastic: { up: true, ip: true, pi: true, down: false },
+      }),
+  },
+  {
     name: "mlp bp 784-500-500-10",
     batch: 10,
     batches: 3,
     make: (c) => createModel(c, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, seed: 5, maxBatch: 10 }),
+  },
+  {
+    name: "mlp bp 784-500-500-10, momentum 0.9",
+    batch: 10,
+    batches: 3,
+    make: (c) => createModel(c, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, momentum: 0.9, seed: 5, maxBatch: 10 }),
   },
   {
     name: "mlp dfa 333-257-10",

@@ -9,6 +9,8 @@
 // and the same IEEE operations, so the two builds agree bit for bit (reductions excepted: they sum
 // in a different order).
 import { expS, expV, log1pUnitS, log1pUnitV, tailMask } from "./vmath";
+import { parallelRows, poolResult } from "./pool";
+import { EW_ALL_FINITE } from "../../src/core/pool-layout";
 
 // ------------------------------------------------------------------------------------------------
 // Activations. All use e = exp(−|x|) ≤ 1, so no intermediate overflows for any finite input.
@@ -520,18 +522,44 @@ export function maxAbsOrNaN(x: usize, rows: i32, cols: i32): f32 {
   }
 }
 
-/** 1 if every element is finite, else 0. (x − x is 0 for finite x and NaN for ±Infinity or NaN.) */
+/**
+ * 1 if every element is finite, else 0. (x − x is 0 for finite x and NaN for ±Infinity or NaN.)
+ * Large tensors are checked by rows on every thread of the pool (the answer does not depend on the
+ * order in which elements are seen).
+ */
 export function allFinite(x: usize, rows: i32, cols: i32): i32 {
+  if (parallelRows(EW_ALL_FINITE, <i64>rows * <i64>cols * 2, rows, cols, <i32>x)) return poolResult();
+  return allFiniteRows(x, rows, cols);
+}
+
+/** allFinite on the calling thread alone. */
+export function allFiniteRows(x: usize, rows: i32, cols: i32): i32 {
   const rowBytes = (<usize>((cols + 3) & ~3)) << 2;
   if (ASC_FEATURE_SIMD) {
+    // Four accumulators: one add chain would run at the adder's latency, not its throughput.
     let acc = f32x4.splat(0);
+    let acc1 = f32x4.splat(0);
+    let acc2 = f32x4.splat(0);
+    let acc3 = f32x4.splat(0);
     const tail = cols & 3;
     const mask = tail == 0 ? i32x4.splat(-1) : tailMask(tail);
     const full = tail == 0 ? (<usize>rows * <usize>cols) << 2 : (<usize>(cols & ~3)) << 2;
+    const full4 = full & ~(<usize>63);
     const nrows = tail == 0 ? 1 : rows;
     for (let r = 0; r < nrows; r++) {
       const o = <usize>r * rowBytes;
-      for (let i: usize = 0; i < full; i += 16) {
+      let i: usize = 0;
+      for (; i < full4; i += 64) {
+        const a = v128.load(x + o + i);
+        const b = v128.load(x + o + i, 16);
+        const c = v128.load(x + o + i, 32);
+        const d = v128.load(x + o + i, 48);
+        acc = f32x4.add(acc, f32x4.sub(a, a));
+        acc1 = f32x4.add(acc1, f32x4.sub(b, b));
+        acc2 = f32x4.add(acc2, f32x4.sub(c, c));
+        acc3 = f32x4.add(acc3, f32x4.sub(d, d));
+      }
+      for (; i < full; i += 16) {
         const v = v128.load(x + o + i);
         acc = f32x4.add(acc, f32x4.sub(v, v));
       }
@@ -540,6 +568,7 @@ export function allFinite(x: usize, rows: i32, cols: i32): i32 {
         acc = f32x4.add(acc, v128.and(f32x4.sub(v, v), mask));
       }
     }
+    acc = f32x4.add(f32x4.add(acc, acc1), f32x4.add(acc2, acc3));
     return i32x4.all_true(f32x4.eq(acc, f32x4.splat(0))) ? 1 : 0;
   } else {
     let acc: f32 = 0;

@@ -20,6 +20,8 @@
 // are used, in the same order in the SIMD kernel and its scalar twin: the stream is bit-identical in
 // both builds, in Node and in browsers.
 import { logS, logV } from "./vmath";
+import { parallelRows } from "./pool";
+import { EW_GAUSSIAN } from "../../src/core/pool-layout";
 
 const M0: u32 = 0xd2511f53;
 const M1: u32 = 0xcd9e8d57;
@@ -256,13 +258,13 @@ export function philox4x32(out: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u
 // run, else 4 blocks (16 variates), written in place when inside and through SCRATCH for the ragged
 // first and last chunks. The chunking does not change any value, only which lanes compute it.
 
-const GAUSS: i32 = 0;
-const UNIFORM: i32 = 1;
+export const GAUSS: i32 = 0;
+export const UNIFORM: i32 = 1;
 
-@inline function run(kind: i32, dst: usize, k: u64, n: i32, k0: u32, k1: u32, lo: f32, d: f32): void {
+// S: 256 bytes of scratch owned by the calling thread.
+@inline function run(kind: i32, dst: usize, k: u64, n: i32, k0: u32, k1: u32, lo: f32, d: f32, S: usize): void {
   let b = k >> 2;
   let j = -<i32>(k & 3); // index in dst of the chunk's first variate
-  const S = SCRATCH;
   if (ASC_FEATURE_SIMD) {
     const lov = f32x4.splat(lo);
     const dv = f32x4.splat(d);
@@ -326,17 +328,28 @@ const UNIFORM: i32 = 1;
   }
 }
 
-@inline function fill(kind: i32, out: usize, rows: i32, cols: i32, seed: u32, stream: u32, counterLo: u32, counterHi: u32, lo: f32, d: f32): void {
-  const counter = ((<u64>counterHi) << 32) | <u64>counterLo;
+/**
+ * Element (r, c) of the rows × cols tensor `out` ← variate (counter + r·cols + c), using 256 bytes
+ * of `scratch` owned by the calling thread. (The thread pool draws a tensor's rows on several
+ * threads at once, each with its own scratch: the values do not depend on who draws them.)
+ */
+export function fillAt(kind: i32, out: usize, rows: i32, cols: i32, seed: u32, stream: u32, counter: u64, lo: f32, d: f32, scratch: usize): void {
   const stride = (cols + 3) & ~3;
   if (stride == cols) {
-    run(kind, out, counter, rows * cols, seed, stream, lo, d);
+    if (kind == GAUSS) run(GAUSS, out, counter, rows * cols, seed, stream, lo, d, scratch);
+    else run(UNIFORM, out, counter, rows * cols, seed, stream, lo, d, scratch);
   } else {
     const rowBytes = (<usize>stride) << 2;
     for (let r = 0; r < rows; r++) {
-      run(kind, out + <usize>r * rowBytes, counter + <u64>r * <u64>cols, cols, seed, stream, lo, d);
+      const k = counter + <u64>r * <u64>cols;
+      if (kind == GAUSS) run(GAUSS, out + <usize>r * rowBytes, k, cols, seed, stream, lo, d, scratch);
+      else run(UNIFORM, out + <usize>r * rowBytes, k, cols, seed, stream, lo, d, scratch);
     }
   }
+}
+
+@inline function fill(kind: i32, out: usize, rows: i32, cols: i32, seed: u32, stream: u32, counterLo: u32, counterHi: u32, lo: f32, d: f32): void {
+  fillAt(kind, out, rows, cols, seed, stream, ((<u64>counterHi) << 32) | <u64>counterLo, lo, d, SCRATCH);
 }
 
 /**
@@ -344,6 +357,8 @@ const UNIFORM: i32 = 1;
  * counter = counterHi·2³² + counterLo. Padding lanes are not written (they stay 0).
  */
 export function gaussian(out: usize, rows: i32, cols: i32, seed: u32, stream: u32, counterLo: u32, counterHi: u32): void {
+  // Large draws are split by rows over the thread pool (a Box–Muller pair costs ~64 multiply-adds).
+  if (parallelRows(EW_GAUSSIAN, <i64>rows * <i64>cols * 64, rows, cols, <i32>out, <i32>seed, <i32>stream, <i32>counterLo, <i32>counterHi)) return;
   fill(GAUSS, out, rows, cols, seed, stream, counterLo, counterHi, 0, 0);
 }
 

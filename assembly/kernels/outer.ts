@@ -6,7 +6,8 @@
 // matrices it is updated from.
 import { rowBytes, madd, lastMask } from "./vec";
 import { parallel } from "./pool";
-import { J_GER, J_GER_K } from "../../src/core/pool-layout";
+import { J_GER, J_GER_K, J_GER_K_MOMENTUM } from "../../src/core/pool-layout";
+import { scaleInto, axpy } from "./elementwise";
 
 // ---------------------------------------------------------------------------------------------
 // ger: rows of W in pairs sharing each load of c, 4 vectors (64 bytes) of each row per trip at
@@ -228,4 +229,25 @@ export function gerKRange(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, 
       }
     }
   }
+}
+
+/**
+ * The momentum step of a rank-k update, one pass over each row block instead of three over the
+ * whole matrices: V ← mu·V, V += s·AᵀC (as gerK), W ← W + c·V, with V and W m×n. Every element gets
+ * the operations of scaleInto, gerK and axpy in turn, so the result is theirs bit for bit; large
+ * updates are split by rows over the thread pool.
+ */
+export function gerKMomentum(W: usize, V: usize, A: usize, C: usize, k: i32, m: i32, n: i32, s: f32, mu: f32, c: f32): void {
+  if (parallel(J_GER_K_MOMENTUM, <i64>(k + 2) * <i64>m * <i64>n, <i32>W, <i32>V, <i32>A, <i32>C, k, m, n, reinterpret<i32>(s), reinterpret<i32>(mu), reinterpret<i32>(c))) return;
+  // Blocks of 16 rows: each block of V is still in cache for its update and for W's.
+  for (let i = 0; i < m; i += 16) gerKMomentumRange(W, V, A, C, k, m, n, s, mu, c, i, min(i + 16, m));
+}
+
+/** Rows i0 ≤ i < i1 of gerKMomentum (i0, i1 even except i1 = m). */
+export function gerKMomentumRange(W: usize, V: usize, A: usize, C: usize, k: i32, m: i32, n: i32, s: f32, mu: f32, c: f32, i0: i32, i1: i32): void {
+  if (i0 >= i1) return;
+  const o = <usize>i0 * rowBytes(n);
+  scaleInto(V + o, V + o, i1 - i0, n, mu);
+  gerKRange(V, A, C, k, m, n, s, i0, i1);
+  axpy(W + o, V + o, i1 - i0, n, c);
 }

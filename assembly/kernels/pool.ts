@@ -21,15 +21,22 @@
 //
 // The block's layout is src/core/pool-layout.ts (shared with the host, src/core/pool.ts).
 import {
-  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, CLAIMS,
+  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, S_RESULT, CLAIMS,
   THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
+  J_ROWS, J_DENDRITE, J_BN_TRAIN, J_BN_BACKWARD, J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, J_GER_K_MOMENTUM,
+  EW_RELU, EW_RELU_BACKWARD, EW_DROPOUT, EW_DROPOUT_BACKWARD, EW_GAUSSIAN, EW_ALL_FINITE, EW_BN_FORWARD, EW_BN_DX,
 } from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
 import { gemvRange, gemvTRange } from "./gemv";
-import { gerKRange, gerRange } from "./outer";
+import { gerKRange, gerRange, gerKMomentumRange } from "./outer";
 import { filteredGerGemmRange, filteredGerGemvRange } from "./filtered";
 import { simdPeak } from "./peak";
 import { im2col3x3Range, col2im3x3Range } from "./conv";
+import { relu, reluGrad, mul, allFiniteRows } from "./elementwise";
+import { dropoutForward, dropoutBackward } from "./dropout";
+import { fillAt, GAUSS, UNIFORM } from "./noise";
+import { dendriteEpilogue } from "../models/microcircuit/cells";
+import { bnTrainRange, bnForward, bnBackwardSumsRange, bnBackwardDx } from "./batchnorm";
 
 /**
  * Multiply-adds below which a kernel stays on the calling thread: handing a job to the workers
@@ -127,11 +134,12 @@ export function poolLabel(layer: i32, name: string): void {
 @inline export function parallel(
   job: i32, work: i64,
   a0: i32 = 0, a1: i32 = 0, a2: i32 = 0, a3: i32 = 0, a4: i32 = 0, a5: i32 = 0, a6: i32 = 0,
-  a7: i32 = 0, a8: i32 = 0, a9: i32 = 0, a10: i32 = 0, a11: i32 = 0, a12: i32 = 0,
+  a7: i32 = 0, a8: i32 = 0, a9: i32 = 0, a10: i32 = 0, a11: i32 = 0, a12: i32 = 0, a13: i32 = 0,
+  a14: i32 = 0, a15: i32 = 0,
 ): bool {
   if (ASC_FEATURE_THREADS) {
     if (parallelWorth(work)) {
-      post(job, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+      post(job, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
       return true;
     }
     if (pool != 0) store<u32>(slot(S_LABEL_NAME), 0);
@@ -139,12 +147,15 @@ export function poolLabel(layer: i32, name: string): void {
   return false;
 }
 
-function post(job: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, a10: i32, a11: i32, a12: i32): void {
+function post(
+  job: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, a10: i32, a11: i32, a12: i32,
+  a13: i32 = 0, a14: i32 = 0, a15: i32 = 0,
+): void {
   const p = slot(S_ARGS);
   store<i32>(p, a0, 0); store<i32>(p, a1, 4); store<i32>(p, a2, 8); store<i32>(p, a3, 12);
   store<i32>(p, a4, 16); store<i32>(p, a5, 20); store<i32>(p, a6, 24); store<i32>(p, a7, 28);
   store<i32>(p, a8, 32); store<i32>(p, a9, 36); store<i32>(p, a10, 40); store<i32>(p, a11, 44);
-  store<i32>(p, a12, 48);
+  store<i32>(p, a12, 48); store<i32>(p, a13, 52); store<i32>(p, a14, 56); store<i32>(p, a15, 60);
   runParallel(job);
 }
 
@@ -155,6 +166,11 @@ function post(job: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6
 // @ts-ignore: decorator
 @inline function argp(i: i32): usize {
   return <usize>load<u32>(slot(S_ARGS + i));
+}
+/** Arguments i (low word) and i + 1 (high word) as one 64-bit counter. */
+// @ts-ignore: decorator
+@inline function arg64(i: i32): u64 {
+  return load<u64>(slot(S_ARGS + i));
 }
 // @ts-ignore: decorator
 @inline function argf(i: i32): f32 {
@@ -175,7 +191,8 @@ function setExtent(job: i32): void {
   let total = 0, unit = 1;
   switch (job) {
     // Y (b×m) = X Wᵀ: rows of W (columns of Y) in blocks of 4, the gemmNT tile width.
-    case J_GEMM_NT: { total = arg(4); unit = 4; break; }
+    case J_GEMM_NT:
+    case J_DENDRITE: { total = arg(4); unit = 4; break; }
     // Y (b×n) = X W: bytes of Y's padded rows in 64-byte panels, the gemmNN tile width.
     case J_GEMM_NN: { total = ((arg(5) + 3) & ~3) << 2; unit = 64; break; }
     // y = W x: rows of W in blocks of 6, the gemv tile height.
@@ -191,6 +208,16 @@ function setExtent(job: i32): void {
     // Images, each independent.
     case J_IM2COL:
     case J_COL2IM: { total = arg(2); unit = 1; break; }
+    // Rows of an elementwise pass (its rows are argument 1).
+    case J_ROWS: { total = arg(1); unit = 1; break; }
+    // Columns (features) of batch normalisation, in groups of 16 (a 64-byte line of a row).
+    case J_BN_TRAIN: { total = (arg(7) + 3) & ~3; unit = 16; break; }
+    case J_BN_BACKWARD: { total = (arg(5) + 3) & ~3; unit = 16; break; }
+    // Row blocks of a product cut in blocks of arg(6) rows.
+    case J_GEMM_NT_ROWS:
+    case J_GEMM_NN_ROWS: { total = arg(3); unit = arg(6); break; }
+    // Rows of W (and v) in pairs, the gerK tile height.
+    case J_GER_K_MOMENTUM: { total = arg(5); unit = 2; break; }
     // One chunk per thread.
     case J_PEAK:
     case J_NOP: { total = threads; unit = 1; break; }
@@ -231,6 +258,34 @@ function runRange(job: i32, lo: i32, hi: i32, t: i32): void {
     }
     case J_COL2IM: {
       col2im3x3Range(argp(0), argp(1), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), lo, hi);
+      break;
+    }
+    case J_ROWS: { rowsPass(lo, hi, t); break; }
+    case J_DENDRITE: {
+      const Y = argp(0), b = arg(3), m = arg(4);
+      gemmNTRange(Y, argp(1), argp(2), b, m, arg(5), arg(6), lo, hi);
+      dendriteEpilogue(argp(14), Y, argp(7), argp(8), argp(9), argf(10), argp(11), argf(12), argp(13), b, m, lo, hi);
+      break;
+    }
+    case J_BN_TRAIN: {
+      bnTrainRange(argp(0), argp(1), argp(2), argp(3), argp(4), argp(5), arg(6), arg(7), argf(8), argf(9), argf(10), lo, hi);
+      break;
+    }
+    case J_BN_BACKWARD: { bnBackwardSumsRange(argp(0), argp(1), argp(2), argp(3), arg(4), arg(5), lo, hi); break; }
+    case J_GEMM_NT_ROWS: {
+      const Y = argp(0), X = argp(1), W = argp(2), m = arg(4), n = arg(5), c = arg(6);
+      const sy = rowBytes(m), sx = rowBytes(n);
+      for (let r = lo; r < hi; r += c) gemmNTRange(Y + <usize>r * sy, X + <usize>r * sx, W, min(c, hi - r), m, n, 0, 0, m);
+      break;
+    }
+    case J_GEMM_NN_ROWS: {
+      const Y = argp(0), X = argp(1), W = argp(2), m = arg(4), n = arg(5), c = arg(6);
+      const sy = rowBytes(n), sx = rowBytes(m);
+      for (let r = lo; r < hi; r += c) gemmNNRange(Y + <usize>r * sy, X + <usize>r * sx, W, min(c, hi - r), m, n, 0, 0, <i32>sy, scratch(t));
+      break;
+    }
+    case J_GER_K_MOMENTUM: {
+      gerKMomentumRange(argp(0), argp(1), argp(2), argp(3), arg(4), arg(5), arg(6), argf(7), argf(8), argf(9), lo, hi);
       break;
     }
     // The sum is stored so the loop is not optimised away.
@@ -325,6 +380,7 @@ function runParallel(job: i32): void {
     atomic.store<i32>(slot(S_FAULT), 0);
     const gen = old + 1;
     store<i32>(slot(S_JOB), job);
+    atomic.store<i32>(slot(S_RESULT), 1);
     setExtent(job);
     const units = extTotal / extUnit;
     const chunks = job == J_PEAK || job == J_NOP ? nt : <i32>min(<i64>max(units, 1), <i64>CHUNKS_PER_THREAD * <i64>nt);
@@ -344,6 +400,83 @@ function runParallel(job: i32): void {
     if (atomic.load<i32>(slot(S_FAULT)) != 0) hostPoolFault(pool);
     store<u32>(slot(S_LABEL_NAME), 0);
   }
+}
+
+// @ts-ignore: decorator
+@inline function rowBytes(cols: i32): usize {
+  return (<usize>((cols + 3) & ~3)) << 2;
+}
+
+/**
+ * Rows lo ≤ r < hi of the elementwise pass of a J_ROWS job. Arguments: 0 the pass (EW_*), 1 rows,
+ * 2 columns, then the pass's own (pointers to rows × columns tensors of the same stride, scalars).
+ * Each pass computes every element with the instructions of its one-thread kernel.
+ */
+function rowsPass(lo: i32, hi: i32, t: i32): void {
+  const op = arg(0);
+  const cols = arg(2);
+  const rb = rowBytes(cols);
+  const o = <usize>lo * rb;
+  const n = hi - lo;
+  switch (op) {
+    case EW_RELU: { relu(argp(3) + o, argp(4) + o, n, cols); break; }
+    case EW_RELU_BACKWARD: {
+      // dx = [y > 0] ⊙ dy: arguments dx, dy, y
+      const dx = argp(3) + o;
+      reluGrad(dx, argp(5) + o, n, cols);
+      mul(dx, dx, argp(4) + o, n, cols);
+      break;
+    }
+    case EW_DROPOUT: {
+      // y, mask, u, x, rate, seed, stream, counter (lo, hi): row r draws variates counter + r·cols …
+      const u = argp(5) + o;
+      const counter = arg64(9) + <u64>lo * <u64>cols;
+      fillAt(UNIFORM, u, n, cols, <u32>arg(7), <u32>arg(8), counter, 0, 1, scratch(t));
+      dropoutForward(argp(3) + o, argp(4) + o, argp(6) + o, u, n, cols, argf(11));
+      break;
+    }
+    case EW_DROPOUT_BACKWARD: { dropoutBackward(argp(3) + o, argp(4) + o, argp(5) + o, n, cols); break; }
+    case EW_GAUSSIAN: {
+      // out, seed, stream, counter (lo, hi)
+      const counter = arg64(6) + <u64>lo * <u64>cols;
+      fillAt(GAUSS, argp(3) + o, n, cols, <u32>arg(4), <u32>arg(5), counter, 0, 0, scratch(t));
+      break;
+    }
+    case EW_ALL_FINITE: {
+      if (!allFiniteRows(argp(3) + o, n, cols)) atomic.store<i32>(slot(S_RESULT), 0);
+      break;
+    }
+    case EW_BN_FORWARD: {
+      // y, xhat, x (rows), mean, invStd, gamma, beta (vectors)
+      bnForward(argp(3) + o, argp(4) + o, argp(5) + o, argp(6), argp(7), argp(8), argp(9), n, cols);
+      break;
+    }
+    case EW_BN_DX: {
+      // dx, dy, xhat (rows), dgamma, dbeta, gamma, invStd (vectors), 1/N
+      bnBackwardDx(argp(3) + o, argp(4) + o, argp(5) + o, argp(6), argp(7), argp(8), argp(9), n, cols, argf(10));
+      break;
+    }
+    default: unreachable();
+  }
+}
+
+/**
+ * An elementwise pass over `rows` rows split by rows when `work` (about multiply-adds of the same
+ * time) is worth it. Returns false when it was not posted (the caller runs the pass itself).
+ */
+// @ts-ignore: decorator
+@inline export function parallelRows(
+  op: i32, work: i64, rows: i32, cols: i32,
+  a3: i32 = 0, a4: i32 = 0, a5: i32 = 0, a6: i32 = 0, a7: i32 = 0, a8: i32 = 0, a9: i32 = 0, a10: i32 = 0, a11: i32 = 0,
+): bool {
+  if (rows < 2) return false;
+  return parallel(J_ROWS, work, op, rows, cols, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+}
+
+/** The shared result of the last job (S_RESULT: 1 unless a thread cleared it). */
+export function poolResult(): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(slot(S_RESULT));
+  return 1;
 }
 
 /** The current job generation (a worker's starting point for poolWait). */

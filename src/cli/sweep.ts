@@ -7,7 +7,7 @@ import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { modelKinds } from "../models/registry.js";
-import { describeOutcome, markFinished, runLocal } from "../sweep/local.js";
+import { describeOutcome, markFinished, runLocal, scheduleOrder } from "../sweep/local.js";
 import { metricsOf, newRecords, summarise, summaryTable, writeCsv, writeSweepRecord, type JobRecord, type SweepRecord } from "../sweep/results.js";
 import { isComplete, jobPaths, readSummary, threadsPerJob } from "../sweep/run.js";
 import { expandSpec, parseSpecText, SpecError, type SweepJob } from "../sweep/spec.js";
@@ -269,8 +269,11 @@ async function runQueued(
   const { redis, bullmq } = await q.connect(opts.queue!);
   const queue = new bullmq.Queue<import("../sweep/queue.js").QueuedJob>(queueName, { connection: redis });
   let stopped = false;
+  let events: { queueEvents: import("bullmq").QueueEvents; conn: import("ioredis").Redis } | undefined;
+  let wake: (() => void) | undefined;
   const onSignal = () => {
     stopped = true;
+    wake?.();
   };
   try {
     rec.queue = { url: q.redactUrl(opts.queue!), name: queueName };
@@ -287,8 +290,14 @@ async function runQueued(
       records[i].status = "queued";
       added++;
     };
-    for (let i = 0; i < jobs.length; i++) {
-      if (records[i].status === "done") continue;
+    // Added in the order a local sweep would start them (workers take the oldest first).
+    const order = await scheduleOrder(
+      jobs,
+      records.flatMap((r, i) => (r.status !== "done" ? [i] : [])),
+      outDir,
+      epochsOf,
+    );
+    for (const i of order) {
       const state = await queue.getJobState(jid[i]);
       if (state === "failed" || state === "completed") {
         // A fresh start for a job that failed earlier, or finished without its files in DIR.
@@ -308,6 +317,14 @@ async function runQueued(
       return 0;
     }
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
+    // The queue's event stream wakes the wait below as soon as a job starts, finishes or fails;
+    // the 0.5 s poll remains for what has no event (a job lost in a Redis restart).
+    const conn = redis.duplicate();
+    conn.on("error", () => undefined); // the main connection reports connection trouble
+    const queueEvents = new bullmq.QueueEvents(queueName, { connection: conn });
+    queueEvents.on("error", () => undefined);
+    events = { queueEvents, conn };
+    for (const e of ["active", "completed", "failed"] as const) queueEvents.on(e, () => wake?.());
     let lastLine = "";
     let finished = records.filter((r) => r.status === "done").length;
     const total = jobs.length;
@@ -361,7 +378,14 @@ async function runQueued(
         console.log(line);
         lastLine = line;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 500);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      wake = undefined;
     }
     rec.wallS = (performance.now() - t0) / 1000;
     await writeSweepRecord(sweepFile, rec);
@@ -373,6 +397,10 @@ async function runQueued(
     return finish(rec, opts, false);
   } finally {
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, onSignal);
+    if (events) {
+      await events.queueEvents.close().catch(() => undefined);
+      events.conn.disconnect();
+    }
     await queue.close();
     await redis.quit().catch(() => redis.disconnect());
   }

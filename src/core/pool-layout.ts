@@ -21,7 +21,7 @@ export const S_MSG_LEN = 5;
 export const S_LABEL_LAYER = 6;
 /** … and the address of a static AssemblyScript string naming the variable (0: none). */
 export const S_LABEL_NAME = 7;
-/** Job arguments (i32, or f32 bits): slots S_ARGS … S_ARGS + MAX_ARGS − 1. */
+/** Job arguments (i32, or f32 bits): slots S_ARGS … S_ARGS + MAX_ARGS − 1 (S_ARGS + 16 = S_SCRATCH). */
 export const S_ARGS = 8;
 export const MAX_ARGS = 16;
 /** Byte address of the per-thread scratch panels (THREAD_SCRATCH bytes per thread). */
@@ -32,6 +32,8 @@ export const S_STEAL = 33;
 export const S_CHUNKS = 34;
 /** Spins on an atomic before a thread sleeps in memory.atomic.wait32 (set by the host). */
 export const S_SPINS = 35;
+/** A job's shared result: allFinite's jobs clear it when a thread meets a non-finite value. */
+export const S_RESULT = 36;
 
 // ---- byte offsets ----
 /** The first worker fault's message (UTF-8), at most MSG_MAX bytes. */
@@ -65,3 +67,34 @@ export const J_COL2IM = 12;
 export const J_PEAK = 9;
 /** Nothing: each thread claims its one chunk (a benchmark of the hand-off itself). */
 export const J_NOP = 10;
+/** An elementwise pass (EW_* below) split by rows: every row is computed as by the whole pass. */
+export const J_ROWS = 13;
+/** Batch normalisation (training forward, and backward), split by columns (features). */
+export const J_BN_TRAIN = 14;
+export const J_BN_BACKWARD = 15;
+/** A product cut in row blocks (gemmNT, gemmNN of each block): split by blocks. */
+export const J_GEMM_NT_ROWS = 16;
+export const J_GEMM_NN_ROWS = 17;
+/** The momentum update v ← μv + s·AᵀC, W ← W + c·v, split by rows of W. */
+export const J_GER_K_MOMENTUM = 18;
+
+// ---- the passes of J_ROWS (its first argument) ----
+export const EW_RELU = 1;
+/** ReLU backward: dx = [y > 0] ⊙ dy. */
+export const EW_RELU_BACKWARD = 2;
+/** Dropout forward: uniform variates, mask and masked output. */
+export const EW_DROPOUT = 3;
+export const EW_DROPOUT_BACKWARD = 4;
+/** Gaussian variates (counter-based: a row's values do not depend on who draws them). */
+export const EW_GAUSSIAN = 5;
+/** The finiteness check (S_RESULT). */
+export const EW_ALL_FINITE = 6;
+/** Batch-norm forward rows: x̂ and y from the batch statistics. */
+export const EW_BN_FORWARD = 7;
+/** Batch-norm backward rows: dx from the column sums. */
+export const EW_BN_DX = 8;
+/**
+ * A dendritic potential Y (+)= X Wᵀ (+ thresholds), then u = a·X1 + c·X2 and the rates φ(u) on
+ * the same columns (the microcircuit's sweeps): split as gemmNT.
+ */
+export const J_DENDRITE = 19;

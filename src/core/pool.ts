@@ -10,6 +10,8 @@ import {
   MSG,
   MSG_MAX,
   S_SPINS,
+  S_ARGS,
+  J_ROWS,
   S_ACTIVE,
   S_EXIT,
   S_FAULT,
@@ -31,7 +33,30 @@ import {
 const DEFAULT_SPINS = 1 << 16;
 
 /** Kernel names of the job kinds (pool-layout.ts J_*). */
-const JOBS = ["", "gemmNT", "gemmNN", "gemv", "gemvT", "gerK", "ger", "filteredGerGemm", "filteredGerGemv", "simdPeak", "poolNop", "im2col3x3", "col2im3x3"];
+const JOBS = [
+  "",
+  "gemmNT",
+  "gemmNN",
+  "gemv",
+  "gemvT",
+  "gerK",
+  "ger",
+  "filteredGerGemm",
+  "filteredGerGemv",
+  "simdPeak",
+  "poolNop",
+  "im2col3x3",
+  "col2im3x3",
+  "", // J_ROWS: named by its pass (PASSES)
+  "batchNorm",
+  "batchNormBackward",
+  "gemmNT",
+  "gemmNN",
+  "gerK momentum",
+  "gemmNT",
+];
+/** Kernel names of the elementwise passes of J_ROWS (pool-layout.ts EW_*). */
+const PASSES = ["", "relu", "reluBackward", "dropout", "dropoutBackward", "gaussian", "allFinite", "batchNorm", "batchNormBackward"];
 
 /** An exception in a worker thread, re-thrown on the thread that called the kernel. */
 export class WorkerError extends DendriticError {
@@ -185,7 +210,8 @@ export class ThreadPool {
       // Copied out of shared memory first: TextDecoder does not read shared buffers in browsers.
       const bytes = new Uint8Array(len);
       bytes.set(new Uint8Array(memory().buffer, block + MSG, len));
-      const job = JOBS[Atomics.load(h, S_JOB)] ?? `job ${Atomics.load(h, S_JOB)}`;
+      const kind = Atomics.load(h, S_JOB);
+      const job = (kind === J_ROWS ? PASSES[h[S_ARGS]] : JOBS[kind]) || `job ${kind}`;
       // What the model said the kernel computes (poolLabel in assembly/kernels/pool.ts).
       const name = readString(memory(), h[S_LABEL_NAME] >>> 0);
       const layer = h[S_LABEL_LAYER];

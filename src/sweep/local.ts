@@ -2,6 +2,7 @@
 // (a completed summary in their directory) are skipped; interrupted ones resume from their
 // checkpoint; failures are retried; Ctrl-C / SIGTERM / SIGHUP stop every job at its next
 // mini-batch with a checkpoint saved, so the same command continues where it stopped.
+import { existsSync } from "node:fs";
 import { formatDuration } from "../cli/progress.js";
 import { metricsOf, type JobRecord } from "./results.js";
 import { isComplete, jobPaths, JobRunner, readSummary, type Outcome, type RunningJob } from "./run.js";
@@ -49,12 +50,33 @@ export function describeOutcome(o: Outcome, wallS?: number): string {
   return o.status === "failed" ? `failed: ${o.error}` : "interrupted (checkpoint saved)";
 }
 
+/**
+ * The order in which the jobs `todo` (indices into `jobs`) start: most epochs left first, the
+ * spec's order among equals. A job that resumes with few epochs left then fills a gap near the end
+ * instead of starting last and running alone while the other workers idle (longest processing
+ * time first, Graham 1969). Epochs left: the job's epochs less those its summary says it ran, when
+ * it has a checkpoint to resume from.
+ */
+export async function scheduleOrder(jobs: SweepJob[], todo: number[], outDir: string, epochs: (j: SweepJob) => number): Promise<number[]> {
+  const left = new Map<number, number>();
+  for (const i of todo) {
+    const p = jobPaths(outDir, jobs[i].id);
+    // Epochs run count only when there is a checkpoint to resume from.
+    const s = existsSync(p.checkpoint) ? await readSummary(p.summary) : undefined;
+    const run = typeof s?.epochsRun === "number" ? s.epochsRun : 0;
+    left.set(i, epochs(jobs[i]) - Math.max(0, Math.min(run, epochs(jobs[i]))));
+  }
+  return [...todo].sort((a, b) => left.get(b)! - left.get(a)! || a - b);
+}
+
 /** Runs the records that are not done. Resolves with true when stopped by a signal. */
 export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: string, opts: LocalOptions): Promise<boolean> {
-  const todo: number[] = [];
-  records.forEach((r, i) => {
-    if (r.status !== "done") todo.push(i);
-  });
+  const todo = await scheduleOrder(
+    jobs,
+    records.flatMap((r, i) => (r.status !== "done" ? [i] : [])),
+    outDir,
+    opts.epochs,
+  );
   const total = todo.length;
   let finished = 0;
   const running = new Map<number, RunningJob | undefined>();

@@ -215,16 +215,19 @@ export class JobRunner {
     args.push("--save", p.checkpoint, "--json", p.summary, "--progress", "lines");
     if (resume) args.push("--load", p.checkpoint);
     const logStart = existsSync(p.log) ? statSync(p.log).size : 0;
-    const header = `--- ${new Date().toISOString()} attempt ${opts.attempt ?? 1} by ${opts.runner ?? `${hostname()}:${process.pid}`}${resume ? ", resuming from checkpoint.safetensors" : ""}\n--- dendritic train ${args.join(" ")}\n`;
-    appendFileSync(p.log, header);
     let slot = this.idleSlots.pop();
     while (slot?.exited) slot = this.idleSlots.pop();
+    const reused = slot !== undefined;
     if (!slot) {
       slot = new Slot();
       this.all.add(slot);
     }
     const s = slot;
     const started = Date.now();
+    const header =
+      `--- ${new Date(started).toISOString()} attempt ${opts.attempt ?? 1} by ${opts.runner ?? `${hostname()}:${process.pid}`}, ` +
+      `${reused ? "job process" : "new job process"} ${s.proc.pid ?? "?"}${resume ? ", resuming from checkpoint.safetensors" : ""}\n--- dendritic train ${args.join(" ")}\n`;
+    appendFileSync(p.log, header);
     const done = s.run(args, p.log).then(async ({ code, signal, error }): Promise<Outcome> => {
       // Only a normal finish keeps the process for the next job.
       if (code === 0 && !s.exited) this.idleSlots.push(s);
@@ -232,8 +235,18 @@ export class JobRunner {
         s.close();
         this.all.delete(s);
       }
-      if (error !== undefined) return { status: "failed", error: `cannot start the job: ${error}`, permanent: false };
-      return outcome(code, signal, p, opts.epochs, started, logStart);
+      const o: Outcome =
+        error !== undefined
+          ? { status: "failed", error: `cannot start the job: ${error}`, permanent: false }
+          : await outcome(code, signal, p, opts.epochs, started, logStart);
+      // The attempt's last line: when it ended, as the sweep saw it (the header has its start).
+      const how = signal ? `killed by ${signal}` : code === null ? "not started" : `exit code ${code}`;
+      try {
+        appendFileSync(p.log, `--- ${new Date().toISOString()} ${o.status} (${how}) after ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+      } catch {
+        // The log is for people; the outcome stands without its last line.
+      }
+      return o;
     });
     return { kill: (sig) => (s.exited ? undefined : s.proc.kill(sig)), pid: s.proc.pid, done };
   }

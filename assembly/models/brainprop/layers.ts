@@ -9,11 +9,12 @@ import { im2col3x3, col2im3x3 } from "../../kernels/conv";
 import { localForward, localBackwardData, localUpdate } from "../../kernels/local";
 import { gemmNT, gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
-import { poolName } from "../../kernels/pool";
+import { poolName, poolThreads, parallel, parallelRows } from "../../kernels/pool";
+import { J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, EW_RELU, EW_RELU_BACKWARD, EW_DROPOUT, EW_DROPOUT_BACKWARD } from "../../../src/core/pool-layout";
 import { transposeScale } from "../../kernels/transpose";
 import { relu, reluGrad, mul } from "../../kernels/elementwise";
 import { uniform } from "../../kernels/noise";
-import { bnStats, bnInvStd, bnForward, bnBackward, bnRunning } from "../../kernels/batchnorm";
+import { bnInvStd, bnForward, bnTrainForward, bnBackwardParallel } from "../../kernels/batchnorm";
 import { dropoutForward, dropoutBackward } from "../../kernels/dropout";
 
 // The matrix kernels stream one operand once per register tile of the other. With the tall
@@ -31,18 +32,26 @@ const CHUNK_BYTES: i32 = 131072;
   return <usize>((cols + 3) & ~3) << 2;
 }
 
-/** Y (b×m) = X (b×n) · Wᵀ in row blocks. */
+/**
+ * Y (b×m) = X (b×n) · Wᵀ in row blocks. With enough blocks for every thread the pool shares out
+ * whole blocks (one job instead of one per block); otherwise each block's product is split. Either
+ * way every block is the same product, so the bits do not change.
+ */
 function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
   const c = chunkRows(n);
+  poolName(name);
+  if (b >= 4 * c * poolThreads() && parallel(J_GEMM_NT_ROWS, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, c)) return;
   for (let r = 0; r < b; r += c) {
     poolName(name);
     gemmNT(Y + <usize>r * rb(m), X + <usize>r * rb(n), W, min(c, b - r), m, n, 0);
   }
 }
 
-/** Y (b×n) = X (b×m) · W in row blocks. */
+/** Y (b×n) = X (b×m) · W in row blocks (shared out as gemmNTRows's). */
 function gemmNNRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
   const c = chunkRows(n);
+  poolName(name);
+  if (b >= 4 * c * poolThreads() && parallel(J_GEMM_NN_ROWS, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, c)) return;
   for (let r = 0; r < b; r += c) {
     poolName(name);
     gemmNN(Y + <usize>r * rb(n), X + <usize>r * rb(m), W, min(c, b - r), m, n, 0);
@@ -129,13 +138,20 @@ export function convnetDenseBackward(dx: usize, dyT: usize, w: usize, dy: usize,
   }
 }
 
+// The elementwise layers below are split by rows over the thread pool when large (work: about the
+// multiply-adds of the same time); every row is computed by the one-thread kernel's instructions.
+
 /** ReLU forward y = max(x, 0) (PBR20: hidden units are rectified). */
 export function convnetReluForward(y: usize, x: usize, rows: i32, cols: i32): void {
+  poolName("y");
+  if (parallelRows(EW_RELU, <i64>rows * <i64>cols * 4, rows, cols, <i32>y, <i32>x)) return;
   relu(y, x, rows, cols);
 }
 
 /** ReLU backward dx = [y > 0] ⊙ dy, from the layer's output y (y > 0 exactly where x > 0). */
 export function convnetReluBackward(dx: usize, dy: usize, y: usize, rows: i32, cols: i32): void {
+  poolName("dx");
+  if (parallelRows(EW_RELU_BACKWARD, <i64>rows * <i64>cols * 6, rows, cols, <i32>dx, <i32>dy, <i32>y)) return;
   reluGrad(dx, y, rows, cols);
   mul(dx, dx, dy, rows, cols);
 }
@@ -145,12 +161,16 @@ export function convnetReluBackward(dx: usize, dy: usize, y: usize, rows: i32, c
  * (counterHi, counterLo), then mask and y = mask ⊙ x (assembly/kernels/dropout.ts).
  */
 export function convnetDropoutForward(y: usize, mask: usize, u: usize, x: usize, rows: i32, cols: i32, rate: f32, seed: u32, stream: u32, counterLo: u32, counterHi: u32): void {
+  poolName("y");
+  if (parallelRows(EW_DROPOUT, <i64>rows * <i64>cols * 24, rows, cols, <i32>y, <i32>mask, <i32>u, <i32>x, <i32>seed, <i32>stream, <i32>counterLo, <i32>counterHi, reinterpret<i32>(rate))) return;
   uniform(u, rows, cols, seed, stream, counterLo, counterHi, 0, 1);
   dropoutForward(y, mask, x, u, rows, cols, rate);
 }
 
 /** Dropout backward dx = mask ⊙ dy. */
 export function convnetDropoutBackward(dx: usize, dy: usize, mask: usize, rows: i32, cols: i32): void {
+  poolName("dx");
+  if (parallelRows(EW_DROPOUT_BACKWARD, <i64>rows * <i64>cols * 4, rows, cols, <i32>dx, <i32>dy, <i32>mask)) return;
   dropoutBackward(dx, dy, mask, rows, cols);
 }
 
@@ -162,10 +182,8 @@ export function convnetBatchNormTrain(
   y: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, runMean: usize, runVar: usize,
   x: usize, gamma: usize, beta: usize, rows: i32, cols: i32, eps: f32, momentum: f32,
 ): void {
-  bnStats(mean, variance, x, rows, cols);
-  bnInvStd(invStd, variance, cols, eps);
-  bnForward(y, xhat, x, mean, invStd, gamma, beta, rows, cols);
-  bnRunning(runMean, runVar, mean, variance, cols, momentum, rows > 1 ? <f32>rows / <f32>(rows - 1) : 1);
+  poolName("y");
+  bnTrainForward(y, xhat, mean, variance, invStd, runMean, runVar, x, gamma, beta, rows, cols, eps, momentum, rows > 1 ? <f32>rows / <f32>(rows - 1) : 1);
 }
 
 /** Test-mode batch normalisation with the running statistics (invStd is scratch). */
@@ -179,5 +197,6 @@ export function convnetBatchNormBackward(
   dx: usize, dgamma: usize, dbeta: usize, gamma: usize, beta: usize,
   dy: usize, xhat: usize, invStd: usize, rows: i32, cols: i32, eta: f32,
 ): void {
-  bnBackward(dx, dgamma, dbeta, gamma, beta, dy, xhat, invStd, rows, cols, eta);
+  poolName("dx");
+  bnBackwardParallel(dx, dgamma, dbeta, gamma, beta, dy, xhat, invStd, rows, cols, eta);
 }

@@ -2,6 +2,8 @@
 // the non-finite checks (SCBS18; docs/model.md §1.2 and §1.9).
 import { gemmNT } from "../../kernels/gemm";
 import { gemv } from "../../kernels/gemv";
+import { parallel } from "../../kernels/pool";
+import { J_DENDRITE } from "../../../src/core/pool-layout";
 import { logistic, softRect, relu, tanhAct, axpy, scaleInto, copy, allFinite } from "../../kernels/elementwise";
 import {
   geti, getf, lay, lp, li, rowBytes, H_NLAYERS, H_ACT, F_GAMMA, F_BETA, F_THETA, L_N, L_NPREV, L_NNEXT, L_WUP, L_B, L_WPI, L_WIP, L_UP, L_VA, L_UI, V_UP, V_VA, V_UI, V_W_UP, V_W_IP, V_W_PI, V_W_B,
@@ -30,6 +32,42 @@ export function dendrite(net: usize, Y: usize, X: usize, W: usize, t: usize, b: 
   if (b == 1) gemv(Y, W, X, m, n, accumulate);
   else gemmNT(Y, X, W, b, m, n, accumulate);
   if (t != 0) addRows(Y, t, b, m);
+}
+
+/**
+ * A dendritic potential and what follows it in the sweeps, column by column:
+ *   Y (b × m) (+)= X Wᵀ (+ t),  U = a·X1 + c·X2 (c·X2 omitted when X2 = 0),  R = φ(U)
+ * (X1, X2 may be Y). The same bits as dendrite, combine and phi in turn; a large product is split
+ * by columns over the thread pool with the rest done on each thread's columns (no second hand-off).
+ */
+export function dendritePhi(
+  net: usize, Y: usize, X: usize, W: usize, t: usize, b: i32, m: i32, n: i32, accumulate: i32,
+  U: usize, X1: usize, a: f32, X2: usize, c: f32, R: usize,
+): void {
+  if (b > 1 && parallel(
+    J_DENDRITE, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, accumulate, <i32>t,
+    <i32>U, <i32>X1, reinterpret<i32>(a), <i32>X2, reinterpret<i32>(c), <i32>R, <i32>net,
+  )) return;
+  dendrite(net, Y, X, W, t, b, m, n, accumulate);
+  dendriteEpilogue(net, Y, 0, U, X1, a, X2, c, R, b, m, 0, m);
+}
+
+/**
+ * Columns i0 ≤ i < i1 (i0 a multiple of 4) of the b rows: Y += t, U = a·X1 + c·X2, R = φ(U). Each
+ * row's segment is one call of the whole-tensor kernels (same vectors, the last one masked).
+ */
+export function dendriteEpilogue(net: usize, Y: usize, t: usize, U: usize, X1: usize, a: f32, X2: usize, c: f32, R: usize, b: i32, m: i32, i0: i32, i1: i32): void {
+  const rb = rowBytes(m);
+  const w = i1 - i0;
+  if (w <= 0) return;
+  const c0 = (<usize>i0) << 2;
+  for (let r = 0; r < b; r++) {
+    const o = <usize>r * rb + c0;
+    if (t != 0) axpy(Y + o, t + c0, 1, w, 1.0);
+    scaleInto(U + o, X1 + o, 1, w, a);
+    if (X2 != 0) axpy(U + o, X2 + o, 1, w, c);
+    phi(net, R + o, U + o, 1, w);
+  }
 }
 
 /** Adds the vector t (m) to each of the b rows of Y. */

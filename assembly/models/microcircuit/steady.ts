@@ -4,9 +4,9 @@ import { gemvT } from "../../kernels/gemv";
 import { gerK } from "../../kernels/outer";
 import { axpy, scaleInto, sub, copy, allFinite } from "../../kernels/elementwise";
 import {
-  geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
+  geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, L_ETA_BUP, L_ETA_BIP, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
 } from "./layout";
-import { phi, phiScaled, dendrite, combine, bad, checkSomata } from "./cells";
+import { phi, phiScaled, dendrite, dendritePhi, combine, bad, checkSomata } from "./cells";
 import { poolLabel } from "../../kernels/pool";
 
 /**
@@ -24,15 +24,12 @@ function forwardSweep(net: usize, X: usize, b: i32, withApical: bool, withIntern
     const n = li(L, L_N);
     const flags = li(L, L_FLAGS);
     poolLabel(k, "W^up");
-    dendrite(net, lp(L, L_VB), pre, lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, b, n, li(L, L_NPREV), 0);
-    if (k < N) {
-      // SCBS18 §1.4: u^P_k = c_hid v^B_k + λ_A v^A_k
-      combine(lp(L, L_UP), lp(L, L_VB), cHid, withApical ? lp(L, L_VA) : 0, lamA, b, n);
-    } else {
-      // SCBS18 §1.4 without target: u^P_N = c_out v^B_N
-      scaleInto(lp(L, L_UP), lp(L, L_VB), b, n, cOut);
-    }
-    phi(net, lp(L, L_RF), lp(L, L_UP), b, n);
+    // SCBS18 §1.4: u^P_k = c_hid v^B_k + λ_A v^A_k; without target u^P_N = c_out v^B_N; rates φ(u^P_k)
+    const VB = lp(L, L_VB);
+    dendritePhi(
+      net, VB, pre, lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, b, n, li(L, L_NPREV), 0,
+      lp(L, L_UP), VB, k < N ? cHid : cOut, k < N && withApical ? lp(L, L_VA) : 0, lamA, lp(L, L_RF),
+    );
     if (k < N && withInterneurons) {
       poolLabel(k, "W^IP");
       dendrite(net, lp(L, L_VI), lp(L, L_RF), lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, b, li(L, L_NNEXT), n, 0);
@@ -65,31 +62,31 @@ function backwardSweep(net: usize, T: usize, b: i32): void {
     const nn = li(L, L_NNEXT);
     combine(lp(L, L_UI), lp(L, L_VI), (1 - lamI) * cI, lp(Lu, L_UP), lamI, b, nn);
     phi(net, lp(L, L_RI), lp(L, L_UI), b, nn);
+    // u^P_k = c_hid v^B_k + λ_A v^A_k and its rates, on the columns of the last product of v^A_k
+    const VA = lp(L, L_VA);
     if (li(L, L_FLAGS) & TIED_PI) {
       // L_EIP is free until the plasticity step.
       sub(lp(L, L_EIP), lp(Lu, L_RP), lp(L, L_RI), b, nn);
       poolLabel(k, "B");
-      dendrite(net, lp(L, L_VA), lp(L, L_EIP), lp(L, L_B), 0, b, n, nn, 0);
+      dendritePhi(net, VA, lp(L, L_EIP), lp(L, L_B), 0, b, n, nn, 0, lp(L, L_UP), lp(L, L_VB), cHid, VA, lamA, lp(L, L_RP));
     } else {
       poolLabel(k, "B");
       dendrite(net, lp(L, L_VAB), lp(Lu, L_RP), lp(L, L_B), 0, b, n, nn, 0);
-      copy(lp(L, L_VA), lp(L, L_VAB), b, n);
+      copy(VA, lp(L, L_VAB), b, n);
       poolLabel(k, "W^PI");
-      dendrite(net, lp(L, L_VA), lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1);
+      dendritePhi(net, VA, lp(L, L_RI), lp(L, L_WPI), 0, b, n, nn, 1, lp(L, L_UP), lp(L, L_VB), cHid, VA, lamA, lp(L, L_RP));
     }
-    combine(lp(L, L_UP), lp(L, L_VB), cHid, lp(L, L_VA), lamA, b, n);
-    phi(net, lp(L, L_RP), lp(L, L_UP), b, n);
   }
 }
 
-/** W += (η/b) EᵀP over the b rows in use, and the thresholds t += (η/b) Σ_rows E. */
-function applyUpdate(net: usize, k: i32, name: string, W: usize, t: usize, E: usize, P: usize, sum: usize, b: i32, m: i32, n: i32, eta: f32): void {
+/** W += (η/b) EᵀP over the b rows in use, and the thresholds t += (η_t/b) Σ_rows E. */
+function applyUpdate(net: usize, k: i32, name: string, W: usize, t: usize, E: usize, P: usize, sum: usize, b: i32, m: i32, n: i32, eta: f32, etaT: f32): void {
   const s = eta / <f32>b;
   poolLabel(k, name);
   gerK(W, E, P, b, m, n, s);
   if (t != 0) {
     gemvT(sum, E, <usize>geti(net, H_ONES), b, m, 0);
-    axpy(t, sum, 1, m, s);
+    axpy(t, sum, 1, m, etaT / <f32>b);
   }
 }
 
@@ -135,12 +132,12 @@ function fastPlasticity(net: usize, X: usize, b: i32): i32 {
     if (k < N && (flags & PLASTIC_IP) && !allFinite(lp(L, L_EIP), b, nn)) return bad(k, V_W_IP);
     if (k < N && (flags & PLASTIC_DN) && !allFinite(lp(L, L_EDN), b, n)) return bad(k, V_W_B);
     // Updates after all induction terms of this layer are formed; none of them reads a weight.
-    if (flags & PLASTIC_UP) applyUpdate(net, k, "W^up", lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, lp(L, L_EUP), pre, lp(L, L_SUM), b, n, li(L, L_NPREV), lf(L, L_ETA_UP));
+    if (flags & PLASTIC_UP) applyUpdate(net, k, "W^up", lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, lp(L, L_EUP), pre, lp(L, L_SUM), b, n, li(L, L_NPREV), lf(L, L_ETA_UP), lf(L, L_ETA_BUP));
     if (k < N) {
       const Lu = lay(net, k + 1);
-      if (flags & PLASTIC_IP) applyUpdate(net, k, "W^IP", lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, lp(L, L_EIP), lp(L, L_RF), lp(L, L_SUMI), b, nn, n, lf(L, L_ETA_IP));
-      if (flags & PLASTIC_PI) applyUpdate(net, k, "W^PI", lp(L, L_WPI), 0, lp(L, L_EPI), lp(L, L_RI), 0, b, n, nn, lf(L, L_ETA_PI));
-      if (flags & PLASTIC_DN) applyUpdate(net, k, "B", lp(L, L_B), 0, lp(L, L_EDN), lp(Lu, L_RP), 0, b, n, nn, lf(L, L_ETA_DN));
+      if (flags & PLASTIC_IP) applyUpdate(net, k, "W^IP", lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, lp(L, L_EIP), lp(L, L_RF), lp(L, L_SUMI), b, nn, n, lf(L, L_ETA_IP), lf(L, L_ETA_BIP));
+      if (flags & PLASTIC_PI) applyUpdate(net, k, "W^PI", lp(L, L_WPI), 0, lp(L, L_EPI), lp(L, L_RI), 0, b, n, nn, lf(L, L_ETA_PI), 0);
+      if (flags & PLASTIC_DN) applyUpdate(net, k, "B", lp(L, L_B), 0, lp(L, L_EDN), lp(Lu, L_RP), 0, b, n, nn, lf(L, L_ETA_DN), 0);
     }
   }
   return 0;

@@ -18,7 +18,7 @@
 // of i32 fields in linear memory written once by src/models/mlp/network.ts (slots in layout.ts).
 import { gemmNT, gemmNN } from "../../kernels/gemm";
 import { gemvT } from "../../kernels/gemv";
-import { gerK } from "../../kernels/outer";
+import { gerK, gerKMomentum } from "../../kernels/outer";
 import {
   logistic, relu, reluGrad, tanhAct, tanhGrad, axpy, scaleInto, sub, mul, copy, fillConst, allFinite,
 } from "../../kernels/elementwise";
@@ -121,10 +121,9 @@ function update(d: usize, l: i32, hPrev: usize, n: i32, lr: f32, mu: f32, moment
   const coef = <usize>hdr(d, H_COEF);
   if (momentum) {
     const vW = <usize>lay(d, l, L_VW);
-    scaleInto(vW, vW, nOut, nIn, mu);
+    // vW ← μ vW + (1/n) δᵀh and W ← W − η vW in one pass over the rows
     poolLabel(l, "vW");
-    gerK(vW, delta, hPrev, n, nOut, nIn, inv);
-    axpy(W, vW, nOut, nIn, -lr);
+    gerKMomentum(W, vW, delta, hPrev, n, nOut, nIn, inv, mu, -lr);
     if (hdr(d, H_BIASES)) {
       const vb = <usize>lay(d, l, L_VB);
       scaleInto(vb, vb, 1, nOut, mu);

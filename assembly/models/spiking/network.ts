@@ -27,6 +27,7 @@ import {
 } from "../../kernels/spikes";
 import { gemmNN } from "../../kernels/gemm";
 import { gerK } from "../../kernels/outer";
+import { poolLabel } from "../../kernels/pool";
 import { uniform, gaussian } from "../../kernels/noise";
 import { transposeScale } from "../../kernels/transpose";
 import { signMul, signScale } from "../../kernels/sign";
@@ -100,6 +101,7 @@ export function spikingRates(d: usize, n: i32): void {
     const nin = pop(d, p - 1, K.P_N);
     const nout = pop(d, p, K.P_N);
     const r = ptr(d, p, K.P_RATE);
+    poolLabel(p, "r");
     gemmNN(r, ptr(d, p - 1, K.P_RATE), ptr(d, p, K.P_WT), n, nin, nout, 0);
     const b = ptr(d, p, K.P_B);
     for (let s = 0; s < n; s++) axpy(r + <usize>s * rowB(nout), b, 1, nout, 1);
@@ -354,6 +356,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
         }
       } else {
         for (let b = 0; b < n; b++) copy(A + <usize>b * rowB(np), bias, 1, np);
+        poolLabel(p, "drive");
         gemmNN(A, ptr(d, p - 1, K.P_S) + step * rowB(nin), ptr(d, p, K.P_WT), n, nin, np, 1);
         statAdd(d, p, K.ST_FWD_EVENTS, <f64>n * <f64>nin * <f64>np);
       }
@@ -466,6 +469,7 @@ export function spikingWindow(d: usize, n: i32, learn: i32, apply: i32, lr: f32,
       for (let t = T - 1; t >= 0; t--) {
         if (t >= T0) decayAdd(Z, ptr(d, p, K.P_C) + <usize>((t - T0) * maxB) * rowB(np), n, np, decay);
         else scaleInto(Z, Z, n, np, decay);
+        poolLabel(p, "ΔW");
         gerK(dWT, ptr(d, p - 1, K.P_S) + <usize>(t * maxB) * rowB(nin), Z, n, nin, np, s);
       }
       ev = <f64>T * <f64>n * <f64>nin * <f64>np;

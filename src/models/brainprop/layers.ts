@@ -214,10 +214,12 @@ export class Relu extends Layer {
     super(ctx, index, inp, inp, needDx);
   }
   forward(x: Tensor, n: number): Tensor {
+    this.ctx.ex.poolLayer(this.index);
     this.ctx.ex.convnetReluForward(this.y.ptr, x.ptr, n * rowsPerImage(this.inp), colsOf(this.inp));
     return this.y;
   }
   backward(_x: Tensor, dy: Tensor, n: number): void {
+    this.ctx.ex.poolLayer(this.index);
     if (this.dx) this.ctx.ex.convnetReluBackward(this.dx.ptr, dy.ptr, this.y.ptr, n * rowsPerImage(this.inp), colsOf(this.inp));
   }
 }
@@ -260,6 +262,7 @@ export class BatchNorm extends Layer {
   forward(x: Tensor, n: number, train: boolean): Tensor {
     const rows = n * rowsPerImage(this.inp);
     const c = this.inp.c;
+    this.ctx.ex.poolLayer(this.index);
     if (train) {
       this.ctx.ex.convnetBatchNormTrain(
         this.y.ptr,
@@ -297,6 +300,7 @@ export class BatchNorm extends Layer {
   backward(_x: Tensor, dy: Tensor, n: number, eta: number): void {
     const rows = n * rowsPerImage(this.inp);
     // dx is needed even for a first-layer BN's parameter gradients; write it to dgamma-sized scratch otherwise
+    this.ctx.ex.poolLayer(this.index);
     this.ctx.ex.convnetBatchNormBackward(
       this.dx ? this.dx.ptr : this.xhat.ptr,
       this.dgamma.ptr,
@@ -341,6 +345,7 @@ export class Dropout extends Layer {
     if (!train) return x;
     // stream = 1000 + layer index; the 64-bit counter's high word is the training step, so every
     // step draws fresh variates and any step's mask can be recomputed on its own
+    this.ctx.ex.poolLayer(this.index);
     this.ctx.ex.convnetDropoutForward(
       this.y.ptr,
       this.mask.ptr,
@@ -357,6 +362,7 @@ export class Dropout extends Layer {
     return this.y;
   }
   backward(_x: Tensor, dy: Tensor, n: number): void {
+    this.ctx.ex.poolLayer(this.index);
     if (this.dx) this.ctx.ex.convnetDropoutBackward(this.dx.ptr, dy.ptr, this.mask.ptr, n * rowsPerImage(this.inp), colsOf(this.inp));
   }
 }
