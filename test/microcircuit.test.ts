@@ -508,4 +508,87 @@ t("classifier readout: 'potential' predicts u_N, the inverse logistic of the 'ra
   b.dispose();
 });
 
+t("a threshold fed by a constant input of rate c equals an extra input unit of rate c (fast mode and full dynamics)", () => {
+  // Oracle: the same net with the threshold replaced by an explicit input column at rate c. One
+  // layer (no hidden cells), so every threshold of the first net is an input weight of the second.
+  const c = 0.5;
+  const x = values(3 * 4, 3);
+  const xb = new Float32Array(3 * 5);
+  for (let r = 0; r < 3; r++) {
+    xb.set(x.subarray(r * 4, r * 4 + 4), r * 5);
+    xb[r * 5 + 4] = c;
+  }
+  const tgt = values(3 * 3, 4, 0, 1);
+  for (const mode of ["fast", "full"] as const) {
+    const common: MicrocircuitOptions = { sizes: [4, 3], maxBatch: 3, sigma: 0, seed: 9, init: uniformInit(1), eta: { up: 0.5 } };
+    const a = new Microcircuit(core, { ...common, thresholds: { up: true, input: c } });
+    const b = new Microcircuit(core, { ...common, sizes: [5, 3] });
+    const t0 = Float32Array.of(0.2, -0.1, 0.05);
+    a.setWeights("thresholdUp", 1, t0);
+    const wA = a.weights("up", 1);
+    const wB = new Float32Array(15);
+    for (let i = 0; i < 3; i++) {
+      wB.set(wA.subarray(i * 4, i * 4 + 4), i * 5);
+      wB[i * 5 + 4] = t0[i] / c;
+    }
+    b.setWeights("up", 1, wB);
+    if (mode === "fast") {
+      for (let s = 0; s < 5; s++) {
+        a.steadyState(x, tgt, { batch: 3 });
+        b.steadyState(xb, tgt, { batch: 3 });
+      }
+    } else {
+      // Settle the input filters without plasticity, then learn.
+      a.present(x, { batch: 3, steps: 3000, learn: false });
+      b.present(xb, { batch: 3, steps: 3000, learn: false });
+      a.present(x, { batch: 3, target: tgt, steps: 400 });
+      b.present(xb, { batch: 3, target: tgt, steps: 400 });
+      assert.ok(maxAbsDiff(a.state("uP", 1, 3), b.state("uP", 1, 3)) <= 1e-5, `${mode}: u^P`);
+    }
+    const wb = b.weights("up", 1);
+    const ta = a.weights("thresholdUp", 1);
+    for (let i = 0; i < 3; i++) {
+      assert.ok(Math.abs(ta[i] - c * wb[i * 5 + 4]) <= 1e-5, `${mode}: threshold ${i}: ${ta[i]} vs c·w ${c * wb[i * 5 + 4]}`);
+      assert.ok(maxAbsDiff(a.weights("up", 1).subarray(i * 4, i * 4 + 4), wb.subarray(i * 5, i * 5 + 4)) <= 1e-5, `${mode}: W^up row ${i}`);
+    }
+    // The thresholds moved (so the comparison can fail), by less than with input 1.
+    assert.ok(maxAbsDiff(ta, t0) > 1e-3, `${mode}: thresholds moved`);
+    a.dispose();
+    b.dispose();
+  }
+  assert.throws(
+    () => new Microcircuit(core, { sizes: [4, 3], thresholds: { up: true, input: 0 } }),
+    (e: Error) => e instanceof ValueError && /thresholds.input/.test(e.message),
+  );
+});
+
+t("target low-pass (tauTargetMs) equals presenting the filtered target step by step", () => {
+  // Oracle: a net without the filter, given at step s the closed form T·(1 − (1 − dt/τ)^s).
+  const tau = 3;
+  const a1 = 0.1 / tau;
+  const opts: MicrocircuitOptions = { sizes: [4, 5, 3], sigma: 0, seed: 13, init: uniformInit(1), start: "selfPredicting" };
+  const a = new Microcircuit(core, { ...opts, tauTargetMs: tau });
+  const b = new Microcircuit(core, opts);
+  const x = values(4, 5);
+  const tgt = Float32Array.of(1, 0.1, 0.1);
+  let diff = 0;
+  for (let s = 1; s <= 60; s++) {
+    a.present(x, { target: tgt, steps: 1, newPattern: s === 1 });
+    b.present(x, { target: tgt.map((v) => v * (1 - (1 - a1) ** s)), steps: 1, newPattern: s === 1 });
+    for (let k = 1; k <= 2; k++) diff = Math.max(diff, maxAbsDiff(a.state("uP", k), b.state("uP", k)));
+  }
+  assert.ok(diff <= 1e-5, `max |Δu^P| ${diff}`);
+  // Without the filter the output moves differently (so the comparison can fail).
+  const c = new Microcircuit(core, opts);
+  c.present(x, { target: tgt, steps: 60 });
+  assert.ok(maxAbsDiff(a.state("uP", 2), c.state("uP", 2)) > 1e-3);
+  // The filter is part of the saved state: a copy continues identically.
+  const d = new Microcircuit(core, { ...opts, tauTargetMs: tau });
+  d.importState(a.exportState());
+  a.present(x, { target: tgt, steps: 20, newPattern: false });
+  d.present(x, { target: tgt, steps: 20, newPattern: false });
+  assert.equal(Array.from(d.state("uP", 2)), Array.from(a.state("uP", 2)));
+  for (const n of [a, b, c, d]) n.dispose();
+});
+
 t.run();

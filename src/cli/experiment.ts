@@ -5,7 +5,14 @@ import { Command, InvalidArgumentError } from "commander";
 import path from "node:path";
 import { init } from "../core/core.js";
 import { existsSync, readFileSync } from "node:fs";
-import { barsExperiment, yinyangExperiment, type ClassifyExperimentResult, type FullDynamicsSnapshot } from "../experiments/classify.js";
+import {
+  YINYANG_RECIPE,
+  barsExperiment,
+  yinyangExperiment,
+  type ClassifyExperimentResult,
+  type FullDynamicsRecipe,
+  type FullDynamicsSnapshot,
+} from "../experiments/classify.js";
 import { EXPERIMENTS, type ExperimentName } from "../experiments/scbs18.js";
 import { bars, yinyang } from "../data/generators.js";
 import type { NamedArray } from "../train/model.js";
@@ -23,6 +30,13 @@ function int(name: string, min: number) {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${v}'`);
     return n;
+  };
+}
+function num(name: string, min: number) {
+  return (v: string) => {
+    const a = Number(v);
+    if (v.trim() === "" || !Number.isFinite(a) || a < min) throw new InvalidArgumentError(`${name} must be a number ≥ ${min}, got '${v}'`);
+    return a;
   };
 }
 function sizesArg(v: string): number[] {
@@ -118,6 +132,15 @@ interface ClassifyOpts {
   sizes?: number[];
   epochs: number;
   learningLag?: number;
+  gA?: number;
+  gSom?: number;
+  etaUp?: number[];
+  etaIp?: number;
+  thresholdInput?: number;
+  targetTau?: number;
+  readout?: "steady" | "running";
+  trainSize?: number;
+  evalEvery?: number;
   save?: string;
   simd?: string;
   impl?: string;
@@ -137,7 +160,8 @@ function readSnapshot(file: string, run: Record<string, unknown>): FullDynamicsS
   if (!metadata.run || !metadata.progress) throw new ValueError(`${file}: not a snapshot of 'dendritic experiment' (metadata 'run'/'progress' missing)`);
   const saved = JSON.parse(metadata.run) as Record<string, unknown>;
   for (const k of Object.keys(run)) {
-    if (k !== "epochs" && JSON.stringify(saved[k]) !== JSON.stringify(run[k])) {
+    // A key an older snapshot lacks counts as null (the option's default then).
+    if (k !== "epochs" && JSON.stringify(saved[k] ?? null) !== JSON.stringify(run[k] ?? null)) {
       throw new ValueError(
         `${file}: saved with ${k} = ${JSON.stringify(saved[k])}, this run has ${JSON.stringify(run[k])}; use another --save file or the same options`,
       );
@@ -163,6 +187,35 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       if (!Number.isFinite(a) || a < 0 || a >= 100) throw new InvalidArgumentError(`--learning-lag must be a number in [0, 100) ms, got '${v}'`);
       return a;
     })
+    .option("--g-a <x>", `apical conductance g_A of the hidden cells (default ${YINYANG_RECIPE.gA})`, num("--g-a", 0))
+    .option("--g-som <x>", `nudging conductance g_som of output cells and interneurons (default ${YINYANG_RECIPE.gSom})`, num("--g-som", 0))
+    .option("--eta-up <hidden,output>", `η^up of the hidden and output layer (default ${YINYANG_RECIPE.etaUp.join(",")})`, (v: string) => {
+      const a = v.split(",").map(Number);
+      if (a.length !== 2 || a.some((x) => !Number.isFinite(x) || x < 0))
+        throw new InvalidArgumentError(`--eta-up must be two numbers ≥ 0 like 6,7e-4, got '${v}'`);
+      return a;
+    })
+    .option("--eta-ip <x>", `η^IP of the interneurons (default ${YINYANG_RECIPE.etaIP[0]})`, num("--eta-ip", 0))
+    .option("--threshold-input <c>", `rate of the constant input feeding the thresholds (default ${YINYANG_RECIPE.thresholdInput})`, (v: string) => {
+      const a = Number(v);
+      if (!Number.isFinite(a) || a <= 0) throw new InvalidArgumentError(`--threshold-input must be a number > 0, got '${v}'`);
+      return a;
+    })
+    .option(
+      "--target-tau <ms>",
+      `low-pass time constant of the target potentials (default ${YINYANG_RECIPE.tauTargetMs}: they switch at once)`,
+      num("--target-tau", 0),
+    )
+    .option(
+      "--readout <mode>",
+      "test readout: steady (free σ = 0 steady state, default) or running (mean output over 80–100 ms in full dynamics)",
+      (v: string) => {
+        if (v !== "steady" && v !== "running") throw new InvalidArgumentError(`--readout must be steady or running, got '${v}'`);
+        return v;
+      },
+    )
+    .option("--train-size <n>", "training patterns per epoch (generated; default 5000 for yinyang, 3000 for bars)", int("train-size", 1))
+    .option("--eval-every <n>", "training patterns between evaluations (default: one epoch; bars: 300)", int("eval-every", 1))
     .option("--save <file>", "snapshot (safetensors) after every epoch; if the file exists the run resumes from it")
     .option("--no-svg", "write no plots (they need the optional packages vega and vega-lite)")
     .addOption(buildOptions()[0])
@@ -176,7 +229,16 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
       // Refuse unwritable or clashing paths before the (long) run, not after it.
       checkOutputPaths({ "--json": opts.json, "--save": opts.save, ...plotPaths });
       const core = await init({ impl: chosenBuild(opts) });
-      const data = name === "bars" ? bars({ seed: opts.dataSeed }) : yinyang({ seed: opts.dataSeed });
+      const data = name === "bars" ? bars({ seed: opts.dataSeed, train: opts.trainSize }) : yinyang({ seed: opts.dataSeed, train: opts.trainSize });
+      const recipe: Partial<FullDynamicsRecipe> = {};
+      if (opts.learningLag !== undefined) recipe.learningLagMs = opts.learningLag;
+      if (opts.gA !== undefined) recipe.gA = opts.gA;
+      if (opts.gSom !== undefined) recipe.gSom = opts.gSom;
+      if (opts.etaUp !== undefined) recipe.etaUp = opts.etaUp;
+      if (opts.etaIp !== undefined) recipe.etaIP = [opts.etaIp];
+      if (opts.thresholdInput !== undefined) recipe.thresholdInput = opts.thresholdInput;
+      if (opts.targetTau !== undefined) recipe.tauTargetMs = opts.targetTau;
+      if (opts.readout !== undefined) recipe.readout = opts.readout;
       const run = {
         experiment: name,
         seed: opts.seed,
@@ -184,6 +246,10 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
         sizes: opts.sizes ?? null,
         learningLag: opts.learningLag ?? null,
         epochs: opts.epochs,
+        trainSize: opts.trainSize ?? null,
+        evalEvery: opts.evalEvery ?? null,
+        // The full recipe with its defaults: a snapshot continues only under the same one.
+        recipe: { ...YINYANG_RECIPE, ...recipe },
       };
       let resume: FullDynamicsSnapshot | undefined;
       if (opts.save && existsSync(opts.save)) {
@@ -205,7 +271,7 @@ function classifyCommand(name: "bars" | "yinyang", description: string, epochs: 
         );
         if (opts.save) writeSnapshot(opts.save, s, run);
       };
-      const o = { seed: opts.seed, sizes: opts.sizes, epochs: opts.epochs, learningLagMs: opts.learningLag, resume, onEpoch, onProgress };
+      const o = { seed: opts.seed, sizes: opts.sizes, epochs: opts.epochs, evalEvery: opts.evalEvery, recipe, resume, onEpoch, onProgress };
       const res: ClassifyExperimentResult = name === "bars" ? barsExperiment(core, data, o) : yinyangExperiment(core, data, o);
       if (tty) process.stderr.write("\n");
       const summary = Object.fromEntries(

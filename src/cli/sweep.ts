@@ -269,8 +269,11 @@ async function runQueued(
   const { redis, bullmq } = await q.connect(opts.queue!);
   const queue = new bullmq.Queue<import("../sweep/queue.js").QueuedJob>(queueName, { connection: redis });
   let stopped = false;
+  let events: { queueEvents: import("bullmq").QueueEvents; conn: import("ioredis").Redis } | undefined;
+  let wake: (() => void) | undefined;
   const onSignal = () => {
     stopped = true;
+    wake?.();
   };
   try {
     rec.queue = { url: q.redactUrl(opts.queue!), name: queueName };
@@ -314,6 +317,14 @@ async function runQueued(
       return 0;
     }
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
+    // The queue's event stream wakes the wait below as soon as a job starts, finishes or fails;
+    // the 0.5 s poll remains for what has no event (a job lost in a Redis restart).
+    const conn = redis.duplicate();
+    conn.on("error", () => undefined); // the main connection reports connection trouble
+    const queueEvents = new bullmq.QueueEvents(queueName, { connection: conn });
+    queueEvents.on("error", () => undefined);
+    events = { queueEvents, conn };
+    for (const e of ["active", "completed", "failed"] as const) queueEvents.on(e, () => wake?.());
     let lastLine = "";
     let finished = records.filter((r) => r.status === "done").length;
     const total = jobs.length;
@@ -367,7 +378,14 @@ async function runQueued(
         console.log(line);
         lastLine = line;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 500);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      wake = undefined;
     }
     rec.wallS = (performance.now() - t0) / 1000;
     await writeSweepRecord(sweepFile, rec);
@@ -379,6 +397,10 @@ async function runQueued(
     return finish(rec, opts, false);
   } finally {
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, onSignal);
+    if (events) {
+      await events.queueEvents.close().catch(() => undefined);
+      events.conn.disconnect();
+    }
     await queue.close();
     await redis.quit().catch(() => redis.disconnect());
   }

@@ -17,7 +17,7 @@ import { compartmentStep, lowpass, axpy, scaleInto, sub, copy, fillConst } from 
 import { gaussian } from "../../kernels/noise";
 import { filteredGerGemm } from "../../kernels/filtered";
 import {
-  geti, seti, getf, lay, lp, li, lf, rowBytes, H_NLAYERS, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_STATUS_STEP, H_CHUNK_B, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_C_HID, F_C_OUT, F_C_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, P_NUDGE, P_LEARN, P_SWITCH,
+  geti, seti, getf, lay, lp, li, lf, rowBytes, H_NLAYERS, H_SEED, H_NOISE_LO, H_NOISE_HI, H_N0, H_R0, H_R0OLD, H_ONES, H_CHUNK, H_CHUNK_POS, H_SINCE_SWITCH, H_LAG_STEPS, H_STEPS_LO, H_MON_COUNT, H_STATUS_STEP, H_CHUNK_B, H_TGTF, F_DT, F_GLK, F_GB, F_GA, F_GD, F_GSOM, F_SIGMA, F_TAU_IN, F_TAU_W, F_TAU_TGT, F_C_HID, F_C_OUT, F_C_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_DUP, L_BUP, L_DBUP, L_B, L_DB, L_WPI, L_DPI, L_WIP, L_DIP, L_BIP, L_DBIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RPOLD, L_RIOLD, L_EUP, L_EIP, L_EPI, L_EDN, L_XIP, L_XII, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, L_ETA_BUP, L_ETA_BIP, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, P_NUDGE, P_LEARN, P_SWITCH,
 } from "./layout";
 import { phi, phiScaled, dendrite, addRows, checkSomata, checkWeights } from "./cells";
 import { recordMonitors } from "./monitor";
@@ -108,6 +108,12 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
   const r0 = <usize>geti(net, H_R0);
   const r0old = <usize>geti(net, H_R0OLD);
   const nudge = (flags & P_NUDGE) != 0 && T != 0;
+  // Target potentials low-pass filtered like the input (τ_tgt > 0), or switched at once.
+  const tauTgt = getf(net, F_TAU_TGT);
+  const Tf = <usize>geti(net, H_TGTF);
+  const filterTarget = nudge && tauTgt > 0 && Tf != 0;
+  const aTgt: f32 = filterTarget ? dt / tauTgt : 0;
+  const nN = li(lay(net, N), L_N);
   const learn = (flags & P_LEARN) != 0;
   if (flags & P_SWITCH) seti(net, H_SINCE_SWITCH, 0);
   if (geti(net, H_CHUNK_B) != b) seti(net, H_CHUNK_POS, chunk);
@@ -117,6 +123,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
     if (sigma != 0 && geti(net, H_CHUNK_POS) >= chunk) drawNoise(net, b);
     const pos = geti(net, H_CHUNK_POS);
 
+    if (filterTarget) lowpass(Tf, T, b, nN, aTgt);
     // 1. Euler step. Interneurons first: they read their partner's u^P(t).
     for (let k = 1; k < N; k++) {
       const L = lay(net, k);
@@ -129,7 +136,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       const n = li(L, L_N);
       const xi = sigma != 0 ? lp(L, L_XIP) + <usize>(pos * b) * rowBytes(n) : 0;
       if (k < N) compartmentStep(lp(L, L_UP), lp(L, L_VB), lp(L, L_VA), xi, b, n, dt, gLk, gB, gA, sigma);
-      else compartmentStep(lp(L, L_UP), lp(L, L_VB), nudge ? T : 0, xi, b, n, dt, gLk, gB, nudge ? gSom : 0, sigma);
+      else compartmentStep(lp(L, L_UP), lp(L, L_VB), nudge ? (filterTarget ? Tf : T) : 0, xi, b, n, dt, gLk, gB, nudge ? gSom : 0, sigma);
     }
     if (sigma != 0) seti(net, H_CHUNK_POS, pos + 1);
 
@@ -188,7 +195,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
       poolLabel(k, "W^up");
       if (plastic && (fl & PLASTIC_UP)) {
         filteredGerGemm(lp(L, L_VB), lp(L, L_WUP), lp(L, L_DUP), lp(L, L_EUP), preOld, preNew, b, n, np, alpha, beta, dt * lf(L, L_ETA_UP), 0);
-        if (fl & BIAS_UP) filteredThreshold(net, lp(L, L_VB), lp(L, L_BUP), lp(L, L_DBUP), lp(L, L_EUP), lp(L, L_SUM), b, n, aW, dt * lf(L, L_ETA_UP));
+        if (fl & BIAS_UP) filteredThreshold(net, lp(L, L_VB), lp(L, L_BUP), lp(L, L_DBUP), lp(L, L_EUP), lp(L, L_SUM), b, n, aW, dt * lf(L, L_ETA_BUP));
       } else {
         dendrite(net, lp(L, L_VB), preNew, lp(L, L_WUP), fl & BIAS_UP ? lp(L, L_BUP) : 0, b, n, np, 0);
       }
@@ -197,7 +204,7 @@ export function mcPresent(net: usize, X: usize, T: usize, b: i32, steps: i32, fl
         poolLabel(k, "W^IP");
         if (plastic && (fl & PLASTIC_IP)) {
           filteredGerGemm(lp(L, L_VI), lp(L, L_WIP), lp(L, L_DIP), lp(L, L_EIP), lp(L, L_RPOLD), lp(L, L_RP), b, nn, n, alpha, beta, dt * lf(L, L_ETA_IP), 0);
-          if (fl & BIAS_IP) filteredThreshold(net, lp(L, L_VI), lp(L, L_BIP), lp(L, L_DBIP), lp(L, L_EIP), lp(L, L_SUMI), b, nn, aW, dt * lf(L, L_ETA_IP));
+          if (fl & BIAS_IP) filteredThreshold(net, lp(L, L_VI), lp(L, L_BIP), lp(L, L_DBIP), lp(L, L_EIP), lp(L, L_SUMI), b, nn, aW, dt * lf(L, L_ETA_BIP));
         } else {
           dendrite(net, lp(L, L_VI), lp(L, L_RP), lp(L, L_WIP), fl & BIAS_IP ? lp(L, L_BIP) : 0, b, nn, n, 0);
         }

@@ -4,7 +4,7 @@ import { gemvT } from "../../kernels/gemv";
 import { gerK } from "../../kernels/outer";
 import { axpy, scaleInto, sub, copy, allFinite } from "../../kernels/elementwise";
 import {
-  geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
+  geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, L_ETA_BUP, L_ETA_BIP, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
 } from "./layout";
 import { phi, phiScaled, dendrite, dendritePhi, combine, bad, checkSomata } from "./cells";
 import { poolLabel } from "../../kernels/pool";
@@ -79,14 +79,14 @@ function backwardSweep(net: usize, T: usize, b: i32): void {
   }
 }
 
-/** W += (η/b) EᵀP over the b rows in use, and the thresholds t += (η/b) Σ_rows E. */
-function applyUpdate(net: usize, k: i32, name: string, W: usize, t: usize, E: usize, P: usize, sum: usize, b: i32, m: i32, n: i32, eta: f32): void {
+/** W += (η/b) EᵀP over the b rows in use, and the thresholds t += (η_t/b) Σ_rows E. */
+function applyUpdate(net: usize, k: i32, name: string, W: usize, t: usize, E: usize, P: usize, sum: usize, b: i32, m: i32, n: i32, eta: f32, etaT: f32): void {
   const s = eta / <f32>b;
   poolLabel(k, name);
   gerK(W, E, P, b, m, n, s);
   if (t != 0) {
     gemvT(sum, E, <usize>geti(net, H_ONES), b, m, 0);
-    axpy(t, sum, 1, m, s);
+    axpy(t, sum, 1, m, etaT / <f32>b);
   }
 }
 
@@ -132,12 +132,12 @@ function fastPlasticity(net: usize, X: usize, b: i32): i32 {
     if (k < N && (flags & PLASTIC_IP) && !allFinite(lp(L, L_EIP), b, nn)) return bad(k, V_W_IP);
     if (k < N && (flags & PLASTIC_DN) && !allFinite(lp(L, L_EDN), b, n)) return bad(k, V_W_B);
     // Updates after all induction terms of this layer are formed; none of them reads a weight.
-    if (flags & PLASTIC_UP) applyUpdate(net, k, "W^up", lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, lp(L, L_EUP), pre, lp(L, L_SUM), b, n, li(L, L_NPREV), lf(L, L_ETA_UP));
+    if (flags & PLASTIC_UP) applyUpdate(net, k, "W^up", lp(L, L_WUP), flags & BIAS_UP ? lp(L, L_BUP) : 0, lp(L, L_EUP), pre, lp(L, L_SUM), b, n, li(L, L_NPREV), lf(L, L_ETA_UP), lf(L, L_ETA_BUP));
     if (k < N) {
       const Lu = lay(net, k + 1);
-      if (flags & PLASTIC_IP) applyUpdate(net, k, "W^IP", lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, lp(L, L_EIP), lp(L, L_RF), lp(L, L_SUMI), b, nn, n, lf(L, L_ETA_IP));
-      if (flags & PLASTIC_PI) applyUpdate(net, k, "W^PI", lp(L, L_WPI), 0, lp(L, L_EPI), lp(L, L_RI), 0, b, n, nn, lf(L, L_ETA_PI));
-      if (flags & PLASTIC_DN) applyUpdate(net, k, "B", lp(L, L_B), 0, lp(L, L_EDN), lp(Lu, L_RP), 0, b, n, nn, lf(L, L_ETA_DN));
+      if (flags & PLASTIC_IP) applyUpdate(net, k, "W^IP", lp(L, L_WIP), flags & BIAS_IP ? lp(L, L_BIP) : 0, lp(L, L_EIP), lp(L, L_RF), lp(L, L_SUMI), b, nn, n, lf(L, L_ETA_IP), lf(L, L_ETA_BIP));
+      if (flags & PLASTIC_PI) applyUpdate(net, k, "W^PI", lp(L, L_WPI), 0, lp(L, L_EPI), lp(L, L_RI), 0, b, n, nn, lf(L, L_ETA_PI), 0);
+      if (flags & PLASTIC_DN) applyUpdate(net, k, "B", lp(L, L_B), 0, lp(L, L_EDN), lp(Lu, L_RP), 0, b, n, nn, lf(L, L_ETA_DN), 0);
     }
   }
   return 0;

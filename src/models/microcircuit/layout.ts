@@ -24,6 +24,7 @@ export const H_MON_COUNT = 15;
 export const H_MON_TABLE = 16;
 export const H_STATUS_STEP = 17; // step within the call at which a non-finite value appeared
 export const H_CHUNK_B = 18; // batch size the current noise chunk was drawn for
+export const H_TGTF = 19; // low-pass filtered target potentials, maxBatch × n_N (used when F_TAU_TGT > 0)
 
 export const F_DT = 32;
 export const F_GLK = 33;
@@ -43,6 +44,7 @@ export const F_LAM_I = 46; // g_som/(g_lk+g_D+g_som)
 export const F_GAMMA = 47; // soft rectifier γ, β, θ
 export const F_BETA = 48;
 export const F_THETA = 49;
+export const F_TAU_TGT = 50; // time constant of the target low-pass (0: targets switch at once)
 
 export const LAYER0 = 64;
 export const LREC = 64;
@@ -87,6 +89,8 @@ export const L_ETA_UP = 40;
 export const L_ETA_IP = 41;
 export const L_ETA_PI = 42;
 export const L_ETA_DN = 43;
+export const L_ETA_BUP = 44; // rate of the W^up thresholds (c²·η_up for a threshold input of rate c)
+export const L_ETA_BIP = 45; // rate of the W^IP thresholds
 
 // layer flags
 export const PLASTIC_UP = 1;

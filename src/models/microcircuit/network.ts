@@ -33,6 +33,7 @@ import {
   H_MON_TABLE,
   H_STATUS_STEP,
   H_CHUNK_B,
+  H_TGTF,
   F_DT,
   F_GLK,
   F_GB,
@@ -51,6 +52,7 @@ import {
   F_GAMMA,
   F_BETA,
   F_THETA,
+  F_TAU_TGT,
   LAYER0,
   LREC,
   L_N,
@@ -93,6 +95,8 @@ import {
   L_ETA_IP,
   L_ETA_PI,
   L_ETA_DN,
+  L_ETA_BUP,
+  L_ETA_BIP,
   PLASTIC_UP,
   PLASTIC_IP,
   PLASTIC_PI,
@@ -215,6 +219,7 @@ const MICROCIRCUIT_OPTION_KEYS = [
   "topDownGain",
   "start",
   "learningLagMs",
+  "tauTargetMs",
   "tiePI",
 ];
 const PRESENT_KEYS = ["target", "steps", "learn", "batch", "newPattern"];
@@ -281,7 +286,7 @@ export class Microcircuit {
   readonly factors: SteadyFactors;
   readonly eta: Record<Pathway, number[]>;
   readonly plastic: Readonly<Record<Pathway, boolean>>;
-  readonly thresholds: Readonly<{ up: boolean; ip: boolean }>;
+  readonly thresholds: Readonly<{ up: boolean; ip: boolean; input: number }>;
   readonly tiePI: boolean;
   #core: Core;
   #arena: Arena | null;
@@ -292,6 +297,7 @@ export class Microcircuit {
   #layers: LayerBuffers[] = [];
   #x: Tensor;
   #t: Tensor;
+  #tf: Tensor | null = null;
   #r0: Tensor;
   #r0old: Tensor;
   #syncedBatch = 0;
@@ -301,7 +307,7 @@ export class Microcircuit {
     if (!o || !Array.isArray(o.sizes) || o.sizes.length < 2)
       throw new ValueError(`sizes must list at least the input and output layer sizes, got ${JSON.stringify(o?.sizes)}`);
     checkKeys(o, MICROCIRCUIT_OPTION_KEYS, "Microcircuit options");
-    if (o.thresholds !== undefined) checkKeys(o.thresholds, ["up", "ip"], "Microcircuit options.thresholds");
+    if (o.thresholds !== undefined) checkKeys(o.thresholds, ["up", "ip", "input"], "Microcircuit options.thresholds");
     if (o.softRect !== undefined) checkKeys(o.softRect, ["gamma", "beta", "theta"], "Microcircuit options.softRect");
     o.sizes.forEach((n, i) => assertInt(n, `sizes[${i}]`, 1, 1 << 20));
     const N = o.sizes.length - 1;
@@ -327,10 +333,11 @@ export class Microcircuit {
       topDownGain: o.topDownGain ?? 1,
       start: o.start ?? "random",
       learningLagMs: o.learningLagMs ?? 0,
+      tauTargetMs: o.tauTargetMs ?? 0,
       softRect: { ...(o.softRect ?? SCBS18.softRect) },
     };
     assertInt(p.seed, "seed", 0, 2 ** 32 - 1);
-    for (const k of ["gLk", "gB", "gA", "gD", "gSom", "sigma", "learningLagMs"] as const) {
+    for (const k of ["gLk", "gB", "gA", "gD", "gSom", "sigma", "learningLagMs", "tauTargetMs"] as const) {
       assertFinite(p[k], k);
       if (p[k] < 0) throw new ValueError(`${k} must be ≥ 0, got ${p[k]}`);
     }
@@ -358,7 +365,9 @@ export class Microcircuit {
     for (const key of Object.keys(o.plastic ?? {}))
       if (!PATHWAYS.includes(key as Pathway)) throw new ValueError(`plastic.${key}: unknown pathway; expected one of ${PATHWAYS.join(", ")}`);
     this.plastic = Object.freeze({ up: o.plastic?.up ?? true, down: o.plastic?.down ?? false, ip: o.plastic?.ip ?? true, pi: o.plastic?.pi ?? true });
-    this.thresholds = Object.freeze({ up: o.thresholds?.up ?? false, ip: o.thresholds?.ip ?? false });
+    this.thresholds = Object.freeze({ up: o.thresholds?.up ?? false, ip: o.thresholds?.ip ?? false, input: o.thresholds?.input ?? 1 });
+    assertFinite(this.thresholds.input, "thresholds.input");
+    if (this.thresholds.input <= 0) throw new ValueError(`thresholds.input must be > 0, got ${this.thresholds.input}`);
     this.tiePI = o.tiePI ?? false;
     if (this.tiePI && (this.plastic.pi || this.plastic.down || p.start !== "selfPredicting")) {
       throw new ValueError('tiePI needs start "selfPredicting" and plastic.pi = plastic.down = false (W^PI is held at −B)');
@@ -375,7 +384,7 @@ export class Microcircuit {
     this.#ex = core.exports;
     checkFits(
       core.exports,
-      microcircuitMemoryBytes(this.sizes, this.maxBatch, this.plastic, this.thresholds),
+      microcircuitMemoryBytes(this.sizes, this.maxBatch, this.plastic, this.thresholds) + (p.tauTargetMs > 0 ? tensorBytes(this.maxBatch, this.sizes[N]) : 0),
       `microcircuit ${this.sizes.join("-")} (maxBatch ${this.maxBatch})`,
     );
     const arena = core.arena();
@@ -388,6 +397,7 @@ export class Microcircuit {
       const n0 = this.sizes[0];
       this.#x = arena.matrix(B, n0);
       this.#t = arena.matrix(B, this.sizes[N]);
+      if (p.tauTargetMs > 0) this.#tf = arena.matrix(B, this.sizes[N]);
       this.#r0 = arena.matrix(B, n0);
       this.#r0old = arena.matrix(B, n0);
       const ones = arena.vector(B).fill(1);
@@ -441,6 +451,7 @@ export class Microcircuit {
       di[H_CHUNK_POS] = chunk;
       di[H_LAG_STEPS] = Math.round(p.learningLagMs / p.dtMs);
       di[H_MON_TABLE] = this.#monTable.ptr;
+      di[H_TGTF] = this.#tf ? this.#tf.ptr : 0;
       df[F_DT] = p.dtMs;
       df[F_GLK] = p.gLk;
       df[F_GB] = p.gB;
@@ -459,6 +470,7 @@ export class Microcircuit {
       df[F_GAMMA] = p.softRect.gamma;
       df[F_BETA] = p.softRect.beta;
       df[F_THETA] = p.softRect.theta;
+      df[F_TAU_TGT] = p.tauTargetMs;
       for (let k = 1; k <= N; k++) {
         const lb = this.#layers[k - 1];
         const base = LAYER0 + (k - 1) * LREC;
@@ -521,9 +533,13 @@ export class Microcircuit {
     const N = this.depth;
     for (let k = 1; k <= N; k++) {
       const base = LAYER0 + (k - 1) * LREC;
+      // A threshold fed by a constant input of rate c acts as c·w and learns at c²·η (docs/model.md §1.1).
+      const c2 = this.thresholds.input * this.thresholds.input;
       df[base + L_ETA_UP] = scale * this.eta.up[k - 1];
+      df[base + L_ETA_BUP] = scale * c2 * this.eta.up[k - 1];
       if (k < N) {
         df[base + L_ETA_IP] = scale * this.eta.ip[k - 1];
+        df[base + L_ETA_BIP] = scale * c2 * this.eta.ip[k - 1];
         df[base + L_ETA_PI] = scale * this.eta.pi[k - 1];
         df[base + L_ETA_DN] = scale * this.eta.down[k - 1];
       }
@@ -590,6 +606,7 @@ export class Microcircuit {
     for (const lb of this.#layers) for (const t of Object.values(lb.state)) t.fill(0);
     this.#r0.fill(0);
     this.#r0old.fill(0);
+    this.#tf?.fill(0);
     this.#ex.mcClearFilters(this.#desc.ptr);
     const di = this.#di();
     di[H_SINCE_SWITCH] = 0;
@@ -861,6 +878,7 @@ export class Microcircuit {
    */
   #neuronEntries(): [string, Tensor][] {
     const out: [string, Tensor][] = [["input.r0", this.#r0]];
+    if (this.#tf) out.push(["target.filtered", this.#tf]);
     for (let k = 1; k <= this.depth; k++) {
       const st = this.#layers[k - 1].state;
       out.push([`layer${k}.uP`, st.UP], [`layer${k}.vB`, st.VB], [`layer${k}.rP`, st.RP]);

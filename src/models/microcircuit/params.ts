@@ -74,8 +74,12 @@ export interface MicrocircuitOptions {
   eta?: Partial<Record<Pathway, number | number[]>>;
   /** Which weight classes learn. Default: up, ip, pi plastic; down (B) fixed. */
   plastic?: Partial<Record<Pathway, boolean>>;
-  /** Learnable thresholds (presynaptic rate 1) on the bottom-up and pyramidal→interneuron pathways. */
-  thresholds?: { up?: boolean; ip?: boolean };
+  /**
+   * Learnable thresholds on the bottom-up and pyramidal→interneuron pathways. `input` is the rate c
+   * of the constant presynaptic input that feeds them (default 1): the threshold then acts as c·w
+   * and learns at c²·η (the stored value is c·w). The Bern lab's PyraLNet code uses c = 0.5.
+   */
+  thresholds?: { up?: boolean; ip?: boolean; input?: number };
   /** Initial weights per class. Default U(−1, 1) for every class (SCBS18 association). */
   init?: Partial<Record<Pathway, InitSpec>>;
   /** "random" (feedback-alignment regime, default) or "symmetric": B_k = topDownGain·(W^up_{k+1})ᵀ. */
@@ -86,6 +90,11 @@ export interface MicrocircuitOptions {
   start?: "random" | "selfPredicting";
   /** Plasticity off for this long after each pattern switch (docs/model.md §1.5; SCBS18 has none). Default 0. */
   learningLagMs?: number;
+  /**
+   * Time constant of a low-pass filter on the target potentials in full dynamics, as on the input
+   * (τ_in); 0 (default): the target switches at once with the pattern.
+   */
+  tauTargetMs?: number;
   /**
    * Hold W^PI = −B (needs start "selfPredicting" and W^PI, B fixed): the fast mode then forms
    * v^A = B(φ(u^P) − φ(u^I)) with one matrix product instead of two (equal in exact arithmetic).
