@@ -357,8 +357,10 @@ export function fillAt(kind: i32, out: usize, rows: i32, cols: i32, seed: u32, s
  * counter = counterHi·2³² + counterLo. Padding lanes are not written (they stay 0).
  */
 export function gaussian(out: usize, rows: i32, cols: i32, seed: u32, stream: u32, counterLo: u32, counterHi: u32): void {
-  // Large draws are split by rows over the thread pool (a Box–Muller pair costs ~64 multiply-adds).
-  if (parallelRows(EW_GAUSSIAN, <i64>rows * <i64>cols * 64, rows, cols, <i32>out, <i32>seed, <i32>stream, <i32>counterLo, <i32>counterHi)) return;
+  // Large draws are split by rows over the thread pool. The weight (16 multiply-adds a variate)
+  // keeps the draws of a small network on the calling thread: a 30-50-10 microcircuit draws 64 × 50
+  // variates every 64 steps, too few to pay for waking a worker that has gone to sleep.
+  if (parallelRows(EW_GAUSSIAN, <i64>rows * <i64>cols * 16, rows, cols, <i32>out, <i32>seed, <i32>stream, <i32>counterLo, <i32>counterHi)) return;
   fill(GAUSS, out, rows, cols, seed, stream, counterLo, counterHi, 0, 0);
 }
 
