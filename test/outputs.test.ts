@@ -131,6 +131,23 @@ o("writeOutput: a failing write goes to a fallback next to the target and the Ou
   rmSync(target, { recursive: true });
 });
 
+o("built CLI: a reader that closes the pipe early (`| head -1`) does not crash the run; it completes and writes its outputs", async () => {
+  const json = path.join(dir, "piped.json");
+  const child = spawn(process.execPath, [bin, "train", "--model", "mlp", "--dataset", "bars", "--epochs", "40", "--json", json, "--progress", "lines"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (b) => (stderr += b));
+  // Like `head -1`: read the first chunk, then close the read end.
+  child.stdout.once("data", () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  assert.is(code, 0, stderr);
+  assert.not.match(stderr, /EPIPE|at .*\.js:\d+/);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.is(s.status, "completed");
+  assert.is(s.epochs.length, 40);
+});
+
 o(
   "built CLI: when the output directory disappears during the run, the final checkpoint and summary go to fallbacks, named in a one-line error (exit 1)",
   async () => {

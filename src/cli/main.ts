@@ -19,6 +19,12 @@ export interface LazyCommand {
 
 /** Runs the CLI on `argv` (process.argv form); `lazy` adds commands that load only when named. */
 export async function main(argv: string[], lazy: LazyCommand[] = []): Promise<void> {
+  // A reader that closes the pipe early (`dendritic … | head`): later output is dropped and the
+  // command finishes its work — checkpoints, summaries and sweep records are still written.
+  for (const s of [process.stdout, process.stderr])
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
   const program = new Command("dendritic")
     .description("Biologically plausible learning on a WebAssembly SIMD core")
     .version(pkg.version)

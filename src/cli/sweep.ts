@@ -218,9 +218,13 @@ async function runLocalSweep(
   let saving = Promise.resolve();
   const save = () => (saving = saving.then(() => writeSweepRecord(sweepFile, rec)));
   await save();
+  // Jobs that set `threads` in the spec keep their own count.
+  const own = jobs.filter((j) => j.config.threads !== undefined).length;
+  const perJob =
+    threads && own < jobs.length ? `, ${threads} thread(s) per job${own ? ` (${own} job(s) set their own)` : ""}` : own ? ", threads as each job sets" : "";
   console.log(
     `${jobs.length} jobs in ${new Set(jobs.map((j) => j.group)).size} configuration(s)${already ? `, ${already} already done` : ""}; ${opts.workers} worker(s)` +
-      `${threads ? `, ${threads} thread(s) per job` : ""}; results in ${outDir}`,
+      `${perJob}; results in ${outDir}`,
   );
   const stopped = await runLocal(jobs, records, outDir, {
     workers: opts.workers,
