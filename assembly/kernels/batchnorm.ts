@@ -125,69 +125,11 @@ export function bnBackward(
   dy: usize, xhat: usize, invStd: usize,
   rows: i32, cols: i32, eta: f32,
 ): void {
+  // The pool's pieces run one after the other on this thread (bnBackwardParallel splits them).
   const cs = (cols + 3) & ~3;
-  const rs = <usize>cs << 2;
-  const invN = <f32>1 / <f32>rows;
-  memory.fill(dgamma, 0, rs);
-  memory.fill(dbeta, 0, rs);
-  if (ASC_FEATURE_SIMD) {
-    for (let r = 0; r < rows; r++) {
-      const ro = <usize>r * rs;
-      for (let c = 0; c < cs; c += 4) {
-        const o = <usize>c << 2;
-        const g = v128.load(dy + ro + o);
-        v128.store(dbeta + o, f32x4.add(v128.load(dbeta + o), g));
-        v128.store(dgamma + o, f32x4.add(v128.load(dgamma + o), f32x4.mul(g, v128.load(xhat + ro + o))));
-      }
-    }
-    const vn = f32x4.splat(invN);
-    for (let r = 0; r < rows; r++) {
-      const ro = <usize>r * rs;
-      for (let c = 0; c < cs; c += 4) {
-        const o = <usize>c << 2;
-        const k = f32x4.mul(v128.load(gamma + o), v128.load(invStd + o));
-        const t = f32x4.sub(
-          f32x4.sub(v128.load(dy + ro + o), f32x4.mul(v128.load(dbeta + o), vn)),
-          f32x4.mul(v128.load(xhat + ro + o), f32x4.mul(v128.load(dgamma + o), vn)),
-        );
-        v128.store(dx + ro + o, f32x4.mul(k, t));
-      }
-    }
-    if (eta != 0) {
-      const ve = f32x4.splat(eta);
-      for (let c = 0; c < cs; c += 4) {
-        const o = <usize>c << 2;
-        v128.store(gamma + o, f32x4.add(v128.load(gamma + o), f32x4.mul(ve, v128.load(dgamma + o))));
-        v128.store(beta + o, f32x4.add(v128.load(beta + o), f32x4.mul(ve, v128.load(dbeta + o))));
-      }
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const ro = <usize>r * rs;
-      for (let c = 0; c < cs; c++) {
-        const o = <usize>c << 2;
-        const g = load<f32>(dy + ro + o);
-        store<f32>(dbeta + o, load<f32>(dbeta + o) + g);
-        store<f32>(dgamma + o, load<f32>(dgamma + o) + g * load<f32>(xhat + ro + o));
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      const ro = <usize>r * rs;
-      for (let c = 0; c < cs; c++) {
-        const o = <usize>c << 2;
-        const k = load<f32>(gamma + o) * load<f32>(invStd + o);
-        const t = (load<f32>(dy + ro + o) - load<f32>(dbeta + o) * invN) - load<f32>(xhat + ro + o) * (load<f32>(dgamma + o) * invN);
-        store<f32>(dx + ro + o, k * t);
-      }
-    }
-    if (eta != 0) {
-      for (let c = 0; c < cs; c++) {
-        const o = <usize>c << 2;
-        store<f32>(gamma + o, load<f32>(gamma + o) + eta * load<f32>(dgamma + o));
-        store<f32>(beta + o, load<f32>(beta + o) + eta * load<f32>(dbeta + o));
-      }
-    }
-  }
+  bnBackwardSumsRange(dgamma, dbeta, dy, xhat, rows, cols, 0, cs);
+  bnBackwardDx(dx, dy, xhat, dgamma, dbeta, gamma, invStd, rows, cols, <f32>1 / <f32>rows);
+  if (eta != 0) bnUpdate(gamma, beta, dgamma, dbeta, cols, eta);
 }
 
 /**
