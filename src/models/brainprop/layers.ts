@@ -69,6 +69,17 @@ function outSize(n: number, stride: number, padding: Padding): { o: number; pad:
   return { o, pad: Math.floor(Math.max((o - 1) * stride + 3 - n, 0) / 2) };
 }
 
+/** A 3×3 conv or local layer's stride, output sizes and padding; refuses an input smaller than the kernel. */
+function convGeometry(spec: Extract<LayerSpec, { type: "conv" | "local" }>, inp: Act, index: number) {
+  const stride = spec.stride ?? 1;
+  const padding = spec.padding ?? "same";
+  const ho = outSize(inp.h, stride, padding);
+  const wo = outSize(inp.w, stride, padding);
+  if (ho.o < 1 || wo.o < 1)
+    throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+  return { stride, ho, wo };
+}
+
 /**
  * What a layer's constructor below allocates, without allocating it: its output geometry, the
  * [rows, cols] of every tensor it creates, and the rows × cols of the shared patch-gradient scratch
@@ -90,12 +101,7 @@ export function layerPlan(
   switch (spec.type) {
     case "conv":
     case "local": {
-      const stride = spec.stride ?? 1;
-      const padding = spec.padding ?? "same";
-      const ho = outSize(inp.h, stride, padding);
-      const wo = outSize(inp.w, stride, padding);
-      if (ho.o < 1 || wo.o < 1)
-        throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+      const { ho, wo } = convGeometry(spec, inp, index);
       const out: Act = { h: ho.o, w: wo.o, c: spec.filters, packed: false };
       const P = ho.o * wo.o;
       const n = 9 * inp.c;
@@ -137,12 +143,7 @@ export class Spatial extends Layer {
     needDx: boolean,
     private scratch: Scratch,
   ) {
-    const stride = spec.stride ?? 1;
-    const padding = spec.padding ?? "same";
-    const ho = outSize(inp.h, stride, padding);
-    const wo = outSize(inp.w, stride, padding);
-    if (ho.o < 1 || wo.o < 1)
-      throw new ShapeError(`brainprop: layers[${index}] (${spec.type} 3×3, ${padding}) needs an input of at least 3×3, got ${inp.h}×${inp.w}`);
+    const { stride, ho, wo } = convGeometry(spec, inp, index);
     super(ctx, index, inp, { h: ho.o, w: wo.o, c: spec.filters, packed: false }, needDx);
     const P = ho.o * wo.o;
     const n = 9 * inp.c;
