@@ -381,7 +381,13 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         const from = core.threads;
         if (n <= from) return;
         const st = trainer.state();
-        await core.setThreads(n);
+        try {
+          await core.setThreads(n);
+        } catch (e) {
+          // More threads are an offer, not part of the run: it goes on with what it has.
+          console.error(`warning: could not start ${n} threads (${(e as Error).message}); going on with ${core.threads}`);
+        }
+        if (core.threads === from) return;
         threadsChanged.push({ epoch: st.epoch + 1, batch: st.batch, from, to: core.threads });
         console.log(`threads ${from} → ${core.threads} at epoch ${st.epoch + 1}, batch ${st.batch}`);
       });
