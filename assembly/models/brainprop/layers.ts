@@ -38,7 +38,10 @@ const CHUNK_BYTES: i32 = 131072;
  * way every block is the same product, so the bits do not change.
  */
 function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
-  const c = chunkRows(n);
+  // Every block reads all of W; with very long rows (the dense layer's 6 272 inputs: 25 KB) a block
+  // of 8 rows would read its 12.5 MB W 16 times per batch, so blocks grow to 16 rows (400 KB of X,
+  // still within L2) where 4 × CHUNK_BYTES allows.
+  const c = max(chunkRows(n), min(16, ((4 * CHUNK_BYTES) / <i32>rb(n)) & ~1));
   poolName(name);
   if (b >= 4 * c * poolThreads() && parallel(J_GEMM_NT_ROWS, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, c)) return;
   for (let r = 0; r < b; r += c) {
