@@ -5,7 +5,8 @@
 // in seconds from the first job's start), the job's training time (the epochs' trainSeconds), the
 // rest of `train`'s own time (set-up, data, evaluation, checkpoints: wallS − training) and what the
 // sweep and the job process added around `train` (hand-over to end, less wallS). Then per job
-// process its idle time between jobs, and the spread of the processes' last ends (the tail).
+// process its idle time between jobs, and the spread of the processes' last ends (the tail). A job
+// the sweep gave more threads while it ran (the cores of idle workers) says when.
 // Reads the last attempt of each job; jobs without a finished summary are listed as such.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -32,7 +33,19 @@ for (const id of readdirSync(dir)) {
     s = undefined;
   }
   const train = s?.epochs?.reduce((a, x) => a + (x.trainSeconds ?? 0), 0);
-  jobs.push({ id, fresh: h[2] === "new job process", pid: h[3], start: Date.parse(h[1]), end: Date.parse(e[1]), status: e[2], wallS: s?.wallS, train });
+  // Threads the sweep gave the job while it ran (cores that idle workers left).
+  const threads = (s?.threadsChanged ?? []).map((c) => `threads ${c.from} → ${c.to} at epoch ${c.epoch}`).join(", ");
+  jobs.push({
+    id,
+    fresh: h[2] === "new job process",
+    pid: h[3],
+    start: Date.parse(h[1]),
+    end: Date.parse(e[1]),
+    status: e[2],
+    wallS: s?.wallS,
+    train,
+    threads,
+  });
 }
 if (jobs.length === 0) {
   console.error(`${dir}: no job log with start and end lines`);
@@ -48,7 +61,7 @@ for (const j of jobs) {
   const around = j.wallS === undefined ? undefined : (j.end - j.start) / 1000 - j.wallS;
   const rest = j.wallS === undefined || j.train === undefined ? undefined : j.wallS - j.train;
   console.log(
-    `${j.id.padEnd(w)}  ${(j.fresh ? "new " : "").padStart(4)}${j.pid.padStart(8)}  ${sec(j.start - t0)}  ${sec(j.end - t0)}  ${num(j.train)}  ${num(rest)}  ${num(around)}${j.status === "done" ? "" : `  (${j.status})`}`,
+    `${j.id.padEnd(w)}  ${(j.fresh ? "new " : "").padStart(4)}${j.pid.padStart(8)}  ${sec(j.start - t0)}  ${sec(j.end - t0)}  ${num(j.train)}  ${num(rest)}  ${num(around)}${j.status === "done" ? "" : `  (${j.status})`}${j.threads ? `  ${j.threads}` : ""}`,
   );
 }
 const byPid = new Map();

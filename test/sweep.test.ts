@@ -88,13 +88,15 @@ function childrenOf(pid: number): number[] {
 
 /**
  * A job's train summary without the fields that measure time, and without the thread count it ran
- * with (cores ÷ workers differs between a 1-worker and a 2-worker sweep; results are bit-identical
- * for every thread count, so the metrics must still agree).
+ * with (cores ÷ workers differs between a 1-worker and a 2-worker sweep, and a job that ends last
+ * gets the cores idle workers leave; results are bit-identical for every thread count, so the
+ * metrics must still agree).
  */
 function metricsOnly(file: string): unknown {
   const s = JSON.parse(readFileSync(file, "utf8"));
   delete s.wallS;
   delete s.threads;
+  delete s.threadsChanged;
   delete s.examplesPerS;
   delete s.checkpoint?.file; // the job's own directory
   for (const e of s.epochs ?? []) {

@@ -230,6 +230,8 @@ async function runLocalSweep(
     workers: opts.workers,
     retries: opts.retries,
     threads,
+    // The cores the sweep was given: an idle worker's share goes to the jobs still running.
+    cores: Math.min(availableParallelism(), opts.workers * threads),
     epochs: epochsOf,
     changed: save,
     log: (l) => console.log(l),

@@ -118,6 +118,32 @@ function datasetDefaults(dataset: string, kind: string, given: { lr: boolean; se
 }
 
 // ------------------------------------------------------------------------------------------------
+// A process that runs `train` jobs one after another on request (a sweep's job process,
+// src/sweep/slot.ts) may give the run in progress more threads when cores fall idle.
+
+let resizableRuns = false;
+let threadsWanted: number | undefined;
+let onThreadsWanted: ((n: number) => void) | undefined;
+
+/**
+ * Runs of this process load a core whose thread count can change (the threads build, also for one
+ * thread: the same bits, docs/threads.md), so that wantThreads() can give them more.
+ */
+export function resizableTrainRuns(on: boolean): void {
+  resizableRuns = on;
+}
+
+/**
+ * Asks the run in progress (or the next one to start, if none is training yet) for `n` threads
+ * from its next mini-batch on; fewer than it has are ignored. undefined withdraws a request that
+ * no run has taken yet.
+ */
+export function wantThreads(n: number | undefined): void {
+  threadsWanted = n;
+  if (n !== undefined) onThreadsWanted?.(n);
+}
+
+// ------------------------------------------------------------------------------------------------
 
 interface TrainOpts {
   model?: string;
@@ -274,7 +300,7 @@ function checkSetKeys(model: TrainableModel, sets: Record<string, unknown>): voi
 async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const t0 = performance.now();
   checkOutputPaths({ "--save": opts.save, "--save-best": opts.saveBest, "--json": opts.json });
-  const core: Core = await init({ impl: chosenBuild(opts), threads: opts.threads });
+  const core: Core = await init({ impl: chosenBuild(opts), threads: opts.threads, resizable: resizableRuns });
   let ckpt: Checkpoint | undefined;
   if (opts.load) ckpt = await readCheckpoint(opts.load);
   // Flags given on the command line win over the checkpoint, which wins over the defaults.
@@ -347,6 +373,26 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     });
     if (resume) trainer.restore(ckpt!.trainer!);
 
+    // Thread changes asked for by the host process, at mini-batch boundaries (atNextBatch).
+    const threadsChanged: { epoch: number; batch: number; from: number; to: number }[] = [];
+    const grow = (n: number) => {
+      if (!core.resizable || n <= core.threads) return;
+      trainer.atNextBatch(async () => {
+        const from = core.threads;
+        if (n <= from) return;
+        const st = trainer.state();
+        try {
+          await core.setThreads(n);
+        } catch (e) {
+          // More threads are an offer, not part of the run: it goes on with what it has.
+          console.error(`warning: could not start ${n} threads (${(e as Error).message}); going on with ${core.threads}`);
+        }
+        if (core.threads === from) return;
+        threadsChanged.push({ epoch: st.epoch + 1, batch: st.batch, from, to: core.threads });
+        console.log(`threads ${from} → ${core.threads} at epoch ${st.epoch + 1}, batch ${st.batch}`);
+      });
+    };
+
     const arch0 = (model.config().arch ?? model.config().sizes) as number[] | undefined;
     if (opts.progress !== "none") {
       console.log(
@@ -375,6 +421,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         datasetAbout: dataset.about,
         impl: core.impl,
         threads: core.threads,
+        ...(threadsChanged.length ? { threadsChanged } : {}),
         batchSize,
         seed,
         shuffle,
@@ -392,11 +439,15 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     trainer.addEventListener("epoch", (e) => reporter.epoch(e.detail, epochs));
     control.installSignalHandlers();
     let failure: unknown;
+    onThreadsWanted = grow;
+    if (threadsWanted !== undefined) grow(threadsWanted);
     try {
       await trainer.run();
     } catch (e) {
       failure = e;
     } finally {
+      onThreadsWanted = undefined;
+      threadsWanted = undefined;
       reporter.stopBar();
     }
     const out = await control.finish({ error: failure });

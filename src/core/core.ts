@@ -1,19 +1,48 @@
 import { Arena, Tensor } from "./arena.js";
 import { DendriticError, DisposedError, ShapeError } from "./errors.js";
-import type { ThreadPool } from "./pool.js";
-import { loadCore, type CoreExports, type Impl, type InitOptions } from "./wasm.js";
+import { ThreadPool } from "./pool.js";
+import { loadCore, resolveThreads, type CoreExports, type Impl, type InitOptions } from "./wasm.js";
 
 /** A loaded WebAssembly core: the raw exports plus arenas that allocate in its memory. */
 export class Core {
   readonly impl: Impl;
   readonly exports: CoreExports;
   #pool: ThreadPool | undefined;
+  #threaded: { module: WebAssembly.Module; memory: WebAssembly.Memory } | undefined;
 
   /** @internal use `init()` */
-  constructor(impl: Impl, exports: CoreExports, pool?: ThreadPool) {
+  constructor(impl: Impl, exports: CoreExports, pool?: ThreadPool, threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory }) {
     this.impl = impl;
     this.exports = exports;
     this.#pool = pool;
+    this.#threaded = threaded;
+  }
+
+  /** Whether setThreads() can change the thread count: the core runs the threads build (`threads` > 1 or `resizable`). */
+  get resizable(): boolean {
+    return this.#threaded !== undefined;
+  }
+
+  /**
+   * Changes the number of threads the large kernels are split over, keeping every model and tensor
+   * of the core: the old workers end and `n − 1` new ones start on the same memory. The results
+   * are the same bits for every thread count (docs/threads.md), so a run may change it between
+   * any two calls. Do not call into the core until the promise resolves: a new worker
+   * instantiating the module re-initialises its static scratch memory, which a kernel running
+   * meanwhile would be using. Needs a core loaded from the threads build (`init({ threads: n })`
+   * with n > 1, or `init({ resizable: true })`).
+   */
+  async setThreads(n: number | "auto"): Promise<void> {
+    const threads = resolveThreads(n);
+    if (threads === this.threads) return;
+    const t = this.#threaded;
+    if (!t)
+      throw new DendriticError(
+        "this core cannot change its thread count: it runs the one-thread build (load it with init({ resizable: true }) or threads > 1)",
+      );
+    this.#pool?.dispose();
+    this.#pool = undefined;
+    if (threads > 1) this.#pool = await ThreadPool.start(t.module, t.memory, this.exports as unknown as Parameters<typeof ThreadPool.start>[2], threads);
   }
 
   /** Threads the large kernels are split over (1 without a pool, and after dispose()). */
@@ -68,6 +97,6 @@ export class Core {
  * `options.threads` > 1 starts the worker pool (docs/threads.md).
  */
 export async function init(options: InitOptions = {}): Promise<Core> {
-  const { impl, exports, pool } = await loadCore(options);
-  return new Core(impl, exports, pool);
+  const { impl, exports, pool, threaded } = await loadCore(options);
+  return new Core(impl, exports, pool, threaded);
 }

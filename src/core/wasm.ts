@@ -32,6 +32,13 @@ export interface InitOptions {
    * the core runs on one thread and says so once on the console.
    */
   threads?: number | "auto";
+  /**
+   * Load the threads build even for one thread, so that `core.setThreads(n)` can change the thread
+   * count later (a pool of one thread needs shared memory from the start). Default false: one
+   * thread loads the ordinary build, whose thread count cannot change. The results are the same
+   * bits either way.
+   */
+  resizable?: boolean;
 }
 
 /**
@@ -155,6 +162,8 @@ export interface LoadedCore {
   exports: CoreExports;
   /** The worker pool when the core runs on more than one thread. */
   pool?: ThreadPool;
+  /** The threads build and its shared memory (what a new pool starts on), when the core was loaded from it. */
+  threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory };
 }
 
 /** The thread count asked for: 1 by default, the machine's cores for "auto". */
@@ -191,10 +200,10 @@ function noThreadsBecause(impl: Impl, options: InitOptions): string | undefined 
 export async function loadCore(options: InitOptions = {}): Promise<LoadedCore> {
   const impl = chooseImpl(options.impl ?? "auto");
   const threads = resolveThreads(options.threads);
-  if (threads > 1) {
+  if (threads > 1 || options.resizable) {
     const why = noThreadsBecause(impl, options);
     if (why === undefined) return loadThreaded(impl, threads, options);
-    console.warn(`dendritic: running on one thread (${threads} asked for): ${why}`);
+    if (threads > 1) console.warn(`dendritic: running on one thread (${threads} asked for): ${why}`);
   }
   let instance: WebAssembly.Instance;
   if (options.wasm !== undefined) {
@@ -219,6 +228,6 @@ async function loadThreaded(impl: Impl, threads: number, options: InitOptions): 
   const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await instantiateCore(module, { memory, poolFault: ThreadPool.faultHandler(() => memory) });
   const exports = instance.exports as unknown as CoreExports;
-  const pool = await ThreadPool.start(module, memory, exports as unknown as Parameters<typeof ThreadPool.start>[2], threads);
-  return { impl, exports, pool };
+  const pool = threads > 1 ? await ThreadPool.start(module, memory, exports as unknown as Parameters<typeof ThreadPool.start>[2], threads) : undefined;
+  return { impl, exports, pool, threaded: { module, memory } };
 }

@@ -14,6 +14,12 @@ export interface LocalOptions {
   retries: number;
   /** Threads per job (passed as `train --threads`), 0: not passed. */
   threads: number;
+  /**
+   * Cores the sweep uses (at most workers × threads). When a worker falls idle with no job left to
+   * start, the jobs still running share its cores (spareThreads) from their next mini-batch on.
+   * 0: never.
+   */
+  cores: number;
   /** Total epochs of each job (by id). */
   epochs: (job: SweepJob) => number;
   /** Called after every change of a job's record (to rewrite sweep.json). */
@@ -45,7 +51,11 @@ export function describeOutcome(o: Outcome, wallS?: number): string {
         : typeof s.testMse === "number"
           ? `test MSE ${s.testMse.toPrecision(4)}`
           : "no test metric";
-    return `done: ${m} at epoch ${s.bestEpoch ?? "?"} of ${s.epochsRun ?? "?"}${wallS === undefined ? "" : `, ${formatDuration(wallS)}`}`;
+    // Threads given to the job while it ran (train's `threadsChanged`): "threads 1 → 2 at epoch 7".
+    const changed = Array.isArray(s.threadsChanged)
+      ? (s.threadsChanged as { epoch?: number; from?: number; to?: number }[]).map((c) => `; threads ${c.from} → ${c.to} at epoch ${c.epoch}`).join("")
+      : "";
+    return `done: ${m} at epoch ${s.bestEpoch ?? "?"} of ${s.epochsRun ?? "?"}${wallS === undefined ? "" : `, ${formatDuration(wallS)}`}${changed}`;
   }
   return o.status === "failed" ? `failed: ${o.error}` : "interrupted (checkpoint saved)";
 }
@@ -67,6 +77,17 @@ export async function scheduleOrder(jobs: SweepJob[], todo: number[], outDir: st
     left.set(i, epochs(jobs[i]) - Math.max(0, Math.min(run, epochs(jobs[i]))));
   }
   return [...todo].sort((a, b) => left.get(b)! - left.get(a)! || a - b);
+}
+
+/**
+ * Threads for each of `running` jobs (their current counts) once no job is left to start: the
+ * cores split as evenly as they go (the first jobs get the remainder), never fewer than a job has.
+ * A job that trains alone at the end of a sweep then uses every core instead of one, and two that
+ * end together on four cores two each.
+ */
+export function spareThreads(running: number[], cores: number): number[] {
+  const k = running.length;
+  return running.map((t, i) => Math.max(t, Math.floor(cores / k) + (i < cores % k ? 1 : 0)));
 }
 
 /** Runs the records that are not done. Resolves with true when stopped by a signal. */
@@ -101,6 +122,24 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
           launch(i).catch(rejectAll);
         }
         if (todo.length === 0 && running.size === 0) resolveAll();
+        // Nothing left to start: the running jobs take the cores that idle workers leave. Only
+        // jobs whose threads the sweep chose (not the spec) and that train supports.
+        if (!stopping && todo.length === 0 && opts.cores > 0 && opts.threads > 0) {
+          const growable: RunningJob[] = [];
+          let taken = 0;
+          for (const [i, r] of running) {
+            const own = jobs[i].config.threads;
+            if (r !== undefined && own === undefined) growable.push(r);
+            else taken += r?.threads ?? (typeof own === "number" ? own : own === undefined ? opts.threads : opts.cores);
+          }
+          const more = spareThreads(
+            growable.map((r) => r.threads),
+            opts.cores - taken,
+          );
+          growable.forEach((r, k) => {
+            if (more[k] > r.threads) r.setThreads(more[k]);
+          });
+        }
       };
       const launch = async (i: number) => {
         const job = jobs[i];
@@ -114,6 +153,8 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
           const run = await runner.start(job, outDir, { epochs: opts.epochs(job), threads: opts.threads, attempt: rec.attempts });
           running.set(i, run);
           if (stopping) run.kill("SIGINT");
+          // Cores may have fallen idle while this job's process started.
+          else if (todo.length === 0) next();
           await opts.changed();
           outcome = await run.done;
         } catch (e) {

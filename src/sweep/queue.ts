@@ -10,10 +10,11 @@
 // bullmq and ioredis are imported on first use only (library users never load them).
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { metricsOf, type Metrics } from "./results.js";
+import { spareThreads } from "./local.js";
 import { JobRunner, type RunningJob } from "./run.js";
 import { importOptional } from "../core/optional.js";
 
@@ -154,9 +155,32 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const { redis, bullmq } = await connect(o.url);
   const me = `${hostname()}:${process.pid}`;
   const children = new Map<string, RunningJob>();
+  /** Running jobs whose spec sets their threads (they keep them). */
+  const pinned = new Set<string>();
   const runner = new JobRunner();
   let stopping = false;
   let exitCode = 0;
+  // The queue has run dry (BullMQ's "drained": a fetch found no job) and no job has started since:
+  // a slot of this worker that falls idle stays idle, so its cores go to the jobs still running
+  // here, as in a local sweep (spareThreads). A job queued later starts with the usual threads.
+  let drained = false;
+  const cores = Math.min(availableParallelism(), o.concurrency * o.threads);
+  const spare = () => {
+    if (!drained || stopping || !o.threads || children.size === 0 || children.size >= o.concurrency) return;
+    const growable: RunningJob[] = [];
+    let taken = 0;
+    for (const [id, r] of children) {
+      if (pinned.has(id)) taken += r.threads;
+      else growable.push(r);
+    }
+    const more = spareThreads(
+      growable.map((r) => r.threads),
+      cores - taken,
+    );
+    growable.forEach((r, k) => {
+      if (more[k] > r.threads) r.setThreads(more[k]);
+    });
+  };
   const worker = new bullmq.Worker<QueuedJob, QueueResult>(
     o.queueName,
     async (job, token) => {
@@ -171,6 +195,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
         void shutdown("unreachable sweep directory");
         throw new bullmq.WaitingError();
       }
+      drained = false;
       const attempt = job.attemptsMade + 1;
       o.log(`${d.id} (${d.label}): started (attempt ${attempt}${job.stalledCounter ? `, recovered after ${job.stalledCounter} stall(s)` : ""})`);
       const run = await runner.start({ id: d.id, args: d.args, config: d.config }, d.dir, {
@@ -180,9 +205,12 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
         runner: `worker ${me}`,
       });
       children.set(job.id!, run);
+      if (d.config.threads !== undefined) pinned.add(job.id!);
       if (stopping) run.kill("SIGINT");
       const out = await run.done;
       children.delete(job.id!);
+      pinned.delete(job.id!);
+      spare();
       if (out.status === "done") {
         o.log(`${d.id}: done${typeof out.summary.testError === "number" ? `, test error ${(100 * out.summary.testError).toFixed(2)} %` : ""}`);
         return { metrics: metricsOf(out.summary), worker: me };
@@ -208,6 +236,10 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     },
   );
   worker.on("error", (e) => o.log(`worker: ${e.message}`));
+  worker.on("drained", () => {
+    drained = true;
+    spare();
+  });
   // A lost lock means the job may already run elsewhere (it was declared stalled): stop our copy at
   // once, without saving, so only one process ever writes the job's directory.
   worker.on("lockRenewalFailed", (ids: string[]) => {

@@ -82,6 +82,13 @@ export interface RunningJob {
   kill(signal: NodeJS.Signals): void;
   /** Process id of the job's process. */
   readonly pid: number | undefined;
+  /**
+   * Lets the job use `n` threads from its next mini-batch on (more than it was started with, when
+   * other jobs have left cores idle). The job's log and summary (`threadsChanged`) record it.
+   */
+  setThreads(n: number): void;
+  /** The threads last given to the job (its `--threads` until setThreads). */
+  readonly threads: number;
   /** Resolves when the job has ended and its outcome is known. */
   done: Promise<Outcome>;
 }
@@ -117,6 +124,9 @@ class Slot {
   /** The running job's log file (for output that bypasses the slot's redirection, e.g. V8's fatal errors). */
   private log?: string;
   private ended?: (e: Ended) => void;
+  /** Whether the running job's "run" message has gone out, and threads asked for before it had. */
+  private sent = false;
+  private wantedThreads?: number;
   exited = false;
 
   constructor() {
@@ -159,6 +169,8 @@ class Slot {
     const f = this.ended;
     this.ended = undefined;
     this.log = undefined;
+    this.sent = false;
+    this.wantedThreads = undefined;
     if (!this.exited) this.idle();
     f?.(e);
   }
@@ -187,7 +199,19 @@ class Slot {
       return ended;
     }
     this.proc.send({ type: "run", args, log });
+    this.sent = true;
+    if (this.wantedThreads !== undefined) this.threads(this.wantedThreads);
     return ended;
+  }
+
+  /** Asks the running job to use `n` threads (sent once the job has been handed over). */
+  threads(n: number): void {
+    if (!this.ended || this.exited) return;
+    if (!this.sent) {
+      this.wantedThreads = n;
+      return;
+    }
+    if (this.proc.connected) this.proc.send({ type: "threads", threads: n });
   }
 
   close(): void {
@@ -248,7 +272,19 @@ export class JobRunner {
       }
       return o;
     });
-    return { kill: (sig) => (s.exited ? undefined : s.proc.kill(sig)), pid: s.proc.pid, done };
+    let threads = opts.threads && job.config.threads === undefined ? opts.threads : typeof job.config.threads === "number" ? job.config.threads : 1;
+    return {
+      kill: (sig) => (s.exited ? undefined : s.proc.kill(sig)),
+      pid: s.proc.pid,
+      done,
+      setThreads: (n) => {
+        threads = n;
+        s.threads(n);
+      },
+      get threads() {
+        return threads;
+      },
+    };
   }
 
   /** Ends every job process (idle ones exit; a running job's process exits as if its parent died). */

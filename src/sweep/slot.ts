@@ -5,7 +5,9 @@
 // mnist-small) — while a job still runs in a process of its own: the parent starts a fresh one
 // after any job that did not finish normally, and a crash ends only the job that was running.
 //
-// Protocol (parent → slot): { type: "run", args, log } — run one job, its output appended to `log`.
+// Protocol (parent → slot): { type: "run", args, log } — run one job, its output appended to `log`;
+// { type: "threads", threads } — the running job may use that many threads from its next
+// mini-batch on (cores other jobs have left; results are the same bits for every thread count).
 // (slot → parent): { type: "ready" } once loaded, { type: "done", code } after each job (the exit
 // code `dendritic train` would have had: 0, 1, 3 when it diverged, 128 + signal when stopped).
 //
@@ -15,13 +17,17 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { CommanderError } from "commander";
-import { trainCommand } from "../cli/train.js";
+import { resizableTrainRuns, trainCommand, wantThreads } from "../cli/train.js";
 import { keepPackageDatasets } from "../node/data.js";
 
 interface RunMessage {
   type: "run";
   args: string[];
   log: string;
+}
+interface ThreadsMessage {
+  type: "threads";
+  threads: number;
 }
 
 let busy = false;
@@ -37,6 +43,7 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 }
 
 keepPackageDatasets();
+resizableTrainRuns(true);
 
 type Write = typeof process.stdout.write;
 const realOut = process.stdout.write.bind(process.stdout) as Write;
@@ -81,9 +88,14 @@ async function run(m: RunMessage): Promise<number> {
   }
 }
 
-process.on("message", (m: RunMessage) => {
+process.on("message", (m: RunMessage | ThreadsMessage) => {
+  if (m?.type === "threads") {
+    if (busy && Number.isInteger(m.threads) && m.threads >= 1) wantThreads(m.threads);
+    return;
+  }
   if (m?.type !== "run" || busy) return;
   busy = true;
+  wantThreads(undefined);
   void run(m).then((code) => {
     busy = false;
     process.send!({ type: "done", code });

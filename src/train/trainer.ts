@@ -284,6 +284,8 @@ export class Trainer extends EventTarget {
   /** Examples trained in the epoch in progress by this process (the ones monitor.trainSeconds times). */
   private timedExamples = 0;
   private stopRequested = false;
+  /** Work to run at the next mini-batch boundary (atNextBatch). */
+  private betweenBatches: (() => unknown)[] = [];
   private orderReady = false;
   // Counters of the current (or last) run() call, for summaries.
   private runStart = 0;
@@ -343,6 +345,17 @@ export class Trainer extends EventTarget {
   /** Asks run() to stop after the current mini-batch; the state stays consistent and resumable. */
   stop(): void {
     this.stopRequested = true;
+  }
+
+  /**
+   * Runs `fn` at the next mini-batch boundary of the run in progress (or before the first
+   * mini-batch of the next run) and waits for the promise it returns before training on: the place
+   * to change what the model runs on between two steps, e.g. `core.setThreads(n)`, which must not
+   * overlap a kernel. Training calls nothing in the core meanwhile; the wait is not training time.
+   * A rejection ends the run with its error. A run that ends first never calls `fn`.
+   */
+  atNextBatch(fn: () => unknown): void {
+    this.betweenBatches.push(fn);
   }
 
   /** The state a checkpoint stores; restore() continues from it exactly. */
@@ -510,6 +523,11 @@ export class Trainer extends EventTarget {
         segStart = t;
       };
       while (this.batch < batches) {
+        if (this.betweenBatches.length > 0) {
+          closeSegment(now());
+          for (const fn of this.betweenBatches.splice(0)) await fn();
+          lastYield = segStart = now();
+        }
         const start = this.batch * o.batchSize;
         const n = Math.min(o.batchSize, this.nTrain - start);
         const batch = this.filler.fill(d.train, this.order, start, n);
