@@ -43,6 +43,9 @@ const SHAPES: [number, number, number][] = [
   [7, 257, 331],
   [33, 203, 129],
   [3, 1001, 97],
+  // gemmNN's wide-row blocks (more than 32 rows, rows not a multiple of 4 KB) cut by threads; gerK's
+  // 2-vector row tails over 130 terms
+  [130, 37, 1030],
 ];
 
 function kernelDigests(core: Core, b: number, m: number, n: number): Record<string, string> {

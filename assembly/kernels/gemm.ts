@@ -333,13 +333,17 @@ export function gemmNTRange(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32
 // Large batches: a 64-byte column panel of W is reused by b/2 row pairs, but its rows lie a full W
 // row apart; at power-of-two widths (1024 floats = 4 KB) they all fall into the same few cache sets
 // and the panel is evicted between row pairs. So for b ≥ NN_PACK_MIN_BATCH the panel is copied, in
-// chunks of NN_KC rows of W (16 KB, within L1), into a contiguous static buffer first; the Y tiles
+// chunks of NN_KC rows of W (16 KB, within L1), into a contiguous buffer first; the Y tiles
 // then accumulate over the chunks. Small batches reuse a panel too few times to repay the copy.
 // @ts-ignore: decorator
 @inline const NN_KC = 256;
 // @ts-ignore: decorator
 @inline const NN_PACK_MIN_BATCH = 32;
-const nnPanel: usize = memory.data(NN_KC * 64, 64);
+// Bytes of the packing buffer (nnPanel, and each pool thread's scratch: THREAD_SCRATCH): the
+// wide-row path below packs a block of panels into all of it.
+// @ts-ignore: decorator
+@inline const NN_BLOCK = 65536;
+const nnPanel: usize = memory.data(NN_BLOCK, 64);
 
 /** Y (b×n) (+)= X (b×m) · W with W m×n. Large products are split over the thread pool (pool.ts). */
 export function gemmNN(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, accumulate: i32): void {
@@ -360,7 +364,62 @@ export function gemmNNRange(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32
   if (ASC_FEATURE_SIMD) {
     const full = i32x4.splat(-1);
     const tail = lastMask(n);
-    const packed = b >= NN_PACK_MIN_BATCH;
+    const jEnd0 = <usize>j1;
+    let packed = b >= NN_PACK_MIN_BATCH;
+    if (packed && (sw & 4095) != 0 && <i32>(jEnd0 - <usize>j0) > 64) {
+      // Wide rows (the dense layer's W, n = 6272: rows 25 KB apart): the packed path below visits
+      // every row pair of Y once per 64-byte panel, and each of those tiles starts on two rows of Y
+      // in pages and cache lines of their own (TLB and cache misses that the prefetcher cannot
+      // foresee). Here a block of NN_BLOCK / (64·kc) panels is packed at once, and each row pair
+      // runs through the whole block, so consecutive tiles touch consecutive bytes of Y. Each tile
+      // is the packed path's: the same operations in the same order, so the same bits.
+      const kcMax = min(m, NN_KC);
+      const per = <usize>kcMax << 6; // bytes of one packed panel
+      const jb = <usize>max(1, NN_BLOCK / <i32>per) << 6; // bytes of Y columns per block
+      const jFull = <usize>j0 + ((jEnd0 - <usize>j0) & ~63);
+      for (let i0 = 0; i0 < m; i0 += kcMax) {
+        const kc = min(kcMax, m - i0);
+        const acc = i0 > 0 ? 1 : accumulate;
+        const xi = X + ((<usize>i0) << 2);
+        const wi = W + (<usize>i0) * sw;
+        const kb = <usize>kc << 6;
+        for (let jc: usize = <usize>j0; jc < jFull; jc += jb) {
+          const je = min(jc + jb, jFull);
+          // Pack: panel q of the block (columns jc + 64q …) is kc rows of 64 bytes at panel + q·kb.
+          let src = wi + jc;
+          for (let i = 0; i < kc; i++) {
+            let dst = panel + ((<usize>i) << 6);
+            for (let j = jc; j < je; j += 64) {
+              const o = j - jc;
+              v128.store(dst, v128.load(src + o)); v128.store(dst, v128.load(src + o, 16), 16);
+              v128.store(dst, v128.load(src + o, 32), 32); v128.store(dst, v128.load(src + o, 48), 48);
+              dst += kb;
+            }
+            src += sw;
+          }
+          let r = 0;
+          for (; r + 2 <= b; r += 2) {
+            const y = Y + (<usize>r) * sw, x = xi + (<usize>r) * sx;
+            let pp = panel;
+            for (let j = jc; j < je; j += 64) {
+              nnTile2x16(y + j, sw, x, sx, pp, 64, kc, acc, j + 64 == nb ? tail : full);
+              pp += kb;
+            }
+          }
+          if (r < b) {
+            const y = Y + (<usize>r) * sw, x = xi + (<usize>r) * sx;
+            let pp = panel;
+            for (let j = jc; j < je; j += 64) {
+              nnTile1x16(y + j, x, pp, 64, kc, acc, j + 64 == nb ? tail : full);
+              pp += kb;
+            }
+          }
+        }
+      }
+      if (jFull == jEnd0) return;
+      j0 = <i32>jFull; // the last 1–3 vectors of a row: the tails below, unpacked
+      packed = false;
+    }
     const kcMax = packed ? NN_KC : m;
     for (let i0 = 0; i0 < m; i0 += kcMax) {
       const kc = min(kcMax, m - i0);

@@ -169,6 +169,57 @@ export function gerRange(W: usize, a: usize, c: usize, m: i32, n: i32, eta: f32,
   v128.store(w, v128.and(madd(eta, c0, v128.load(w)), mask));
 }
 
+/**
+ * W[i..i+1, j..j+4v−1] += eta · Σ_p A[p, i..i+1]ᵀ C[p, j..j+4v−1] for the last v = 1–3 vectors of a
+ * row pair: 2v accumulators at once, so the sums over p (thousands of terms for a convolution's
+ * filters) are not one dependent chain per vector. Each vector's sum is the one of gerTile1x4.
+ */
+// @ts-ignore: decorator
+@inline function gerTile2xTail(w: usize, sw: usize, ap: usize, sa: usize, cp: usize, k: i32, eta: v128, v: usize, mask: v128): void {
+  const full = i32x4.splat(-1);
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let pa = ap, pc = cp;
+  if (v == 3) {
+    for (let p = 0; p < k; p++) {
+      const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+      let b = v128.load(pc); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+      b = v128.load(pc, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+      b = v128.load(pc, 32); c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+      pa += sa;
+      pc += sw;
+    }
+  } else if (v == 2) {
+    for (let p = 0; p < k; p++) {
+      const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+      let b = v128.load(pc); c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+      b = v128.load(pc, 16); c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+      pa += sa;
+      pc += sw;
+    }
+  } else {
+    for (let p = 0; p < k; p++) {
+      const b = v128.load(pc);
+      c00 = madd(v128.load32_splat(pa), b, c00);
+      c10 = madd(v128.load32_splat(pa, 4), b, c10);
+      pa += sa;
+      pc += sw;
+    }
+  }
+  const w1 = w + sw;
+  const m0 = v == 1 ? mask : full, m1 = v == 2 ? mask : full;
+  v128.store(w, v128.and(madd(eta, c00, v128.load(w)), m0));
+  v128.store(w1, v128.and(madd(eta, c10, v128.load(w1)), m0));
+  if (v >= 2) {
+    v128.store(w, v128.and(madd(eta, c01, v128.load(w, 16)), m1), 16);
+    v128.store(w1, v128.and(madd(eta, c11, v128.load(w1, 16)), m1), 16);
+  }
+  if (v == 3) {
+    v128.store(w, v128.and(madd(eta, c02, v128.load(w, 32)), mask), 32);
+    v128.store(w1, v128.and(madd(eta, c12, v128.load(w1, 32)), mask), 32);
+  }
+}
+
 /** W (m×n) += eta · Aᵀ C with A k×m, C k×n. */
 export function gerK(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, eta: f32): void {
   if (parallel(J_GER_K, <i64>k * <i64>m * <i64>n, <i32>W, <i32>A, <i32>C, k, m, n, reinterpret<i32>(eta))) return;
@@ -190,11 +241,7 @@ export function gerKRange(W: usize, A: usize, C: usize, k: i32, m: i32, n: i32, 
       const ap = A + ((<usize>i) << 2);
       let j: usize = 0;
       for (; j + 64 <= sw; j += 64) gerTile2x16(w + j, sw, ap, sa, C + j, k, e, j + 64 == sw ? tail : full);
-      for (; j < sw; j += 16) {
-        const mask = j + 16 == sw ? tail : full;
-        gerTile1x4(w + j, sw, ap, sa, C + j, k, e, mask);
-        gerTile1x4(w + sw + j, sw, ap + 4, sa, C + j, k, e, mask);
-      }
+      if (j < sw) gerTile2xTail(w + j, sw, ap, sa, C + j, k, e, (sw - j) >> 4, tail);
     }
     if (i < i1) {
       const w = W + (<usize>i) * sw;

@@ -48,8 +48,8 @@ export const CLAIMS = 1280;
 export const MAX_THREADS = 256;
 /** Bytes of the block before the per-thread scratch panels. */
 export const HEADER = CLAIMS + 8 * MAX_THREADS;
-/** Bytes of scratch each thread owns (the gemmNN panel of 256 rows × 64 bytes). */
-export const THREAD_SCRATCH = 256 * 64;
+/** Bytes of scratch each thread owns (gemmNN's packing buffer: 4 panels of 256 rows × 64 bytes). */
+export const THREAD_SCRATCH = 65536;
 
 // ---- job kinds ----
 export const J_GEMM_NT = 1;

@@ -38,7 +38,10 @@ const CHUNK_BYTES: i32 = 131072;
  * way every block is the same product, so the bits do not change.
  */
 function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
-  const c = chunkRows(n);
+  // Every block reads all of W; with very long rows (the dense layer's 6 272 inputs: 25 KB) a block
+  // of 8 rows would read its 12.5 MB W 16 times per batch, so blocks grow to 16 rows (400 KB of X,
+  // still within L2) where 4 × CHUNK_BYTES allows.
+  const c = max(chunkRows(n), min(16, ((4 * CHUNK_BYTES) / <i32>rb(n)) & ~1));
   poolName(name);
   if (b >= 4 * c * poolThreads() && parallel(J_GEMM_NT_ROWS, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, c)) return;
   for (let r = 0; r < b; r += c) {
@@ -47,9 +50,13 @@ function gemmNTRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: 
   }
 }
 
-/** Y (b×n) = X (b×m) · W in row blocks (shared out as gemmNTRows's). */
+/**
+ * Y (b×n) = X (b×m) · W in row blocks (shared out as gemmNTRows's). Here X is the operand that
+ * streams past each panel of W, so the blocks hold about CHUNK_BYTES of X (at most 256 rows):
+ * the dense layer's W (m × n, several MB) is then read once per block of 64 rows, not once per 8.
+ */
 function gemmNNRows(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32, name: string): void {
-  const c = chunkRows(n);
+  const c = min(256, chunkRows(m));
   poolName(name);
   if (b >= 4 * c * poolThreads() && parallel(J_GEMM_NN_ROWS, <i64>b * <i64>m * <i64>n, <i32>Y, <i32>X, <i32>W, b, m, n, c)) return;
   for (let r = 0; r < b; r += c) {
