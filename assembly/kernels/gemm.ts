@@ -7,7 +7,7 @@
 // are stored while inputs are still being read).
 import { rowBytes, madd, hsum, hsum4, dot4, lastMask } from "./vec";
 import { parallel } from "./pool";
-import { J_GEMM_NT, J_GEMM_NN } from "../../src/core/pool-layout";
+import { J_GEMM_NT, J_GEMM_NN, THREAD_SCRATCH } from "../../src/core/pool-layout";
 
 // ---------------------------------------------------------------------------------------------
 // gemmNT: every output is a dot product of a row of X with a row of W, both contiguous and both
@@ -339,10 +339,10 @@ export function gemmNTRange(Y: usize, X: usize, W: usize, b: i32, m: i32, n: i32
 @inline const NN_KC = 256;
 // @ts-ignore: decorator
 @inline const NN_PACK_MIN_BATCH = 32;
-// Bytes of the packing buffer (nnPanel, and each pool thread's scratch: THREAD_SCRATCH): the
-// wide-row path below packs a block of panels into all of it.
+// Bytes of the packing buffer: nnPanel here and each pool thread's scratch (THREAD_SCRATCH, the
+// same size by construction); the wide-row path below packs a block of panels into all of it.
 // @ts-ignore: decorator
-@inline const NN_BLOCK = 65536;
+@inline const NN_BLOCK = THREAD_SCRATCH;
 const nnPanel: usize = memory.data(NN_BLOCK, 64);
 
 /** Y (b×n) (+)= X (b×m) · W with W m×n. Large products are split over the thread pool (pool.ts). */
