@@ -1,17 +1,17 @@
 import { Arena, Tensor } from "./arena.js";
 import { DendriticError, DisposedError, ShapeError } from "./errors.js";
-import { ThreadPool } from "./pool.js";
-import { loadCore, resolveThreads, type CoreExports, type Impl, type InitOptions } from "./wasm.js";
+import type { ThreadPool } from "./pool.js";
+import { loadCore, resolveThreads, startPool, type CoreExports, type Impl, type InitOptions, type ThreadedBuild } from "./wasm.js";
 
 /** A loaded WebAssembly core: the raw exports plus arenas that allocate in its memory. */
 export class Core {
   readonly impl: Impl;
   readonly exports: CoreExports;
   #pool: ThreadPool | undefined;
-  #threaded: { module: WebAssembly.Module; memory: WebAssembly.Memory } | undefined;
+  #threaded: ThreadedBuild | undefined;
 
   /** @internal use `init()` */
-  constructor(impl: Impl, exports: CoreExports, pool?: ThreadPool, threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory }) {
+  constructor(impl: Impl, exports: CoreExports, pool?: ThreadPool, threaded?: ThreadedBuild) {
     this.impl = impl;
     this.exports = exports;
     this.#pool = pool;
@@ -42,7 +42,7 @@ export class Core {
       );
     this.#pool?.dispose();
     this.#pool = undefined;
-    if (threads > 1) this.#pool = await ThreadPool.start(t.module, t.memory, this.exports as unknown as Parameters<typeof ThreadPool.start>[2], threads);
+    if (threads > 1) this.#pool = await startPool(t, this.exports, threads);
   }
 
   /** Threads the large kernels are split over (1 without a pool, and after dispose()). */

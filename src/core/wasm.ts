@@ -163,7 +163,18 @@ export interface LoadedCore {
   /** The worker pool when the core runs on more than one thread. */
   pool?: ThreadPool;
   /** The threads build and its shared memory (what a new pool starts on), when the core was loaded from it. */
-  threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory };
+  threaded?: ThreadedBuild;
+}
+
+/** The threads build of the core and the shared memory its instances run on. */
+export interface ThreadedBuild {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** Starts a pool of `threads` threads (the caller is one of them) on a threads build's memory. */
+export function startPool(t: ThreadedBuild, exports: CoreExports, threads: number): Promise<ThreadPool> {
+  return ThreadPool.start(t.module, t.memory, exports as unknown as Parameters<typeof ThreadPool.start>[2], threads);
 }
 
 /** The thread count asked for: 1 by default, the machine's cores for "auto". */
@@ -228,6 +239,7 @@ async function loadThreaded(impl: Impl, threads: number, options: InitOptions): 
   const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await instantiateCore(module, { memory, poolFault: ThreadPool.faultHandler(() => memory) });
   const exports = instance.exports as unknown as CoreExports;
-  const pool = threads > 1 ? await ThreadPool.start(module, memory, exports as unknown as Parameters<typeof ThreadPool.start>[2], threads) : undefined;
-  return { impl, exports, pool, threaded: { module, memory } };
+  const threaded = { module, memory };
+  const pool = threads > 1 ? await startPool(threaded, exports, threads) : undefined;
+  return { impl, exports, pool, threaded };
 }
