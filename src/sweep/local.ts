@@ -90,6 +90,17 @@ export function spareThreads(running: number[], cores: number): number[] {
   return running.map((t, i) => Math.max(t, Math.floor(cores / k) + (i < cores % k ? 1 : 0)));
 }
 
+/** Gives the `growable` running jobs their share of `cores` (spareThreads) from their next mini-batch on. */
+export function shareSpareCores(growable: RunningJob[], cores: number): void {
+  const more = spareThreads(
+    growable.map((r) => r.threads),
+    cores,
+  );
+  growable.forEach((r, k) => {
+    if (more[k] > r.threads) r.setThreads(more[k]);
+  });
+}
+
 /** Runs the records that are not done. Resolves with true when stopped by a signal. */
 export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: string, opts: LocalOptions): Promise<boolean> {
   const todo = await scheduleOrder(
@@ -132,13 +143,7 @@ export async function runLocal(jobs: SweepJob[], records: JobRecord[], outDir: s
             if (r !== undefined && own === undefined) growable.push(r);
             else taken += r?.threads ?? (typeof own === "number" ? own : own === undefined ? opts.threads : opts.cores);
           }
-          const more = spareThreads(
-            growable.map((r) => r.threads),
-            opts.cores - taken,
-          );
-          growable.forEach((r, k) => {
-            if (more[k] > r.threads) r.setThreads(more[k]);
-          });
+          shareSpareCores(growable, opts.cores - taken);
         }
       };
       const launch = async (i: number) => {

@@ -14,7 +14,7 @@ import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import { ValueError } from "../core/errors.js";
 import { metricsOf, type Metrics } from "./results.js";
-import { spareThreads } from "./local.js";
+import { shareSpareCores } from "./local.js";
 import { JobRunner, type RunningJob } from "./run.js";
 import { importOptional } from "../core/optional.js";
 
@@ -173,13 +173,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       if (pinned.has(id)) taken += r.threads;
       else growable.push(r);
     }
-    const more = spareThreads(
-      growable.map((r) => r.threads),
-      cores - taken,
-    );
-    growable.forEach((r, k) => {
-      if (more[k] > r.threads) r.setThreads(more[k]);
-    });
+    shareSpareCores(growable, cores - taken);
   };
   const worker = new bullmq.Worker<QueuedJob, QueueResult>(
     o.queueName,
