@@ -189,13 +189,14 @@ const MODELS: { name: string; batch: number; batches: number; make: (core: Core)
     make: (c) => createModel(c, "microcircuit", { sizes: [301, 203, 101, 10], maxBatch: 9, seed: 4, sweeps: 2 }),
   },
   {
-    name: "microcircuit (fast steady state) 301-203-101-10, soft rectifier, plastic W^PI (untied)",
-    batch: 7,
+    // Layers wide enough that the induction terms and the interneurons' rates are split by rows.
+    name: "microcircuit (fast steady state) 301-503-451-10, soft rectifier, plastic W^PI (untied)",
+    batch: 9,
     batches: 3,
     make: (c) =>
       createModel(c, "microcircuit", {
-        sizes: [301, 203, 101, 10],
-        maxBatch: 7,
+        sizes: [301, 503, 451, 10],
+        maxBatch: 9,
         seed: 11,
         activation: "softRect",
         plastic: { up: true, ip: true, pi: true, down: false },

@@ -25,6 +25,7 @@ import {
   THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
   J_ROWS, J_DENDRITE, J_BN_TRAIN, J_BN_BACKWARD, J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, J_GER_K_MOMENTUM,
   EW_RELU, EW_RELU_BACKWARD, EW_DROPOUT, EW_DROPOUT_BACKWARD, EW_GAUSSIAN, EW_ALL_FINITE, EW_BN_FORWARD, EW_BN_DX,
+  EW_INDUCTION, EW_COMBINE_PHI,
 } from "../../src/core/pool-layout";
 import { gemmNTRange, gemmNNRange } from "./gemm";
 import { gemvRange, gemvTRange } from "./gemv";
@@ -35,7 +36,7 @@ import { im2col3x3Range, col2im3x3Range } from "./conv";
 import { relu, reluGrad, mul, allFiniteRows } from "./elementwise";
 import { dropoutForward, dropoutBackward } from "./dropout";
 import { fillAt, GAUSS, UNIFORM } from "./noise";
-import { dendriteEpilogue } from "../models/microcircuit/cells";
+import { dendriteEpilogue, inductionRows, combinePhiRows } from "../models/microcircuit/cells";
 import { bnTrainRange, bnForward, bnBackwardSumsRange, bnBackwardDx } from "./batchnorm";
 
 /**
@@ -454,6 +455,17 @@ function rowsPass(lo: i32, hi: i32, t: i32): void {
     case EW_BN_DX: {
       // dx, dy, xhat (rows), dgamma, dbeta, gamma, invStd (vectors), 1/N
       bnBackwardDx(argp(3) + o, argp(4) + o, argp(5) + o, argp(6), argp(7), argp(8), argp(9), n, cols, argf(10));
+      break;
+    }
+    case EW_INDUCTION: {
+      // E, A, V (rows), c, net
+      inductionRows(<usize>arg(7), argp(3) + o, argp(4) + o, argp(5) + o, n, cols, argf(6));
+      break;
+    }
+    case EW_COMBINE_PHI: {
+      // U, X1, X2 (rows; X2 may be 0), R (rows), a, c, net
+      const x2 = argp(5);
+      combinePhiRows(<usize>arg(9), argp(3) + o, argp(4) + o, argf(7), x2 != 0 ? x2 + o : 0, argf(8), argp(6) + o, n, cols);
       break;
     }
     default: unreachable();

@@ -93,6 +93,10 @@ export const EW_ALL_FINITE = 6;
 export const EW_BN_FORWARD = 7;
 /** Batch-norm backward rows: dx from the column sums. */
 export const EW_BN_DX = 8;
+/** The microcircuit's induction terms E = A − φ(c·V) (fast-mode plasticity). */
+export const EW_INDUCTION = 9;
+/** The microcircuit's somatic potentials and rates U = a·X1 + c·X2, R = φ(U). */
+export const EW_COMBINE_PHI = 10;
 /**
  * A dendritic potential Y (+)= X Wᵀ (+ thresholds), then u = a·X1 + c·X2 and the rates φ(u) on
  * the same columns (the microcircuit's sweeps): split as gemmNT.

@@ -2,9 +2,9 @@
 // the non-finite checks (SCBS18; docs/model.md §1.2 and §1.9).
 import { gemmNT } from "../../kernels/gemm";
 import { gemv } from "../../kernels/gemv";
-import { parallel } from "../../kernels/pool";
-import { J_DENDRITE } from "../../../src/core/pool-layout";
-import { logistic, softRect, relu, tanhAct, axpy, scaleInto, copy, allFinite } from "../../kernels/elementwise";
+import { parallel, parallelRows } from "../../kernels/pool";
+import { J_DENDRITE, EW_INDUCTION, EW_COMBINE_PHI } from "../../../src/core/pool-layout";
+import { logistic, softRect, relu, tanhAct, axpy, scaleInto, sub, copy, allFinite } from "../../kernels/elementwise";
 import {
   geti, getf, lay, lp, li, rowBytes, H_NLAYERS, H_ACT, F_GAMMA, F_BETA, F_THETA, L_N, L_NPREV, L_NNEXT, L_WUP, L_B, L_WPI, L_WIP, L_UP, L_VA, L_UI, V_UP, V_VA, V_UI, V_W_UP, V_W_IP, V_W_PI, V_W_B,
   ACT_LOGISTIC, ACT_SOFT_RECT, ACT_RELU, ACT_TANH,
@@ -74,6 +74,44 @@ export function dendriteEpilogue(net: usize, Y: usize, t: usize, U: usize, X1: u
 export function addRows(Y: usize, t: usize, b: i32, m: i32): void {
   const rb = rowBytes(m);
   for (let r = 0; r < b; r++) axpy(Y + <usize>r * rb, t, 1, m, 1.0);
+}
+
+/**
+ * Multiply-adds of about the time of one element of φ (the logistic's exponential and division):
+ * what an elementwise pass with φ weighs when the pool decides whether to split it.
+ */
+// @ts-ignore: decorator
+@inline const PHI_WORK: i64 = 24;
+
+/**
+ * E = A − φ(c·V) on b × n tensors: an induction term of the fast mode's plasticity (SCBS18;
+ * docs/model.md §1.8). Large ones are split by rows over the thread pool (the same bits).
+ */
+export function induction(net: usize, E: usize, A: usize, V: usize, b: i32, n: i32, c: f32): void {
+  if (parallelRows(EW_INDUCTION, <i64>b * <i64>n * PHI_WORK, b, n, <i32>E, <i32>A, <i32>V, reinterpret<i32>(c), <i32>net)) return;
+  inductionRows(net, E, A, V, b, n, c);
+}
+
+/** Rows of `induction`. */
+export function inductionRows(net: usize, E: usize, A: usize, V: usize, rows: i32, cols: i32, c: f32): void {
+  phiScaled(net, E, V, rows, cols, c);
+  sub(E, A, E, rows, cols);
+}
+
+/**
+ * U = a·X1 + c·X2 (c·X2 omitted when X2 = 0) and R = φ(U) on b × n tensors: a soma's potential
+ * and rate in the backward sweep (SCBS18; docs/model.md §1.8). Large ones are split by rows over
+ * the thread pool (the same bits).
+ */
+export function combinePhi(net: usize, U: usize, X1: usize, a: f32, X2: usize, c: f32, R: usize, b: i32, n: i32): void {
+  if (parallelRows(EW_COMBINE_PHI, <i64>b * <i64>n * PHI_WORK, b, n, <i32>U, <i32>X1, <i32>X2, <i32>R, reinterpret<i32>(a), reinterpret<i32>(c), <i32>net)) return;
+  combinePhiRows(net, U, X1, a, X2, c, R, b, n);
+}
+
+/** Rows of `combinePhi`. */
+export function combinePhiRows(net: usize, U: usize, X1: usize, a: f32, X2: usize, c: f32, R: usize, rows: i32, cols: i32): void {
+  combine(U, X1, a, X2, c, rows, cols);
+  phi(net, R, U, rows, cols);
 }
 
 /** y = a·x1 + c·x2 (c·x2 omitted when x2 = 0). */

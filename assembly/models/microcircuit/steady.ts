@@ -6,7 +6,7 @@ import { axpy, scaleInto, sub, copy, allFinite } from "../../kernels/elementwise
 import {
   geti, getf, lay, lp, li, lf, H_NLAYERS, H_R0, H_ONES, F_C_HID, F_LAM_A, F_C_OUT, F_LAM_OUT, F_C_I, F_LAM_I, L_N, L_NPREV, L_NNEXT, L_FLAGS, L_WUP, L_BUP, L_B, L_WPI, L_WIP, L_BIP, L_UP, L_RP, L_VB, L_VA, L_VAB, L_UI, L_RI, L_VI, L_RF, L_EUP, L_EIP, L_EPI, L_EDN, L_SUM, L_SUMI, L_ETA_UP, L_ETA_IP, L_ETA_PI, L_ETA_DN, L_ETA_BUP, L_ETA_BIP, PLASTIC_UP, PLASTIC_IP, PLASTIC_PI, PLASTIC_DN, BIAS_UP, BIAS_IP, TIED_PI, V_UP, V_W_UP, V_W_IP, V_W_B,
 } from "./layout";
-import { phi, phiScaled, dendrite, dendritePhi, combine, bad, checkSomata } from "./cells";
+import { phi, dendrite, dendritePhi, combine, combinePhi, induction, bad, checkSomata } from "./cells";
 import { poolLabel } from "../../kernels/pool";
 
 /**
@@ -60,8 +60,7 @@ function backwardSweep(net: usize, T: usize, b: i32): void {
     const Lu = lay(net, k + 1);
     const n = li(L, L_N);
     const nn = li(L, L_NNEXT);
-    combine(lp(L, L_UI), lp(L, L_VI), (1 - lamI) * cI, lp(Lu, L_UP), lamI, b, nn);
-    phi(net, lp(L, L_RI), lp(L, L_UI), b, nn);
+    combinePhi(net, lp(L, L_UI), lp(L, L_VI), (1 - lamI) * cI, lp(Lu, L_UP), lamI, lp(L, L_RI), b, nn);
     // u^P_k = c_hid v^B_k + λ_A v^A_k and its rates, on the columns of the last product of v^A_k
     const VA = lp(L, L_VA);
     if (li(L, L_FLAGS) & TIED_PI) {
@@ -108,15 +107,11 @@ function fastPlasticity(net: usize, X: usize, b: i32): i32 {
     const flags = li(L, L_FLAGS);
     const pre = k == 1 ? X : lp(lay(net, k - 1), L_RF);
     if (flags & PLASTIC_UP) {
-      const E = lp(L, L_EUP);
-      phiScaled(net, E, lp(L, L_VB), b, n, k < N ? cHid : cOut);
-      sub(E, lp(L, L_RP), E, b, n);
+      induction(net, lp(L, L_EUP), lp(L, L_RP), lp(L, L_VB), b, n, k < N ? cHid : cOut);
     }
     if (k < N) {
       if (flags & PLASTIC_IP) {
-        const E = lp(L, L_EIP);
-        phiScaled(net, E, lp(L, L_VI), b, nn, cI);
-        sub(E, lp(L, L_RI), E, b, nn);
+        induction(net, lp(L, L_EIP), lp(L, L_RI), lp(L, L_VI), b, nn, cI);
       }
       if (flags & PLASTIC_PI) scaleInto(lp(L, L_EPI), lp(L, L_VA), b, n, -1.0);
       if (flags & PLASTIC_DN) {
