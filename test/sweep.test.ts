@@ -59,8 +59,9 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
 }
 
 /**
- * A yinyang job (20 epochs) has logged epoch 3 or later and has at least three epochs to go: a
- * job process frozen now (SIGSTOP) is certainly mid-run, however fast the machine.
+ * A yinyang job (20 epochs) has logged epoch 3 or later and has at least three epochs to go. The
+ * log lags the job a little, so a caller freezes the job processes (SIGSTOP), lets their last lines
+ * in and asks again: a job mid-run then is certainly mid-run, however fast the machine.
  */
 function midRun(dir: string, id: string): boolean {
   if (!unfinished(dir, id)) return false;
@@ -420,12 +421,20 @@ local("Ctrl-C stops every job with a checkpoint; the same command skips finished
   // Wait until a job is done and another has trained a few epochs with several left, then freeze
   // the job processes (SIGSTOP) so that none can finish while the sweep is told to stop: the
   // interrupted job is the one seen mid-run, however fast the machine.
-  await until("one finished job and another mid-run", () => {
-    if (!/\[1\/6\]/.test(s.out)) return false;
-    return ids.some((id) => midRun(dir, id));
-  });
-  const frozen = childrenOf(s.pid);
-  for (const pid of frozen) process.kill(pid, "SIGSTOP");
+  // The log reaches the file through the sweep, so a job seen mid-run may already have finished
+  // when it is frozen: look again once the frozen processes' last lines are in, else go on and retry.
+  let frozen: number[] = [];
+  for (;;) {
+    await until("one finished job and another mid-run", () => {
+      if (!/\[1\/6\]/.test(s.out)) return false;
+      return ids.some((id) => midRun(dir, id));
+    });
+    frozen = childrenOf(s.pid);
+    for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    await sleep(300);
+    if (ids.some((id) => midRun(dir, id))) break;
+    for (const pid of frozen) process.kill(pid, "SIGCONT");
+  }
   s.p.kill("SIGINT");
   // The sweep has passed the stop on to its jobs once it says so; then they may go on.
   await until("the sweep to pass the stop on", () => /SIGINT: stopping 1 running job/.test(s.out));

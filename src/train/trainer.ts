@@ -572,6 +572,10 @@ export class Trainer extends EventTarget {
       closeSegment(now());
       if (this.batch < batches) break;
       yield this.finishEpoch(lrScale);
+      // At least once an epoch, however short the epochs: a stop request (Ctrl-C, a sweep stopping
+      // its jobs) is then seen before the next epoch starts, not only after 50 ms of training.
+      await yieldToEventLoop();
+      lastYield = now();
     }
     const abort = aborted();
     if (abort && this.epoch < o.epochs && !this.stoppedEarly) throw abort.reason;
