@@ -25,21 +25,24 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(1);
 }
 const tmp = mkdtempSync(path.join(tmpdir(), "dendritic-speedup-"));
+function fail(message) {
+  rmSync(tmp, { recursive: true, force: true });
+  console.error(`sweep-speedup: ${message}`);
+  process.exit(1);
+}
 
 // The jobs' train command lines, as the sweep itself would run them.
 const dry = spawnSync(process.execPath, [bin, "sweep", spec, "--out", path.join(tmp, "dry"), "--dry-run", "--threads", "1"], { encoding: "utf8" });
-if (dry.status !== 0) {
-  console.error(`sweep-speedup: ${spec}: ${dry.stderr.trim() || "sweep --dry-run failed"}`);
-  process.exit(1);
-}
-const jobs = dry.stdout
+if (dry.status !== 0) fail(`${spec}: ${dry.stderr.trim() || "sweep --dry-run failed"}`);
+const lines = dry.stdout
   .split("\n")
-  .filter((l) => l.trim().startsWith("dendritic train "))
-  .map((l) => l.trim().split(/\s+/).slice(1));
-if (jobs.length < 2) {
-  console.error(`sweep-speedup: ${spec} has ${jobs.length} job(s); two workers need at least two`);
-  process.exit(1);
-}
+  .map((l) => l.trim())
+  .filter((l) => l.startsWith("dendritic train "));
+// The lines are split at spaces, so an argument the dry run had to quote cannot be passed on.
+const quoted = lines.find((l) => /['"\\]/.test(l));
+if (quoted) fail(`${spec}: a job's command line has quoted arguments, which this script does not parse: ${quoted}`);
+const jobs = lines.map((l) => l.split(/\s+/).slice(1));
+if (jobs.length < 2) fail(`${spec} has ${jobs.length} job(s); two workers need at least two`);
 // --threads 1 unless the spec pins its own thread count, as `sweep --threads 1` does.
 for (const args of jobs) if (!args.includes("--threads")) args.push("--threads", "1");
 
@@ -56,24 +59,18 @@ async function lane(list, dir) {
   for (const [i, args] of list) await run([...args, "--progress", "none", "--json", path.join(dir, `job${i}.json`)], dir);
 }
 
-const variants = {
-  "sweep, 1 worker": (dir) => run(["sweep", spec, "--out", path.join(dir, "out"), "--workers", "1", "--threads", "1"], dir),
-  "sweep, 2 workers": (dir) => run(["sweep", spec, "--out", path.join(dir, "out"), "--workers", "2", "--threads", "1"], dir),
-  "plain, 1 lane": (dir) =>
-    lane(
-      jobs.map((a, i) => [i, a]),
-      dir,
-    ),
-  "plain, 2 lanes": (dir) =>
-    Promise.all(
-      [0, 1].map((l) =>
-        lane(
-          jobs.map((a, i) => [i, a]).filter(([i]) => i % 2 === l),
-          dir,
-        ),
+const sweep = (workers) => (dir) => run(["sweep", spec, "--out", path.join(dir, "out"), "--workers", String(workers), "--threads", "1"], dir);
+// Job i in lane i mod k, the lanes at once.
+const lanes = (k) => (dir) =>
+  Promise.all(
+    Array.from({ length: k }, (_, l) =>
+      lane(
+        jobs.map((a, i) => [i, a]).filter(([i]) => i % k === l),
+        dir,
       ),
     ),
-};
+  );
+const variants = { "sweep, 1 worker": sweep(1), "sweep, 2 workers": sweep(2), "plain, 1 lane": lanes(1), "plain, 2 lanes": lanes(2) };
 
 const results = [];
 try {
@@ -84,8 +81,9 @@ try {
       const t0 = performance.now();
       await fn(dir);
       const s = (performance.now() - t0) / 1000;
-      results.push({ round: r, variant: name, seconds: s, load: [load0, loadavg()[0]] });
-      console.log(`round ${r}  ${name.padEnd(17)} ${s.toFixed(1).padStart(6)} s   load ${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`);
+      const load1 = loadavg()[0];
+      results.push({ round: r, variant: name, seconds: s, load: [load0, load1] });
+      console.log(`round ${r}  ${name.padEnd(17)} ${s.toFixed(1).padStart(6)} s   load ${load0.toFixed(2)} → ${load1.toFixed(2)}`);
       rmSync(dir, { recursive: true, force: true });
     }
   }
