@@ -373,6 +373,40 @@ t("where threads cannot run (the scalar build) the core runs on one thread and s
   );
 });
 
+t("with no spinning every wait sleeps at once: 1, 2 and 3 threads give the same bits and no wake-up is lost (no hang)", () => {
+  // Spins 0: a worker sleeps in memory.atomic.wait32 as soon as it has no job, and the calling
+  // thread as soon as its share is done before the others', so every job goes through the
+  // sleeping workers' count and the calling thread's sleep flag (assembly/kernels/pool.ts). A lost
+  // wake-up would hang, so the runs are in a child process with a time limit.
+  const script = `
+    import { init, createModel, digestState } from ${JSON.stringify(path.join(root, "src/index.ts"))};
+    const out = [];
+    for (const n of [1, 2, 3]) {
+      const core = await init({ impl: "simd", threads: n });
+      if (core.pool) core.pool.spins = 0;
+      const m = createModel(core, "mlp", { arch: [784, 500, 500, 10], rule: "bp", lr: 0.1, seed: 5, maxBatch: 10 });
+      let a = 1;
+      for (let i = 0; i < 40; i++) {
+        const x = Float32Array.from({ length: 7840 }, () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 2 ** 32));
+        m.trainBatch({ n: 10, x, labels: Int32Array.from({ length: 10 }, (_, r) => (i + r) % 10) });
+      }
+      out.push(n + " " + (await digestState(m.exportState())));
+      m.dispose();
+      core.dispose();
+    }
+    console.log(out.join("\\n"));
+  `;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, timeout: 120_000 });
+  assert.is(r.signal, null, "the runs did not finish within 120 s: a thread slept through a wake-up");
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.is(lines.length, 3, r.stdout);
+  const digest = (l: string) => l.split(" ")[1];
+  assert.ok(digest(lines[0]).length > 8, r.stdout);
+  assert.is(digest(lines[1]), digest(lines[0]), "2 threads");
+  assert.is(digest(lines[2]), digest(lines[0]), "3 threads");
+});
+
 t("dispose() ends the workers: a Node process with a 4-thread core exits on its own afterwards", () => {
   const script = `
     import { init } from ${JSON.stringify(path.join(root, "src/index.ts"))};
