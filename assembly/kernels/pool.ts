@@ -21,7 +21,7 @@
 //
 // The block's layout is src/core/pool-layout.ts (shared with the host, src/core/pool.ts).
 import {
-  S_GEN, S_ACTIVE, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, S_RESULT, CLAIMS,
+  S_GEN, S_SLEEPERS, S_ACTIVE, S_MAIN_SLEEPS, S_JOB, S_EXIT, S_FAULT, S_LABEL_LAYER, S_LABEL_NAME, S_ARGS, S_SCRATCH, S_STEAL, S_CHUNKS, S_SPINS, S_RESULT, CLAIMS, CLAIM_STRIDE,
   THREAD_SCRATCH, J_GEMM_NT, J_GEMM_NN, J_GEMV, J_GEMV_T, J_GER_K, J_GER, J_FILTERED_GEMM, J_FILTERED_GEMV, J_PEAK, J_NOP, J_IM2COL, J_COL2IM,
   J_ROWS, J_DENDRITE, J_BN_TRAIN, J_BN_BACKWARD, J_GEMM_NT_ROWS, J_GEMM_NN_ROWS, J_GER_K_MOMENTUM,
   EW_RELU, EW_RELU_BACKWARD, EW_DROPOUT, EW_DROPOUT_BACKWARD, EW_GAUSSIAN, EW_ALL_FINITE, EW_BN_FORWARD, EW_BN_DX,
@@ -56,6 +56,8 @@ let pool: usize = 0;
 let threads: i32 = 1;
 let selfId: i32 = 0;
 let mayWait: bool = true;
+/** True from posting a job until its end was seen: false, the claim words need no closing before the next. */
+let jobOpen: bool = false;
 
 @external("dendritic", "poolFault")
 declare function hostPoolFault(pool: usize): void;
@@ -100,7 +102,7 @@ export function poolThreads(): i32 {
 }
 // @ts-ignore: decorator
 @inline function claimWord(t: i32): usize {
-  return pool + <usize>CLAIMS + (<usize>t << 3);
+  return pool + <usize>CLAIMS + <usize>t * <usize>CLAIM_STRIDE;
 }
 
 /** True when a kernel of `work` multiply-adds should be split over the pool's threads. */
@@ -344,11 +346,19 @@ function work(t: i32, nt: i32, gen: i32): void {
 
 /** Waits (a short spin, then memory.atomic.wait32 where allowed) until the workers have left the job. */
 function waitIdle(): void {
-  let spins = 0;
   let active = atomic.load<i32>(slot(S_ACTIVE));
+  if (active == 0) return;
+  const limit = load<i32>(slot(S_SPINS));
+  let spins = 0;
   while (active != 0) {
-    if (spins < load<i32>(slot(S_SPINS)) || !mayWait) spins++;
-    else memory.atomic.wait32(slot(S_ACTIVE), active, -1);
+    if (spins < limit || !mayWait) spins++;
+    else {
+      // Announced before the wait (both sequentially consistent): a worker that leaves after this
+      // store sees it and notifies; one that left before it changed S_ACTIVE, so the wait returns.
+      atomic.store<i32>(slot(S_MAIN_SLEEPS), 1);
+      memory.atomic.wait32(slot(S_ACTIVE), active, -1);
+      atomic.store<i32>(slot(S_MAIN_SLEEPS), 0);
+    }
     active = atomic.load<i32>(slot(S_ACTIVE));
   }
 }
@@ -373,15 +383,19 @@ function runParallel(job: i32): void {
   if (ASC_FEATURE_THREADS) {
     const nt = threads;
     const old = atomic.load<i32>(slot(S_GEN));
-    // A previous job whose calling thread threw (a fault in its own chunk) may still have chunks
-    // and workers: close its ranges and let the workers leave it before the block is rewritten.
-    for (let t = 0; t < nt; t++) atomic.store<i64>(claimWord(t), word(old, 0, 0));
-    waitIdle();
-    // That call threw already: a worker's fault recorded in its job is moot.
-    atomic.store<i32>(slot(S_FAULT), 0);
+    if (jobOpen) {
+      // The previous job's calling thread threw (a fault in its own chunk): the job may still have
+      // chunks and workers. Close its ranges and let the workers leave it before the block is
+      // rewritten; that call threw already, so a worker's fault recorded in the job is moot.
+      for (let t = 0; t < nt; t++) atomic.store<i64>(claimWord(t), word(old, 0, 0));
+      waitIdle();
+      atomic.store<i32>(slot(S_FAULT), 0);
+    }
+    jobOpen = true;
     const gen = old + 1;
+    // Plain stores: the sequentially consistent store of the generation below publishes them.
     store<i32>(slot(S_JOB), job);
-    atomic.store<i32>(slot(S_RESULT), 1);
+    store<i32>(slot(S_RESULT), 1);
     setExtent(job);
     const units = extTotal / extUnit;
     const chunks = job == J_PEAK || job == J_NOP ? nt : <i32>min(<i64>max(units, 1), <i64>CHUNKS_PER_THREAD * <i64>nt);
@@ -391,12 +405,15 @@ function runParallel(job: i32): void {
       atomic.store<i64>(claimWord(t), word(gen, (t * chunks) / nt, ((t + 1) * chunks) / nt));
     }
     atomic.store<i32>(slot(S_GEN), gen);
-    atomic.notify(slot(S_GEN), nt - 1);
+    // A sleeping worker counts itself in S_SLEEPERS before it waits on S_GEN (poolWait): either
+    // this load sees it, or its wait sees the new generation and returns at once.
+    if (atomic.load<i32>(slot(S_SLEEPERS)) != 0) atomic.notify(slot(S_GEN), nt - 1);
     work(0, nt, gen);
     // Without stealing (and for the jobs that never steal) other threads' chunks may not all be
     // claimed yet; with it, work() has claimed whatever was left.
     if (load<i32>(slot(S_STEAL)) == 0 || job == J_PEAK || job == J_NOP) waitClaimed(gen, nt);
     waitIdle();
+    jobOpen = false;
     // The host reads the label, clears it and the fault, and throws.
     if (atomic.load<i32>(slot(S_FAULT)) != 0) hostPoolFault(pool);
     store<u32>(slot(S_LABEL_NAME), 0);
@@ -506,11 +523,16 @@ export function poolGeneration(): i32 {
  */
 export function poolWait(seen: i32): i32 {
   if (ASC_FEATURE_THREADS) {
+    const limit = load<i32>(slot(S_SPINS));
     let spins = 0;
     let gen = atomic.load<i32>(slot(S_GEN));
     while (gen == seen) {
-      if (spins < load<i32>(slot(S_SPINS))) spins++;
-      else memory.atomic.wait32(slot(S_GEN), seen, -1);
+      if (spins < limit) spins++;
+      else {
+        atomic.add<i32>(slot(S_SLEEPERS), 1);
+        memory.atomic.wait32(slot(S_GEN), seen, -1);
+        atomic.sub<i32>(slot(S_SLEEPERS), 1);
+      }
       gen = atomic.load<i32>(slot(S_GEN));
     }
     if (atomic.load<i32>(slot(S_EXIT)) != 0) return -1;
@@ -527,7 +549,7 @@ export function poolWork(gen: i32): void {
   if (ASC_FEATURE_THREADS) {
     atomic.add<i32>(slot(S_ACTIVE), 1);
     work(selfId, threads, gen);
-    if (atomic.sub<i32>(slot(S_ACTIVE), 1) == 1) atomic.notify(slot(S_ACTIVE), 1);
+    if (atomic.sub<i32>(slot(S_ACTIVE), 1) == 1 && atomic.load<i32>(slot(S_MAIN_SLEEPS)) != 0) atomic.notify(slot(S_ACTIVE), 1);
   }
 }
 

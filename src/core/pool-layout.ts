@@ -34,6 +34,10 @@ export const S_CHUNKS = 34;
 export const S_SPINS = 35;
 /** A job's shared result: allFinite's jobs clear it when a thread meets a non-finite value. */
 export const S_RESULT = 36;
+/** Workers asleep in memory.atomic.wait32 on S_GEN: the calling thread notifies only when it is not 0. */
+export const S_SLEEPERS = 37;
+/** 1 while the calling thread sleeps on S_ACTIVE: the last worker to leave a job notifies only then. */
+export const S_MAIN_SLEEPS = 38;
 
 // ---- byte offsets ----
 /** The first worker fault's message (UTF-8), at most MSG_MAX bytes. */
@@ -44,10 +48,12 @@ export const MSG_MAX = 1024;
  * thread's range, 16–31 the end of the range, 32–63 the generation it belongs to.
  */
 export const CLAIMS = 1280;
+/** Bytes between two threads' claim words. */
+export const CLAIM_STRIDE = 8;
 /** The most threads a pool has. */
 export const MAX_THREADS = 256;
 /** Bytes of the block before the per-thread scratch panels. */
-export const HEADER = CLAIMS + 8 * MAX_THREADS;
+export const HEADER = CLAIMS + CLAIM_STRIDE * MAX_THREADS;
 /** Bytes of scratch each thread owns (gemmNN's packing buffer: 4 panels of 256 rows × 64 bytes). */
 export const THREAD_SCRATCH = 65536;
 
