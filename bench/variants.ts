@@ -40,6 +40,13 @@ export interface Machine {
   loadAverageStart: number[];
   loadAverageEnd: number[];
   date: string;
+  /**
+   * Microseconds per empty job handed to a pool of two or more threads (poolNop), measured when the
+   * variants open and when they close; absent without such a variant. It tells how far apart the
+   * cores are: about 0.4 µs where they share a cache, 1–2 µs where a cache line takes half a
+   * microsecond between them (docs/threads.md), which lowers every ratio over one thread.
+   */
+  handoffUs?: { start: number; end?: number };
 }
 
 /** A core of one build and thread count. */
@@ -108,6 +115,25 @@ export function parseBuilds(v: unknown): Build[] {
  * A core for every build × thread count. The scalar build has no threads (it runs once, on one
  * thread), and relaxed SIMD is left out where the runtime cannot run it; both are said on `log`.
  */
+// The hand-off of the variants opened last (openVariants, closeVariants), for machine().
+const handoff: { start?: number; end?: number } = {};
+
+/** Median µs per empty job of the first variant with a pool of two or more threads, or undefined. */
+function handoffMicros(variants: Variant[]): number | undefined {
+  const v = variants.find((x) => x.threads > 1 && x.core.threads > 1);
+  if (!v) return undefined;
+  const nop = v.core.exports.poolNop as (calls: number) => number;
+  const calls = 5000;
+  nop(calls);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    nop(calls);
+    samples.push(((performance.now() - t0) * 1000) / calls);
+  }
+  return median(samples.sort((a, b) => a - b));
+}
+
 export async function openVariants(builds: Build[], threads: number[], log: (l: string) => void = (l) => console.error(l)): Promise<Variant[]> {
   const out: Variant[] = [];
   for (const b of builds) {
@@ -136,10 +162,13 @@ export async function openVariants(builds: Build[], threads: number[], log: (l: 
     }
   }
   if (out.length === 0) throw new ValueError("bench: no build and thread count to run");
+  handoff.start = handoffMicros(out);
+  handoff.end = undefined;
   return out;
 }
 
 export function closeVariants(variants: Variant[]): void {
+  if (handoff.start !== undefined) handoff.end = handoffMicros(variants);
   for (const v of variants) v.core.dispose();
 }
 
@@ -256,6 +285,7 @@ export function machine(clock: "wall" | "cpu", rounds: number, loadAverageStart:
     loadAverageStart,
     loadAverageEnd: os.loadavg(),
     date: new Date().toISOString(),
+    ...(handoff.start !== undefined ? { handoffUs: { start: handoff.start, ...(handoff.end !== undefined ? { end: handoff.end } : {}) } } : {}),
   };
 }
 
@@ -263,8 +293,10 @@ export function machine(clock: "wall" | "cpu", rounds: number, loadAverageStart:
 export async function report(results: BenchResult[], m: Machine, json?: string): Promise<void> {
   console.log(formatResults(results));
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+  const h = m.handoffUs;
+  const hand = h ? `, hand-off ${h.start.toFixed(2)}${h.end !== undefined ? ` → ${h.end.toFixed(2)}` : ""} µs` : "";
   console.log(
-    `${m.cpu ?? "cpu ?"}, ${m.logicalCores} logical cores, Node ${m.node}, ${m.clock} clock, ${m.rounds} round(s), load average ${load(m.loadAverageStart)} → ${load(m.loadAverageEnd)}, ${m.date}`,
+    `${m.cpu ?? "cpu ?"}, ${m.logicalCores} logical cores, Node ${m.node}, ${m.clock} clock, ${m.rounds} round(s), load average ${load(m.loadAverageStart)} → ${load(m.loadAverageEnd)}${hand}, ${m.date}`,
   );
   if (json) {
     await mkdir(path.dirname(path.resolve(json)), { recursive: true });

@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { benchKernels } from "../bench/kernels.ts";
 import { benchMicrocircuit } from "../bench/microcircuit.ts";
-import { formatResults, type BenchResult } from "../bench/variants.ts";
+import { closeVariants, formatResults, machine, openVariants, type BenchResult } from "../bench/variants.ts";
 import { ValueError } from "../src/core/errors.ts";
 
 const KEYS = ["build", "case", "max", "median", "min", "suite", "threads", "unit"];
@@ -44,6 +44,20 @@ test("bench microcircuit at a tiny size writes the same shape, every case on eve
       return [`euler 30-50-10 ${build} ${threads}`, `euler 20-12-10 ${build} ${threads}`, `steady 20-12-10 batch 10 ${build} ${threads}`];
     }),
   );
+});
+
+test("the machine record carries the pool's hand-off at the start and end of a run with 2 threads, and none with 1", async () => {
+  const two = await openVariants(["simd"], [1, 2], () => {});
+  const atStart = machine("wall", 1, [0, 0, 0]).handoffUs;
+  closeVariants(two);
+  const atEnd = machine("wall", 1, [0, 0, 0]).handoffUs;
+  assert.ok(atStart !== undefined && atStart.end === undefined, JSON.stringify(atStart));
+  assert.ok(atEnd !== undefined && atEnd.start === atStart!.start, JSON.stringify(atEnd));
+  // An empty job handed to a spinning worker and back: more than a few ns, far less than a second.
+  for (const us of [atEnd!.start, atEnd!.end!]) assert.ok(us > 0.01 && us < 1e5, `hand-off ${us} µs`);
+  const one = await openVariants(["simd"], [1], () => {});
+  closeVariants(one);
+  assert.is(machine("wall", 1, [0, 0, 0]).handoffUs, undefined);
 });
 
 test("bench options: bad --threads and --simd lists are ValueErrors naming the choices", async () => {
