@@ -82,6 +82,7 @@ export {
 export {
   BatchFiller,
   validateDataset,
+  parseAugment,
   parseIdx,
   encodeIdx,
   isGzip,
@@ -100,6 +101,7 @@ export {
   teacher,
   softRectifier,
   YINYANG_CLASSES,
+  type Augment,
   type Batch,
   type Dataset,
   type Split,

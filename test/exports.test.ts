@@ -80,6 +80,7 @@ test('"dendritic" exports exactly the listed names', async () => {
     "modelFromCheckpoint",
     "modelKinds",
     "mulberry32",
+    "parseAugment",
     "parseIdx",
     "parseSchedule",
     "presetLayers",

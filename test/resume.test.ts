@@ -53,6 +53,7 @@ test("without a checkpoint the request, else the defaults", () => {
     seed: 1,
     shuffle: true,
     schedule: { kind: "constant" },
+    augment: { kind: "none" },
     encoding: { pixelRange: undefined, oneHot: undefined },
     savedLimitTrain: undefined,
   });

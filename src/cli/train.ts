@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { init, type Core } from "../core/core.js";
 import { ValueError } from "../core/errors.js";
 import type { ImplChoice } from "../core/wasm.js";
+import { formatAugment, parseAugment, type Augment } from "../data/augment.js";
 import type { Dataset, EncodingOptions } from "../data/dataset.js";
 import { modelFactory, modelKinds } from "../models/registry.js";
 import { readCheckpoint } from "../node/checkpoint.js";
@@ -50,6 +51,14 @@ function pairArg(v: string): [number, number] {
   if (p.length !== 2 || p.some((s) => s.trim() === "") || !a.every(Number.isFinite))
     throw new InvalidArgumentError("expected two numbers separated by a comma, e.g. 0,1");
   return [a[0], a[1]];
+}
+
+function augmentArg(v: string): Augment {
+  try {
+    return parseAugment(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function scheduleArg(v: string): Schedule {
@@ -156,6 +165,7 @@ interface TrainOpts {
   batch?: number;
   lr?: number;
   lrSchedule?: Schedule;
+  augment?: Augment;
   patience?: number;
   seed?: number;
   shuffle: boolean;
@@ -222,6 +232,12 @@ export function trainCommand(): Command {
         "--lr-schedule <s>",
         "constant | step:EVERY:FACTOR (e.g. step:50:0.5) | exp:GAMMA | milestones:E1,E2,…:FACTOR (e.g. milestones:10,15:0.1) (default constant)",
       ).argParser(scheduleArg),
+    )
+    .addOption(
+      new Option(
+        "--augment <a>",
+        "none | shift:P: translate every training image by whole pixels drawn from −P…P on each axis, anew each epoch (image data sets; default none)",
+      ).argParser(augmentArg),
     )
     .addOption(new Option("--patience <n>", "early stopping: stop after n epochs without a better validation error").argParser(intArg(1)))
     .addOption(new Option("--seed <n>", "seed of the model initialisation and of shuffling (default 1)").argParser(intArg(0, 2 ** 32 - 1)))
@@ -312,6 +328,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     seed: opts.seed,
     shuffle: explicit(cmd, "shuffle") ? opts.shuffle : undefined,
     schedule: opts.lrSchedule,
+    augment: opts.augment,
     limitTrain: opts.limit,
     pixelRange: opts.pixelRange,
     oneHot: opts.oneHot,
@@ -319,7 +336,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     resetTrainer: opts.resetTrainer,
   };
   const run = resolveRun(ckpt, request, RUN_DEFAULTS, `the checkpoint ${opts.load}`);
-  const { kind, resume, modelSeed, seed, shuffle, schedule, encoding, classes } = run;
+  const { kind, resume, modelSeed, seed, shuffle, schedule, augment, encoding, classes } = run;
   const datasetName = run.dataset;
   const dataSeed = run.dataSeed;
   const dataset = loadDataset(datasetName, { seed: dataSeed, classes });
@@ -363,6 +380,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       shuffle,
       seed,
       schedule,
+      augment,
       patience: opts.patience,
       encoding,
       limitTrain: limit,
@@ -397,6 +415,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     if (opts.progress !== "none") {
       console.log(
         `${model.kind}${arch0 ? " " + arch0.join("-") : ""} on ${dataset.about}; batch ${batchSize}, ${shuffle ? `shuffled (seed ${seed})` : "not shuffled"}, ` +
+          (augment.kind !== "none" ? `augmented (${formatAugment(augment)}), ` : "") +
           `${runtimeLabel(core)}${resume ? `, resuming after epoch ${trainer.epochsDone}` : ""}` +
           (dsDefaults
             ? `; ${datasetName} defaults: ${epochs} epochs${Object.entries(fromDataset)
@@ -426,6 +445,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         seed,
         shuffle,
         schedule,
+        ...(augment.kind !== "none" ? { augment: formatAugment(augment) } : {}),
         wallS: (performance.now() - t0) / 1000,
       }),
       onStopSignal: () => reporter.stopBar(),

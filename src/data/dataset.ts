@@ -3,6 +3,7 @@
 // Images are stored compactly as bytes and converted at batch time through a 256-entry lookup
 // table, so a 70 000-image MNIST takes 55 MB instead of 220 MB and no example is ever allocated.
 import { ShapeError, ValueError, assertFinite, assertInt } from "../core/errors.js";
+import { shiftImage } from "./augment.js";
 import type { Batch } from "./batch.js";
 
 export type Task = "classification" | "regression";
@@ -83,10 +84,18 @@ export class BatchFiller {
   private readonly targetBuf?: Float32Array;
   private readonly labelBuf?: Int32Array;
   private readonly oneHot?: readonly [number, number];
+  private readonly imageShape?: readonly [number, number];
+  private readonly name: string;
 
-  constructor(dataset: Pick<Dataset, "inputSize" | "outputSize" | "task" | "name">, maxBatch: number, options: EncodingOptions = {}) {
+  constructor(
+    dataset: Pick<Dataset, "inputSize" | "outputSize" | "task" | "name"> & Partial<Pick<Dataset, "imageShape">>,
+    maxBatch: number,
+    options: EncodingOptions = {},
+  ) {
     assertInt(maxBatch, "maxBatch", 1);
     this.maxBatch = maxBatch;
+    this.name = dataset.name;
+    this.imageShape = dataset.imageShape;
     this.inputSize = dataset.inputSize;
     this.outputSize = dataset.outputSize;
     this.task = dataset.task;
@@ -108,19 +117,24 @@ export class BatchFiller {
 
   /**
    * Loads examples order[start … start+n) of `split` (or start … start+n directly when `order` is
-   * null) into `this.batch` and returns it.
+   * null) into `this.batch` and returns it. With `shifts` (2n values: dx, dy per example; see
+   * augment.ts) each image is translated, which needs byte images and the data set's imageShape.
    */
-  fill(split: Split, order: Uint32Array | null, start: number, n: number): Batch {
+  fill(split: Split, order: Uint32Array | null, start: number, n: number, shifts?: Int8Array): Batch {
     if (n < 1 || n > this.maxBatch) throw new ValueError(`batch of ${n} examples, expected 1…${this.maxBatch}`);
     const D = this.inputSize;
     const x = split.x;
     const xb = this.xBuf;
     const lut = this.lut;
+    if (shifts) this.checkShiftable(split, shifts, n);
     for (let i = 0; i < n; i++) {
       const e = order ? order[start + i] : start + i;
       const src = e * D;
       const dst = i * D;
-      if (x instanceof Uint8Array) for (let j = 0; j < D; j++) xb[dst + j] = lut[x[src + j]];
+      if (shifts && (shifts[2 * i] !== 0 || shifts[2 * i + 1] !== 0)) {
+        const [rows, cols] = this.imageShape!;
+        shiftImage(x as Uint8Array, src, rows, cols, shifts[2 * i], shifts[2 * i + 1], lut, xb, dst);
+      } else if (x instanceof Uint8Array) for (let j = 0; j < D; j++) xb[dst + j] = lut[x[src + j]];
       else for (let j = 0; j < D; j++) xb[dst + j] = x[src + j];
       if (this.labelBuf) {
         const c = split.labels![e];
@@ -146,5 +160,20 @@ export class BatchFiller {
     if (this.labelBuf) b.labels = full ? this.labelBuf : this.labelBuf.subarray(0, n);
     if (this.targetBuf) b.targets = full ? this.targetBuf : this.targetBuf.subarray(0, n * this.outputSize);
     return b;
+  }
+
+  /** Whether translated copies of this data set's inputs can be made (byte images of a known shape). */
+  static canShift(dataset: Pick<Dataset, "name" | "inputSize" | "train"> & Partial<Pick<Dataset, "imageShape">>): string | undefined {
+    const s = dataset.imageShape;
+    if (!s) return `${dataset.name} is not an image data set (it has no image shape)`;
+    if (s[0] * s[1] !== dataset.inputSize) return `${dataset.name}'s image shape ${s[0]}×${s[1]} does not match its ${dataset.inputSize} inputs`;
+    if (!(dataset.train.x instanceof Uint8Array)) return `${dataset.name}'s images are not stored as bytes`;
+    return undefined;
+  }
+
+  private checkShiftable(split: Split, shifts: Int8Array, n: number): void {
+    const why = BatchFiller.canShift({ name: this.name, inputSize: this.inputSize, train: split, imageShape: this.imageShape });
+    if (why) throw new ValueError(`cannot translate images: ${why}`);
+    if (shifts.length < 2 * n) throw new ShapeError(`shifts holds ${shifts.length} values, expected 2n = ${2 * n}`);
   }
 }

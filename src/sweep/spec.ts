@@ -24,6 +24,7 @@ export const TRAIN_KEYS: Readonly<Record<string, { flag: string; kind: Kind }>> 
   batch: { flag: "--batch", kind: "int" },
   lr: { flag: "--lr", kind: "number" },
   lrSchedule: { flag: "--lr-schedule", kind: "string" },
+  augment: { flag: "--augment", kind: "string" },
   patience: { flag: "--patience", kind: "int" },
   seed: { flag: "--seed", kind: "int" },
   shuffle: { flag: "--no-shuffle", kind: "bool" },

@@ -6,6 +6,7 @@
 // runs write identical files.
 // Pure (bytes in, bytes out); src/node/checkpoint.ts reads and writes files atomically.
 import { FormatError, ShapeError } from "../core/errors.js";
+import { checkAugment } from "../data/augment.js";
 import { crc32 } from "./crc32.js";
 import type { NamedArray, TrainableModel } from "./model.js";
 import { decodeSafetensors, encodeSafetensors, type DType } from "./safetensors.js";
@@ -187,6 +188,13 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
     bad("schedule", `a schedule (${(e as Error).message})`, s.schedule);
   }
   int("limitTrain", 1);
+  if (s.augment !== undefined) {
+    try {
+      checkAugment(s.augment as never);
+    } catch (e) {
+      bad("augment", `an augmentation (${(e as Error).message})`, s.augment);
+    }
+  }
   const best = int("bestEpoch", 0, epoch);
   if (s.bestMetric !== null && !(typeof s.bestMetric === "number" && Number.isFinite(s.bestMetric) && s.bestMetric >= 0))
     bad("bestMetric", "a number ≥ 0 or null", s.bestMetric);
@@ -254,6 +262,7 @@ export function validateTrainerState(x: unknown, where: string): TrainerState {
     "seed",
     "schedule",
     "limitTrain",
+    "augment",
     "bestEpoch",
     "bestMetric",
     "sinceBest",

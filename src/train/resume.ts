@@ -6,6 +6,7 @@
 // in the checkpoint (when resuming), then the checkpoint's model configuration and metadata, then
 // the default. Pure (no file access): the checkpoint is the decoded object.
 import { ValueError } from "../core/errors.js";
+import type { Augment } from "../data/augment.js";
 import type { EncodingOptions } from "../data/dataset.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { Schedule } from "./trainer.js";
@@ -25,6 +26,8 @@ export interface RunRequest {
   seed?: number;
   shuffle?: boolean;
   schedule?: Schedule;
+  /** Training-image augmentation. */
+  augment?: Augment;
   /** Train on the first `limitTrain` examples only. */
   limitTrain?: number;
   pixelRange?: EncodingOptions["pixelRange"];
@@ -60,6 +63,8 @@ export interface RunSettings {
   seed: number;
   shuffle: boolean;
   schedule: Schedule;
+  /** Training-image augmentation (none unless asked for or resumed). */
+  augment: Augment;
   encoding: EncodingOptions;
   /** The saved run's training-set limit (resolved against the data set by `trainLimit`). */
   savedLimitTrain?: number;
@@ -100,6 +105,7 @@ export function resolveRun(ckpt: Checkpoint | undefined, req: RunRequest, defaul
     seed: req.seed ?? saved?.seed ?? ckptSeed ?? defaults.seed,
     shuffle: req.shuffle ?? saved?.shuffle ?? defaults.shuffle,
     schedule: req.schedule ?? saved?.schedule ?? defaults.schedule,
+    augment: req.augment ?? saved?.augment ?? { kind: "none" },
     encoding: { pixelRange: req.pixelRange ?? stored.pixelRange, oneHot: req.oneHot ?? stored.oneHot },
     savedLimitTrain: saved?.limitTrain,
   };

@@ -5,6 +5,7 @@
 // EventTarget events and optional callbacks.
 import { ValueError, assertFinite, assertInt } from "../core/errors.js";
 import { BatchFiller, type Dataset, type EncodingOptions, type Split, type SplitName } from "../data/dataset.js";
+import { checkAugment, formatAugment, shiftOf, type Augment } from "../data/augment.js";
 import type { TrainableModel } from "./model.js";
 import { Rng } from "../core/random.js";
 
@@ -89,6 +90,12 @@ export interface TrainerOptions {
   patience?: number;
   /** Pixel scaling and target encoding (see EncodingOptions). */
   encoding?: EncodingOptions;
+  /**
+   * Augmentation of the training images (image data sets only; validation and test images are
+   * never changed). Default none. `{ kind: "shift", pixels: P }` translates each training image by
+   * whole pixels drawn from −P…P on each axis, anew every epoch (data/augment.ts).
+   */
+  augment?: Augment;
   /**
    * Every k-th training batch is also predicted (before its learning step) to estimate the running
    * training error shown in progress reports. Default 10; 0 turns it off. Prediction has no side
@@ -205,6 +212,8 @@ export interface TrainerState {
   seed: number;
   schedule: Schedule;
   limitTrain: number;
+  /** Training-image augmentation; absent means none. */
+  augment?: Augment;
   bestEpoch: number;
   bestMetric: number | null;
   sinceBest: number;
@@ -259,7 +268,9 @@ export class Trainer extends EventTarget {
   readonly model: TrainableModel;
   readonly dataset: Dataset;
   readonly options: Readonly<
-    Required<Pick<TrainerOptions, "epochs" | "batchSize" | "shuffle" | "seed" | "schedule" | "monitorEvery" | "testEveryEpoch" | "keepBest" | "progressMs">>
+    Required<
+      Pick<TrainerOptions, "epochs" | "batchSize" | "shuffle" | "seed" | "schedule" | "augment" | "monitorEvery" | "testEveryEpoch" | "keepBest" | "progressMs">
+    >
   > &
     TrainerOptions;
   /** Model state at the best validation epoch (when options.keepBest). */
@@ -271,6 +282,8 @@ export class Trainer extends EventTarget {
   private readonly nTrain: number;
   private readonly filler: BatchFiller;
   private readonly evalFiller: BatchFiller;
+  /** dx, dy per example of a training batch (augment shift). */
+  private readonly shifts?: Int8Array;
   private predictOut: Float32Array;
   private epoch = 0;
   private batch = 0;
@@ -316,6 +329,7 @@ export class Trainer extends EventTarget {
       shuffle: options.shuffle ?? true,
       seed,
       schedule: checkSchedule(options.schedule ?? { kind: "constant" }),
+      augment: checkAugment(options.augment ?? { kind: "none" }),
       monitorEvery,
       testEveryEpoch: options.testEveryEpoch ?? true,
       keepBest: options.keepBest ?? false,
@@ -333,6 +347,11 @@ export class Trainer extends EventTarget {
     this.rngAtEpochStart = this.rng.state();
     this.order = new Uint32Array(this.nTrain);
     this.filler = new BatchFiller(dataset, this.options.batchSize, options.encoding);
+    if (this.options.augment.kind === "shift") {
+      const why = BatchFiller.canShift(dataset);
+      if (why) throw new ValueError(`augment shift:${this.options.augment.pixels} translates images, but ${why}`);
+      this.shifts = new Int8Array(2 * this.options.batchSize);
+    }
     this.evalFiller = new BatchFiller(dataset, model.maxBatch, options.encoding);
     this.predictOut = new Float32Array(model.maxBatch * model.outputSize);
   }
@@ -370,6 +389,7 @@ export class Trainer extends EventTarget {
       seed: this.options.seed,
       schedule: this.options.schedule,
       limitTrain: this.nTrain,
+      ...(this.options.augment.kind !== "none" ? { augment: { ...this.options.augment } } : {}),
       bestEpoch: this.bestEpoch,
       bestMetric: this.bestMetric,
       sinceBest: this.sinceBest,
@@ -393,6 +413,7 @@ export class Trainer extends EventTarget {
       ["seed", s.seed, this.options.seed],
       ["schedule", JSON.stringify(s.schedule), JSON.stringify(this.options.schedule)],
       ["training examples (limitTrain)", s.limitTrain, this.nTrain],
+      ["augmentation", formatAugment(s.augment ?? { kind: "none" }), formatAugment(this.options.augment)],
     ];
     for (const [what, saved, mine] of same) {
       if (saved !== mine) throw new ValueError(`cannot resume: the checkpoint was trained with ${what} ${String(saved)}, this run has ${String(mine)}`);
@@ -530,7 +551,11 @@ export class Trainer extends EventTarget {
         }
         const start = this.batch * o.batchSize;
         const n = Math.min(o.batchSize, this.nTrain - start);
-        const batch = this.filler.fill(d.train, this.order, start, n);
+        const sh = this.shifts;
+        if (sh && o.augment.kind === "shift") {
+          for (let i = 0; i < n; i++) shiftOf(o.seed, this.epoch, this.order[start + i], o.augment.pixels, sh, 2 * i);
+        }
+        const batch = this.filler.fill(d.train, this.order, start, n, sh);
         if (o.monitorEvery > 0 && this.batch % o.monitorEvery === 0) {
           const out = this.model.predict(batch.x, n, this.predictOut);
           const r = scoreBatch(out, batch.labels, hasTargets ? batch.targets : undefined, n, K, undefined);
