@@ -46,6 +46,22 @@ t("shiftImage equals the 2-D index oracle for every shift up to beyond the image
       assert.ok(dst.subarray(3 + rows * cols).every((v) => v === 99));
     }
   }
+  // three channels, interleaved (channels-last): each channel plane moves like a grey image
+  const rgb = Uint8Array.from({ length: rows * cols * 3 }, () => Math.floor(rnd() * 256));
+  const plane = (a: ArrayLike<number>, ch: number) => Uint8Array.from({ length: rows * cols }, (_, p) => a[p * 3 + ch]);
+  for (const [dx, dy] of [
+    [1, -2],
+    [-3, 0],
+    [0, 4],
+    [2, 2],
+  ]) {
+    const dst = new Float32Array(rows * cols * 3);
+    shiftImage(rgb, 0, rows, cols, dx, dy, lut, dst, 0, 3);
+    for (let ch = 0; ch < 3; ch++) {
+      const got = Array.from({ length: rows * cols }, (_, p) => dst[p * 3 + ch]);
+      assert.equal(got, Array.from(oracleShift(plane(rgb, ch), rows, cols, dx, dy, lut)), `rgb dx ${dx} dy ${dy} channel ${ch}`);
+    }
+  }
 });
 
 t("shiftOf: whole pixels in −P…P, every value about equally often, dx and dy independent, a pure function of (seed, epoch, index)", () => {

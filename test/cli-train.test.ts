@@ -168,6 +168,27 @@ c("--save then --load resumes to the same final weights as one uninterrupted run
   );
 });
 
+c("--augment shift:1 reaches the trainer, is recorded in the JSON and the checkpoint, and --load resumes it to the same weights", async () => {
+  const common = ["--model", "tiny-linear", "--dataset", "idx:" + idxDir, "--arch", "12-10", "--batch", "8", "--seed", "3"];
+  const file = (n: string) => path.join(dir, `aug-${n}`);
+  await train(...common, "--augment", "shift:1", "--epochs", "3", "--save", file("full.safetensors"), "--json", file("full.json"));
+  await train(...common, "--augment", "shift:1", "--epochs", "1", "--save", file("half.safetensors"));
+  await train("--load", file("half.safetensors"), "--epochs", "3", "--save", file("resumed.safetensors"));
+  await train(...common, "--epochs", "3", "--save", file("plain.safetensors"));
+  const full = await readCheckpoint(file("full.safetensors"));
+  const resumed = await readCheckpoint(file("resumed.safetensors"));
+  const plain = await readCheckpoint(file("plain.safetensors"));
+  for (const k of Object.keys(full.tensors)) assert.equal(Array.from(resumed.tensors[k].data), Array.from(full.tensors[k].data), k);
+  assert.not.equal(Array.from(plain.tensors["out.W"].data), Array.from(full.tensors["out.W"].data), "the shifted images changed what was learned");
+  assert.equal(full.trainer!.augment, { kind: "shift", pixels: 1 });
+  assert.is(plain.trainer!.augment, undefined);
+  assert.is(JSON.parse(readFileSync(file("full.json"), "utf8")).augment, "shift:1");
+  await train("--load", file("half.safetensors"), "--epochs", "3", "--augment", "none").then(
+    () => assert.unreachable("a different augmentation must not resume"),
+    (e: Error) => assert.match(e.message, "trained with augmentation shift:1, this run has none"),
+  );
+});
+
 c(
   "without --arch: the data set's default architecture when the model's own does not fit (mlp has none; microcircuit's 784-… does not fit yinyang)",
   async () => {

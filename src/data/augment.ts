@@ -61,9 +61,9 @@ export function shiftOf(seed: number, epoch: number, index: number, pixels: numb
 }
 
 /**
- * Copies one rows × cols image of bytes from src[from …] to dst[to …] through the lookup table,
- * translated by (dx, dy): dst pixel (r, c) is src pixel (r − dy, c − dx), and pixels that come from
- * outside the image are byte 0 (the background).
+ * Copies one rows × cols image of bytes (channels-last, `channels` bytes per pixel) from src[from …]
+ * to dst[to …] through the lookup table, translated by (dx, dy): dst pixel (r, c) is src pixel
+ * (r − dy, c − dx), and pixels that come from outside the image are byte 0 (the background).
  */
 export function shiftImage(
   src: Uint8Array,
@@ -75,20 +75,23 @@ export function shiftImage(
   lut: Float32Array,
   dst: Float32Array,
   to: number,
+  channels = 1,
 ): void {
   const bg = lut[0];
-  const c0 = Math.max(0, dx);
-  const c1 = Math.min(cols, cols + dx);
+  const width = cols * channels;
+  const c0 = Math.max(0, dx) * channels;
+  const c1 = Math.min(cols, cols + dx) * channels;
+  const off = dx * channels;
   for (let r = 0; r < rows; r++) {
-    const o = to + r * cols;
+    const o = to + r * width;
     const sr = r - dy;
     if (sr < 0 || sr >= rows || c0 >= c1) {
-      dst.fill(bg, o, o + cols);
+      dst.fill(bg, o, o + width);
       continue;
     }
-    const s = from + sr * cols - dx;
+    const s = from + sr * width - off;
     for (let c = 0; c < c0; c++) dst[o + c] = bg;
     for (let c = c0; c < c1; c++) dst[o + c] = lut[src[s + c]];
-    for (let c = c1; c < cols; c++) dst[o + c] = bg;
+    for (let c = c1; c < width; c++) dst[o + c] = bg;
   }
 }

@@ -133,7 +133,7 @@ export class BatchFiller {
       const dst = i * D;
       if (shifts && (shifts[2 * i] !== 0 || shifts[2 * i + 1] !== 0)) {
         const [rows, cols] = this.imageShape!;
-        shiftImage(x as Uint8Array, src, rows, cols, shifts[2 * i], shifts[2 * i + 1], lut, xb, dst);
+        shiftImage(x as Uint8Array, src, rows, cols, shifts[2 * i], shifts[2 * i + 1], lut, xb, dst, D / (rows * cols));
       } else if (x instanceof Uint8Array) for (let j = 0; j < D; j++) xb[dst + j] = lut[x[src + j]];
       else for (let j = 0; j < D; j++) xb[dst + j] = x[src + j];
       if (this.labelBuf) {
@@ -166,7 +166,8 @@ export class BatchFiller {
   static canShift(dataset: Pick<Dataset, "name" | "inputSize" | "train"> & Partial<Pick<Dataset, "imageShape">>): string | undefined {
     const s = dataset.imageShape;
     if (!s) return `${dataset.name} is not an image data set (it has no image shape)`;
-    if (s[0] * s[1] !== dataset.inputSize) return `${dataset.name}'s image shape ${s[0]}×${s[1]} does not match its ${dataset.inputSize} inputs`;
+    if (dataset.inputSize % (s[0] * s[1]) !== 0)
+      return `${dataset.name}'s ${dataset.inputSize} inputs are not a whole number of channels of its ${s[0]}×${s[1]} image shape`;
     if (!(dataset.train.x instanceof Uint8Array)) return `${dataset.name}'s images are not stored as bytes`;
     return undefined;
   }
