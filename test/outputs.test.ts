@@ -3,7 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -169,10 +169,15 @@ o(
         stdout += b;
         if (!broken && /epoch 2\/100000 \|/.test(stdout)) {
           broken = true;
-          // The directory becomes a regular file: every later write into it fails.
-          rmSync(out, { recursive: true });
+          // The directory becomes a regular file: every later write into it fails. The child is
+          // paused meanwhile and the directory renamed away in one step (removing it in place
+          // races with the child's next checkpoint, which can refill it between unlink and rmdir).
+          child.kill("SIGSTOP");
+          renameSync(out, `${out}.gone`);
           writeFileSync(out, "not a directory any more");
           child.kill("SIGTERM");
+          child.kill("SIGCONT");
+          rmSync(`${out}.gone`, { recursive: true });
         }
       });
       child.on("exit", (c) => resolve(c));
