@@ -162,7 +162,7 @@ export class BatchFiller {
     return b;
   }
 
-  /** Whether translated copies of this data set's inputs can be made (byte images of a known shape). */
+  /** Why translated copies of this data set's inputs cannot be made (they need byte images of a known shape), or undefined when they can. */
   static canShift(dataset: Pick<Dataset, "name" | "inputSize" | "train"> & Partial<Pick<Dataset, "imageShape">>): string | undefined {
     const s = dataset.imageShape;
     if (!s) return `${dataset.name} is not an image data set (it has no image shape)`;
