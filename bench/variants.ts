@@ -111,10 +111,6 @@ export function parseBuilds(v: unknown): Build[] {
   return [...new Set(list as Build[])];
 }
 
-/**
- * A core for every build × thread count. The scalar build has no threads (it runs once, on one
- * thread), and relaxed SIMD is left out where the runtime cannot run it; both are said on `log`.
- */
 // The hand-off of the variants opened last (openVariants, closeVariants), for machine().
 const handoff: { start?: number; end?: number } = {};
 
@@ -134,6 +130,10 @@ function handoffMicros(variants: Variant[]): number | undefined {
   return median(samples.sort((a, b) => a - b));
 }
 
+/**
+ * A core for every build × thread count. The scalar build has no threads (it runs once, on one
+ * thread), and relaxed SIMD is left out where the runtime cannot run it; both are said on `log`.
+ */
 export async function openVariants(builds: Build[], threads: number[], log: (l: string) => void = (l) => console.error(l)): Promise<Variant[]> {
   const out: Variant[] = [];
   for (const b of builds) {
