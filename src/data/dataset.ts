@@ -164,17 +164,22 @@ export class BatchFiller {
 
   /** Why translated copies of this data set's inputs cannot be made (they need byte images of a known shape), or undefined when they can. */
   static canShift(dataset: Pick<Dataset, "name" | "inputSize" | "train"> & Partial<Pick<Dataset, "imageShape">>): string | undefined {
-    const s = dataset.imageShape;
-    if (!s) return `${dataset.name} is not an image data set (it has no image shape)`;
-    if (dataset.inputSize % (s[0] * s[1]) !== 0)
-      return `${dataset.name}'s ${dataset.inputSize} inputs are not a whole number of channels of its ${s[0]}×${s[1]} image shape`;
-    if (!(dataset.train.x instanceof Uint8Array)) return `${dataset.name}'s images are not stored as bytes`;
-    return undefined;
+    return unshiftable(dataset.name, dataset.inputSize, dataset.imageShape, dataset.train.x);
   }
 
+  // Called for every batch that is shifted: plain arguments, so the check allocates nothing.
   private checkShiftable(split: Split, shifts: Int8Array, n: number): void {
-    const why = BatchFiller.canShift({ name: this.name, inputSize: this.inputSize, train: split, imageShape: this.imageShape });
+    const why = unshiftable(this.name, this.inputSize, this.imageShape, split.x);
     if (why) throw new ValueError(`cannot translate images: ${why}`);
     if (shifts.length < 2 * n) throw new ShapeError(`shifts holds ${shifts.length} values, expected 2n = ${2 * n}`);
   }
+}
+
+/** BatchFiller.canShift's reasons, from the parts of a data set they look at. */
+function unshiftable(name: string, inputSize: number, shape: readonly [number, number] | undefined, x: Split["x"]): string | undefined {
+  if (!shape) return `${name} is not an image data set (it has no image shape)`;
+  if (inputSize % (shape[0] * shape[1]) !== 0)
+    return `${name}'s ${inputSize} inputs are not a whole number of channels of its ${shape[0]}×${shape[1]} image shape`;
+  if (!(x instanceof Uint8Array)) return `${name}'s images are not stored as bytes`;
+  return undefined;
 }
