@@ -53,21 +53,20 @@ function pairArg(v: string): [number, number] {
   return [a[0], a[1]];
 }
 
-function augmentArg(v: string): Augment {
-  try {
-    return parseAugment(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
+/** A parser of the library (which throws ValueError) as a commander argument parser: its message becomes commander's. */
+function asArg<T>(parse: (text: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
-function scheduleArg(v: string): Schedule {
-  try {
-    return parseSchedule(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+const augmentArg = asArg(parseAugment);
+const scheduleArg = asArg(parseSchedule);
+const checkpointEveryArg = asArg(parseCheckpointEvery);
 
 /** `key=value`; the value is read as JSON when it parses (numbers, booleans, arrays), else as a string. */
 function setArg(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
@@ -82,14 +81,6 @@ function setArg(v: string, prev: Record<string, unknown> = {}): Record<string, u
     /* a plain string */
   }
   return { ...prev, [key]: value };
-}
-
-function checkpointEveryArg(v: string): CheckpointEvery {
-  try {
-    return parseCheckpointEvery(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
 }
 
 /** Default hidden layers when --arch is not given: SCBS18's MNIST net, Bern-lab toys, SCBS18 Fig. 2. */
